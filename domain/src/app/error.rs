@@ -1,0 +1,62 @@
+//! The application services' error: everything a use case can answer instead of a result.
+
+use crate::flow::FieldError;
+use crate::phone::PhoneError;
+use crate::ports::StoreError;
+use crate::session::SessionError;
+use crate::verification::VerificationError;
+
+/// Why a use case did not succeed. The HTTP layer maps each variant to one status and code.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// No such session for this tenant (also for another tenant's id: existence does not leak).
+    #[error("onboarding session not found")]
+    SessionNotFound,
+    /// No such verification for this tenant.
+    #[error("verification not found")]
+    VerificationNotFound,
+    /// No flow template with that id.
+    #[error("flow template {0} not found")]
+    TemplateNotFound(String),
+    /// The session's pinned flow version is no longer loaded.
+    #[error("flow {flow_id} version {version} is not loaded")]
+    FlowVersionUnavailable {
+        /// Flow id.
+        flow_id: String,
+        /// Pinned version.
+        version: u32,
+    },
+    /// A session command was refused.
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    /// A verification command was refused.
+    #[error(transparent)]
+    Verification(#[from] VerificationError),
+    /// The phone number is invalid.
+    #[error("invalid phone number: {0}")]
+    InvalidPhone(#[from] PhoneError),
+    /// Request fields failed validation (other than step answers).
+    #[error("invalid request")]
+    Validation(Vec<FieldError>),
+    /// A wrong code was checked; the verification is still pending.
+    #[error("incorrect code; {checks_remaining} checks remaining")]
+    CodeIncorrect {
+        /// Checks left before the verification locks.
+        checks_remaining: u32,
+    },
+    /// The command kept conflicting with concurrent writers.
+    #[error("too much contention on this resource; retry")]
+    Contention,
+    /// The store failed.
+    #[error("store failure")]
+    Store(#[source] StoreError),
+    /// Stored data could not be read back.
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e)
+    }
+}

@@ -1,0 +1,48 @@
+//! Application services: each use case loads an aggregate through the ports, lets its decider
+//! decide, and commits the events, the projection row, outbox jobs and timers atomically,
+//! retrying on optimistic-concurrency conflicts.
+//!
+//! [`Services`] holds the ports as trait objects (chosen by configuration at start-up); its
+//! methods are grouped by aggregate in [`sessions`], [`verifications`] and [`jobs`].
+
+mod catalog;
+mod error;
+pub mod jobs;
+mod persist;
+pub mod sessions;
+pub mod verifications;
+
+use std::sync::Arc;
+
+pub use catalog::FlowCatalog;
+pub use error::AppError;
+
+use crate::ports::{Clock, CodeGenerator, EventStore, IdGen, Secrets, VerificationSender};
+use crate::verification::{QuotaPolicy, VerificationPolicy};
+
+/// Most attempts of one command under optimistic-concurrency conflicts before giving up with
+/// [`AppError::Contention`]. 50 concurrent sends to one phone resolve well within it.
+pub const MAX_CONFLICT_RETRIES: u32 = 128;
+
+/// The ports and policies the use cases run on.
+#[derive(Clone)]
+pub struct Services {
+    /// Events, projections, jobs.
+    pub store: Arc<dyn EventStore>,
+    /// Code delivery.
+    pub sender: Arc<dyn VerificationSender>,
+    /// Now.
+    pub clock: Arc<dyn Clock>,
+    /// New ids.
+    pub ids: Arc<dyn IdGen>,
+    /// One-time codes.
+    pub codes: Arc<dyn CodeGenerator>,
+    /// Encryption and keyed hashes.
+    pub secrets: Arc<dyn Secrets>,
+    /// Flow templates.
+    pub flows: Arc<FlowCatalog>,
+    /// Verification limits.
+    pub verification_policy: VerificationPolicy,
+    /// Per-phone send quota.
+    pub quota_policy: QuotaPolicy,
+}

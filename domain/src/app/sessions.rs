@@ -1,0 +1,280 @@
+//! Session use cases: start, read, list, answer, skip, pause, resume, complete, abandon, expire.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use time::{Duration, OffsetDateTime};
+
+use crate::decider::Decider;
+use crate::flow::{Flow, StepId};
+use crate::ids::{JobId, SessionId, TenantId, VerificationId};
+use crate::phone::PhoneNumber;
+use crate::ports::{AggregateKind, Commit, ListQuery, NewJob, StoredEvent, StreamId};
+use crate::session::{
+    SessionChannel, SessionCommand, SessionDecider, SessionError, SessionEvent, SessionState, SessionView,
+    VerifiedPhone, view,
+};
+use crate::verification::{VerificationState, VerificationStatus};
+
+use super::persist::{Columns, Versioned, stream_write};
+use super::{AppError, Services};
+
+/// Job kind of the inactivity timer.
+pub const EXPIRE_SESSION_JOB: &str = "session.expire";
+
+/// Input of [`Services::start_session`].
+#[derive(Debug, Clone)]
+pub struct StartSession {
+    /// Flow template id; its newest version is pinned.
+    pub flow_id: String,
+    /// Channel the person is on.
+    pub channel: SessionChannel,
+    /// Phone, already parsed.
+    pub phone: Option<PhoneNumber>,
+    /// The tenant's reference for this person (at most 200 characters).
+    pub external_ref: Option<String>,
+}
+
+/// A session command without its time (the service stamps it).
+#[derive(Debug, Clone)]
+pub enum SessionAction {
+    /// Pause.
+    Pause,
+    /// Resume.
+    Resume,
+    /// Complete (idempotent).
+    Complete,
+    /// Abandon, with an optional reason.
+    Abandon(Option<String>),
+}
+
+pub(crate) fn session_stream(id: SessionId) -> StreamId {
+    StreamId::new(AggregateKind::Session, id)
+}
+
+fn expiry_timer_key(id: SessionId) -> String {
+    format!("session-expiry:{id}")
+}
+
+impl Services {
+    /// The flow a session pinned.
+    fn flow_of(&self, state: &SessionState) -> Result<Arc<Flow>, AppError> {
+        let flow_id = state.flow_id.as_ref().ok_or(AppError::SessionNotFound)?;
+        self.flows.pinned(flow_id, state.flow_version)
+    }
+
+    pub(crate) async fn load_session(&self, tenant: TenantId, id: SessionId) -> Result<Versioned<SessionState>, AppError> {
+        self.load_versioned(tenant, &session_stream(id)).await?.ok_or(AppError::SessionNotFound)
+    }
+
+    /// Builds the commit part of a session decision: events, projection row, inactivity timer.
+    pub(crate) fn session_commit_parts(
+        &self,
+        commit: &mut Commit,
+        flow: &Flow,
+        current: &Versioned<SessionState>,
+        events: &[SessionEvent],
+    ) -> Result<SessionState, AppError> {
+        let decider = SessionDecider::new(flow);
+        let after = events.iter().fold(current.state.clone(), |s, e| decider.evolve(s, e));
+        let id = after.id.ok_or(AppError::SessionNotFound)?;
+        let now = after.updated_at.unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        let tagged: Vec<_> = events.iter().map(|e| (e.event_type(), e.clone(), e.at())).collect();
+        commit.streams.push(stream_write(
+            session_stream(id),
+            current.version,
+            &tagged,
+            &after,
+            Columns {
+                status: after.status.as_str().to_string(),
+                flow_id: Some(flow.id().to_string()),
+                phone: after.phone.as_ref().map(|p| p.to_string()),
+                external_ref: after.external_ref.clone(),
+                created_at: after.created_at.unwrap_or(now),
+                updated_at: now,
+            },
+        )?);
+        if after.status.is_final() {
+            commit.cancel_timers.push(expiry_timer_key(id));
+        } else {
+            let timeout = Duration::seconds(i64::try_from(flow.inactivity_timeout_seconds()).unwrap_or(i64::MAX));
+            commit.jobs.push(NewJob {
+                id: JobId::new(self.ids.new_id()),
+                kind: EXPIRE_SESSION_JOB.to_string(),
+                payload: serde_json::json!({ "session_id": id }),
+                run_at: now.checked_add(timeout).unwrap_or(now),
+                timer_key: Some(expiry_timer_key(id)),
+                max_attempts: 5,
+            });
+        }
+        Ok(after)
+    }
+
+    /// Starts a session on the newest version of a flow template.
+    ///
+    /// # Errors
+    /// [`AppError::TemplateNotFound`], or a store error.
+    pub async fn start_session(&self, tenant: TenantId, input: StartSession) -> Result<SessionView, AppError> {
+        let flow = self.flows.newest(&input.flow_id)?;
+        let id = SessionId::new(self.ids.new_id());
+        let at = self.clock.now();
+        let command = SessionCommand::Start {
+            id,
+            channel: input.channel,
+            phone: input.phone,
+            external_ref: input.external_ref,
+            at,
+        };
+        let current = Versioned::empty();
+        let events = SessionDecider::new(&flow).decide(&current.state, &command)?;
+        let mut commit = Commit::new(tenant);
+        let after = self.session_commit_parts(&mut commit, &flow, &current, &events)?;
+        self.store.commit(commit).await?;
+        Ok(view(&flow, &after))
+    }
+
+    /// The session's view.
+    ///
+    /// # Errors
+    /// [`AppError::SessionNotFound`] (also for another tenant's session).
+    pub async fn session(&self, tenant: TenantId, id: SessionId) -> Result<SessionView, AppError> {
+        let current = self.load_session(tenant, id).await?;
+        let flow = self.flow_of(&current.state)?;
+        Ok(view(&flow, &current.state))
+    }
+
+    /// Sessions of the tenant, newest first, filtered; with the next page's cursor.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn list_sessions(&self, tenant: TenantId, query: &ListQuery) -> Result<(Vec<SessionView>, Option<String>), AppError> {
+        let page = self.store.list(tenant, AggregateKind::Session, query).await?;
+        let mut views = Vec::with_capacity(page.items.len());
+        for loaded in &page.items {
+            let state: SessionState = super::persist::state_of(loaded)?;
+            views.push(view(&*self.flow_of(&state)?, &state));
+        }
+        Ok((views, page.next_cursor))
+    }
+
+    /// The audit trail of a session: its events after `after_version`, at most `limit`.
+    ///
+    /// # Errors
+    /// [`AppError::SessionNotFound`].
+    pub async fn session_events(&self, tenant: TenantId, id: SessionId, after_version: u64, limit: u32) -> Result<Vec<StoredEvent>, AppError> {
+        self.load_session(tenant, id).await?;
+        Ok(self.store.events(tenant, &session_stream(id), after_version, limit).await?)
+    }
+
+    /// Runs one session command with conflict retries and returns the new view.
+    async fn execute_session(
+        &self,
+        tenant: TenantId,
+        id: SessionId,
+        make: impl Fn(OffsetDateTime) -> SessionCommand,
+        proof: Option<VerificationId>,
+    ) -> Result<SessionView, AppError> {
+        self.retrying(|| async {
+            let current = self.load_session(tenant, id).await?;
+            let flow = self.flow_of(&current.state)?;
+            let mut command = make(self.clock.now());
+            if let (SessionCommand::SubmitStep { verified_phone, .. }, Some(vid)) = (&mut command, proof) {
+                *verified_phone = self.approved_phone_of(tenant, id, vid).await?;
+            }
+            let events = SessionDecider::new(&flow).decide(&current.state, &command)?;
+            if events.is_empty() {
+                return Ok(view(&flow, &current.state));
+            }
+            let mut commit = Commit::new(tenant);
+            let after = self.session_commit_parts(&mut commit, &flow, &current, &events)?;
+            self.store.commit(commit).await?;
+            Ok(view(&flow, &after))
+        })
+        .await
+    }
+
+    /// The proof for a phone verification step: the verification must be approved and belong to
+    /// this session of this tenant.
+    async fn approved_phone_of(&self, tenant: TenantId, session: SessionId, vid: VerificationId) -> Result<Option<VerifiedPhone>, AppError> {
+        let Some(v) = self.load_versioned::<VerificationState>(tenant, &super::verifications::verification_stream(vid)).await? else {
+            return Ok(None);
+        };
+        let v = v.state;
+        Ok(match (v.status, v.session_id, v.phone) {
+            (VerificationStatus::Approved, Some(s), Some(phone)) if s == session => {
+                Some(VerifiedPhone { verification_id: vid, phone })
+            }
+            _ => None,
+        })
+    }
+
+    /// Answers a step.
+    ///
+    /// # Errors
+    /// [`AppError::SessionNotFound`]; [`AppError::Session`] with
+    /// [`SessionError::InvalidAnswers`] (every failing field) or an invalid transition.
+    pub async fn submit_step(&self, tenant: TenantId, id: SessionId, step: &str, answers: Value) -> Result<SessionView, AppError> {
+        let step = StepId::parse(step).map_err(|_| SessionError::UnknownStep(step.to_string()))?;
+        let proof = answers.get("verification_id").and_then(Value::as_str).and_then(|t| VerificationId::parse(t).ok());
+        self.execute_session(
+            tenant,
+            id,
+            |at| SessionCommand::SubmitStep { step: step.clone(), answers: answers.clone(), verified_phone: None, at },
+            proof,
+        )
+        .await
+    }
+
+    /// Skips an optional step.
+    ///
+    /// # Errors
+    /// As [`Services::submit_step`], and [`SessionError::StepRequired`].
+    pub async fn skip_step(&self, tenant: TenantId, id: SessionId, step: &str) -> Result<SessionView, AppError> {
+        let step = StepId::parse(step).map_err(|_| SessionError::UnknownStep(step.to_string()))?;
+        self.execute_session(tenant, id, |at| SessionCommand::SkipStep { step: step.clone(), at }, None).await
+    }
+
+    /// Pauses, resumes, completes or abandons.
+    ///
+    /// # Errors
+    /// [`AppError::SessionNotFound`] or an invalid transition.
+    pub async fn act_on_session(&self, tenant: TenantId, id: SessionId, action: SessionAction) -> Result<SessionView, AppError> {
+        self.execute_session(
+            tenant,
+            id,
+            |at| match &action {
+                SessionAction::Pause => SessionCommand::Pause { at },
+                SessionAction::Resume => SessionCommand::Resume { at },
+                SessionAction::Complete => SessionCommand::Complete { at },
+                SessionAction::Abandon(reason) => SessionCommand::Abandon { reason: reason.clone(), at },
+            },
+            None,
+        )
+        .await
+    }
+
+    /// The inactivity timer: expires the session if it has been idle for the flow's timeout.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub(crate) async fn expire_session(&self, tenant: TenantId, id: SessionId, job: JobId) -> Result<(), AppError> {
+        self.retrying(|| async {
+            let current = match self.load_session(tenant, id).await {
+                Err(AppError::SessionNotFound) => return Ok(None),
+                other => other?,
+            };
+            let flow = self.flow_of(&current.state)?;
+            let events = SessionDecider::new(&flow).decide(&current.state, &SessionCommand::Expire { at: self.clock.now() })?;
+            let mut commit = Commit::new(tenant);
+            commit.complete_job = Some(job);
+            if !events.is_empty() {
+                self.session_commit_parts(&mut commit, &flow, &current, &events)?;
+            }
+            self.store.commit(commit).await?;
+            Ok(Some(()))
+        })
+        .await
+        .map(|_| ())
+    }
+}
+

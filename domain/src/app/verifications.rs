@@ -1,0 +1,421 @@
+//! Verification use cases: start, resend, check, read, and the delivery and expiry jobs.
+
+use time::OffsetDateTime;
+
+use crate::decider::Decider;
+use crate::ids::{JobId, SessionId, TenantId, VerificationId};
+use crate::phone::PhoneNumber;
+use crate::ports::{AggregateKind, Commit, NewJob, StreamId};
+use crate::session::{SessionCommand, SessionDecider, VerifiedPhone};
+use crate::flow::StepKind;
+use crate::verification::{
+    Channel, CodeHash, Delivery, OtpCode, QuotaCommand, QuotaDecider, QuotaState, SendAllowance, VerificationCommand,
+    VerificationDecider, VerificationEvent, VerificationState, VerificationStatus,
+};
+
+use super::persist::{Columns, Versioned, stream_write};
+use super::{AppError, Services};
+
+/// Job kind of a code delivery.
+pub const DELIVER_CODE_JOB: &str = "verification.deliver";
+/// Job kind of the expiry timer.
+pub const EXPIRE_VERIFICATION_JOB: &str = "verification.expire";
+
+pub(crate) fn verification_stream(id: VerificationId) -> StreamId {
+    StreamId::new(AggregateKind::Verification, id)
+}
+
+fn quota_stream(phone: &PhoneNumber) -> StreamId {
+    StreamId::new(AggregateKind::PhoneQuota, phone)
+}
+
+/// Input of [`Services::start_verification`].
+#[derive(Debug, Clone)]
+pub struct StartVerification {
+    /// Destination, parsed.
+    pub phone: PhoneNumber,
+    /// First channel (voice by default).
+    pub channel: Option<Channel>,
+    /// The session whose phone step this verifies.
+    pub session_id: Option<SessionId>,
+}
+
+/// The public view of a verification.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VerificationView {
+    /// Id (UUID).
+    pub id: String,
+    /// Status as of now (a pending verification past its expiry reads `expired`).
+    pub status: VerificationStatus,
+    /// Channel of the latest send.
+    pub channel: Option<Channel>,
+    /// Destination, E.164.
+    pub phone: String,
+    /// The session it belongs to.
+    pub session_id: Option<String>,
+    /// When the current code stops being accepted (RFC 3339).
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub expires_at: Option<OffsetDateTime>,
+    /// Sends still allowed to this phone in the current rolling hour (all verifications).
+    pub sends_remaining: u32,
+    /// Wrong checks still allowed before the verification locks.
+    pub checks_remaining: u32,
+    /// Every delivery attempt, in order.
+    pub deliveries: Vec<Delivery>,
+    /// Created at (RFC 3339).
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub created_at: Option<OffsetDateTime>,
+    /// Approved at (RFC 3339).
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub approved_at: Option<OffsetDateTime>,
+}
+
+/// The payload of a delivery job: the code travels encrypted (AES-256-GCM through the
+/// [`Secrets`](crate::ports::Secrets) port) and only inside the outbox row.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) struct DeliverPayload {
+    pub verification_id: VerificationId,
+    pub seq: u32,
+    pub channel: Channel,
+    pub code: String,
+}
+
+fn code_context(id: VerificationId) -> String {
+    format!("otp-delivery:{id}")
+}
+
+impl Services {
+    fn code_hash(&self, id: VerificationId, code: &OtpCode) -> CodeHash {
+        let mut data = id.uuid().as_bytes().to_vec();
+        data.extend_from_slice(code.expose().as_bytes());
+        CodeHash(self.secrets.keyed_hash("otp", &data))
+    }
+
+    fn verification_decider(&self) -> VerificationDecider {
+        VerificationDecider { policy: self.verification_policy.clone() }
+    }
+
+    fn quota_decider(&self) -> QuotaDecider {
+        QuotaDecider { policy: self.quota_policy }
+    }
+
+    async fn load_quota(&self, tenant: TenantId, phone: &PhoneNumber) -> Result<Versioned<QuotaState>, AppError> {
+        Ok(self.load_versioned(tenant, &quota_stream(phone)).await?.unwrap_or_else(Versioned::empty))
+    }
+
+    pub(crate) async fn load_verification(&self, tenant: TenantId, id: VerificationId) -> Result<Versioned<VerificationState>, AppError> {
+        self.load_versioned(tenant, &verification_stream(id)).await?.ok_or(AppError::VerificationNotFound)
+    }
+
+    fn allowance(&self, quota: &QuotaState, at: OffsetDateTime) -> SendAllowance {
+        match self.quota_decider().decide(quota, &QuotaCommand::Reserve { at }) {
+            Ok(_) => SendAllowance::Allowed,
+            Err(e) => SendAllowance::Exhausted { retry_after_seconds: e.retry_after_seconds },
+        }
+    }
+
+    /// Adds a decision's writes to `commit`: the verification stream, one quota reservation and
+    /// one delivery job per send, the expiry timer. `code` is the clear code of a new send, or
+    /// the encrypted one carried over for a fallback.
+    fn verification_commit_parts(
+        &self,
+        commit: &mut Commit,
+        current: &Versioned<VerificationState>,
+        quota: &Versioned<QuotaState>,
+        events: &[VerificationEvent],
+        code: &CodeForJobs,
+    ) -> Result<VerificationState, AppError> {
+        let decider = self.verification_decider();
+        let after = events.iter().fold(current.state.clone(), |s, e| decider.evolve(s, e));
+        let id = after.id.ok_or(AppError::VerificationNotFound)?;
+        let phone = after.phone.clone().ok_or(AppError::VerificationNotFound)?;
+        let now = after.updated_at.unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        let mut quota_events = Vec::new();
+        let mut quota_state = quota.state.clone();
+        for event in events {
+            let VerificationEvent::CodeSent { seq, channel, at, expires_at, .. } = event else { continue };
+            let reserved = self.quota_decider().decide(&quota_state, &QuotaCommand::Reserve { at: *at }).map_err(|e| {
+                crate::verification::VerificationError::RateLimited { retry_after_seconds: e.retry_after_seconds }
+            })?;
+            for q in reserved {
+                quota_state = self.quota_decider().evolve(quota_state, &q);
+                quota_events.push(("phone_quota.send_reserved", q, *at));
+            }
+            let encrypted = match code {
+                CodeForJobs::Clear(c) => hex::encode(self.secrets.encrypt(c.expose().as_bytes(), &code_context(id))),
+                CodeForJobs::Encrypted(e) => e.clone(),
+                CodeForJobs::None => return Err(AppError::Corrupt("a send was decided without a code".into())),
+            };
+            let payload = DeliverPayload { verification_id: id, seq: *seq, channel: *channel, code: encrypted };
+            commit.jobs.push(NewJob {
+                id: JobId::new(self.ids.new_id()),
+                kind: DELIVER_CODE_JOB.to_string(),
+                payload: super::persist::to_json(&payload)?,
+                run_at: *at,
+                timer_key: None,
+                max_attempts: 3,
+            });
+            commit.jobs.push(NewJob {
+                id: JobId::new(self.ids.new_id()),
+                kind: EXPIRE_VERIFICATION_JOB.to_string(),
+                payload: serde_json::json!({ "verification_id": id }),
+                run_at: *expires_at,
+                timer_key: Some(format!("verification-expiry:{id}")),
+                max_attempts: 5,
+            });
+        }
+        let tagged: Vec<_> = events.iter().map(|e| (e.event_type(), e.clone(), now)).collect();
+        commit.streams.push(stream_write(
+            verification_stream(id),
+            current.version,
+            &tagged,
+            &after,
+            Columns {
+                status: after.status.as_str().to_string(),
+                flow_id: None,
+                phone: Some(phone.to_string()),
+                external_ref: after.session_id.map(|s| s.to_string()),
+                created_at: after.created_at.unwrap_or(now),
+                updated_at: now,
+            },
+        )?);
+        if !quota_events.is_empty() {
+            let created = quota_state.sends.first().copied().unwrap_or(now);
+            commit.streams.push(stream_write(
+                quota_stream(&phone),
+                quota.version,
+                &quota_events,
+                &quota_state,
+                Columns { status: "active".into(), flow_id: None, phone: Some(phone.to_string()), external_ref: None, created_at: created, updated_at: now },
+            )?);
+        }
+        if matches!(after.status, VerificationStatus::Approved | VerificationStatus::Locked | VerificationStatus::Expired) {
+            commit.cancel_timers.push(format!("verification-expiry:{id}"));
+        }
+        Ok(after)
+    }
+
+    fn verification_view(&self, state: &VerificationState, quota: &QuotaState, at: OffsetDateTime) -> VerificationView {
+        VerificationView {
+            id: state.id.map(|i| i.to_string()).unwrap_or_default(),
+            status: state.status_at(at),
+            channel: state.channel(),
+            phone: state.phone.as_ref().map(|p| p.to_string()).unwrap_or_default(),
+            session_id: state.session_id.map(|s| s.to_string()),
+            expires_at: state.expires_at,
+            sends_remaining: self.quota_decider().remaining(quota, at),
+            checks_remaining: self.verification_policy.max_failed_checks.saturating_sub(state.failed_checks),
+            deliveries: state.deliveries.clone(),
+            created_at: state.created_at,
+            approved_at: state.approved_at,
+        }
+    }
+
+    /// Starts a verification and queues the first code (voice by default).
+    ///
+    /// # Errors
+    /// [`AppError::SessionNotFound`] for an unknown session; [`AppError::Verification`] with
+    /// `RateLimited` when the phone had 5 sends in the last hour (P-OTP-1).
+    pub async fn start_verification(&self, tenant: TenantId, input: StartVerification) -> Result<VerificationView, AppError> {
+        if let Some(session) = input.session_id {
+            self.load_session(tenant, session).await?;
+        }
+        let id = VerificationId::new(self.ids.new_id());
+        self.retrying(|| async {
+            let at = self.clock.now();
+            let quota = self.load_quota(tenant, &input.phone).await?;
+            let code = self.codes.otp();
+            let command = VerificationCommand::Start {
+                id,
+                phone: input.phone.clone(),
+                session_id: input.session_id,
+                channel: input.channel,
+                code_hash: self.code_hash(id, &code),
+                quota: self.allowance(&quota.state, at),
+                at,
+            };
+            let current = Versioned::empty();
+            let events = self.verification_decider().decide(&current.state, &command)?;
+            let mut commit = Commit::new(tenant);
+            let after = self.verification_commit_parts(&mut commit, &current, &quota, &events, &CodeForJobs::Clear(code))?;
+            self.store.commit(commit).await?;
+            let quota = self.load_quota(tenant, &input.phone).await?;
+            Ok(self.verification_view(&after, &quota.state, at))
+        })
+        .await
+    }
+
+    /// The verification's view.
+    ///
+    /// # Errors
+    /// [`AppError::VerificationNotFound`] (also for another tenant's id).
+    pub async fn verification(&self, tenant: TenantId, id: VerificationId) -> Result<VerificationView, AppError> {
+        let v = self.load_verification(tenant, id).await?;
+        let phone = v.state.phone.clone().ok_or(AppError::VerificationNotFound)?;
+        let quota = self.load_quota(tenant, &phone).await?;
+        Ok(self.verification_view(&v.state, &quota.state, self.clock.now()))
+    }
+
+    /// Sends a new code, on `channel` or the last channel used (the user may ask for SMS at any
+    /// time). The previous code stops being accepted.
+    ///
+    /// # Errors
+    /// `ResendTooSoon` within 30 s of the last send, `RateLimited`, `Expired`, `Locked`,
+    /// `AlreadyApproved`.
+    pub async fn resend_verification(&self, tenant: TenantId, id: VerificationId, channel: Option<Channel>) -> Result<VerificationView, AppError> {
+        self.retrying(|| async {
+            let at = self.clock.now();
+            let current = self.load_verification(tenant, id).await?;
+            let phone = current.state.phone.clone().ok_or(AppError::VerificationNotFound)?;
+            let quota = self.load_quota(tenant, &phone).await?;
+            let code = self.codes.otp();
+            let command = VerificationCommand::Resend {
+                channel,
+                code_hash: self.code_hash(id, &code),
+                quota: self.allowance(&quota.state, at),
+                at,
+            };
+            let events = self.verification_decider().decide(&current.state, &command)?;
+            let mut commit = Commit::new(tenant);
+            let after = self.verification_commit_parts(&mut commit, &current, &quota, &events, &CodeForJobs::Clear(code))?;
+            self.store.commit(commit).await?;
+            let quota = self.load_quota(tenant, &phone).await?;
+            Ok(self.verification_view(&after, &quota.state, at))
+        })
+        .await
+    }
+
+    /// Checks a typed code. On approval, the session's current phone verification step (if the
+    /// verification belongs to a session and that step is current) completes in the same commit.
+    ///
+    /// # Errors
+    /// [`AppError::CodeIncorrect`] (the failed check is recorded), `Locked` after 5 wrong codes,
+    /// `Expired` after 300 s, `AlreadyApproved`.
+    pub async fn check_verification(&self, tenant: TenantId, id: VerificationId, code: &OtpCode) -> Result<VerificationView, AppError> {
+        let (view, failed) = self
+            .retrying(|| async {
+                let at = self.clock.now();
+                let current = self.load_verification(tenant, id).await?;
+                let phone = current.state.phone.clone().ok_or(AppError::VerificationNotFound)?;
+                let quota = self.load_quota(tenant, &phone).await?;
+                let command = VerificationCommand::Check { code_hash: self.code_hash(id, code), at };
+                let events = self.verification_decider().decide(&current.state, &command)?;
+                let mut commit = Commit::new(tenant);
+                let after = self.verification_commit_parts(&mut commit, &current, &quota, &events, &CodeForJobs::None)?;
+                if after.status == VerificationStatus::Approved {
+                    self.complete_phone_step(&mut commit, tenant, &after, at).await?;
+                }
+                self.store.commit(commit).await?;
+                let failed = events.iter().any(|e| matches!(e, VerificationEvent::CheckFailed { .. }));
+                Ok((self.verification_view(&after, &quota.state, at), failed))
+            })
+            .await?;
+        match (failed, view.status) {
+            (true, VerificationStatus::Locked) => Err(crate::verification::VerificationError::Locked.into()),
+            (true, _) => Err(AppError::CodeIncorrect { checks_remaining: view.checks_remaining }),
+            _ => Ok(view),
+        }
+    }
+
+    /// Adds the session's phone step completion to `commit` when that step is current.
+    async fn complete_phone_step(&self, commit: &mut Commit, tenant: TenantId, v: &VerificationState, at: OffsetDateTime) -> Result<(), AppError> {
+        let (Some(session_id), Some(vid), Some(phone)) = (v.session_id, v.id, v.phone.clone()) else { return Ok(()) };
+        let current = self.load_session(tenant, session_id).await?;
+        let Some(flow_id) = current.state.flow_id.clone() else { return Ok(()) };
+        let flow = self.flows.pinned(&flow_id, current.state.flow_version)?;
+        let Some(step) = crate::session::current_step(&flow, &current.state) else { return Ok(()) };
+        if step.kind() != StepKind::PhoneVerification {
+            return Ok(());
+        }
+        let command = SessionCommand::SubmitStep {
+            step: step.id().clone(),
+            answers: serde_json::json!({ "verification_id": vid.to_string() }),
+            verified_phone: Some(VerifiedPhone { verification_id: vid, phone }),
+            at,
+        };
+        // A session that cannot take the step now (paused, finished) keeps the approval only:
+        // the step can be submitted later with the verification id.
+        if let Ok(events) = SessionDecider::new(&flow).decide(&current.state, &command) {
+            self.session_commit_parts(commit, &flow, &current, &events)?;
+        }
+        Ok(())
+    }
+
+    /// Records a provider's answer for delivery `seq` and, on a failed voice call, queues the SMS
+    /// fallback with the same code (P-OTP-3), in one commit that also completes `job`.
+    pub(crate) async fn record_delivery(
+        &self,
+        tenant: TenantId,
+        job: JobId,
+        payload: &DeliverPayload,
+        outcome: crate::verification::DeliveryOutcome,
+    ) -> Result<(), AppError> {
+        self.retrying(|| async {
+            let at = self.clock.now();
+            let current = self.load_verification(tenant, payload.verification_id).await?;
+            let phone = current.state.phone.clone().ok_or(AppError::VerificationNotFound)?;
+            let quota = self.load_quota(tenant, &phone).await?;
+            let command = VerificationCommand::RecordDelivery {
+                seq: payload.seq,
+                outcome: outcome.clone(),
+                quota: self.allowance(&quota.state, at),
+                at,
+            };
+            let events = self.verification_decider().decide(&current.state, &command)?;
+            let mut commit = Commit::new(tenant);
+            commit.complete_job = Some(job);
+            if !events.is_empty() {
+                self.verification_commit_parts(&mut commit, &current, &quota, &events, &CodeForJobs::Encrypted(payload.code.clone()))?;
+            }
+            self.store.commit(commit).await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Decrypts the code of a delivery job.
+    pub(crate) fn job_code(&self, payload: &DeliverPayload) -> Result<OtpCode, AppError> {
+        let bytes = hex::decode(&payload.code).map_err(|e| AppError::Corrupt(format!("delivery code: {e}")))?;
+        let clear = self
+            .secrets
+            .decrypt(&bytes, &code_context(payload.verification_id))
+            .map_err(|e| AppError::Corrupt(format!("delivery code: {e}")))?;
+        let text = String::from_utf8(clear).map_err(|e| AppError::Corrupt(e.to_string()))?;
+        OtpCode::parse(&text).map_err(|e| AppError::Corrupt(e.to_string()))
+    }
+
+    /// The expiry timer of a verification.
+    pub(crate) async fn expire_verification(&self, tenant: TenantId, id: VerificationId, job: JobId) -> Result<(), AppError> {
+        self.retrying(|| async {
+            let current = match self.load_verification(tenant, id).await {
+                Err(AppError::VerificationNotFound) => return Ok(()),
+                other => other?,
+            };
+            let phone = current.state.phone.clone().ok_or(AppError::VerificationNotFound)?;
+            let quota = self.load_quota(tenant, &phone).await?;
+            let events = self.verification_decider().decide(&current.state, &VerificationCommand::Expire { at: self.clock.now() })?;
+            let mut commit = Commit::new(tenant);
+            commit.complete_job = Some(job);
+            if !events.is_empty() {
+                self.verification_commit_parts(&mut commit, &current, &quota, &events, &CodeForJobs::None)?;
+            }
+            self.store.commit(commit).await?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// The code a decision's delivery jobs carry.
+pub(crate) enum CodeForJobs {
+    /// A new code, to encrypt.
+    Clear(OtpCode),
+    /// The encrypted code of the failed delivery a fallback repeats.
+    Encrypted(String),
+    /// No send can follow from this decision.
+    None,
+}

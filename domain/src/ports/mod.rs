@@ -1,0 +1,16 @@
+//! Ports: the capabilities the domain needs from the outside world, one async trait per
+//! capability, never per vendor (DESIGN.md section 3). Adapters implement them; application
+//! services in [`crate::app`] use them as `Arc<dyn Port>`.
+//!
+//! With the `mocks` feature (and in this crate's tests) every port has a mockall mock:
+//! `MockEventStore`, `MockJobQueue`, `MockVerificationSender`, ...
+
+mod delivery;
+mod runtime;
+mod secrets;
+mod store;
+
+pub use delivery::*;
+pub use runtime::*;
+pub use secrets::*;
+pub use store::*;

@@ -1,0 +1,354 @@
+//! Persistence ports: the event store with its projections, the job queue (outbox and timers),
+//! tenants and idempotency records (DESIGN.md section 4).
+//!
+//! Every method takes the tenant, and implementations MUST filter every query on it
+//! (P-TEN-1: no store query of one tenant returns another's data). The job queue's `claim` is the
+//! one system-wide query: it serves the workers, and every job carries its tenant.
+
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use crate::ids::{JobId, TenantId};
+
+/// The kinds of aggregate, each with its own streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AggregateKind {
+    /// An onboarding session, keyed by session id.
+    Session,
+    /// A phone verification, keyed by verification id.
+    Verification,
+    /// The send quota of one phone number, keyed by E.164.
+    PhoneQuota,
+}
+
+impl AggregateKind {
+    /// The stored name: `session`, `verification`, `phone_quota`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Session => "session",
+            Self::Verification => "verification",
+            Self::PhoneQuota => "phone_quota",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "session" => Some(Self::Session),
+            "verification" => Some(Self::Verification),
+            "phone_quota" => Some(Self::PhoneQuota),
+            _ => None,
+        }
+    }
+}
+
+/// One event stream: an aggregate kind and its id (a UUID, or an E.164 number for quotas).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StreamId {
+    /// The aggregate kind.
+    pub kind: AggregateKind,
+    /// The aggregate's id, as text.
+    pub id: String,
+}
+
+impl StreamId {
+    /// A stream of `kind` for the aggregate `id`.
+    pub fn new(kind: AggregateKind, id: impl ToString) -> Self {
+        Self { kind, id: id.to_string() }
+    }
+}
+
+/// An event to append.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    /// Dotted type name, e.g. `session.step_submitted`.
+    pub event_type: String,
+    /// The serialized event.
+    pub payload: Value,
+    /// When it happened.
+    pub recorded_at: OffsetDateTime,
+}
+
+/// An event as stored: versions start at 1 and have no gaps within a stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    /// The stream it belongs to.
+    pub stream: StreamId,
+    /// Its position in the stream, from 1.
+    pub version: u64,
+    /// Dotted type name.
+    pub event_type: String,
+    /// The serialized event.
+    pub payload: Value,
+    /// When it happened.
+    pub recorded_at: OffsetDateTime,
+}
+
+/// The projection row of one aggregate: queryable columns plus the folded state, written in the
+/// same transaction as its events so reads and lists never fold streams.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    /// Status for filtering (`active`, `pending`, ...).
+    pub status: String,
+    /// Flow id, for sessions.
+    pub flow_id: Option<String>,
+    /// E.164 phone, when known.
+    pub phone: Option<String>,
+    /// The tenant's own reference, for sessions.
+    pub external_ref: Option<String>,
+    /// When the aggregate was created.
+    pub created_at: OffsetDateTime,
+    /// When it last changed.
+    pub updated_at: OffsetDateTime,
+    /// The folded state, serialized.
+    pub state: Value,
+}
+
+/// Appends to one stream, expecting it to be at `expected_version` (0 for a new stream).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamWrite {
+    /// The stream.
+    pub stream: StreamId,
+    /// The version the writer read; the commit fails with [`StoreError::Conflict`] otherwise.
+    pub expected_version: u64,
+    /// Events to append, in order, at `expected_version + 1 ..`.
+    pub events: Vec<NewEvent>,
+    /// The projection row after these events.
+    pub snapshot: Snapshot,
+}
+
+/// A job for the outbox: an effect to run after the commit (a code delivery), or a timer (a
+/// future `run_at`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewJob {
+    /// The job's id, also the idempotency key of its effect.
+    pub id: JobId,
+    /// Dotted kind, e.g. `verification.deliver`; workers dispatch on it.
+    pub kind: String,
+    /// The job's input.
+    pub payload: Value,
+    /// Not before this time.
+    pub run_at: OffsetDateTime,
+    /// For timers: at most one pending job per (tenant, key); a new one replaces the old
+    /// (rescheduling an inactivity timeout).
+    pub timer_key: Option<String>,
+    /// Attempts before the job is dead (3 by default).
+    pub max_attempts: u32,
+}
+
+/// Everything one command changes, committed atomically: all or nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Commit {
+    /// Whose data this is.
+    pub tenant: TenantId,
+    /// Appends, each with its optimistic-concurrency check.
+    pub streams: Vec<StreamWrite>,
+    /// Jobs to enqueue.
+    pub jobs: Vec<NewJob>,
+    /// Pending timers (by key) to delete.
+    pub cancel_timers: Vec<String>,
+    /// A claimed job whose work this commit records, marked done in the same transaction, so a
+    /// crash can never record an effect twice.
+    pub complete_job: Option<JobId>,
+}
+
+impl Commit {
+    /// An empty commit for `tenant`.
+    pub fn new(tenant: TenantId) -> Self {
+        Self { tenant, streams: Vec::new(), jobs: Vec::new(), cancel_timers: Vec::new(), complete_job: None }
+    }
+}
+
+/// A projection row read back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded {
+    /// The stream.
+    pub stream: StreamId,
+    /// The stream's current version (number of events).
+    pub version: u64,
+    /// The projection row.
+    pub snapshot: Snapshot,
+}
+
+/// A filtered, paginated listing of projection rows, newest first.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListQuery {
+    /// Filter on status.
+    pub status: Option<String>,
+    /// Filter on flow id.
+    pub flow_id: Option<String>,
+    /// Filter on E.164 phone.
+    pub phone: Option<String>,
+    /// Filter on external reference.
+    pub external_ref: Option<String>,
+    /// Page size, 1..=100.
+    pub limit: u32,
+    /// Opaque cursor from a previous [`Page::next_cursor`].
+    pub cursor: Option<String>,
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    /// The rows, newest first.
+    pub items: Vec<Loaded>,
+    /// Cursor of the next page, when there is one.
+    pub next_cursor: Option<String>,
+}
+
+/// A job claimed by a worker, leased until it is completed, retried or its lease runs out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimedJob {
+    /// The job's id.
+    pub id: JobId,
+    /// Whose job it is.
+    pub tenant: TenantId,
+    /// Dotted kind.
+    pub kind: String,
+    /// Input.
+    pub payload: Value,
+    /// Attempts so far, this one included (from 1).
+    pub attempts: u32,
+    /// Attempts allowed.
+    pub max_attempts: u32,
+}
+
+/// A tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenant {
+    /// Its id.
+    pub id: TenantId,
+    /// Display name.
+    pub name: String,
+    /// When it was created.
+    pub created_at: OffsetDateTime,
+}
+
+/// A response kept for an idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Body bytes, replayed as they were.
+    pub body: Vec<u8>,
+}
+
+/// The outcome of starting a request under an idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyBegin {
+    /// First use of the key (or an abandoned one whose lease ran out): go ahead.
+    Started,
+    /// The key was used with the same request: replay this response.
+    Replay(StoredResponse),
+    /// The key was used with another request body or route.
+    Mismatch,
+    /// A request with this key is still running.
+    InProgress,
+}
+
+/// Store failures, classified so callers can act (retry on conflict, fail otherwise).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Optimistic concurrency: a stream moved past the expected version (or a unique key
+    /// exists). Reload and decide again.
+    #[error("concurrent modification of {0}")]
+    Conflict(String),
+    /// The database could not be reached or timed out.
+    #[error("store unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// Stored data could not be read back (corrupt row, unknown kind).
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    /// Anything else.
+    #[error("unexpected store failure")]
+    Unexpected(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Event streams with their projection rows.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait::async_trait]
+pub trait EventStore: Send + Sync {
+    /// Commits atomically: appends, projections, jobs, timer cancellations, job completion.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] when any stream is not at its expected version; nothing is
+    /// written then.
+    async fn commit(&self, commit: Commit) -> Result<(), StoreError>;
+
+    /// The projection row of one stream of `tenant`, `None` when it does not exist (or belongs
+    /// to another tenant).
+    async fn load(&self, tenant: TenantId, stream: &StreamId) -> Result<Option<Loaded>, StoreError>;
+
+    /// Events of one stream of `tenant` with version > `after_version`, at most `limit`, in
+    /// order. The audit trail.
+    async fn events(
+        &self,
+        tenant: TenantId,
+        stream: &StreamId,
+        after_version: u64,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError>;
+
+    /// Projection rows of `kind` of `tenant` matching `query`, newest first.
+    async fn list(&self, tenant: TenantId, kind: AggregateKind, query: &ListQuery) -> Result<Page, StoreError>;
+}
+
+/// The outbox and timers: durable jobs claimed with a lease (DESIGN.md section 4).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait::async_trait]
+pub trait JobQueue: Send + Sync {
+    /// Claims up to `limit` jobs due at `now` that are not leased, leasing them for
+    /// `lease_seconds` and counting the attempt. A job is claimed by exactly one worker at a
+    /// time, across replicas.
+    async fn claim(&self, now: OffsetDateTime, lease_seconds: u32, limit: u32) -> Result<Vec<ClaimedJob>, StoreError>;
+
+    /// Marks a job done without other writes.
+    async fn complete(&self, id: JobId) -> Result<(), StoreError>;
+
+    /// Releases a failed job to run again at `run_at`, keeping `error`; when its attempts are
+    /// used up it is marked dead instead and never claimed again.
+    async fn fail(&self, id: JobId, error: &str, run_at: OffsetDateTime) -> Result<(), StoreError>;
+
+    /// The earliest `run_at` of a pending job, to sleep until then.
+    async fn next_due(&self) -> Result<Option<OffsetDateTime>, StoreError>;
+}
+
+/// Tenants and their API keys (stored only as keyed hashes).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait::async_trait]
+pub trait TenantStore: Send + Sync {
+    /// Creates a tenant with the hash of its API key.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] when the id or key hash exists.
+    async fn create_tenant(&self, tenant: &Tenant, api_key_hash: &str) -> Result<(), StoreError>;
+
+    /// The tenant whose API key hashes to `api_key_hash`.
+    async fn tenant_by_key_hash(&self, api_key_hash: &str) -> Result<Option<Tenant>, StoreError>;
+
+    /// How many tenants exist.
+    async fn tenant_count(&self) -> Result<u64, StoreError>;
+}
+
+/// Idempotency keys of POST requests (DESIGN.md section 5).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait::async_trait]
+pub trait IdempotencyStore: Send + Sync {
+    /// Starts a request under `key` with the request's `fingerprint` (a hash of method, path and
+    /// body). A started key is held until `lease_until`; after that an unfinished request may be
+    /// retried.
+    async fn begin_request(
+        &self,
+        tenant: TenantId,
+        key: &str,
+        fingerprint: &str,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+    ) -> Result<IdempotencyBegin, StoreError>;
+
+    /// Stores the response of a started request, to be replayed.
+    async fn finish_request(&self, tenant: TenantId, key: &str, response: &StoredResponse) -> Result<(), StoreError>;
+
+    /// Forgets a started request that failed without effect (a 5xx), so a retry runs again.
+    async fn release_request(&self, tenant: TenantId, key: &str) -> Result<(), StoreError>;
+}

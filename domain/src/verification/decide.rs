@@ -1,0 +1,261 @@
+//! `decide` and `evolve` of the phone verification.
+
+use time::OffsetDateTime;
+
+use super::code::Channel;
+use super::model::*;
+use crate::decider::Decider;
+
+/// The `PhoneVerification` decider, configured with its [`VerificationPolicy`].
+#[derive(Debug, Clone, Default)]
+pub struct VerificationDecider {
+    /// Limits and channel plan.
+    pub policy: VerificationPolicy,
+}
+
+impl VerificationDecider {
+    fn check_live(&self, state: &VerificationState, at: OffsetDateTime) -> Result<(), VerificationError> {
+        match state.status_at(at) {
+            VerificationStatus::New => Err(VerificationError::NotStarted),
+            VerificationStatus::Pending => Ok(()),
+            VerificationStatus::Approved => Err(VerificationError::AlreadyApproved),
+            VerificationStatus::Expired => Err(VerificationError::Expired),
+            VerificationStatus::Locked => Err(VerificationError::Locked),
+        }
+    }
+
+    fn start(&self, state: &VerificationState, cmd: &VerificationCommand) -> Result<Vec<VerificationEvent>, VerificationError> {
+        let VerificationCommand::Start { id, phone, session_id, channel, code_hash, quota, at } = cmd else {
+            return Ok(vec![]);
+        };
+        if state.status != VerificationStatus::New {
+            return Err(VerificationError::AlreadyStarted);
+        }
+        let plan = match channel {
+            // Asking for a channel first puts it first; the rest of the plan stays as fallback.
+            Some(c) if self.policy.plan.contains(c) => {
+                let mut p = vec![*c];
+                p.extend(self.policy.plan.iter().copied().filter(|x| x != c));
+                p
+            }
+            Some(c) => return Err(VerificationError::ChannelUnavailable(*c)),
+            None => self.policy.plan.clone(),
+        };
+        let first = *plan.first().ok_or(VerificationError::ChannelUnavailable(Channel::Voice))?;
+        if let SendAllowance::Exhausted { retry_after_seconds } = quota {
+            return Err(VerificationError::RateLimited { retry_after_seconds: *retry_after_seconds });
+        }
+        Ok(vec![
+            VerificationEvent::Started { id: *id, phone: phone.clone(), session_id: *session_id, plan, at: *at },
+            VerificationEvent::CodeSent {
+                seq: 1,
+                generation: 1,
+                channel: first,
+                code_hash: Some(*code_hash),
+                fallback: false,
+                expires_at: *at + self.policy.ttl,
+                at: *at,
+            },
+        ])
+    }
+
+    fn resend(
+        &self,
+        state: &VerificationState,
+        channel: Option<Channel>,
+        code_hash: super::CodeHash,
+        quota: SendAllowance,
+        at: OffsetDateTime,
+    ) -> Result<Vec<VerificationEvent>, VerificationError> {
+        self.check_live(state, at)?;
+        let channel = channel.or_else(|| state.channel()).or_else(|| state.plan.first().copied());
+        let channel = channel.ok_or(VerificationError::ChannelUnavailable(Channel::Sms))?;
+        if !state.plan.contains(&channel) {
+            return Err(VerificationError::ChannelUnavailable(channel));
+        }
+        if let Some(last) = state.last_send_at {
+            let ready = last + self.policy.resend_cooldown;
+            if at < ready {
+                let wait = (ready - at).whole_seconds().max(1);
+                return Err(VerificationError::ResendTooSoon { retry_after_seconds: u64::try_from(wait).unwrap_or(1) });
+            }
+        }
+        if let SendAllowance::Exhausted { retry_after_seconds } = quota {
+            return Err(VerificationError::RateLimited { retry_after_seconds });
+        }
+        Ok(vec![VerificationEvent::CodeSent {
+            seq: state.sends.saturating_add(1),
+            generation: state.generation.saturating_add(1),
+            channel,
+            code_hash: Some(code_hash),
+            fallback: false,
+            expires_at: at + self.policy.ttl,
+            at,
+        }])
+    }
+
+    fn record_delivery(
+        &self,
+        state: &VerificationState,
+        seq: u32,
+        outcome: &DeliveryOutcome,
+        quota: SendAllowance,
+        at: OffsetDateTime,
+    ) -> Result<Vec<VerificationEvent>, VerificationError> {
+        if state.status == VerificationStatus::New {
+            return Err(VerificationError::NotStarted);
+        }
+        let delivery = state.deliveries.iter().find(|d| d.seq == seq).ok_or(VerificationError::UnknownDelivery(seq))?;
+        if delivery.status != DeliveryStatus::Queued {
+            // A provider answer seen twice (a retried job, a duplicate webhook) changes nothing.
+            return Ok(vec![]);
+        }
+        let (provider, reason) = match outcome {
+            DeliveryOutcome::Delivered { provider } => {
+                return Ok(vec![VerificationEvent::DeliverySucceeded { seq, provider: provider.clone(), at }]);
+            }
+            DeliveryOutcome::Failed { provider, reason } => (provider.clone(), reason.clone()),
+        };
+        let mut events = vec![VerificationEvent::DeliveryFailed { seq, provider, reason, at }];
+        // Fall back only for the current code, only while it can still be used, and only to a
+        // channel of the plan this code has not been tried on yet.
+        let live = self.check_live(state, at).is_ok() && delivery.generation == state.generation;
+        let tried: Vec<Channel> =
+            state.deliveries.iter().filter(|d| d.generation == state.generation).map(|d| d.channel).collect();
+        let next = state.plan.iter().copied().skip_while(|c| *c != delivery.channel).skip(1).find(|c| !tried.contains(c));
+        if let (true, Some(channel)) = (live, next) {
+            events.push(match quota {
+                SendAllowance::Allowed => VerificationEvent::CodeSent {
+                    seq: state.sends.saturating_add(1),
+                    generation: state.generation,
+                    channel,
+                    code_hash: None,
+                    fallback: true,
+                    expires_at: state.expires_at.unwrap_or(at),
+                    at,
+                },
+                SendAllowance::Exhausted { retry_after_seconds } => {
+                    VerificationEvent::FallbackBlocked { channel, retry_after_seconds, at }
+                }
+            });
+        }
+        Ok(events)
+    }
+
+    fn check(&self, state: &VerificationState, code_hash: &super::CodeHash, at: OffsetDateTime) -> Result<Vec<VerificationEvent>, VerificationError> {
+        self.check_live(state, at)?;
+        if state.failed_checks >= self.policy.max_failed_checks {
+            return Err(VerificationError::Locked);
+        }
+        if state.code_hash.is_some_and(|h| h.matches(code_hash)) {
+            return Ok(vec![VerificationEvent::Approved { at }]);
+        }
+        let failed_checks = state.failed_checks.saturating_add(1);
+        let mut events = vec![VerificationEvent::CheckFailed { failed_checks, at }];
+        if failed_checks >= self.policy.max_failed_checks {
+            events.push(VerificationEvent::Locked { at });
+        }
+        Ok(events)
+    }
+}
+
+impl Decider for VerificationDecider {
+    type State = VerificationState;
+    type Command = VerificationCommand;
+    type Event = VerificationEvent;
+    type Error = VerificationError;
+
+    fn decide(&self, state: &VerificationState, command: &VerificationCommand) -> Result<Vec<VerificationEvent>, VerificationError> {
+        match command {
+            VerificationCommand::Start { .. } => self.start(state, command),
+            VerificationCommand::Resend { channel, code_hash, quota, at } => {
+                self.resend(state, *channel, *code_hash, *quota, *at)
+            }
+            VerificationCommand::RecordDelivery { seq, outcome, quota, at } => {
+                self.record_delivery(state, *seq, outcome, *quota, *at)
+            }
+            VerificationCommand::Check { code_hash, at } => self.check(state, code_hash, *at),
+            VerificationCommand::Expire { at } => match (state.status, state.expires_at) {
+                (VerificationStatus::Pending, Some(exp)) if *at >= exp => Ok(vec![VerificationEvent::Expired { at: *at }]),
+                _ => Ok(vec![]),
+            },
+        }
+    }
+
+    fn evolve(&self, mut s: VerificationState, event: &VerificationEvent) -> VerificationState {
+        match event {
+            VerificationEvent::Started { id, phone, session_id, plan, at } => {
+                s.id = Some(*id);
+                s.phone = Some(phone.clone());
+                s.session_id = *session_id;
+                s.plan = plan.clone();
+                s.status = VerificationStatus::Pending;
+                s.created_at = Some(*at);
+            }
+            VerificationEvent::CodeSent { seq, generation, channel, code_hash, fallback, expires_at, at } => {
+                if let Some(h) = code_hash {
+                    s.code_hash = Some(*h);
+                }
+                s.generation = *generation;
+                s.sends = s.sends.saturating_add(1);
+                s.expires_at = Some(*expires_at);
+                if !fallback {
+                    s.last_send_at = Some(*at);
+                }
+                s.deliveries.push(Delivery {
+                    seq: *seq,
+                    generation: *generation,
+                    channel: *channel,
+                    status: DeliveryStatus::Queued,
+                    fallback: *fallback,
+                    provider: None,
+                    reason: None,
+                    at: *at,
+                });
+            }
+            VerificationEvent::DeliverySucceeded { seq, provider, .. } => {
+                if let Some(d) = s.deliveries.iter_mut().find(|d| d.seq == *seq) {
+                    d.status = DeliveryStatus::Delivered;
+                    d.provider = Some(provider.clone());
+                }
+            }
+            VerificationEvent::DeliveryFailed { seq, provider, reason, .. } => {
+                if let Some(d) = s.deliveries.iter_mut().find(|d| d.seq == *seq) {
+                    d.status = DeliveryStatus::Failed;
+                    d.provider = Some(provider.clone());
+                    d.reason = Some(reason.clone());
+                }
+            }
+            VerificationEvent::FallbackBlocked { .. } => {}
+            VerificationEvent::CheckFailed { failed_checks, .. } => s.failed_checks = *failed_checks,
+            VerificationEvent::Locked { .. } => s.status = VerificationStatus::Locked,
+            VerificationEvent::Approved { at } => {
+                s.status = VerificationStatus::Approved;
+                s.approved_at = Some(*at);
+            }
+            VerificationEvent::Expired { .. } => {
+                if s.status == VerificationStatus::Pending {
+                    s.status = VerificationStatus::Expired;
+                }
+            }
+        }
+        if let Some(at) = event_time(event) {
+            s.updated_at = Some(at);
+        }
+        s
+    }
+}
+
+fn event_time(e: &VerificationEvent) -> Option<OffsetDateTime> {
+    Some(match e {
+        VerificationEvent::Started { at, .. }
+        | VerificationEvent::CodeSent { at, .. }
+        | VerificationEvent::DeliverySucceeded { at, .. }
+        | VerificationEvent::DeliveryFailed { at, .. }
+        | VerificationEvent::FallbackBlocked { at, .. }
+        | VerificationEvent::CheckFailed { at, .. }
+        | VerificationEvent::Locked { at }
+        | VerificationEvent::Approved { at }
+        | VerificationEvent::Expired { at } => *at,
+    })
+}
