@@ -216,7 +216,7 @@ impl Decider for SessionDecider<'_> {
             SessionEvent::Expired { .. } => s.status = SessionStatus::Expired,
         }
         let (done, total) = required_counts(self.flow, &s);
-        let percent = if total == 0 { 100 } else { u8::try_from(done.saturating_mul(100) / total).unwrap_or(100) };
+        let percent = done.saturating_mul(100).checked_div(total).map_or(100, |p| u8::try_from(p).unwrap_or(100));
         s.progress_percent = s.progress_percent.max(percent);
         s.updated_at = Some(event.at());
         s

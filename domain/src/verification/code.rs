@@ -28,6 +28,12 @@ impl OtpCode {
         Ok(Self(format!("{value:06}")))
     }
 
+    /// The code for `n` modulo 1,000,000. Infallible; to keep codes uniform, pass a uniform draw
+    /// from `0..1_000_000` (the [`CodeGenerator`](crate::ports::CodeGenerator) port's job).
+    pub fn from_draw(n: u32) -> Self {
+        Self(format!("{:06}", n % 1_000_000))
+    }
+
     /// Parses a code typed by a user (surrounding white space ignored).
     ///
     /// # Errors

@@ -122,7 +122,7 @@ impl VerificationDecider {
         let live = self.check_live(state, at).is_ok() && delivery.generation == state.generation;
         let tried: Vec<Channel> =
             state.deliveries.iter().filter(|d| d.generation == state.generation).map(|d| d.channel).collect();
-        let next = state.plan.iter().copied().skip_while(|c| *c != delivery.channel).skip(1).find(|c| !tried.contains(c));
+        let next = state.plan.iter().copied().find(|c| !tried.contains(c));
         if let (true, Some(channel)) = (live, next) {
             events.push(match quota {
                 SendAllowance::Allowed => VerificationEvent::CodeSent {
