@@ -1,0 +1,271 @@
+//! API errors as RFC 9457 `application/problem+json`, each with a stable `code`.
+//!
+//! [`ApiError`] maps to a status in one `match` ([`ApiError::status_and_code`]); a 4xx body says
+//! what to fix, a 5xx body is opaque and its cause chain is logged once, inside the request's
+//! span (so with its request id).
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use onramp_domain::app::AppError;
+use onramp_domain::flow::FieldError;
+use onramp_domain::session::SessionError;
+use onramp_domain::verification::VerificationError;
+use serde::Serialize;
+
+/// Everything the API can answer instead of a success.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 404 `ONBOARDING_SESSION_NOT_FOUND`, also for another tenant's session.
+    #[error("no onboarding session with this id")]
+    SessionNotFound,
+    /// 404 `VERIFICATION_NOT_FOUND`, also for another tenant's verification.
+    #[error("no verification with this id")]
+    VerificationNotFound,
+    /// 404 `TEMPLATE_NOT_FOUND`.
+    #[error("no flow template {0:?}")]
+    TemplateNotFound(String),
+    /// 404 `NOT_FOUND`: no such route.
+    #[error("no such resource")]
+    NotFound,
+    /// 409 `INVALID_STEP_TRANSITION`.
+    #[error("{0}")]
+    InvalidStepTransition(String),
+    /// 422 `CONFIGURATION_VALIDATION_FAILED`, with every failing field.
+    #[error("{detail}")]
+    ValidationFailed {
+        /// What failed.
+        detail: String,
+        /// Each failing field.
+        errors: Vec<FieldError>,
+    },
+    /// 422 `INVALID_PHONE_NUMBER`.
+    #[error("{0}")]
+    InvalidPhone(String),
+    /// 422 `INVALID_CODE_FORMAT`: a code is 6 digits.
+    #[error("a code is exactly 6 digits")]
+    InvalidCodeFormat,
+    /// 422 `VERIFICATION_CODE_INCORRECT`; the failed check was counted.
+    #[error("the code is incorrect; {checks_remaining} attempts remaining")]
+    CodeIncorrect {
+        /// Checks left before the lock.
+        checks_remaining: u32,
+    },
+    /// 429 `RATE_LIMITED` with `Retry-After`.
+    #[error("{detail}")]
+    RateLimited {
+        /// What limit.
+        detail: String,
+        /// Seconds to wait.
+        retry_after_seconds: u64,
+    },
+    /// 410 `VERIFICATION_EXPIRED`.
+    #[error("the code expired; start a new verification")]
+    VerificationExpired,
+    /// 423 `VERIFICATION_LOCKED`.
+    #[error("too many wrong codes; start a new verification")]
+    VerificationLocked,
+    /// 409 `VERIFICATION_ALREADY_APPROVED`.
+    #[error("the verification is already approved")]
+    VerificationAlreadyApproved,
+    /// 422 `CHANNEL_UNAVAILABLE`.
+    #[error("{0}")]
+    ChannelUnavailable(String),
+    /// 401 `UNAUTHORIZED`.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 400 `MALFORMED_REQUEST`: the body or query does not parse as the operation's schema.
+    #[error("{0}")]
+    Malformed(String),
+    /// 409 `IDEMPOTENCY_KEY_REUSED`: the key was used with another request.
+    #[error("this Idempotency-Key was used with a different request")]
+    IdempotencyKeyReused,
+    /// 409 `IDEMPOTENCY_REQUEST_IN_PROGRESS`.
+    #[error("a request with this Idempotency-Key is still in progress; retry shortly")]
+    IdempotencyInProgress,
+    /// 404 `SANDBOX_INACTIVE`: live providers are configured.
+    #[error("the sandbox is not active")]
+    SandboxInactive,
+    /// 503 `CONTENTION`: too many concurrent changes to one resource.
+    #[error("too many concurrent changes to this resource; retry")]
+    Contention,
+    /// 503 `SERVICE_UNAVAILABLE`.
+    #[error("the service is unavailable; retry later")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// 500 `INTERNAL_ERROR`: opaque to the client, logged with its cause chain.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// The problem+json body.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A URI naming the problem type (`urn:onramp:problem:<CODE>`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Short summary of the problem type.
+    pub title: String,
+    /// HTTP status.
+    pub status: u16,
+    /// What went wrong with this request, and what to fix.
+    pub detail: String,
+    /// Stable machine-readable code, e.g. `ONBOARDING_SESSION_NOT_FOUND`.
+    pub code: &'static str,
+    /// Failing fields, for validation errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub errors: Option<Vec<FieldError>>,
+    /// Seconds to wait, for rate limits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_seconds: Option<u64>,
+    /// Checks left, for an incorrect code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checks_remaining: Option<u32>,
+}
+
+impl ApiError {
+    /// The status and stable code of each variant.
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        use ApiError::*;
+        match self {
+            SessionNotFound => (StatusCode::NOT_FOUND, "ONBOARDING_SESSION_NOT_FOUND"),
+            VerificationNotFound => (StatusCode::NOT_FOUND, "VERIFICATION_NOT_FOUND"),
+            TemplateNotFound(_) => (StatusCode::NOT_FOUND, "TEMPLATE_NOT_FOUND"),
+            NotFound => (StatusCode::NOT_FOUND, "NOT_FOUND"),
+            InvalidStepTransition(_) => (StatusCode::CONFLICT, "INVALID_STEP_TRANSITION"),
+            ValidationFailed { .. } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "CONFIGURATION_VALIDATION_FAILED",
+            ),
+            InvalidPhone(_) => (StatusCode::UNPROCESSABLE_ENTITY, "INVALID_PHONE_NUMBER"),
+            InvalidCodeFormat => (StatusCode::UNPROCESSABLE_ENTITY, "INVALID_CODE_FORMAT"),
+            CodeIncorrect { .. } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "VERIFICATION_CODE_INCORRECT",
+            ),
+            RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED"),
+            VerificationExpired => (StatusCode::GONE, "VERIFICATION_EXPIRED"),
+            VerificationLocked => (StatusCode::LOCKED, "VERIFICATION_LOCKED"),
+            VerificationAlreadyApproved => (StatusCode::CONFLICT, "VERIFICATION_ALREADY_APPROVED"),
+            ChannelUnavailable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "CHANNEL_UNAVAILABLE"),
+            Unauthorized(_) => (StatusCode::UNAUTHORIZED, "UNAUTHORIZED"),
+            Malformed(_) => (StatusCode::BAD_REQUEST, "MALFORMED_REQUEST"),
+            IdempotencyKeyReused => (StatusCode::CONFLICT, "IDEMPOTENCY_KEY_REUSED"),
+            IdempotencyInProgress => (StatusCode::CONFLICT, "IDEMPOTENCY_REQUEST_IN_PROGRESS"),
+            SandboxInactive => (StatusCode::NOT_FOUND, "SANDBOX_INACTIVE"),
+            Contention => (StatusCode::SERVICE_UNAVAILABLE, "CONTENTION"),
+            Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE"),
+            Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR"),
+        }
+    }
+}
+
+fn cause_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        if status.is_server_error() {
+            tracing::error!(code, error = %cause_chain(&self), "request failed");
+        }
+        let detail = self.to_string();
+        let (errors, retry_after_seconds, checks_remaining) = match self {
+            ApiError::ValidationFailed { errors, .. } => (Some(errors), None, None),
+            ApiError::RateLimited {
+                retry_after_seconds,
+                ..
+            } => (None, Some(retry_after_seconds), None),
+            ApiError::CodeIncorrect { checks_remaining } => (None, None, Some(checks_remaining)),
+            _ => (None, None, None),
+        };
+        let problem = Problem {
+            kind: format!("urn:onramp:problem:{code}"),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
+            detail,
+            code,
+            errors,
+            retry_after_seconds,
+            checks_remaining,
+        };
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        let mut response = (status, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if let Some(secs) = retry_after_seconds {
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                headers.insert(header::RETRY_AFTER, v);
+            }
+        }
+        response
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::SessionNotFound => Self::SessionNotFound,
+            AppError::VerificationNotFound => Self::VerificationNotFound,
+            AppError::TemplateNotFound(id) => Self::TemplateNotFound(id),
+            AppError::FlowVersionUnavailable { .. } => Self::Internal(Box::new(e)),
+            AppError::Session(SessionError::InvalidAnswers { step, errors }) => {
+                Self::ValidationFailed {
+                    detail: format!("the answers to step {step} are invalid"),
+                    errors,
+                }
+            }
+            AppError::Session(SessionError::NotStarted) => Self::SessionNotFound,
+            AppError::Session(other) => Self::InvalidStepTransition(other.to_string()),
+            AppError::Verification(v) => match v {
+                VerificationError::NotStarted => Self::VerificationNotFound,
+                VerificationError::RateLimited {
+                    retry_after_seconds,
+                } => Self::RateLimited {
+                    detail: format!(
+                        "at most 5 codes per phone number per hour; retry in {retry_after_seconds} s"
+                    ),
+                    retry_after_seconds,
+                },
+                VerificationError::ResendTooSoon {
+                    retry_after_seconds,
+                } => Self::RateLimited {
+                    detail: format!(
+                        "a code was sent moments ago; retry in {retry_after_seconds} s"
+                    ),
+                    retry_after_seconds,
+                },
+                VerificationError::Expired => Self::VerificationExpired,
+                VerificationError::Locked => Self::VerificationLocked,
+                VerificationError::AlreadyApproved => Self::VerificationAlreadyApproved,
+                VerificationError::ChannelUnavailable(_) => Self::ChannelUnavailable(v.to_string()),
+                VerificationError::AlreadyStarted | VerificationError::UnknownDelivery(_) => {
+                    Self::Internal(Box::new(v))
+                }
+            },
+            AppError::InvalidPhone(p) => Self::InvalidPhone(p.to_string()),
+            AppError::Validation(errors) => Self::ValidationFailed {
+                detail: "the request is invalid".into(),
+                errors,
+            },
+            AppError::CodeIncorrect { checks_remaining } => {
+                Self::CodeIncorrect { checks_remaining }
+            }
+            AppError::Contention => Self::Contention,
+            AppError::Store(onramp_domain::ports::StoreError::Unavailable(source)) => {
+                Self::Unavailable(source)
+            }
+            AppError::Store(_) | AppError::Corrupt(_) => Self::Internal(Box::new(e)),
+        }
+    }
+}

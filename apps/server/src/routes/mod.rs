@@ -1,0 +1,158 @@
+//! The router: every route, its OpenAPI description (generated from the handlers with utoipa),
+//! authentication, idempotency, request ids and tracing.
+
+pub mod admin;
+pub mod flows;
+pub mod health;
+pub mod sandbox;
+pub mod sessions;
+pub mod verifications;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderName, Request, StatusCode};
+use axum::middleware::from_fn_with_state;
+use axum::routing::get;
+use tower::ServiceBuilder;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::{require_admin, require_tenant};
+use crate::idempotency::idempotency;
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+/// Longest a request may take before it is answered 503.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Onramp",
+        description = "Onboarding orchestration: sessions over flow templates, phone verification by one-time code (voice first, SMS fallback), for many tenants. Errors are RFC 9457 problem+json with a stable `code`. Every POST accepts an `Idempotency-Key` header."
+    ),
+    modifiers(&Security),
+    tags(
+        (name = "sessions", description = "Onboarding sessions"),
+        (name = "verifications", description = "Phone verification by one-time code"),
+        (name = "flows", description = "Flow templates"),
+        (name = "sandbox", description = "The sandbox provider's inbox"),
+        (name = "admin", description = "Tenant administration")
+    )
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("Tenant API key (onr_sk_...)"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "admin_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("ONRAMP_ADMIN_TOKEN"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The OpenAPI document, as served at `/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_routes_for_doc().split_for_parts().1
+}
+
+fn tenant_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(sessions::start_session, sessions::list_sessions))
+        .routes(routes!(sessions::get_session))
+        .routes(routes!(sessions::submit_step))
+        .routes(routes!(sessions::skip_step))
+        .routes(routes!(sessions::pause))
+        .routes(routes!(sessions::resume))
+        .routes(routes!(sessions::complete))
+        .routes(routes!(sessions::abandon))
+        .routes(routes!(sessions::events))
+        .routes(routes!(verifications::start_verification))
+        .routes(routes!(verifications::get_verification))
+        .routes(routes!(verifications::resend))
+        .routes(routes!(verifications::check))
+        .routes(routes!(flows::list_flows))
+        .routes(routes!(flows::get_flow))
+        .routes(routes!(sandbox::messages))
+}
+
+fn admin_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(admin::create_tenant))
+}
+
+fn api_routes_for_doc() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(tenant_routes())
+        .merge(admin_routes())
+}
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    let tenant = tenant_routes()
+        .layer(from_fn_with_state(state.clone(), idempotency))
+        .layer(from_fn_with_state(state.clone(), require_tenant));
+    let admin = admin_routes()
+        .layer(from_fn_with_state(state.clone(), idempotency))
+        .layer(from_fn_with_state(state.clone(), require_admin));
+    let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(tenant)
+        .merge(admin)
+        .split_for_parts();
+    let request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .merge(api)
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", doc))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .fallback(|| async { ApiError::NotFound })
+        .with_state(state)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                        let id = req
+                            .headers()
+                            .get("x-request-id")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("-");
+                        tracing::info_span!(
+                            "request",
+                            request_id = %id,
+                            method = %req.method(),
+                            path = %req.uri().path(),
+                            tenant_id = tracing::field::Empty,
+                        )
+                    }),
+                )
+                .layer(PropagateRequestIdLayer::new(request_id))
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    REQUEST_TIMEOUT,
+                )),
+        )
+}

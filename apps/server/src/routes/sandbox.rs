@@ -1,0 +1,46 @@
+//! `/v1/sandbox/messages`: what the sandbox delivered, while the sandbox is the code sender.
+
+use axum::Extension;
+use axum::extract::State;
+use onramp_sandbox::SandboxMessage;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::sessions::parse_phone;
+use crate::auth::TenantContext;
+use crate::extract::ApiQuery;
+use crate::problem::{ApiError, Problem};
+use crate::state::AppState;
+
+/// Filter of `GET /v1/sandbox/messages`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct MessagesParams {
+    /// Destination phone, E.164 (`+447700900123`).
+    pub to: String,
+}
+
+/// The sandbox inbox of one phone.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SandboxMessages {
+    /// Voice calls and SMS delivered (or failed) to that phone, oldest first.
+    #[schema(value_type = Vec<Object>)]
+    pub data: Vec<SandboxMessage>,
+}
+
+/// Messages the sandbox delivered to a phone (only while the sandbox is active: 404
+/// `SANDBOX_INACTIVE` otherwise).
+#[utoipa::path(get, path = "/v1/sandbox/messages", tag = "sandbox", params(MessagesParams),
+    responses((status = 200, body = SandboxMessages), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn messages(
+    State(state): State<AppState>,
+    Extension(tenant): Extension<TenantContext>,
+    ApiQuery(p): ApiQuery<MessagesParams>,
+) -> Result<axum::Json<SandboxMessages>, ApiError> {
+    let inbox = state.sandbox.as_ref().ok_or(ApiError::SandboxInactive)?;
+    let to = parse_phone(&p.to, None)?;
+    Ok(axum::Json(SandboxMessages {
+        data: inbox.messages_to(tenant.id, &to),
+    }))
+}

@@ -1,0 +1,145 @@
+//! Configuration, layered (HOUSE-STYLE.md section 6): built-in defaults, then an optional
+//! `onramp.toml` in the working directory (or the file named by `ONRAMP_CONFIG`), then
+//! environment variables. Settings are checked at start-up, and bad settings fail fast.
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `ONRAMP_BIND` | `127.0.0.1:8080` | address to listen on |
+//! | `DATABASE_URL` | `sqlite://onramp.db` | `sqlite://FILE` or `postgres://...` |
+//! | `ONRAMP_ADMIN_TOKEN` | unset (admin API off) | bearer token of `/admin/v1/...` |
+//! | `ONRAMP_ENCRYPTION_KEY` | unset | base64 of 32 bytes: the master key of secrets at rest, code hashes and API-key hashes |
+//! | `ONRAMP_KEY_FILE` | `onramp.key` | where a generated master key is kept when `ONRAMP_ENCRYPTION_KEY` is unset |
+//! | `ONRAMP_FLOWS_DIR` | unset (the templates built into the binary) | a folder of `*.toml` flow templates to load instead |
+//! | `ONRAMP_SANDBOX_INBOX` | `onramp-sandbox.jsonl` | where the sandbox keeps delivered messages |
+//! | `ONRAMP_ROLE` | `all` | `web` (HTTP only), `worker` (jobs only) or `all` |
+//! | `ONRAMP_LOG_FORMAT` | `pretty` | `pretty` or `json` |
+//! | `ONRAMP_OTP_TTL_SECONDS` | `300` | code time to live |
+//! | `ONRAMP_OTP_MAX_CHECKS` | `5` | wrong checks before a verification locks |
+//! | `ONRAMP_OTP_RESEND_COOLDOWN_SECONDS` | `30` | minimum time between resends |
+//! | `ONRAMP_OTP_SENDS_PER_HOUR` | `5` | sends per phone per rolling hour per tenant |
+//! | `ONRAMP_DEMO_TENANT` | `true` | create a `demo` tenant (key printed once) when none exists |
+
+use std::net::SocketAddr;
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// Which parts of the server run in this process (DESIGN.md section 6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// HTTP API only.
+    Web,
+    /// Outbox and timer workers only.
+    Worker,
+    /// Both.
+    All,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The server's settings.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    /// Listen address.
+    pub bind: SocketAddr,
+    /// Database URL.
+    pub database_url: String,
+    /// Admin bearer token; the admin API answers 401 when unset.
+    pub admin_token: Option<SecretString>,
+    /// Master key, base64 of 32 bytes.
+    pub encryption_key: Option<SecretString>,
+    /// Generated-key file.
+    pub key_file: String,
+    /// Flow template folder; the built-in templates when unset.
+    pub flows_dir: Option<String>,
+    /// Sandbox inbox file.
+    pub sandbox_inbox: String,
+    /// Role of this process.
+    pub role: Role,
+    /// Log format.
+    pub log_format: LogFormat,
+    /// Code time to live, seconds.
+    pub otp_ttl_seconds: u32,
+    /// Wrong checks before lock.
+    pub otp_max_checks: u32,
+    /// Resend cooldown, seconds.
+    pub otp_resend_cooldown_seconds: u32,
+    /// Sends per phone per rolling hour.
+    pub otp_sends_per_hour: u32,
+    /// Create a demo tenant when none exists.
+    pub demo_tenant: bool,
+}
+
+impl Settings {
+    /// Reads defaults, `onramp.toml` (or `$ONRAMP_CONFIG`) and the environment.
+    ///
+    /// # Errors
+    /// A setting of the wrong type or an unreadable config file.
+    pub fn load() -> Result<Self, config::ConfigError> {
+        let file = std::env::var("ONRAMP_CONFIG").unwrap_or_else(|_| "onramp.toml".into());
+        let database_url = std::env::var("DATABASE_URL").ok();
+        let built = config::Config::builder()
+            .set_default("bind", "127.0.0.1:8080")?
+            .set_default("database_url", "sqlite://onramp.db")?
+            .set_default("key_file", "onramp.key")?
+            .set_default("sandbox_inbox", "onramp-sandbox.jsonl")?
+            .set_default("role", "all")?
+            .set_default("log_format", "pretty")?
+            .set_default("otp_ttl_seconds", 300)?
+            .set_default("otp_max_checks", 5)?
+            .set_default("otp_resend_cooldown_seconds", 30)?
+            .set_default("otp_sends_per_hour", 5)?
+            .set_default("demo_tenant", true)?
+            .add_source(config::File::with_name(&file).required(false))
+            .add_source(config::Environment::with_prefix("ONRAMP").try_parsing(true))
+            // DATABASE_URL is the conventional name, without our prefix.
+            .set_override_option("database_url", database_url)?
+            .build()?;
+        let settings: Settings = built.try_deserialize()?;
+        settings.check().map_err(config::ConfigError::Message)?;
+        Ok(settings)
+    }
+
+    /// Settings for tests: an ephemeral port, the given database, no demo tenant.
+    pub fn for_tests(database_url: &str, scratch_dir: &std::path::Path) -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url: database_url.to_string(),
+            admin_token: Some(SecretString::from("test-admin-token")),
+            encryption_key: None,
+            key_file: scratch_dir.join("onramp.key").display().to_string(),
+            flows_dir: None,
+            sandbox_inbox: scratch_dir.join("sandbox.jsonl").display().to_string(),
+            role: Role::All,
+            log_format: LogFormat::Pretty,
+            otp_ttl_seconds: 300,
+            otp_max_checks: 5,
+            otp_resend_cooldown_seconds: 30,
+            otp_sends_per_hour: 5,
+            demo_tenant: false,
+        }
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres"))
+        {
+            return Err(format!(
+                "DATABASE_URL must start with sqlite: or postgres://, got {:?}",
+                self.database_url
+            ));
+        }
+        if self.otp_ttl_seconds == 0 || self.otp_max_checks == 0 || self.otp_sends_per_hour == 0 {
+            return Err("ONRAMP_OTP_TTL_SECONDS, ONRAMP_OTP_MAX_CHECKS and ONRAMP_OTP_SENDS_PER_HOUR must be > 0".into());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,211 @@
+//! Wiring: builds the adapters chosen by the settings, the services, the router and the worker.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use onramp_domain::app::{FlowCatalog, Services};
+use onramp_domain::ports::{Clock, EventStore, JobQueue, Secrets};
+use onramp_domain::verification::{Channel, QuotaPolicy, VerificationPolicy};
+use onramp_sandbox::{SandboxInbox, SandboxVerificationSender};
+use onramp_secrets::{AesGcmSecrets, MasterKey};
+use onramp_sql::SqlStore;
+use secrecy::ExposeSecret;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+
+use crate::auth::{TenantCache, hash_admin_token};
+use crate::runtime::{RandomCodes, SystemClock, UuidV7};
+use crate::settings::{Role, Settings};
+use crate::state::AppState;
+use crate::worker::WakingStore;
+
+/// Replacements for tests (a controllable clock).
+#[derive(Default, Clone)]
+pub struct Overrides {
+    /// The clock; the system clock when None.
+    pub clock: Option<Arc<dyn Clock>>,
+}
+
+/// A built server, bound to its port, not yet serving.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    role: Role,
+    queue: Arc<dyn JobQueue>,
+    wake: Arc<Notify>,
+}
+
+fn master_key(settings: &Settings) -> anyhow::Result<MasterKey> {
+    if let Some(key) = &settings.encryption_key {
+        return MasterKey::from_base64(key.expose_secret())
+            .map_err(|e| anyhow::anyhow!("ONRAMP_ENCRYPTION_KEY: {e}"));
+    }
+    let (key, created) = MasterKey::load_or_create_file(Path::new(&settings.key_file))
+        .map_err(|e| anyhow::anyhow!("key file {}: {e}", settings.key_file))?;
+    if created {
+        tracing::warn!(file = %settings.key_file, "ONRAMP_ENCRYPTION_KEY is not set: generated a master key into the key file; set ONRAMP_ENCRYPTION_KEY in production");
+    }
+    Ok(key)
+}
+
+impl Application {
+    /// Builds from settings with the system clock.
+    ///
+    /// # Errors
+    /// Bad settings, an unreachable database, a failed migration, an invalid flow template, a
+    /// port in use.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with(settings, Overrides::default()).await
+    }
+
+    /// Builds with `overrides`.
+    ///
+    /// # Errors
+    /// As [`Application::build`].
+    pub async fn build_with(settings: Settings, overrides: Overrides) -> anyhow::Result<Self> {
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let store = SqlStore::connect(&settings.database_url)
+            .await
+            .with_context(|| "connecting to the database")?;
+        let secrets: Arc<dyn Secrets> = Arc::new(AesGcmSecrets::new(&master_key(&settings)?));
+        let flows = crate::flows::load(settings.flows_dir.as_deref().map(Path::new))?;
+        tracing::info!(flows = ?flows.iter().map(|f| format!("{}@{}", f.id(), f.version())).collect::<Vec<_>>(), "flow templates loaded");
+        let clock = overrides.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let inbox = SandboxInbox::open_file(Path::new(&settings.sandbox_inbox))
+            .with_context(|| format!("opening the sandbox inbox {}", settings.sandbox_inbox))?;
+        let sender = Arc::new(SandboxVerificationSender::new(inbox.clone(), clock.clone()));
+        tracing::info!(
+            live_providers = "none",
+            "phone verification runs on the sandbox (no provider credentials configured)"
+        );
+        let wake = Arc::new(Notify::new());
+        let event_store: Arc<dyn EventStore> =
+            Arc::new(WakingStore::new(Arc::new(store.clone()), wake.clone()));
+        let services = Services {
+            store: event_store,
+            sender,
+            clock,
+            ids: Arc::new(UuidV7),
+            codes: Arc::new(RandomCodes),
+            secrets: secrets.clone(),
+            flows: Arc::new(FlowCatalog::new(flows)),
+            verification_policy: VerificationPolicy {
+                ttl: time::Duration::seconds(i64::from(settings.otp_ttl_seconds)),
+                max_failed_checks: settings.otp_max_checks,
+                resend_cooldown: time::Duration::seconds(i64::from(
+                    settings.otp_resend_cooldown_seconds,
+                )),
+                plan: vec![Channel::Voice, Channel::Sms],
+            },
+            quota_policy: QuotaPolicy {
+                max_sends: settings.otp_sends_per_hour,
+                window: time::Duration::hours(1),
+            },
+        };
+        let state = AppState {
+            services,
+            store: store.clone(),
+            tenants: Arc::new(store.clone()),
+            idempotency: Arc::new(store.clone()),
+            admin_token_hash: settings
+                .admin_token
+                .as_ref()
+                .map(|t| hash_admin_token(secrets.as_ref(), t.expose_secret())),
+            secrets,
+            sandbox: Some(inbox),
+            tenant_cache: Arc::new(TenantCache::default()),
+        };
+        if settings.demo_tenant && state.tenants.tenant_count().await? == 0 {
+            let created = crate::routes::admin::create_tenant_with_key(&state, "demo")
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "Created the demo tenant {}. Its API key, shown only this once:\n\n    {}\n",
+                created.id, created.api_key
+            );
+        }
+        let listener = TcpListener::bind(settings.bind)
+            .await
+            .with_context(|| format!("binding {}", settings.bind))?;
+        Ok(Self {
+            listener,
+            state,
+            role: settings.role,
+            queue: Arc::new(store),
+            wake,
+        })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// The handlers' state (tests reach the services through it).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGINT or SIGTERM, running the worker too unless the role is `web`.
+    ///
+    /// # Errors
+    /// The server failed.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` completes.
+    ///
+    /// # Errors
+    /// The server failed.
+    pub async fn run_until(
+        self,
+        stop: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let (tx, rx) = watch::channel(false);
+        let worker = (self.role != Role::Web).then(|| {
+            tokio::spawn(crate::worker::run(
+                self.state.services.clone(),
+                self.queue.clone(),
+                self.wake.clone(),
+                rx.clone(),
+            ))
+        });
+        tracing::info!(addr = %self.listener.local_addr()?, role = ?self.role, "serving");
+        if self.role == Role::Worker {
+            stop.await;
+        } else {
+            let app = crate::routes::router(self.state.clone());
+            axum::serve(self.listener, app)
+                .with_graceful_shutdown(stop)
+                .await?;
+        }
+        let _ = tx.send(true);
+        if let Some(w) = worker {
+            let _ = w.await;
+        }
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

@@ -1,0 +1,31 @@
+//! The state shared by every handler.
+
+use std::sync::Arc;
+
+use onramp_domain::app::Services;
+use onramp_domain::ports::{IdempotencyStore, Secrets, TenantStore};
+use onramp_sandbox::SandboxInbox;
+use onramp_sql::SqlStore;
+
+use crate::auth::TenantCache;
+
+/// Handlers' state: the application services and the stores the HTTP layer uses itself.
+#[derive(Clone)]
+pub struct AppState {
+    /// The use cases.
+    pub services: Services,
+    /// The SQL store, for readiness.
+    pub store: SqlStore,
+    /// Tenants and API keys.
+    pub tenants: Arc<dyn TenantStore>,
+    /// Idempotency records.
+    pub idempotency: Arc<dyn IdempotencyStore>,
+    /// Keyed hashes of API keys and the admin token.
+    pub secrets: Arc<dyn Secrets>,
+    /// Keyed hash of `ONRAMP_ADMIN_TOKEN`, when set.
+    pub admin_token_hash: Option<[u8; 32]>,
+    /// The sandbox inbox, while the sandbox delivers codes.
+    pub sandbox: Option<SandboxInbox>,
+    /// Recently authenticated API keys.
+    pub tenant_cache: Arc<TenantCache>,
+}

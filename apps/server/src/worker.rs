@@ -1,0 +1,176 @@
+//! The job worker: claims due outbox jobs and timers, runs them through the application services,
+//! and releases failures with exponential backoff and jitter (backon). Several workers (threads
+//! or replicas) may run: the store's claim leases each job to exactly one of them.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use backon::{BackoffBuilder, ExponentialBuilder};
+use onramp_domain::app::Services;
+use onramp_domain::app::jobs::JobOutcome;
+use onramp_domain::ids::TenantId;
+use onramp_domain::ports::{
+    ClaimedJob, Commit, EventStore, JobQueue, ListQuery, Loaded, Page, StoreError, StoredEvent,
+    StreamId,
+};
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinSet;
+use tracing::Instrument;
+
+/// Seconds a claimed job is leased; a worker that dies releases its jobs after this.
+pub const LEASE_SECONDS: u32 = 30;
+/// Jobs claimed at once.
+const BATCH: u32 = 32;
+/// Longest idle sleep; commits that enqueue jobs wake the worker earlier.
+const IDLE: Duration = Duration::from_millis(500);
+
+/// Wait before attempt `attempts + 1`: exponential from 1 s, factor 2, capped at 5 min, jittered.
+pub fn backoff(attempts: u32) -> time::Duration {
+    let wait = ExponentialBuilder::default()
+        .with_min_delay(Duration::from_secs(1))
+        .with_max_delay(Duration::from_secs(300))
+        .with_jitter()
+        .without_max_times()
+        .build()
+        .nth(usize::try_from(attempts.saturating_sub(1)).unwrap_or(0))
+        .unwrap_or(Duration::from_secs(300));
+    time::Duration::try_from(wait).unwrap_or(time::Duration::minutes(5))
+}
+
+/// An [`EventStore`] that wakes the worker when a commit enqueues jobs, so a code is delivered
+/// within milliseconds instead of at the next poll.
+pub struct WakingStore {
+    inner: Arc<dyn EventStore>,
+    wake: Arc<Notify>,
+}
+
+impl WakingStore {
+    /// Wraps `inner`; `wake` is notified after each commit that added jobs.
+    pub fn new(inner: Arc<dyn EventStore>, wake: Arc<Notify>) -> Self {
+        Self { inner, wake }
+    }
+}
+
+#[async_trait]
+impl EventStore for WakingStore {
+    async fn commit(&self, commit: Commit) -> Result<(), StoreError> {
+        let has_jobs = !commit.jobs.is_empty();
+        self.inner.commit(commit).await?;
+        if has_jobs {
+            self.wake.notify_one();
+        }
+        Ok(())
+    }
+
+    async fn load(
+        &self,
+        tenant: TenantId,
+        stream: &StreamId,
+    ) -> Result<Option<Loaded>, StoreError> {
+        self.inner.load(tenant, stream).await
+    }
+
+    async fn events(
+        &self,
+        tenant: TenantId,
+        stream: &StreamId,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        self.inner.events(tenant, stream, after, limit).await
+    }
+
+    async fn list(
+        &self,
+        tenant: TenantId,
+        kind: onramp_domain::ports::AggregateKind,
+        query: &ListQuery,
+    ) -> Result<Page, StoreError> {
+        self.inner.list(tenant, kind, query).await
+    }
+}
+
+async fn process(services: Services, queue: Arc<dyn JobQueue>, job: ClaimedJob) {
+    let span = tracing::info_span!("job", job_id = %job.id, kind = %job.kind, tenant_id = %job.tenant, attempt = job.attempts);
+    process_in_span(services, queue, job).instrument(span).await;
+}
+
+async fn process_in_span(services: Services, queue: Arc<dyn JobQueue>, job: ClaimedJob) {
+    let result = services.run_job(&job, backoff).await;
+    let release = match result {
+        Ok(JobOutcome::Done) => None,
+        Ok(JobOutcome::RetryAt { run_at, reason }) => {
+            tracing::warn!(%reason, %run_at, "job will be retried");
+            Some((reason, run_at))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "job failed");
+            Some((e.to_string(), services.clock.now() + backoff(job.attempts)))
+        }
+    };
+    if let Some((reason, run_at)) = release {
+        if let Err(e) = queue.fail(job.id, &reason, run_at).await {
+            tracing::error!(error = %e, "could not release job; its lease will expire");
+        }
+    }
+}
+
+/// Runs until `shutdown` changes: claim, run concurrently, repeat; sleep when idle.
+pub async fn run(
+    services: Services,
+    queue: Arc<dyn JobQueue>,
+    wake: Arc<Notify>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        let now = services.clock.now();
+        let jobs = match queue.claim(now, LEASE_SECONDS, BATCH).await {
+            Ok(jobs) => jobs,
+            Err(e) => {
+                tracing::error!(error = %e, "claiming jobs failed");
+                Vec::new()
+            }
+        };
+        if jobs.is_empty() {
+            let next = queue.next_due().await.ok().flatten();
+            let wait = next
+                .map(|t| {
+                    Duration::try_from(t - now)
+                        .unwrap_or(Duration::ZERO)
+                        .clamp(Duration::from_millis(5), IDLE)
+                })
+                .unwrap_or(IDLE);
+            tokio::select! {
+                () = wake.notified() => {}
+                () = tokio::time::sleep(wait) => {}
+                _ = shutdown.changed() => return,
+            }
+            continue;
+        }
+        let mut running = JoinSet::new();
+        for job in jobs {
+            running.spawn(process(services.clone(), queue.clone(), job));
+        }
+        while running.join_next().await.is_some() {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let first = backoff(1);
+        assert!(
+            first >= time::Duration::seconds(1) && first <= time::Duration::seconds(3),
+            "{first}"
+        );
+        assert!(backoff(30) <= time::Duration::minutes(10));
+        assert!(backoff(4) >= time::Duration::seconds(8));
+    }
+}
