@@ -17,7 +17,10 @@ pub struct FlowCatalog {
 impl FlowCatalog {
     /// A catalog of `flows`.
     pub fn new(flows: impl IntoIterator<Item = Flow>) -> Self {
-        let flows = flows.into_iter().map(|f| ((f.id().clone(), f.version()), Arc::new(f))).collect();
+        let flows = flows
+            .into_iter()
+            .map(|f| ((f.id().clone(), f.version()), Arc::new(f)))
+            .collect();
         Self { flows }
     }
 
@@ -51,6 +54,9 @@ impl FlowCatalog {
         self.flows
             .get(&(id.clone(), version))
             .cloned()
-            .ok_or_else(|| AppError::FlowVersionUnavailable { flow_id: id.to_string(), version })
+            .ok_or_else(|| AppError::FlowVersionUnavailable {
+                flow_id: id.to_string(),
+                version,
+            })
     }
 }

@@ -46,3 +46,6 @@ pub struct Services {
     /// Per-phone send quota.
     pub quota_policy: QuotaPolicy,
 }
+
+#[cfg(test)]
+mod tests;

@@ -17,13 +17,20 @@ pub(crate) struct Versioned<S> {
 
 impl<S: Default> Versioned<S> {
     pub fn empty() -> Self {
-        Self { state: S::default(), version: 0 }
+        Self {
+            state: S::default(),
+            version: 0,
+        }
     }
 }
 
 pub(crate) fn state_of<S: DeserializeOwned>(loaded: &Loaded) -> Result<S, AppError> {
-    serde_json::from_value(loaded.snapshot.state.clone())
-        .map_err(|e| AppError::Corrupt(format!("{:?} {}: {e}", loaded.stream.kind, loaded.stream.id)))
+    serde_json::from_value(loaded.snapshot.state.clone()).map_err(|e| {
+        AppError::Corrupt(format!(
+            "{:?} {}: {e}",
+            loaded.stream.kind, loaded.stream.id
+        ))
+    })
 }
 
 pub(crate) fn to_json<T: Serialize>(value: &T) -> Result<serde_json::Value, AppError> {
@@ -50,7 +57,11 @@ pub(crate) fn stream_write<E: Serialize, S: Serialize>(
     let events = events
         .iter()
         .map(|(event_type, e, at)| {
-            Ok(NewEvent { event_type: (*event_type).to_string(), payload: to_json(e)?, recorded_at: *at })
+            Ok(NewEvent {
+                event_type: (*event_type).to_string(),
+                payload: to_json(e)?,
+                recorded_at: *at,
+            })
         })
         .collect::<Result<Vec<_>, AppError>>()?;
     Ok(StreamWrite {
@@ -77,7 +88,10 @@ impl Services {
     ) -> Result<Option<Versioned<S>>, AppError> {
         match self.store.load(tenant, stream).await? {
             None => Ok(None),
-            Some(loaded) => Ok(Some(Versioned { state: state_of(&loaded)?, version: loaded.version })),
+            Some(loaded) => Ok(Some(Versioned {
+                state: state_of(&loaded)?,
+                version: loaded.version,
+            })),
         }
     }
 

@@ -11,8 +11,8 @@ use crate::ids::{JobId, SessionId, TenantId, VerificationId};
 use crate::phone::PhoneNumber;
 use crate::ports::{AggregateKind, Commit, ListQuery, NewJob, StoredEvent, StreamId};
 use crate::session::{
-    SessionChannel, SessionCommand, SessionDecider, SessionError, SessionEvent, SessionState, SessionView,
-    VerifiedPhone, view,
+    SessionChannel, SessionCommand, SessionDecider, SessionError, SessionEvent, SessionState,
+    SessionView, VerifiedPhone, view,
 };
 use crate::verification::{VerificationState, VerificationStatus};
 
@@ -63,8 +63,14 @@ impl Services {
         self.flows.pinned(flow_id, state.flow_version)
     }
 
-    pub(crate) async fn load_session(&self, tenant: TenantId, id: SessionId) -> Result<Versioned<SessionState>, AppError> {
-        self.load_versioned(tenant, &session_stream(id)).await?.ok_or(AppError::SessionNotFound)
+    pub(crate) async fn load_session(
+        &self,
+        tenant: TenantId,
+        id: SessionId,
+    ) -> Result<Versioned<SessionState>, AppError> {
+        self.load_versioned(tenant, &session_stream(id))
+            .await?
+            .ok_or(AppError::SessionNotFound)
     }
 
     /// Builds the commit part of a session decision: events, projection row, inactivity timer.
@@ -76,10 +82,15 @@ impl Services {
         events: &[SessionEvent],
     ) -> Result<SessionState, AppError> {
         let decider = SessionDecider::new(flow);
-        let after = events.iter().fold(current.state.clone(), |s, e| decider.evolve(s, e));
+        let after = events
+            .iter()
+            .fold(current.state.clone(), |s, e| decider.evolve(s, e));
         let id = after.id.ok_or(AppError::SessionNotFound)?;
         let now = after.updated_at.unwrap_or(OffsetDateTime::UNIX_EPOCH);
-        let tagged: Vec<_> = events.iter().map(|e| (e.event_type(), e.clone(), e.at())).collect();
+        let tagged: Vec<_> = events
+            .iter()
+            .map(|e| (e.event_type(), e.clone(), e.at()))
+            .collect();
         commit.streams.push(stream_write(
             session_stream(id),
             current.version,
@@ -97,7 +108,9 @@ impl Services {
         if after.status.is_final() {
             commit.cancel_timers.push(expiry_timer_key(id));
         } else {
-            let timeout = Duration::seconds(i64::try_from(flow.inactivity_timeout_seconds()).unwrap_or(i64::MAX));
+            let timeout = Duration::seconds(
+                i64::try_from(flow.inactivity_timeout_seconds()).unwrap_or(i64::MAX),
+            );
             commit.jobs.push(NewJob {
                 id: JobId::new(self.ids.new_id()),
                 kind: EXPIRE_SESSION_JOB.to_string(),
@@ -114,7 +127,11 @@ impl Services {
     ///
     /// # Errors
     /// [`AppError::TemplateNotFound`], or a store error.
-    pub async fn start_session(&self, tenant: TenantId, input: StartSession) -> Result<SessionView, AppError> {
+    pub async fn start_session(
+        &self,
+        tenant: TenantId,
+        input: StartSession,
+    ) -> Result<SessionView, AppError> {
         let flow = self.flows.newest(&input.flow_id)?;
         let id = SessionId::new(self.ids.new_id());
         let at = self.clock.now();
@@ -147,8 +164,15 @@ impl Services {
     ///
     /// # Errors
     /// Store errors.
-    pub async fn list_sessions(&self, tenant: TenantId, query: &ListQuery) -> Result<(Vec<SessionView>, Option<String>), AppError> {
-        let page = self.store.list(tenant, AggregateKind::Session, query).await?;
+    pub async fn list_sessions(
+        &self,
+        tenant: TenantId,
+        query: &ListQuery,
+    ) -> Result<(Vec<SessionView>, Option<String>), AppError> {
+        let page = self
+            .store
+            .list(tenant, AggregateKind::Session, query)
+            .await?;
         let mut views = Vec::with_capacity(page.items.len());
         for loaded in &page.items {
             let state: SessionState = super::persist::state_of(loaded)?;
@@ -161,9 +185,18 @@ impl Services {
     ///
     /// # Errors
     /// [`AppError::SessionNotFound`].
-    pub async fn session_events(&self, tenant: TenantId, id: SessionId, after_version: u64, limit: u32) -> Result<Vec<StoredEvent>, AppError> {
+    pub async fn session_events(
+        &self,
+        tenant: TenantId,
+        id: SessionId,
+        after_version: u64,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, AppError> {
         self.load_session(tenant, id).await?;
-        Ok(self.store.events(tenant, &session_stream(id), after_version, limit).await?)
+        Ok(self
+            .store
+            .events(tenant, &session_stream(id), after_version, limit)
+            .await?)
     }
 
     /// Runs one session command with conflict retries and returns the new view.
@@ -178,7 +211,9 @@ impl Services {
             let current = self.load_session(tenant, id).await?;
             let flow = self.flow_of(&current.state)?;
             let mut command = make(self.clock.now());
-            if let (SessionCommand::SubmitStep { verified_phone, .. }, Some(vid)) = (&mut command, proof) {
+            if let (SessionCommand::SubmitStep { verified_phone, .. }, Some(vid)) =
+                (&mut command, proof)
+            {
                 *verified_phone = self.approved_phone_of(tenant, id, vid).await?;
             }
             let events = SessionDecider::new(&flow).decide(&current.state, &command)?;
@@ -195,14 +230,28 @@ impl Services {
 
     /// The proof for a phone verification step: the verification must be approved and belong to
     /// this session of this tenant.
-    async fn approved_phone_of(&self, tenant: TenantId, session: SessionId, vid: VerificationId) -> Result<Option<VerifiedPhone>, AppError> {
-        let Some(v) = self.load_versioned::<VerificationState>(tenant, &super::verifications::verification_stream(vid)).await? else {
+    async fn approved_phone_of(
+        &self,
+        tenant: TenantId,
+        session: SessionId,
+        vid: VerificationId,
+    ) -> Result<Option<VerifiedPhone>, AppError> {
+        let Some(v) = self
+            .load_versioned::<VerificationState>(
+                tenant,
+                &super::verifications::verification_stream(vid),
+            )
+            .await?
+        else {
             return Ok(None);
         };
         let v = v.state;
         Ok(match (v.status, v.session_id, v.phone) {
             (VerificationStatus::Approved, Some(s), Some(phone)) if s == session => {
-                Some(VerifiedPhone { verification_id: vid, phone })
+                Some(VerifiedPhone {
+                    verification_id: vid,
+                    phone,
+                })
             }
             _ => None,
         })
@@ -213,13 +262,27 @@ impl Services {
     /// # Errors
     /// [`AppError::SessionNotFound`]; [`AppError::Session`] with
     /// [`SessionError::InvalidAnswers`] (every failing field) or an invalid transition.
-    pub async fn submit_step(&self, tenant: TenantId, id: SessionId, step: &str, answers: Value) -> Result<SessionView, AppError> {
+    pub async fn submit_step(
+        &self,
+        tenant: TenantId,
+        id: SessionId,
+        step: &str,
+        answers: Value,
+    ) -> Result<SessionView, AppError> {
         let step = StepId::parse(step).map_err(|_| SessionError::UnknownStep(step.to_string()))?;
-        let proof = answers.get("verification_id").and_then(Value::as_str).and_then(|t| VerificationId::parse(t).ok());
+        let proof = answers
+            .get("verification_id")
+            .and_then(Value::as_str)
+            .and_then(|t| VerificationId::parse(t).ok());
         self.execute_session(
             tenant,
             id,
-            |at| SessionCommand::SubmitStep { step: step.clone(), answers: answers.clone(), verified_phone: None, at },
+            |at| SessionCommand::SubmitStep {
+                step: step.clone(),
+                answers: answers.clone(),
+                verified_phone: None,
+                at,
+            },
             proof,
         )
         .await
@@ -229,16 +292,35 @@ impl Services {
     ///
     /// # Errors
     /// As [`Services::submit_step`], and [`SessionError::StepRequired`].
-    pub async fn skip_step(&self, tenant: TenantId, id: SessionId, step: &str) -> Result<SessionView, AppError> {
+    pub async fn skip_step(
+        &self,
+        tenant: TenantId,
+        id: SessionId,
+        step: &str,
+    ) -> Result<SessionView, AppError> {
         let step = StepId::parse(step).map_err(|_| SessionError::UnknownStep(step.to_string()))?;
-        self.execute_session(tenant, id, |at| SessionCommand::SkipStep { step: step.clone(), at }, None).await
+        self.execute_session(
+            tenant,
+            id,
+            |at| SessionCommand::SkipStep {
+                step: step.clone(),
+                at,
+            },
+            None,
+        )
+        .await
     }
 
     /// Pauses, resumes, completes or abandons.
     ///
     /// # Errors
     /// [`AppError::SessionNotFound`] or an invalid transition.
-    pub async fn act_on_session(&self, tenant: TenantId, id: SessionId, action: SessionAction) -> Result<SessionView, AppError> {
+    pub async fn act_on_session(
+        &self,
+        tenant: TenantId,
+        id: SessionId,
+        action: SessionAction,
+    ) -> Result<SessionView, AppError> {
         self.execute_session(
             tenant,
             id,
@@ -246,7 +328,10 @@ impl Services {
                 SessionAction::Pause => SessionCommand::Pause { at },
                 SessionAction::Resume => SessionCommand::Resume { at },
                 SessionAction::Complete => SessionCommand::Complete { at },
-                SessionAction::Abandon(reason) => SessionCommand::Abandon { reason: reason.clone(), at },
+                SessionAction::Abandon(reason) => SessionCommand::Abandon {
+                    reason: reason.clone(),
+                    at,
+                },
             },
             None,
         )
@@ -257,14 +342,24 @@ impl Services {
     ///
     /// # Errors
     /// Store errors.
-    pub(crate) async fn expire_session(&self, tenant: TenantId, id: SessionId, job: JobId) -> Result<(), AppError> {
+    pub(crate) async fn expire_session(
+        &self,
+        tenant: TenantId,
+        id: SessionId,
+        job: JobId,
+    ) -> Result<(), AppError> {
         self.retrying(|| async {
             let current = match self.load_session(tenant, id).await {
                 Err(AppError::SessionNotFound) => return Ok(None),
                 other => other?,
             };
             let flow = self.flow_of(&current.state)?;
-            let events = SessionDecider::new(&flow).decide(&current.state, &SessionCommand::Expire { at: self.clock.now() })?;
+            let events = SessionDecider::new(&flow).decide(
+                &current.state,
+                &SessionCommand::Expire {
+                    at: self.clock.now(),
+                },
+            )?;
             let mut commit = Commit::new(tenant);
             commit.complete_job = Some(job);
             if !events.is_empty() {
@@ -277,4 +372,3 @@ impl Services {
         .map(|_| ())
     }
 }
-

@@ -3,14 +3,15 @@
 use time::OffsetDateTime;
 
 use crate::decider::Decider;
+use crate::flow::StepKind;
 use crate::ids::{JobId, SessionId, TenantId, VerificationId};
 use crate::phone::PhoneNumber;
 use crate::ports::{AggregateKind, Commit, NewJob, StreamId};
 use crate::session::{SessionCommand, SessionDecider, VerifiedPhone};
-use crate::flow::StepKind;
 use crate::verification::{
-    Channel, CodeHash, Delivery, OtpCode, QuotaCommand, QuotaDecider, QuotaState, SendAllowance, VerificationCommand,
-    VerificationDecider, VerificationEvent, VerificationState, VerificationStatus,
+    Channel, CodeHash, Delivery, OtpCode, QuotaCommand, QuotaDecider, QuotaState, SendAllowance,
+    VerificationCommand, VerificationDecider, VerificationEvent, VerificationState,
+    VerificationStatus,
 };
 
 use super::persist::{Columns, Versioned, stream_write};
@@ -96,25 +97,47 @@ impl Services {
     }
 
     fn verification_decider(&self) -> VerificationDecider {
-        VerificationDecider { policy: self.verification_policy.clone() }
+        VerificationDecider {
+            policy: self.verification_policy.clone(),
+        }
     }
 
     fn quota_decider(&self) -> QuotaDecider {
-        QuotaDecider { policy: self.quota_policy }
+        QuotaDecider {
+            policy: self.quota_policy,
+        }
     }
 
-    async fn load_quota(&self, tenant: TenantId, phone: &PhoneNumber) -> Result<Versioned<QuotaState>, AppError> {
-        Ok(self.load_versioned(tenant, &quota_stream(phone)).await?.unwrap_or_else(Versioned::empty))
+    async fn load_quota(
+        &self,
+        tenant: TenantId,
+        phone: &PhoneNumber,
+    ) -> Result<Versioned<QuotaState>, AppError> {
+        Ok(self
+            .load_versioned(tenant, &quota_stream(phone))
+            .await?
+            .unwrap_or_else(Versioned::empty))
     }
 
-    pub(crate) async fn load_verification(&self, tenant: TenantId, id: VerificationId) -> Result<Versioned<VerificationState>, AppError> {
-        self.load_versioned(tenant, &verification_stream(id)).await?.ok_or(AppError::VerificationNotFound)
+    pub(crate) async fn load_verification(
+        &self,
+        tenant: TenantId,
+        id: VerificationId,
+    ) -> Result<Versioned<VerificationState>, AppError> {
+        self.load_versioned(tenant, &verification_stream(id))
+            .await?
+            .ok_or(AppError::VerificationNotFound)
     }
 
     fn allowance(&self, quota: &QuotaState, at: OffsetDateTime) -> SendAllowance {
-        match self.quota_decider().decide(quota, &QuotaCommand::Reserve { at }) {
+        match self
+            .quota_decider()
+            .decide(quota, &QuotaCommand::Reserve { at })
+        {
             Ok(_) => SendAllowance::Allowed,
-            Err(e) => SendAllowance::Exhausted { retry_after_seconds: e.retry_after_seconds },
+            Err(e) => SendAllowance::Exhausted {
+                retry_after_seconds: e.retry_after_seconds,
+            },
         }
     }
 
@@ -130,27 +153,53 @@ impl Services {
         code: &CodeForJobs,
     ) -> Result<VerificationState, AppError> {
         let decider = self.verification_decider();
-        let after = events.iter().fold(current.state.clone(), |s, e| decider.evolve(s, e));
+        let after = events
+            .iter()
+            .fold(current.state.clone(), |s, e| decider.evolve(s, e));
         let id = after.id.ok_or(AppError::VerificationNotFound)?;
         let phone = after.phone.clone().ok_or(AppError::VerificationNotFound)?;
         let now = after.updated_at.unwrap_or(OffsetDateTime::UNIX_EPOCH);
         let mut quota_events = Vec::new();
         let mut quota_state = quota.state.clone();
         for event in events {
-            let VerificationEvent::CodeSent { seq, channel, at, expires_at, .. } = event else { continue };
-            let reserved = self.quota_decider().decide(&quota_state, &QuotaCommand::Reserve { at: *at }).map_err(|e| {
-                crate::verification::VerificationError::RateLimited { retry_after_seconds: e.retry_after_seconds }
-            })?;
+            let VerificationEvent::CodeSent {
+                seq,
+                channel,
+                at,
+                expires_at,
+                ..
+            } = event
+            else {
+                continue;
+            };
+            let reserved = self
+                .quota_decider()
+                .decide(&quota_state, &QuotaCommand::Reserve { at: *at })
+                .map_err(|e| crate::verification::VerificationError::RateLimited {
+                    retry_after_seconds: e.retry_after_seconds,
+                })?;
             for q in reserved {
                 quota_state = self.quota_decider().evolve(quota_state, &q);
                 quota_events.push(("phone_quota.send_reserved", q, *at));
             }
             let encrypted = match code {
-                CodeForJobs::Clear(c) => hex::encode(self.secrets.encrypt(c.expose().as_bytes(), &code_context(id))),
+                CodeForJobs::Clear(c) => hex::encode(
+                    self.secrets
+                        .encrypt(c.expose().as_bytes(), &code_context(id)),
+                ),
                 CodeForJobs::Encrypted(e) => e.clone(),
-                CodeForJobs::None => return Err(AppError::Corrupt("a send was decided without a code".into())),
+                CodeForJobs::None => {
+                    return Err(AppError::Corrupt(
+                        "a send was decided without a code".into(),
+                    ));
+                }
             };
-            let payload = DeliverPayload { verification_id: id, seq: *seq, channel: *channel, code: encrypted };
+            let payload = DeliverPayload {
+                verification_id: id,
+                seq: *seq,
+                channel: *channel,
+                code: encrypted,
+            };
             commit.jobs.push(NewJob {
                 id: JobId::new(self.ids.new_id()),
                 kind: DELIVER_CODE_JOB.to_string(),
@@ -168,7 +217,10 @@ impl Services {
                 max_attempts: 5,
             });
         }
-        let tagged: Vec<_> = events.iter().map(|e| (e.event_type(), e.clone(), now)).collect();
+        let tagged: Vec<_> = events
+            .iter()
+            .map(|e| (e.event_type(), e.clone(), now))
+            .collect();
         commit.streams.push(stream_write(
             verification_stream(id),
             current.version,
@@ -190,25 +242,49 @@ impl Services {
                 quota.version,
                 &quota_events,
                 &quota_state,
-                Columns { status: "active".into(), flow_id: None, phone: Some(phone.to_string()), external_ref: None, created_at: created, updated_at: now },
+                Columns {
+                    status: "active".into(),
+                    flow_id: None,
+                    phone: Some(phone.to_string()),
+                    external_ref: None,
+                    created_at: created,
+                    updated_at: now,
+                },
             )?);
         }
-        if matches!(after.status, VerificationStatus::Approved | VerificationStatus::Locked | VerificationStatus::Expired) {
-            commit.cancel_timers.push(format!("verification-expiry:{id}"));
+        if matches!(
+            after.status,
+            VerificationStatus::Approved | VerificationStatus::Locked | VerificationStatus::Expired
+        ) {
+            commit
+                .cancel_timers
+                .push(format!("verification-expiry:{id}"));
         }
         Ok(after)
     }
 
-    fn verification_view(&self, state: &VerificationState, quota: &QuotaState, at: OffsetDateTime) -> VerificationView {
+    fn verification_view(
+        &self,
+        state: &VerificationState,
+        quota: &QuotaState,
+        at: OffsetDateTime,
+    ) -> VerificationView {
         VerificationView {
             id: state.id.map(|i| i.to_string()).unwrap_or_default(),
             status: state.status_at(at),
             channel: state.channel(),
-            phone: state.phone.as_ref().map(|p| p.to_string()).unwrap_or_default(),
+            phone: state
+                .phone
+                .as_ref()
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
             session_id: state.session_id.map(|s| s.to_string()),
             expires_at: state.expires_at,
             sends_remaining: self.quota_decider().remaining(quota, at),
-            checks_remaining: self.verification_policy.max_failed_checks.saturating_sub(state.failed_checks),
+            checks_remaining: self
+                .verification_policy
+                .max_failed_checks
+                .saturating_sub(state.failed_checks),
             deliveries: state.deliveries.clone(),
             created_at: state.created_at,
             approved_at: state.approved_at,
@@ -220,7 +296,11 @@ impl Services {
     /// # Errors
     /// [`AppError::SessionNotFound`] for an unknown session; [`AppError::Verification`] with
     /// `RateLimited` when the phone had 5 sends in the last hour (P-OTP-1).
-    pub async fn start_verification(&self, tenant: TenantId, input: StartVerification) -> Result<VerificationView, AppError> {
+    pub async fn start_verification(
+        &self,
+        tenant: TenantId,
+        input: StartVerification,
+    ) -> Result<VerificationView, AppError> {
         if let Some(session) = input.session_id {
             self.load_session(tenant, session).await?;
         }
@@ -239,9 +319,17 @@ impl Services {
                 at,
             };
             let current = Versioned::empty();
-            let events = self.verification_decider().decide(&current.state, &command)?;
+            let events = self
+                .verification_decider()
+                .decide(&current.state, &command)?;
             let mut commit = Commit::new(tenant);
-            let after = self.verification_commit_parts(&mut commit, &current, &quota, &events, &CodeForJobs::Clear(code))?;
+            let after = self.verification_commit_parts(
+                &mut commit,
+                &current,
+                &quota,
+                &events,
+                &CodeForJobs::Clear(code),
+            )?;
             self.store.commit(commit).await?;
             let quota = self.load_quota(tenant, &input.phone).await?;
             Ok(self.verification_view(&after, &quota.state, at))
@@ -253,9 +341,17 @@ impl Services {
     ///
     /// # Errors
     /// [`AppError::VerificationNotFound`] (also for another tenant's id).
-    pub async fn verification(&self, tenant: TenantId, id: VerificationId) -> Result<VerificationView, AppError> {
+    pub async fn verification(
+        &self,
+        tenant: TenantId,
+        id: VerificationId,
+    ) -> Result<VerificationView, AppError> {
         let v = self.load_verification(tenant, id).await?;
-        let phone = v.state.phone.clone().ok_or(AppError::VerificationNotFound)?;
+        let phone = v
+            .state
+            .phone
+            .clone()
+            .ok_or(AppError::VerificationNotFound)?;
         let quota = self.load_quota(tenant, &phone).await?;
         Ok(self.verification_view(&v.state, &quota.state, self.clock.now()))
     }
@@ -266,11 +362,20 @@ impl Services {
     /// # Errors
     /// `ResendTooSoon` within 30 s of the last send, `RateLimited`, `Expired`, `Locked`,
     /// `AlreadyApproved`.
-    pub async fn resend_verification(&self, tenant: TenantId, id: VerificationId, channel: Option<Channel>) -> Result<VerificationView, AppError> {
+    pub async fn resend_verification(
+        &self,
+        tenant: TenantId,
+        id: VerificationId,
+        channel: Option<Channel>,
+    ) -> Result<VerificationView, AppError> {
         self.retrying(|| async {
             let at = self.clock.now();
             let current = self.load_verification(tenant, id).await?;
-            let phone = current.state.phone.clone().ok_or(AppError::VerificationNotFound)?;
+            let phone = current
+                .state
+                .phone
+                .clone()
+                .ok_or(AppError::VerificationNotFound)?;
             let quota = self.load_quota(tenant, &phone).await?;
             let code = self.codes.otp();
             let command = VerificationCommand::Resend {
@@ -279,9 +384,17 @@ impl Services {
                 quota: self.allowance(&quota.state, at),
                 at,
             };
-            let events = self.verification_decider().decide(&current.state, &command)?;
+            let events = self
+                .verification_decider()
+                .decide(&current.state, &command)?;
             let mut commit = Commit::new(tenant);
-            let after = self.verification_commit_parts(&mut commit, &current, &quota, &events, &CodeForJobs::Clear(code))?;
+            let after = self.verification_commit_parts(
+                &mut commit,
+                &current,
+                &quota,
+                &events,
+                &CodeForJobs::Clear(code),
+            )?;
             self.store.commit(commit).await?;
             let quota = self.load_quota(tenant, &phone).await?;
             Ok(self.verification_view(&after, &quota.state, at))
@@ -295,46 +408,89 @@ impl Services {
     /// # Errors
     /// [`AppError::CodeIncorrect`] (the failed check is recorded), `Locked` after 5 wrong codes,
     /// `Expired` after 300 s, `AlreadyApproved`.
-    pub async fn check_verification(&self, tenant: TenantId, id: VerificationId, code: &OtpCode) -> Result<VerificationView, AppError> {
+    pub async fn check_verification(
+        &self,
+        tenant: TenantId,
+        id: VerificationId,
+        code: &OtpCode,
+    ) -> Result<VerificationView, AppError> {
         let (view, failed) = self
             .retrying(|| async {
                 let at = self.clock.now();
                 let current = self.load_verification(tenant, id).await?;
-                let phone = current.state.phone.clone().ok_or(AppError::VerificationNotFound)?;
+                let phone = current
+                    .state
+                    .phone
+                    .clone()
+                    .ok_or(AppError::VerificationNotFound)?;
                 let quota = self.load_quota(tenant, &phone).await?;
-                let command = VerificationCommand::Check { code_hash: self.code_hash(id, code), at };
-                let events = self.verification_decider().decide(&current.state, &command)?;
+                let command = VerificationCommand::Check {
+                    code_hash: self.code_hash(id, code),
+                    at,
+                };
+                let events = self
+                    .verification_decider()
+                    .decide(&current.state, &command)?;
                 let mut commit = Commit::new(tenant);
-                let after = self.verification_commit_parts(&mut commit, &current, &quota, &events, &CodeForJobs::None)?;
+                let after = self.verification_commit_parts(
+                    &mut commit,
+                    &current,
+                    &quota,
+                    &events,
+                    &CodeForJobs::None,
+                )?;
                 if after.status == VerificationStatus::Approved {
-                    self.complete_phone_step(&mut commit, tenant, &after, at).await?;
+                    self.complete_phone_step(&mut commit, tenant, &after, at)
+                        .await?;
                 }
                 self.store.commit(commit).await?;
-                let failed = events.iter().any(|e| matches!(e, VerificationEvent::CheckFailed { .. }));
+                let failed = events
+                    .iter()
+                    .any(|e| matches!(e, VerificationEvent::CheckFailed { .. }));
                 Ok((self.verification_view(&after, &quota.state, at), failed))
             })
             .await?;
         match (failed, view.status) {
-            (true, VerificationStatus::Locked) => Err(crate::verification::VerificationError::Locked.into()),
-            (true, _) => Err(AppError::CodeIncorrect { checks_remaining: view.checks_remaining }),
+            (true, VerificationStatus::Locked) => {
+                Err(crate::verification::VerificationError::Locked.into())
+            }
+            (true, _) => Err(AppError::CodeIncorrect {
+                checks_remaining: view.checks_remaining,
+            }),
             _ => Ok(view),
         }
     }
 
     /// Adds the session's phone step completion to `commit` when that step is current.
-    async fn complete_phone_step(&self, commit: &mut Commit, tenant: TenantId, v: &VerificationState, at: OffsetDateTime) -> Result<(), AppError> {
-        let (Some(session_id), Some(vid), Some(phone)) = (v.session_id, v.id, v.phone.clone()) else { return Ok(()) };
+    async fn complete_phone_step(
+        &self,
+        commit: &mut Commit,
+        tenant: TenantId,
+        v: &VerificationState,
+        at: OffsetDateTime,
+    ) -> Result<(), AppError> {
+        let (Some(session_id), Some(vid), Some(phone)) = (v.session_id, v.id, v.phone.clone())
+        else {
+            return Ok(());
+        };
         let current = self.load_session(tenant, session_id).await?;
-        let Some(flow_id) = current.state.flow_id.clone() else { return Ok(()) };
+        let Some(flow_id) = current.state.flow_id.clone() else {
+            return Ok(());
+        };
         let flow = self.flows.pinned(&flow_id, current.state.flow_version)?;
-        let Some(step) = crate::session::current_step(&flow, &current.state) else { return Ok(()) };
+        let Some(step) = crate::session::current_step(&flow, &current.state) else {
+            return Ok(());
+        };
         if step.kind() != StepKind::PhoneVerification {
             return Ok(());
         }
         let command = SessionCommand::SubmitStep {
             step: step.id().clone(),
             answers: serde_json::json!({ "verification_id": vid.to_string() }),
-            verified_phone: Some(VerifiedPhone { verification_id: vid, phone }),
+            verified_phone: Some(VerifiedPhone {
+                verification_id: vid,
+                phone,
+            }),
             at,
         };
         // A session that cannot take the step now (paused, finished) keeps the approval only:
@@ -356,8 +512,14 @@ impl Services {
     ) -> Result<(), AppError> {
         self.retrying(|| async {
             let at = self.clock.now();
-            let current = self.load_verification(tenant, payload.verification_id).await?;
-            let phone = current.state.phone.clone().ok_or(AppError::VerificationNotFound)?;
+            let current = self
+                .load_verification(tenant, payload.verification_id)
+                .await?;
+            let phone = current
+                .state
+                .phone
+                .clone()
+                .ok_or(AppError::VerificationNotFound)?;
             let quota = self.load_quota(tenant, &phone).await?;
             let command = VerificationCommand::RecordDelivery {
                 seq: payload.seq,
@@ -365,11 +527,19 @@ impl Services {
                 quota: self.allowance(&quota.state, at),
                 at,
             };
-            let events = self.verification_decider().decide(&current.state, &command)?;
+            let events = self
+                .verification_decider()
+                .decide(&current.state, &command)?;
             let mut commit = Commit::new(tenant);
             commit.complete_job = Some(job);
             if !events.is_empty() {
-                self.verification_commit_parts(&mut commit, &current, &quota, &events, &CodeForJobs::Encrypted(payload.code.clone()))?;
+                self.verification_commit_parts(
+                    &mut commit,
+                    &current,
+                    &quota,
+                    &events,
+                    &CodeForJobs::Encrypted(payload.code.clone()),
+                )?;
             }
             self.store.commit(commit).await?;
             Ok(())
@@ -379,7 +549,8 @@ impl Services {
 
     /// Decrypts the code of a delivery job.
     pub(crate) fn job_code(&self, payload: &DeliverPayload) -> Result<OtpCode, AppError> {
-        let bytes = hex::decode(&payload.code).map_err(|e| AppError::Corrupt(format!("delivery code: {e}")))?;
+        let bytes = hex::decode(&payload.code)
+            .map_err(|e| AppError::Corrupt(format!("delivery code: {e}")))?;
         let clear = self
             .secrets
             .decrypt(&bytes, &code_context(payload.verification_id))
@@ -389,19 +560,39 @@ impl Services {
     }
 
     /// The expiry timer of a verification.
-    pub(crate) async fn expire_verification(&self, tenant: TenantId, id: VerificationId, job: JobId) -> Result<(), AppError> {
+    pub(crate) async fn expire_verification(
+        &self,
+        tenant: TenantId,
+        id: VerificationId,
+        job: JobId,
+    ) -> Result<(), AppError> {
         self.retrying(|| async {
             let current = match self.load_verification(tenant, id).await {
                 Err(AppError::VerificationNotFound) => return Ok(()),
                 other => other?,
             };
-            let phone = current.state.phone.clone().ok_or(AppError::VerificationNotFound)?;
+            let phone = current
+                .state
+                .phone
+                .clone()
+                .ok_or(AppError::VerificationNotFound)?;
             let quota = self.load_quota(tenant, &phone).await?;
-            let events = self.verification_decider().decide(&current.state, &VerificationCommand::Expire { at: self.clock.now() })?;
+            let events = self.verification_decider().decide(
+                &current.state,
+                &VerificationCommand::Expire {
+                    at: self.clock.now(),
+                },
+            )?;
             let mut commit = Commit::new(tenant);
             commit.complete_job = Some(job);
             if !events.is_empty() {
-                self.verification_commit_parts(&mut commit, &current, &quota, &events, &CodeForJobs::None)?;
+                self.verification_commit_parts(
+                    &mut commit,
+                    &current,
+                    &quota,
+                    &events,
+                    &CodeForJobs::None,
+                )?;
             }
             self.store.commit(commit).await?;
             Ok(())

@@ -1,0 +1,278 @@
+//! Application services against mockall mocks of their ports: what each use case reads, what it
+//! commits, and what it does when a port fails.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use mockall::predicate::always;
+use serde_json::json;
+use time::OffsetDateTime;
+use time::macros::datetime;
+use uuid::Uuid;
+
+use super::jobs::JobOutcome;
+use super::sessions::StartSession;
+use super::verifications::{DELIVER_CODE_JOB, StartVerification};
+use super::{AppError, FlowCatalog, Services};
+use crate::decider::Decider;
+use crate::flow::Flow;
+use crate::ids::{JobId, SessionId, TenantId, VerificationId};
+use crate::phone::PhoneNumber;
+use crate::ports::*;
+use crate::session::{SessionChannel, SessionCommand, SessionDecider};
+use crate::verification::*;
+
+const NOW: OffsetDateTime = datetime!(2026-11-21 10:00 UTC);
+
+fn flow() -> Flow {
+    Flow::from_toml(include_str!("../../../spec/flows/conversational-profile.toml")).unwrap()
+}
+
+fn tenant() -> TenantId {
+    TenantId::new(Uuid::from_u128(1))
+}
+
+fn phone() -> PhoneNumber {
+    PhoneNumber::parse("+12025550123", None).unwrap()
+}
+
+/// Services over the given store and sender, with a fixed clock, counting ids, code 123456 and
+/// transparent "secrets" (the real ones are tested in onramp-secrets).
+fn services(store: MockEventStore, sender: MockVerificationSender) -> Services {
+    let mut clock = MockClock::new();
+    clock.expect_now().returning(|| NOW);
+    let counter = Arc::new(AtomicU64::new(100));
+    let mut ids = MockIdGen::new();
+    ids.expect_new_id().returning(move || Uuid::from_u128(u128::from(counter.fetch_add(1, Ordering::SeqCst))));
+    let mut codes = MockCodeGenerator::new();
+    codes.expect_otp().returning(|| OtpCode::parse("123456").unwrap());
+    let mut secrets = MockSecrets::new();
+    secrets.expect_keyed_hash().returning(|_, data| {
+        let mut h = [0u8; 32];
+        for (i, b) in data.iter().enumerate() {
+            h[i % 32] = h[i % 32].wrapping_mul(31).wrapping_add(*b);
+        }
+        h
+    });
+    secrets.expect_encrypt().returning(|p, _| p.to_vec());
+    secrets.expect_decrypt().returning(|c, _| Ok(c.to_vec()));
+    Services {
+        store: Arc::new(store),
+        sender: Arc::new(sender),
+        clock: Arc::new(clock),
+        ids: Arc::new(ids),
+        codes: Arc::new(codes),
+        secrets: Arc::new(secrets),
+        flows: Arc::new(FlowCatalog::new([flow()])),
+        verification_policy: VerificationPolicy::default(),
+        quota_policy: QuotaPolicy::default(),
+    }
+}
+
+fn loaded(kind: AggregateKind, id: impl ToString, version: u64, state: serde_json::Value) -> Loaded {
+    Loaded {
+        stream: StreamId::new(kind, id),
+        version,
+        snapshot: Snapshot {
+            status: "x".into(),
+            flow_id: None,
+            phone: None,
+            external_ref: None,
+            created_at: NOW,
+            updated_at: NOW,
+            state,
+        },
+    }
+}
+
+fn started_session(id: SessionId) -> serde_json::Value {
+    let f = flow();
+    let d = SessionDecider::new(&f);
+    let start = SessionCommand::Start { id, channel: SessionChannel::Web, phone: None, external_ref: None, at: NOW };
+    let events = d.decide(&Default::default(), &start).unwrap();
+    serde_json::to_value(d.fold(&events)).unwrap()
+}
+
+/// A pending verification whose first code went out by voice (delivery 1 queued).
+fn voice_verification(id: VerificationId) -> (serde_json::Value, QuotaState) {
+    let d = VerificationDecider::default();
+    let start = VerificationCommand::Start {
+        id,
+        phone: phone(),
+        session_id: None,
+        channel: None,
+        code_hash: CodeHash([1; 32]),
+        quota: SendAllowance::Allowed,
+        at: NOW,
+    };
+    let events = d.decide(&Default::default(), &start).unwrap();
+    let q = QuotaDecider::default();
+    let quota = q.fold(&q.decide(&QuotaState::default(), &QuotaCommand::Reserve { at: NOW }).unwrap());
+    (serde_json::to_value(d.fold(&events)).unwrap(), quota)
+}
+
+#[tokio::test]
+async fn starting_a_session_commits_one_new_stream_and_its_inactivity_timer() {
+    let mut store = MockEventStore::new();
+    store
+        .expect_commit()
+        .withf(|c| {
+            c.streams.len() == 1
+                && c.streams[0].expected_version == 0
+                && c.streams[0].events.len() == 1
+                && c.streams[0].events[0].event_type == "session.started"
+                && c.jobs.len() == 1
+                && c.jobs[0].kind == "session.expire"
+                && c.jobs[0].timer_key.is_some()
+                && c.jobs[0].run_at == NOW + time::Duration::days(7)
+        })
+        .times(1)
+        .returning(|_| Ok(()));
+    let s = services(store, MockVerificationSender::new());
+    let input = StartSession { flow_id: "conversational-profile".into(), channel: SessionChannel::Web, phone: None, external_ref: None };
+    let view = s.start_session(tenant(), input).await.unwrap();
+    assert_eq!(view.current_step.as_deref(), Some("welcome"));
+}
+
+#[tokio::test]
+async fn an_unknown_template_commits_nothing() {
+    let mut store = MockEventStore::new();
+    store.expect_commit().times(0);
+    let s = services(store, MockVerificationSender::new());
+    let input = StartSession { flow_id: "nope".into(), channel: SessionChannel::Web, phone: None, external_ref: None };
+    assert!(matches!(s.start_session(tenant(), input).await, Err(AppError::TemplateNotFound(_))));
+}
+
+#[tokio::test]
+async fn a_conflicting_commit_is_decided_again_on_fresh_state() {
+    let id = SessionId::new(Uuid::from_u128(7));
+    let mut store = MockEventStore::new();
+    let state = started_session(id);
+    store.expect_load().times(2).returning(move |_, _| Ok(Some(loaded(AggregateKind::Session, id, 1, state.clone()))));
+    let mut seq = mockall::Sequence::new();
+    store.expect_commit().times(1).in_sequence(&mut seq).returning(|_| Err(StoreError::Conflict("session".into())));
+    store
+        .expect_commit()
+        .withf(|c| c.streams[0].expected_version == 1 && c.streams[0].events[0].event_type == "session.step_submitted")
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_| Ok(()));
+    let s = services(store, MockVerificationSender::new());
+    let view = s.submit_step(tenant(), id, "welcome", json!({ "choice": "general_info" })).await.unwrap();
+    assert_eq!(view.current_step.as_deref(), Some("phone"));
+}
+
+#[tokio::test]
+async fn a_store_outage_is_reported_and_nothing_is_committed() {
+    let mut store = MockEventStore::new();
+    store.expect_load().returning(|_, _| Err(StoreError::Unavailable("connection refused".into())));
+    store.expect_commit().times(0);
+    let s = services(store, MockVerificationSender::new());
+    let r = s.submit_step(tenant(), SessionId::new(Uuid::from_u128(7)), "welcome", json!({})).await;
+    assert!(matches!(r, Err(AppError::Store(StoreError::Unavailable(_)))));
+}
+
+#[tokio::test]
+async fn another_tenants_session_is_not_found() {
+    let mut store = MockEventStore::new();
+    store.expect_load().with(mockall::predicate::eq(tenant()), always()).returning(|_, _| Ok(None));
+    let s = services(store, MockVerificationSender::new());
+    assert!(matches!(s.session(tenant(), SessionId::new(Uuid::from_u128(9))).await, Err(AppError::SessionNotFound)));
+}
+
+#[tokio::test]
+async fn a_spent_send_quota_refuses_the_verification_and_commits_nothing() {
+    let mut store = MockEventStore::new();
+    let q = QuotaDecider::default();
+    let mut quota = QuotaState::default();
+    for i in 0..5 {
+        let events = q.decide(&quota, &QuotaCommand::Reserve { at: NOW - time::Duration::minutes(i) }).unwrap();
+        quota = events.iter().fold(quota, |s, e| q.evolve(s, e));
+    }
+    let quota = serde_json::to_value(quota).unwrap();
+    store.expect_load().returning(move |_, _| Ok(Some(loaded(AggregateKind::PhoneQuota, "+12025550123", 5, quota.clone()))));
+    store.expect_commit().times(0);
+    let s = services(store, MockVerificationSender::new());
+    let r = s.start_verification(tenant(), StartVerification { phone: phone(), channel: None, session_id: None }).await;
+    assert!(matches!(r, Err(AppError::Verification(VerificationError::RateLimited { .. }))), "{r:?}");
+}
+
+fn delivery_job(verification: VerificationId, attempts: u32) -> ClaimedJob {
+    ClaimedJob {
+        id: JobId::new(Uuid::from_u128(55)),
+        tenant: tenant(),
+        kind: DELIVER_CODE_JOB.into(),
+        payload: json!({ "verification_id": verification, "seq": 1, "channel": "voice", "code": hex::encode("123456") }),
+        attempts,
+        max_attempts: 3,
+    }
+}
+
+fn store_with_voice_verification(id: VerificationId) -> MockEventStore {
+    let (state, quota) = voice_verification(id);
+    let quota = serde_json::to_value(quota).unwrap();
+    let mut store = MockEventStore::new();
+    store.expect_load().returning(move |_, stream| {
+        Ok(Some(match stream.kind {
+            AggregateKind::Verification => loaded(stream.kind, &stream.id, 2, state.clone()),
+            _ => loaded(stream.kind, &stream.id, 1, quota.clone()),
+        }))
+    });
+    store
+}
+
+#[tokio::test]
+async fn a_rejected_voice_call_queues_the_sms_fallback_with_the_same_code_in_the_jobs_completing_commit() {
+    let id = VerificationId::new(Uuid::from_u128(8));
+    let mut store = store_with_voice_verification(id);
+    store
+        .expect_commit()
+        .withf(|c| {
+            let fallback = c.jobs.iter().find(|j| j.kind == DELIVER_CODE_JOB);
+            c.complete_job == Some(JobId::new(Uuid::from_u128(55)))
+                && fallback.is_some_and(|j| j.payload["channel"] == "sms" && j.payload["code"] == hex::encode("123456"))
+                && c.streams.iter().any(|s| s.stream.kind == AggregateKind::PhoneQuota && s.expected_version == 1)
+                && c.streams.iter().any(|s| s.stream.kind == AggregateKind::Verification && s.expected_version == 2)
+        })
+        .times(1)
+        .returning(|_| Ok(()));
+    let mut sender = MockVerificationSender::new();
+    sender.expect_provider().return_const("sandbox".to_string());
+    sender
+        .expect_send_code()
+        .withf(|d| d.channel == Channel::Voice && d.code.expose() == "123456" && d.delivery_id == JobId::new(Uuid::from_u128(55)))
+        .times(1)
+        .returning(|_| Err(ProviderError::Rejected { code: "call_not_answered".into() }));
+    let s = services(store, sender);
+    let outcome = s.run_job(&delivery_job(id, 1), |_| time::Duration::seconds(1)).await.unwrap();
+    assert_eq!(outcome, JobOutcome::Done);
+}
+
+#[tokio::test]
+async fn an_unavailable_provider_releases_the_job_for_a_later_attempt_without_writing() {
+    let id = VerificationId::new(Uuid::from_u128(8));
+    let mut store = store_with_voice_verification(id);
+    store.expect_commit().times(0);
+    let mut sender = MockVerificationSender::new();
+    sender.expect_provider().return_const("sandbox".to_string());
+    sender.expect_send_code().times(1).returning(|_| Err(ProviderError::Unavailable { retry_after: None, reason: "503".into() }));
+    let s = services(store, sender);
+    let outcome = s.run_job(&delivery_job(id, 1), |n| time::Duration::seconds(i64::from(n) * 10)).await.unwrap();
+    assert_eq!(outcome, JobOutcome::RetryAt { run_at: NOW + time::Duration::seconds(10), reason: "503".into() });
+}
+
+#[tokio::test]
+async fn an_unavailable_provider_on_the_last_attempt_counts_as_a_failed_delivery() {
+    let id = VerificationId::new(Uuid::from_u128(8));
+    let mut store = store_with_voice_verification(id);
+    store
+        .expect_commit()
+        .withf(|c| c.jobs.iter().any(|j| j.kind == DELIVER_CODE_JOB && j.payload["channel"] == "sms"))
+        .times(1)
+        .returning(|_| Ok(()));
+    let mut sender = MockVerificationSender::new();
+    sender.expect_provider().return_const("sandbox".to_string());
+    sender.expect_send_code().times(1).returning(|_| Err(ProviderError::Unavailable { retry_after: None, reason: "503".into() }));
+    let s = services(store, sender);
+    assert_eq!(s.run_job(&delivery_job(id, 3), |_| time::Duration::seconds(1)).await.unwrap(), JobOutcome::Done);
+}
