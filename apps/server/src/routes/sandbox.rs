@@ -16,7 +16,7 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct MessagesParams {
-    /// Destination phone, E.164 (`+447700900123`).
+    /// Destination phone, E.164 (`+12025550123`).
     pub to: String,
 }
 

@@ -1,0 +1,82 @@
+//! Magic numbers: destinations whose sandbox behaviour is fixed, like the providers' test
+//! numbers. All are in the North American fictional range 555-0100 to 555-0199 (NANPA reserves
+//! it for films and books, so no real phone can ever be called), which libphonenumber accepts
+//! as valid. The UK's Ofcom drama range +44 7700 900xxx would read better but libphonenumber
+//! rejects it as invalid, so [`PhoneNumber::parse`](onramp_domain::phone::PhoneNumber::parse)
+//! would refuse it before it reached a sender.
+
+use onramp_domain::verification::Channel;
+
+/// Voice calls are never answered ([`CODE_CALL_NOT_ANSWERED`]); SMS is delivered. Exercises
+/// the voice-to-SMS fallback.
+pub const VOICE_NEVER_ANSWERED: &str = "+12025550101";
+/// SMS always fails ([`CODE_SMS_UNDELIVERED`]); voice calls are delivered.
+pub const SMS_ALWAYS_FAILS: &str = "+12025550102";
+/// Undeliverable on every channel ([`CODE_UNDELIVERABLE`]).
+pub const UNDELIVERABLE: &str = "+12025550103";
+/// The provider is unavailable on every channel ([`OUTAGE_REASON`]), for retries and failover.
+pub const PROVIDER_UNAVAILABLE: &str = "+12025550104";
+
+/// `ProviderError::Rejected` code for an unanswered voice call.
+pub const CODE_CALL_NOT_ANSWERED: &str = "call_not_answered";
+/// `ProviderError::Rejected` code for an SMS the network did not deliver.
+pub const CODE_SMS_UNDELIVERED: &str = "sms_undelivered";
+/// `ProviderError::Rejected` code for a destination unreachable on any channel.
+pub const CODE_UNDELIVERABLE: &str = "undeliverable";
+/// `ProviderError::Unavailable` reason for [`PROVIDER_UNAVAILABLE`].
+pub const OUTAGE_REASON: &str = "sandbox outage";
+
+/// What the sandbox does with one delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// The code reaches the phone.
+    Delivered,
+    /// The delivery is refused with this `Rejected` code.
+    Rejected(&'static str),
+    /// The provider is down; nothing is recorded.
+    Unavailable,
+}
+
+/// The fixed behaviour for `to` (E.164) on `channel`; every number not listed is delivered.
+pub(crate) fn outcome(to: &str, channel: Channel) -> Outcome {
+    match (to, channel) {
+        (VOICE_NEVER_ANSWERED, Channel::Voice) => Outcome::Rejected(CODE_CALL_NOT_ANSWERED),
+        (SMS_ALWAYS_FAILS, Channel::Sms) => Outcome::Rejected(CODE_SMS_UNDELIVERED),
+        (UNDELIVERABLE, _) => Outcome::Rejected(CODE_UNDELIVERABLE),
+        (PROVIDER_UNAVAILABLE, _) => Outcome::Unavailable,
+        _ => Outcome::Delivered,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_magic_number_has_its_outcome_per_channel() {
+        use Channel::{Sms, Voice};
+        let table = [
+            (
+                VOICE_NEVER_ANSWERED,
+                Voice,
+                Outcome::Rejected(CODE_CALL_NOT_ANSWERED),
+            ),
+            (VOICE_NEVER_ANSWERED, Sms, Outcome::Delivered),
+            (SMS_ALWAYS_FAILS, Voice, Outcome::Delivered),
+            (
+                SMS_ALWAYS_FAILS,
+                Sms,
+                Outcome::Rejected(CODE_SMS_UNDELIVERED),
+            ),
+            (UNDELIVERABLE, Voice, Outcome::Rejected(CODE_UNDELIVERABLE)),
+            (UNDELIVERABLE, Sms, Outcome::Rejected(CODE_UNDELIVERABLE)),
+            (PROVIDER_UNAVAILABLE, Voice, Outcome::Unavailable),
+            (PROVIDER_UNAVAILABLE, Sms, Outcome::Unavailable),
+            ("+12025550199", Voice, Outcome::Delivered),
+            ("+442079460018", Sms, Outcome::Delivered),
+        ];
+        for (to, channel, expected) in table {
+            assert_eq!(outcome(to, channel), expected, "{to} by {channel:?}");
+        }
+    }
+}
