@@ -20,7 +20,11 @@ pub trait Decider {
     /// # Errors
     /// Returns the decider's error when the command is not allowed in `state`; no event is
     /// produced then.
-    fn decide(&self, state: &Self::State, command: &Self::Command) -> Result<Vec<Self::Event>, Self::Error>;
+    fn decide(
+        &self,
+        state: &Self::State,
+        command: &Self::Command,
+    ) -> Result<Vec<Self::Event>, Self::Error>;
 
     /// Folds one event into the state. Total: it never panics and ignores events that do not
     /// apply.
@@ -31,6 +35,8 @@ pub trait Decider {
     where
         Self::Event: 'a,
     {
-        events.into_iter().fold(Self::State::default(), |s, e| self.evolve(s, e))
+        events
+            .into_iter()
+            .fold(Self::State::default(), |s, e| self.evolve(s, e))
     }
 }

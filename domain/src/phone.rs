@@ -35,7 +35,9 @@ impl PhoneNumber {
     pub fn parse(input: &str, country: Option<&str>) -> Result<Self, PhoneError> {
         let trimmed = input.trim();
         if trimmed.is_empty() || trimmed.len() > 64 {
-            return Err(PhoneError::Unparseable { reason: "empty or longer than 64 characters".into() });
+            return Err(PhoneError::Unparseable {
+                reason: "empty or longer than 64 characters".into(),
+            });
         }
         let region = match country {
             None => None,
@@ -46,12 +48,15 @@ impl PhoneNumber {
                     .map_err(|_| PhoneError::UnknownCountry(code.to_string()))?,
             ),
         };
-        let parsed = phonenumber::parse(region, trimmed)
-            .map_err(|e| PhoneError::Unparseable { reason: e.to_string() })?;
+        let parsed = phonenumber::parse(region, trimmed).map_err(|e| PhoneError::Unparseable {
+            reason: e.to_string(),
+        })?;
         if !phonenumber::is_valid(&parsed) {
             return Err(PhoneError::Invalid);
         }
-        Ok(Self(parsed.format().mode(phonenumber::Mode::E164).to_string()))
+        Ok(Self(
+            parsed.format().mode(phonenumber::Mode::E164).to_string(),
+        ))
     }
 
     /// The E.164 text, `+` and digits.
@@ -86,7 +91,12 @@ mod tests {
     #[test]
     fn national_input_needs_the_country_hint() {
         assert!(PhoneNumber::parse("020 7946 0018", None).is_err());
-        assert_eq!(PhoneNumber::parse("020 7946 0018", Some("gb")).unwrap().as_str(), "+442079460018");
+        assert_eq!(
+            PhoneNumber::parse("020 7946 0018", Some("gb"))
+                .unwrap()
+                .as_str(),
+            "+442079460018"
+        );
     }
 
     #[test]
@@ -99,12 +109,18 @@ mod tests {
 
     #[test]
     fn letters_are_refused() {
-        assert!(matches!(PhoneNumber::parse("call me", None), Err(PhoneError::Unparseable { .. })));
+        assert!(matches!(
+            PhoneNumber::parse("call me", None),
+            Err(PhoneError::Unparseable { .. })
+        ));
     }
 
     #[test]
     fn a_number_outside_the_numbering_plan_is_invalid() {
         assert!(PhoneNumber::parse("+44 1", None).is_err());
-        assert_eq!(PhoneNumber::parse("+1 000 000 0000", None), Err(PhoneError::Invalid));
+        assert_eq!(
+            PhoneNumber::parse("+1 000 000 0000", None),
+            Err(PhoneError::Invalid)
+        );
     }
 }

@@ -1,1 +1,256 @@
-fn main() {}
+//! `onramp`: the Onramp command line. Walks demo journeys, creates tenants, validates flow
+//! templates and benchmarks a running server, all over the public HTTP API.
+//!
+//! # Layout
+//! - `main.rs`: the clap commands and dispatch.
+//! - `client.rs` and `wire.rs`: a small typed HTTP client, one method per endpoint.
+//! - `journey.rs`: one scripted journey, shared by `demo` and `bench`; `answers.rs` builds each
+//!   step's answers from the flow definition.
+//! - `demo.rs`, `bench.rs`, `tenant.rs`, `validate.rs`: the commands; `stats.rs`: percentiles.
+
+mod answers;
+mod bench;
+mod client;
+mod demo;
+mod journey;
+mod stats;
+mod tenant;
+mod validate;
+mod wire;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::answers::OptionalSteps;
+use crate::client::Client;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "onramp",
+    version,
+    about = "Onramp onboarding orchestration: demo journeys, tenants, flow validation, load benchmarks"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Tenant administration (admin token).
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Walk one whole journey over HTTP, printing each step and the progress.
+    Demo(DemoCli),
+    /// Run N whole journeys with C concurrent workers and report latencies.
+    Bench(BenchCli),
+    /// Flow templates.
+    #[command(subcommand)]
+    Flow(FlowCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum TenantCommand {
+    /// Create a tenant and print its API key (shown once).
+    Create {
+        /// Display name, 1 to 100 characters.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        server: ServerArg,
+        /// The server's admin token.
+        #[arg(long, env = "ONRAMP_ADMIN_TOKEN", hide_env_values = true)]
+        admin_token: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum FlowCommand {
+    /// List the server's flow templates.
+    List {
+        #[command(flatten)]
+        auth: TenantAuth,
+    },
+    /// Load each TOML template with the domain's loader; print OK or the precise error.
+    Validate {
+        /// Template files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ServerArg {
+    /// Base URL of the Onramp server.
+    #[arg(long, env = "ONRAMP_SERVER", default_value = "http://127.0.0.1:8080")]
+    server: String,
+}
+
+#[derive(Debug, Args)]
+struct TenantAuth {
+    #[command(flatten)]
+    server: ServerArg,
+    /// The tenant's API key (`onr_sk_...`).
+    #[arg(long, env = "ONRAMP_API_KEY", hide_env_values = true)]
+    api_key: String,
+}
+
+#[derive(Debug, Args)]
+struct DemoCli {
+    #[command(flatten)]
+    auth: TenantAuth,
+    /// Flow template to walk.
+    #[arg(long, default_value = "conversational-profile")]
+    flow: String,
+    /// The session's phone, E.164; a random fictional +1 202 555 0105..0199 when absent.
+    #[arg(long)]
+    phone: Option<String>,
+    /// Number whose voice calls fail, verified to show the SMS fallback (the sandbox's
+    /// magic number).
+    #[arg(long, default_value = demo::VOICE_NEVER_ANSWERED)]
+    fallback_phone: String,
+    /// Do not demonstrate the voice-to-SMS fallback.
+    #[arg(long)]
+    no_fallback: bool,
+    /// Option to pick at a choice step, STEP=OPTION (repeatable); by default the first option,
+    /// and self_employed for income_type.
+    #[arg(long = "choice", value_parser = answers::parse_choice)]
+    choices: Vec<(String, String)>,
+    /// What to do with optional steps.
+    #[arg(long, value_enum, default_value_t = OptionalSteps::Alternate)]
+    optional: OptionalSteps,
+    /// Seconds to wait for a code to reach the sandbox inbox.
+    #[arg(long, default_value_t = 10.0)]
+    code_timeout: f64,
+    /// Seconds to pause after each step, to watch the progress bar move.
+    #[arg(long, default_value_t = 0.0)]
+    step_delay: f64,
+}
+
+#[derive(Debug, Args)]
+struct BenchCli {
+    #[command(flatten)]
+    auth: TenantAuth,
+    /// Journeys to run.
+    #[arg(long, default_value_t = 100)]
+    journeys: usize,
+    /// Concurrent workers.
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
+    /// Flow template.
+    #[arg(long, default_value = "conversational-profile")]
+    flow: String,
+    /// Seconds to wait for a code to reach the sandbox inbox.
+    #[arg(long, default_value_t = 10.0)]
+    code_timeout: f64,
+}
+
+fn seconds(value: f64) -> anyhow::Result<Duration> {
+    Duration::try_from_secs_f64(value)
+        .map_err(|e| anyhow::anyhow!("invalid number of seconds {value}: {e}"))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<bool> {
+    match cli.command {
+        Command::Tenant(TenantCommand::Create {
+            name,
+            server,
+            admin_token,
+        }) => {
+            tenant::create(&Client::new(&server.server, &admin_token)?, &name).await?;
+            Ok(true)
+        }
+        Command::Demo(d) => {
+            let client = Client::new(&d.auth.server.server, &d.auth.api_key)?;
+            let args = demo::DemoArgs {
+                flow: d.flow,
+                phone: d.phone,
+                fallback_phone: (!d.no_fallback).then_some(d.fallback_phone),
+                choices: d.choices,
+                optional: d.optional,
+                timing: journey::Timing {
+                    code_timeout: seconds(d.code_timeout)?,
+                    step_delay: seconds(d.step_delay)?,
+                },
+            };
+            demo::run(&client, args).await?;
+            Ok(true)
+        }
+        Command::Bench(b) => {
+            let client = Client::new(&b.auth.server.server, &b.auth.api_key)?;
+            let args = bench::BenchArgs {
+                journeys: b.journeys,
+                concurrency: b.concurrency,
+                flow: b.flow,
+                code_timeout: seconds(b.code_timeout)?,
+            };
+            bench::run(client, args).await
+        }
+        Command::Flow(FlowCommand::Validate { files }) => Ok(validate::validate(&files)),
+        Command::Flow(FlowCommand::List { auth }) => {
+            let flows = Client::new(&auth.server.server, &auth.api_key)?
+                .flows()
+                .await?;
+            for f in flows.data {
+                let took = demo::duration_text(f.estimated_seconds);
+                println!(
+                    "{:<24} v{:<3} {:>2} steps  ~{took:<8} {}",
+                    f.id, f.version, f.steps, f.title
+                );
+            }
+            Ok(true)
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    // reqwest's rustls needs a process-wide crypto provider; an error only means one is set.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn demo_takes_choice_overrides() {
+        let cli = Cli::try_parse_from([
+            "onramp",
+            "demo",
+            "--api-key",
+            "k",
+            "--flow",
+            "platform-setup",
+            "--choice",
+            "goal=file",
+            "--optional",
+            "skip",
+        ])
+        .expect("parses");
+        let Command::Demo(d) = cli.command else {
+            panic!("not demo")
+        };
+        assert_eq!(d.choices, vec![("goal".to_string(), "file".to_string())]);
+        assert_eq!(d.optional, OptionalSteps::Skip);
+        assert_eq!(d.auth.server.server, "http://127.0.0.1:8080");
+    }
+}

@@ -65,6 +65,9 @@ pub struct VerificationView {
     pub checks_remaining: u32,
     /// Every delivery attempt, in order.
     pub deliveries: Vec<Delivery>,
+    /// A fallback send the per-phone quota refused (cleared by a later send): the person did
+    /// not get the code on the fallback channel.
+    pub blocked_fallback: Option<crate::verification::BlockedFallback>,
     /// Created at (RFC 3339).
     #[serde(with = "time::serde::rfc3339::option")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
@@ -286,6 +289,7 @@ impl Services {
                 .max_failed_checks
                 .saturating_sub(state.failed_checks),
             deliveries: state.deliveries.clone(),
+            blocked_fallback: state.blocked_fallback,
             created_at: state.created_at,
             approved_at: state.approved_at,
         }

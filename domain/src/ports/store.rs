@@ -54,7 +54,10 @@ pub struct StreamId {
 impl StreamId {
     /// A stream of `kind` for the aggregate `id`.
     pub fn new(kind: AggregateKind, id: impl ToString) -> Self {
-        Self { kind, id: id.to_string() }
+        Self {
+            kind,
+            id: id.to_string(),
+        }
     }
 }
 
@@ -155,7 +158,13 @@ pub struct Commit {
 impl Commit {
     /// An empty commit for `tenant`.
     pub fn new(tenant: TenantId) -> Self {
-        Self { tenant, streams: Vec::new(), jobs: Vec::new(), cancel_timers: Vec::new(), complete_job: None }
+        Self {
+            tenant,
+            streams: Vec::new(),
+            jobs: Vec::new(),
+            cancel_timers: Vec::new(),
+            complete_job: None,
+        }
     }
 }
 
@@ -277,7 +286,8 @@ pub trait EventStore: Send + Sync {
 
     /// The projection row of one stream of `tenant`, `None` when it does not exist (or belongs
     /// to another tenant).
-    async fn load(&self, tenant: TenantId, stream: &StreamId) -> Result<Option<Loaded>, StoreError>;
+    async fn load(&self, tenant: TenantId, stream: &StreamId)
+    -> Result<Option<Loaded>, StoreError>;
 
     /// Events of one stream of `tenant` with version > `after_version`, at most `limit`, in
     /// order. The audit trail.
@@ -290,7 +300,12 @@ pub trait EventStore: Send + Sync {
     ) -> Result<Vec<StoredEvent>, StoreError>;
 
     /// Projection rows of `kind` of `tenant` matching `query`, newest first.
-    async fn list(&self, tenant: TenantId, kind: AggregateKind, query: &ListQuery) -> Result<Page, StoreError>;
+    async fn list(
+        &self,
+        tenant: TenantId,
+        kind: AggregateKind,
+        query: &ListQuery,
+    ) -> Result<Page, StoreError>;
 }
 
 /// The outbox and timers: durable jobs claimed with a lease (DESIGN.md section 4).
@@ -300,7 +315,12 @@ pub trait JobQueue: Send + Sync {
     /// Claims up to `limit` jobs due at `now` that are not leased, leasing them for
     /// `lease_seconds` and counting the attempt. A job is claimed by exactly one worker at a
     /// time, across replicas.
-    async fn claim(&self, now: OffsetDateTime, lease_seconds: u32, limit: u32) -> Result<Vec<ClaimedJob>, StoreError>;
+    async fn claim(
+        &self,
+        now: OffsetDateTime,
+        lease_seconds: u32,
+        limit: u32,
+    ) -> Result<Vec<ClaimedJob>, StoreError>;
 
     /// Marks a job done without other writes.
     async fn complete(&self, id: JobId) -> Result<(), StoreError>;
@@ -347,7 +367,12 @@ pub trait IdempotencyStore: Send + Sync {
     ) -> Result<IdempotencyBegin, StoreError>;
 
     /// Stores the response of a started request, to be replayed.
-    async fn finish_request(&self, tenant: TenantId, key: &str, response: &StoredResponse) -> Result<(), StoreError>;
+    async fn finish_request(
+        &self,
+        tenant: TenantId,
+        key: &str,
+        response: &StoredResponse,
+    ) -> Result<(), StoreError>;
 
     /// Forgets a started request that failed without effect (a 5xx), so a retry runs again.
     async fn release_request(&self, tenant: TenantId, key: &str) -> Result<(), StoreError>;

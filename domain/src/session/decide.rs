@@ -29,7 +29,9 @@ impl<'a> SessionDecider<'a> {
     }
 
     fn step(&self, id: &crate::flow::StepId) -> Result<&'a Step, SessionError> {
-        self.flow.step(id).ok_or_else(|| SessionError::UnknownStep(id.to_string()))
+        self.flow
+            .step(id)
+            .ok_or_else(|| SessionError::UnknownStep(id.to_string()))
     }
 
     /// The step to answer is the current one, or one already finished (to change its answers).
@@ -50,18 +52,36 @@ impl<'a> SessionDecider<'a> {
     }
 
     /// Completion follows the last step automatically when nothing applicable is left.
-    fn completion_if_done(&self, after: &SessionState, at: time::OffsetDateTime) -> Option<SessionEvent> {
+    fn completion_if_done(
+        &self,
+        after: &SessionState,
+        at: time::OffsetDateTime,
+    ) -> Option<SessionEvent> {
         let (done, total) = required_counts(self.flow, after);
-        (done == total && current_step(self.flow, after).is_none()).then(|| self.completed(after, at))
+        (done == total && current_step(self.flow, after).is_none())
+            .then(|| self.completed(after, at))
     }
 
     fn completed(&self, state: &SessionState, at: time::OffsetDateTime) -> SessionEvent {
-        let capability = self.flow.capability_rule().map(|rule| rule.evaluate(&state.answers));
+        let capability = self
+            .flow
+            .capability_rule()
+            .map(|rule| rule.evaluate(&state.answers));
         SessionEvent::Completed { capability, at }
     }
 
-    fn submit(&self, state: &SessionState, cmd: &SessionCommand) -> Result<Vec<SessionEvent>, SessionError> {
-        let SessionCommand::SubmitStep { step, answers, verified_phone, at } = cmd else {
+    fn submit(
+        &self,
+        state: &SessionState,
+        cmd: &SessionCommand,
+    ) -> Result<Vec<SessionEvent>, SessionError> {
+        let SessionCommand::SubmitStep {
+            step,
+            answers,
+            verified_phone,
+            at,
+        } = cmd
+        else {
             return Ok(vec![]);
         };
         Self::ensure_open(state)?;
@@ -70,24 +90,39 @@ impl<'a> SessionDecider<'a> {
         step_def
             .schema()
             .validate(answers)
-            .map_err(|errors| SessionError::InvalidAnswers { step: step.clone(), errors })?;
+            .map_err(|errors| SessionError::InvalidAnswers {
+                step: step.clone(),
+                errors,
+            })?;
         let verified_phone = if step_def.kind() == StepKind::PhoneVerification {
             let claimed = answers.get("verification_id").and_then(|v| v.as_str());
             match verified_phone {
-                Some(p) if claimed == Some(p.verification_id.to_string().as_str()) => Some(p.clone()),
+                Some(p) if claimed == Some(p.verification_id.to_string().as_str()) => {
+                    Some(p.clone())
+                }
                 _ => return Err(SessionError::VerificationRequired(step.clone())),
             }
         } else {
             None
         };
-        let submitted = SessionEvent::StepSubmitted { step: step.clone(), answers: answers.clone(), verified_phone, at: *at };
+        let submitted = SessionEvent::StepSubmitted {
+            step: step.clone(),
+            answers: answers.clone(),
+            verified_phone,
+            at: *at,
+        };
         let after = self.evolve(state.clone(), &submitted);
         let mut events = vec![submitted];
         events.extend(self.completion_if_done(&after, *at));
         Ok(events)
     }
 
-    fn skip(&self, state: &SessionState, step: &crate::flow::StepId, at: time::OffsetDateTime) -> Result<Vec<SessionEvent>, SessionError> {
+    fn skip(
+        &self,
+        state: &SessionState,
+        step: &crate::flow::StepId,
+        at: time::OffsetDateTime,
+    ) -> Result<Vec<SessionEvent>, SessionError> {
         Self::ensure_open(state)?;
         let step_def = self.step(step)?;
         if step_def.required() {
@@ -97,14 +132,21 @@ impl<'a> SessionDecider<'a> {
             return Ok(vec![]);
         }
         self.ensure_answerable(state, step_def)?;
-        let skipped = SessionEvent::StepSkipped { step: step.clone(), at };
+        let skipped = SessionEvent::StepSkipped {
+            step: step.clone(),
+            at,
+        };
         let after = self.evolve(state.clone(), &skipped);
         let mut events = vec![skipped];
         events.extend(self.completion_if_done(&after, at));
         Ok(events)
     }
 
-    fn complete(&self, state: &SessionState, at: time::OffsetDateTime) -> Result<Vec<SessionEvent>, SessionError> {
+    fn complete(
+        &self,
+        state: &SessionState,
+        at: time::OffsetDateTime,
+    ) -> Result<Vec<SessionEvent>, SessionError> {
         match state.status {
             // P-SES-2: completing again changes nothing and records nothing.
             SessionStatus::Completed => return Ok(vec![]),
@@ -114,7 +156,11 @@ impl<'a> SessionDecider<'a> {
             .flow
             .steps()
             .iter()
-            .filter(|s| s.required() && is_applicable(s, &state.answers) && !state.outcomes.contains_key(s.id()))
+            .filter(|s| {
+                s.required()
+                    && is_applicable(s, &state.answers)
+                    && !state.outcomes.contains_key(s.id())
+            })
             .map(|s| s.id().to_string())
             .collect();
         if !pending.is_empty() {
@@ -130,9 +176,19 @@ impl Decider for SessionDecider<'_> {
     type Event = SessionEvent;
     type Error = SessionError;
 
-    fn decide(&self, state: &SessionState, command: &SessionCommand) -> Result<Vec<SessionEvent>, SessionError> {
+    fn decide(
+        &self,
+        state: &SessionState,
+        command: &SessionCommand,
+    ) -> Result<Vec<SessionEvent>, SessionError> {
         match command {
-            SessionCommand::Start { id, channel, phone, external_ref, at } => {
+            SessionCommand::Start {
+                id,
+                channel,
+                phone,
+                external_ref,
+                at,
+            } => {
                 if state.status != SessionStatus::New {
                     return Err(SessionError::AlreadyStarted);
                 }
@@ -162,10 +218,15 @@ impl Decider for SessionDecider<'_> {
             SessionCommand::Abandon { reason, at } => match state.status {
                 SessionStatus::New => Err(SessionError::NotStarted),
                 s if s.is_final() => Err(SessionError::Finished(s)),
-                _ => Ok(vec![SessionEvent::Abandoned { reason: reason.clone(), at: *at }]),
+                _ => Ok(vec![SessionEvent::Abandoned {
+                    reason: reason.clone(),
+                    at: *at,
+                }]),
             },
             SessionCommand::Expire { at } => {
-                let timeout = time::Duration::seconds(i64::try_from(self.flow.inactivity_timeout_seconds()).unwrap_or(i64::MAX));
+                let timeout = time::Duration::seconds(
+                    i64::try_from(self.flow.inactivity_timeout_seconds()).unwrap_or(i64::MAX),
+                );
                 let idle_since = state.updated_at.or(state.created_at);
                 match (state.status, idle_since) {
                     (SessionStatus::Active | SessionStatus::Paused, Some(since))
@@ -182,7 +243,15 @@ impl Decider for SessionDecider<'_> {
 
     fn evolve(&self, mut s: SessionState, event: &SessionEvent) -> SessionState {
         match event {
-            SessionEvent::Started { id, flow_id, flow_version, channel, phone, external_ref, at } => {
+            SessionEvent::Started {
+                id,
+                flow_id,
+                flow_version,
+                channel,
+                phone,
+                external_ref,
+                at,
+            } => {
                 s.id = Some(*id);
                 s.flow_id = Some(flow_id.clone());
                 s.flow_version = *flow_version;
@@ -192,7 +261,12 @@ impl Decider for SessionDecider<'_> {
                 s.external_ref = external_ref.clone();
                 s.created_at = Some(*at);
             }
-            SessionEvent::StepSubmitted { step, answers, verified_phone, .. } => {
+            SessionEvent::StepSubmitted {
+                step,
+                answers,
+                verified_phone,
+                ..
+            } => {
                 s.outcomes.insert(step.clone(), StepOutcome::Completed);
                 s.answers.insert(step.clone(), answers.clone());
                 if let Some(v) = verified_phone {
@@ -216,7 +290,10 @@ impl Decider for SessionDecider<'_> {
             SessionEvent::Expired { .. } => s.status = SessionStatus::Expired,
         }
         let (done, total) = required_counts(self.flow, &s);
-        let percent = done.saturating_mul(100).checked_div(total).map_or(100, |p| u8::try_from(p).unwrap_or(100));
+        let percent = done
+            .saturating_mul(100)
+            .checked_div(total)
+            .map_or(100, |p| u8::try_from(p).unwrap_or(100));
         s.progress_percent = s.progress_percent.max(percent);
         s.updated_at = Some(event.at());
         s

@@ -45,9 +45,16 @@ impl SessionStatus {
 
     /// Parses a stored name.
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::New, Self::Active, Self::Paused, Self::Completed, Self::Abandoned, Self::Expired]
-            .into_iter()
-            .find(|s| s.as_str() == text)
+        [
+            Self::New,
+            Self::Active,
+            Self::Paused,
+            Self::Completed,
+            Self::Abandoned,
+            Self::Expired,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
     }
 
     /// Completed, abandoned and expired sessions accept nothing more (P-SES-3).

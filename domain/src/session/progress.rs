@@ -31,7 +31,11 @@ pub fn current_step<'f>(flow: &'f Flow, state: &SessionState) -> Option<&'f Step
 pub fn required_counts(flow: &Flow, state: &SessionState) -> (u32, u32) {
     let mut done = 0u32;
     let mut total = 0u32;
-    for step in flow.steps().iter().filter(|s| s.required() && is_applicable(s, &state.answers)) {
+    for step in flow
+        .steps()
+        .iter()
+        .filter(|s| s.required() && is_applicable(s, &state.answers))
+    {
         total = total.saturating_add(1);
         if state.outcomes.get(step.id()) == Some(&StepOutcome::Completed) {
             done = done.saturating_add(1);
@@ -169,7 +173,9 @@ fn step_status(flow: &Flow, state: &SessionState, step: &Step) -> StepStatus {
         _ if !is_applicable(step, &state.answers) => StepStatus::NotApplicable,
         Some(StepOutcome::Completed) => StepStatus::Completed,
         Some(StepOutcome::Skipped) => StepStatus::Skipped,
-        None if current_step(flow, state).is_some_and(|c| c.id() == step.id()) => StepStatus::Current,
+        None if current_step(flow, state).is_some_and(|c| c.id() == step.id()) => {
+            StepStatus::Current
+        }
         None => StepStatus::Pending,
     }
 }
@@ -193,13 +199,18 @@ pub fn progress(flow: &Flow, state: &SessionState) -> Progress {
             step_id: current.map(|s| s.id().to_string()),
             message: "Resume the session to continue.".into(),
         },
-        (s, _) if s.is_final() || s == SessionStatus::New => {
-            NextAction { kind: NextActionKind::None, step_id: None, message: format!("The session is {}.", s.as_str()) }
-        }
+        (s, _) if s.is_final() || s == SessionStatus::New => NextAction {
+            kind: NextActionKind::None,
+            step_id: None,
+            message: format!("The session is {}.", s.as_str()),
+        },
         (_, Some(step)) if step.kind() == StepKind::PhoneVerification => NextAction {
             kind: NextActionKind::VerifyPhone,
             step_id: Some(step.id().to_string()),
-            message: format!("{}: verify the phone number with a one-time code.", step.title()),
+            message: format!(
+                "{}: verify the phone number with a one-time code.",
+                step.title()
+            ),
         },
         (_, Some(step)) => NextAction {
             kind: NextActionKind::SubmitStep,
@@ -212,7 +223,13 @@ pub fn progress(flow: &Flow, state: &SessionState) -> Progress {
             message: "Every required step is done: complete the session.".into(),
         },
     };
-    Progress { percent: state.progress_percent, completed, total, estimated_seconds_remaining, next_action }
+    Progress {
+        percent: state.progress_percent,
+        completed,
+        total,
+        estimated_seconds_remaining,
+        next_action,
+    }
 }
 
 /// The public view of `state` on `flow`.
@@ -238,7 +255,11 @@ pub fn view(flow: &Flow, state: &SessionState) -> SessionView {
                 status: step_status(flow, state, s),
             })
             .collect(),
-        answers: state.answers.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+        answers: state
+            .answers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
         progress: progress(flow, state),
         capability: state.capability.clone(),
         created_at: state.created_at,

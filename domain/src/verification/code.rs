@@ -93,7 +93,8 @@ impl<'de> Deserialize<'de> for CodeHash {
         }
         let mut out = [0u8; 32];
         for (i, byte) in out.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).map_err(serde::de::Error::custom)?;
+            *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16)
+                .map_err(serde::de::Error::custom)?;
         }
         Ok(Self(out))
     }
@@ -144,7 +145,10 @@ mod tests {
 
     #[test]
     fn a_code_never_shows_in_debug_output() {
-        assert_eq!(format!("{:?}", OtpCode::from_number(123456).unwrap()), "OtpCode(******)");
+        assert_eq!(
+            format!("{:?}", OtpCode::from_number(123456).unwrap()),
+            "OtpCode(******)"
+        );
     }
 
     #[test]

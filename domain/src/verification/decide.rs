@@ -14,7 +14,11 @@ pub struct VerificationDecider {
 }
 
 impl VerificationDecider {
-    fn check_live(&self, state: &VerificationState, at: OffsetDateTime) -> Result<(), VerificationError> {
+    fn check_live(
+        &self,
+        state: &VerificationState,
+        at: OffsetDateTime,
+    ) -> Result<(), VerificationError> {
         match state.status_at(at) {
             VerificationStatus::New => Err(VerificationError::NotStarted),
             VerificationStatus::Pending => Ok(()),
@@ -24,8 +28,21 @@ impl VerificationDecider {
         }
     }
 
-    fn start(&self, state: &VerificationState, cmd: &VerificationCommand) -> Result<Vec<VerificationEvent>, VerificationError> {
-        let VerificationCommand::Start { id, phone, session_id, channel, code_hash, quota, at } = cmd else {
+    fn start(
+        &self,
+        state: &VerificationState,
+        cmd: &VerificationCommand,
+    ) -> Result<Vec<VerificationEvent>, VerificationError> {
+        let VerificationCommand::Start {
+            id,
+            phone,
+            session_id,
+            channel,
+            code_hash,
+            quota,
+            at,
+        } = cmd
+        else {
             return Ok(vec![]);
         };
         if state.status != VerificationStatus::New {
@@ -41,12 +58,25 @@ impl VerificationDecider {
             Some(c) => return Err(VerificationError::ChannelUnavailable(*c)),
             None => self.policy.plan.clone(),
         };
-        let first = *plan.first().ok_or(VerificationError::ChannelUnavailable(Channel::Voice))?;
-        if let SendAllowance::Exhausted { retry_after_seconds } = quota {
-            return Err(VerificationError::RateLimited { retry_after_seconds: *retry_after_seconds });
+        let first = *plan
+            .first()
+            .ok_or(VerificationError::ChannelUnavailable(Channel::Voice))?;
+        if let SendAllowance::Exhausted {
+            retry_after_seconds,
+        } = quota
+        {
+            return Err(VerificationError::RateLimited {
+                retry_after_seconds: *retry_after_seconds,
+            });
         }
         Ok(vec![
-            VerificationEvent::Started { id: *id, phone: phone.clone(), session_id: *session_id, plan, at: *at },
+            VerificationEvent::Started {
+                id: *id,
+                phone: phone.clone(),
+                session_id: *session_id,
+                plan,
+                at: *at,
+            },
             VerificationEvent::CodeSent {
                 seq: 1,
                 generation: 1,
@@ -68,7 +98,9 @@ impl VerificationDecider {
         at: OffsetDateTime,
     ) -> Result<Vec<VerificationEvent>, VerificationError> {
         self.check_live(state, at)?;
-        let channel = channel.or_else(|| state.channel()).or_else(|| state.plan.first().copied());
+        let channel = channel
+            .or_else(|| state.channel())
+            .or_else(|| state.plan.first().copied());
         let channel = channel.ok_or(VerificationError::ChannelUnavailable(Channel::Sms))?;
         if !state.plan.contains(&channel) {
             return Err(VerificationError::ChannelUnavailable(channel));
@@ -77,11 +109,18 @@ impl VerificationDecider {
             let ready = last + self.policy.resend_cooldown;
             if at < ready {
                 let wait = (ready - at).whole_seconds().max(1);
-                return Err(VerificationError::ResendTooSoon { retry_after_seconds: u64::try_from(wait).unwrap_or(1) });
+                return Err(VerificationError::ResendTooSoon {
+                    retry_after_seconds: u64::try_from(wait).unwrap_or(1),
+                });
             }
         }
-        if let SendAllowance::Exhausted { retry_after_seconds } = quota {
-            return Err(VerificationError::RateLimited { retry_after_seconds });
+        if let SendAllowance::Exhausted {
+            retry_after_seconds,
+        } = quota
+        {
+            return Err(VerificationError::RateLimited {
+                retry_after_seconds,
+            });
         }
         Ok(vec![VerificationEvent::CodeSent {
             seq: state.sends.saturating_add(1),
@@ -105,23 +144,40 @@ impl VerificationDecider {
         if state.status == VerificationStatus::New {
             return Err(VerificationError::NotStarted);
         }
-        let delivery = state.deliveries.iter().find(|d| d.seq == seq).ok_or(VerificationError::UnknownDelivery(seq))?;
+        let delivery = state
+            .deliveries
+            .iter()
+            .find(|d| d.seq == seq)
+            .ok_or(VerificationError::UnknownDelivery(seq))?;
         if delivery.status != DeliveryStatus::Queued {
             // A provider answer seen twice (a retried job, a duplicate webhook) changes nothing.
             return Ok(vec![]);
         }
         let (provider, reason) = match outcome {
             DeliveryOutcome::Delivered { provider } => {
-                return Ok(vec![VerificationEvent::DeliverySucceeded { seq, provider: provider.clone(), at }]);
+                return Ok(vec![VerificationEvent::DeliverySucceeded {
+                    seq,
+                    provider: provider.clone(),
+                    at,
+                }]);
             }
             DeliveryOutcome::Failed { provider, reason } => (provider.clone(), reason.clone()),
         };
-        let mut events = vec![VerificationEvent::DeliveryFailed { seq, provider, reason, at }];
+        let mut events = vec![VerificationEvent::DeliveryFailed {
+            seq,
+            provider,
+            reason,
+            at,
+        }];
         // Fall back only for the current code, only while it can still be used, and only to a
         // channel of the plan this code has not been tried on yet.
         let live = self.check_live(state, at).is_ok() && delivery.generation == state.generation;
-        let tried: Vec<Channel> =
-            state.deliveries.iter().filter(|d| d.generation == state.generation).map(|d| d.channel).collect();
+        let tried: Vec<Channel> = state
+            .deliveries
+            .iter()
+            .filter(|d| d.generation == state.generation)
+            .map(|d| d.channel)
+            .collect();
         let next = state.plan.iter().copied().find(|c| !tried.contains(c));
         if let (true, Some(channel)) = (live, next) {
             events.push(match quota {
@@ -134,15 +190,24 @@ impl VerificationDecider {
                     expires_at: state.expires_at.unwrap_or(at),
                     at,
                 },
-                SendAllowance::Exhausted { retry_after_seconds } => {
-                    VerificationEvent::FallbackBlocked { channel, retry_after_seconds, at }
-                }
+                SendAllowance::Exhausted {
+                    retry_after_seconds,
+                } => VerificationEvent::FallbackBlocked {
+                    channel,
+                    retry_after_seconds,
+                    at,
+                },
             });
         }
         Ok(events)
     }
 
-    fn check(&self, state: &VerificationState, code_hash: &super::CodeHash, at: OffsetDateTime) -> Result<Vec<VerificationEvent>, VerificationError> {
+    fn check(
+        &self,
+        state: &VerificationState,
+        code_hash: &super::CodeHash,
+        at: OffsetDateTime,
+    ) -> Result<Vec<VerificationEvent>, VerificationError> {
         self.check_live(state, at)?;
         if state.failed_checks >= self.policy.max_failed_checks {
             return Err(VerificationError::Locked);
@@ -165,18 +230,30 @@ impl Decider for VerificationDecider {
     type Event = VerificationEvent;
     type Error = VerificationError;
 
-    fn decide(&self, state: &VerificationState, command: &VerificationCommand) -> Result<Vec<VerificationEvent>, VerificationError> {
+    fn decide(
+        &self,
+        state: &VerificationState,
+        command: &VerificationCommand,
+    ) -> Result<Vec<VerificationEvent>, VerificationError> {
         match command {
             VerificationCommand::Start { .. } => self.start(state, command),
-            VerificationCommand::Resend { channel, code_hash, quota, at } => {
-                self.resend(state, *channel, *code_hash, *quota, *at)
-            }
-            VerificationCommand::RecordDelivery { seq, outcome, quota, at } => {
-                self.record_delivery(state, *seq, outcome, *quota, *at)
-            }
+            VerificationCommand::Resend {
+                channel,
+                code_hash,
+                quota,
+                at,
+            } => self.resend(state, *channel, *code_hash, *quota, *at),
+            VerificationCommand::RecordDelivery {
+                seq,
+                outcome,
+                quota,
+                at,
+            } => self.record_delivery(state, *seq, outcome, *quota, *at),
             VerificationCommand::Check { code_hash, at } => self.check(state, code_hash, *at),
             VerificationCommand::Expire { at } => match (state.status, state.expires_at) {
-                (VerificationStatus::Pending, Some(exp)) if *at >= exp => Ok(vec![VerificationEvent::Expired { at: *at }]),
+                (VerificationStatus::Pending, Some(exp)) if *at >= exp => {
+                    Ok(vec![VerificationEvent::Expired { at: *at }])
+                }
                 _ => Ok(vec![]),
             },
         }
@@ -184,7 +261,13 @@ impl Decider for VerificationDecider {
 
     fn evolve(&self, mut s: VerificationState, event: &VerificationEvent) -> VerificationState {
         match event {
-            VerificationEvent::Started { id, phone, session_id, plan, at } => {
+            VerificationEvent::Started {
+                id,
+                phone,
+                session_id,
+                plan,
+                at,
+            } => {
                 s.id = Some(*id);
                 s.phone = Some(phone.clone());
                 s.session_id = *session_id;
@@ -192,7 +275,16 @@ impl Decider for VerificationDecider {
                 s.status = VerificationStatus::Pending;
                 s.created_at = Some(*at);
             }
-            VerificationEvent::CodeSent { seq, generation, channel, code_hash, fallback, expires_at, at } => {
+            VerificationEvent::CodeSent {
+                seq,
+                generation,
+                channel,
+                code_hash,
+                fallback,
+                expires_at,
+                at,
+            } => {
+                s.blocked_fallback = None;
                 if let Some(h) = code_hash {
                     s.code_hash = Some(*h);
                 }
@@ -219,15 +311,32 @@ impl Decider for VerificationDecider {
                     d.provider = Some(provider.clone());
                 }
             }
-            VerificationEvent::DeliveryFailed { seq, provider, reason, .. } => {
+            VerificationEvent::DeliveryFailed {
+                seq,
+                provider,
+                reason,
+                ..
+            } => {
                 if let Some(d) = s.deliveries.iter_mut().find(|d| d.seq == *seq) {
                     d.status = DeliveryStatus::Failed;
                     d.provider = Some(provider.clone());
                     d.reason = Some(reason.clone());
                 }
             }
-            VerificationEvent::FallbackBlocked { .. } => {}
-            VerificationEvent::CheckFailed { failed_checks, .. } => s.failed_checks = *failed_checks,
+            VerificationEvent::FallbackBlocked {
+                channel,
+                retry_after_seconds,
+                at,
+            } => {
+                s.blocked_fallback = Some(BlockedFallback {
+                    channel: *channel,
+                    retry_after_seconds: *retry_after_seconds,
+                    at: *at,
+                });
+            }
+            VerificationEvent::CheckFailed { failed_checks, .. } => {
+                s.failed_checks = *failed_checks
+            }
             VerificationEvent::Locked { .. } => s.status = VerificationStatus::Locked,
             VerificationEvent::Approved { at } => {
                 s.status = VerificationStatus::Approved;

@@ -98,6 +98,20 @@ pub struct Delivery {
     pub at: OffsetDateTime,
 }
 
+/// A fallback send the per-phone quota refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BlockedFallback {
+    /// The channel that would have been used.
+    pub channel: Channel,
+    /// Seconds the quota needed before a send was allowed again, counted from `at`.
+    pub retry_after_seconds: u64,
+    /// When it was refused.
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub at: OffsetDateTime,
+}
+
 /// The folded state of one verification.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerificationState {
@@ -127,6 +141,9 @@ pub struct VerificationState {
     pub expires_at: Option<OffsetDateTime>,
     /// Every delivery attempt.
     pub deliveries: Vec<Delivery>,
+    /// The latest fallback the send quota refused, until a later send.
+    #[serde(default)]
+    pub blocked_fallback: Option<BlockedFallback>,
     /// When it started.
     #[serde(with = "time::serde::rfc3339::option")]
     pub created_at: Option<OffsetDateTime>,

@@ -21,7 +21,10 @@ pub struct QuotaPolicy {
 
 impl Default for QuotaPolicy {
     fn default() -> Self {
-        Self { max_sends: 5, window: Duration::hours(1) }
+        Self {
+            max_sends: 5,
+            window: Duration::hours(1),
+        }
     }
 }
 
@@ -74,13 +77,19 @@ impl QuotaDecider {
     /// Sends counted in the window ending at `at`.
     pub fn sends_in_window(&self, state: &QuotaState, at: OffsetDateTime) -> u32 {
         let from = at - self.policy.window;
-        let n = state.sends.iter().filter(|t| **t > from && **t <= at).count();
+        let n = state
+            .sends
+            .iter()
+            .filter(|t| **t > from && **t <= at)
+            .count();
         u32::try_from(n).unwrap_or(u32::MAX)
     }
 
     /// Sends still allowed at `at`.
     pub fn remaining(&self, state: &QuotaState, at: OffsetDateTime) -> u32 {
-        self.policy.max_sends.saturating_sub(self.sends_in_window(state, at))
+        self.policy
+            .max_sends
+            .saturating_sub(self.sends_in_window(state, at))
     }
 }
 
@@ -90,11 +99,19 @@ impl Decider for QuotaDecider {
     type Event = QuotaEvent;
     type Error = QuotaExhausted;
 
-    fn decide(&self, state: &QuotaState, command: &QuotaCommand) -> Result<Vec<QuotaEvent>, QuotaExhausted> {
+    fn decide(
+        &self,
+        state: &QuotaState,
+        command: &QuotaCommand,
+    ) -> Result<Vec<QuotaEvent>, QuotaExhausted> {
         let QuotaCommand::Reserve { at } = *command;
         let from = at - self.policy.window;
-        let mut in_window: Vec<OffsetDateTime> =
-            state.sends.iter().copied().filter(|t| *t > from && *t <= at).collect();
+        let mut in_window: Vec<OffsetDateTime> = state
+            .sends
+            .iter()
+            .copied()
+            .filter(|t| *t > from && *t <= at)
+            .collect();
         // A send recorded "in the future" of this command (clock skew between replicas) still
         // counts: the limit must hold whatever the clock does.
         in_window.extend(state.sends.iter().copied().filter(|t| *t > at));
@@ -102,17 +119,20 @@ impl Decider for QuotaDecider {
             let oldest = in_window.iter().min().copied().unwrap_or(at);
             let free_at = oldest + self.policy.window;
             let wait = (free_at - at).whole_seconds().max(1);
-            return Err(QuotaExhausted { retry_after_seconds: u64::try_from(wait).unwrap_or(1) });
+            return Err(QuotaExhausted {
+                retry_after_seconds: u64::try_from(wait).unwrap_or(1),
+            });
         }
         Ok(vec![QuotaEvent::SendReserved { at }])
     }
 
     fn evolve(&self, mut state: QuotaState, event: &QuotaEvent) -> QuotaState {
         let QuotaEvent::SendReserved { at } = *event;
-        // Keep only what can still matter: sends inside the window before the newest send, and
-        // any later ones.
+        // Keep only what can still matter: sends within two windows of the newest send, so that a
+        // command stamped up to a window earlier (a replica whose clock lags) still counts every
+        // send of its own window (P-OTP-1).
         let newest = state.sends.iter().copied().chain([at]).max().unwrap_or(at);
-        let from = newest - self.policy.window;
+        let from = newest - self.policy.window - self.policy.window;
         state.sends.push(at);
         state.sends.retain(|t| *t > from);
         state.sends.sort();
@@ -133,7 +153,10 @@ mod timestamps {
         let micros = Vec::<i128>::deserialize(d)?;
         micros
             .into_iter()
-            .map(|m| OffsetDateTime::from_unix_timestamp_nanos(m * 1000).map_err(serde::de::Error::custom))
+            .map(|m| {
+                OffsetDateTime::from_unix_timestamp_nanos(m * 1000)
+                    .map_err(serde::de::Error::custom)
+            })
             .collect()
     }
 }
@@ -143,7 +166,11 @@ mod tests {
     use super::*;
     use time::macros::datetime;
 
-    fn reserve(d: &QuotaDecider, s: QuotaState, at: OffsetDateTime) -> Result<QuotaState, QuotaExhausted> {
+    fn reserve(
+        d: &QuotaDecider,
+        s: QuotaState,
+        at: OffsetDateTime,
+    ) -> Result<QuotaState, QuotaExhausted> {
         let events = d.decide(&s, &QuotaCommand::Reserve { at })?;
         Ok(events.iter().fold(s, |s, e| d.evolve(s, e)))
     }
@@ -164,7 +191,12 @@ mod tests {
     #[test]
     fn state_round_trips_through_json() {
         let d = QuotaDecider::default();
-        let s = reserve(&d, QuotaState::default(), datetime!(2026-01-01 10:00:00.123456 UTC)).unwrap();
+        let s = reserve(
+            &d,
+            QuotaState::default(),
+            datetime!(2026-01-01 10:00:00.123456 UTC),
+        )
+        .unwrap();
         let back: QuotaState = serde_json::from_value(serde_json::to_value(&s).unwrap()).unwrap();
         assert_eq!(back, s);
     }
