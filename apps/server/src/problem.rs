@@ -203,10 +203,10 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        if let Some(secs) = retry_after_seconds {
-            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-                headers.insert(header::RETRY_AFTER, v);
-            }
+        if let Some(secs) = retry_after_seconds
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+        {
+            headers.insert(header::RETRY_AFTER, v);
         }
         response
     }
@@ -264,6 +264,9 @@ impl From<AppError> for ApiError {
             AppError::Contention => Self::Contention,
             AppError::Store(onramp_domain::ports::StoreError::Unavailable(source)) => {
                 Self::Unavailable(source)
+            }
+            AppError::Store(onramp_domain::ports::StoreError::InvalidCursor) => {
+                Self::Malformed("invalid cursor: pass the next_cursor of a previous page".into())
             }
             AppError::Store(_) | AppError::Corrupt(_) => Self::Internal(Box::new(e)),
         }

@@ -265,6 +265,9 @@ pub enum StoreError {
     /// The database could not be reached or timed out.
     #[error("store unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A listing cursor that no page of this store handed out (the client's mistake).
+    #[error("invalid listing cursor")]
+    InvalidCursor,
     /// Stored data could not be read back (corrupt row, unknown kind).
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),

@@ -1,0 +1,227 @@
+//! The seam between the shared queries and the two engines.
+//!
+//! Every statement in [`crate::ops`] is written once, in SQL both engines accept (`$n`
+//! placeholders, `ON CONFLICT`, `RETURNING`, row values), and bound from [`Arg`]s. A [`Conn`]
+//! runs it on whichever engine it wraps; the engine-specific encodings (timestamps, JSON) live in
+//! the bound types ([`crate::codec::DbTime`], [`Json`]).
+
+use onramp_domain::ports::StoreError;
+use serde_json::Value;
+use sqlx::error::BoxDynError;
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
+use sqlx::types::Json;
+use sqlx::{
+    Arguments, Database, Encode, FromRow, PgConnection, Postgres, SqlSafeStr, Sqlite,
+    SqliteConnection, Type,
+};
+use time::OffsetDateTime;
+
+use crate::Backend;
+use crate::codec::DbTime;
+use crate::error::classify;
+
+/// A value to bind.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    Text(String),
+    OptText(Option<String>),
+    Int(i64),
+    Time(OffsetDateTime),
+    OptTime(Option<OffsetDateTime>),
+    Json(Value),
+    Bytes(Vec<u8>),
+}
+
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Self::Text(v)
+    }
+}
+
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Self::Text(v.to_string())
+    }
+}
+
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Self {
+        Self::OptText(v)
+    }
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Self::Int(v)
+    }
+}
+
+impl From<OffsetDateTime> for Arg {
+    fn from(v: OffsetDateTime) -> Self {
+        Self::Time(v)
+    }
+}
+
+impl From<Option<OffsetDateTime>> for Arg {
+    fn from(v: Option<OffsetDateTime>) -> Self {
+        Self::OptTime(v)
+    }
+}
+
+impl From<Value> for Arg {
+    fn from(v: Value) -> Self {
+        Self::Json(v)
+    }
+}
+
+impl From<Vec<u8>> for Arg {
+    fn from(v: Vec<u8>) -> Self {
+        Self::Bytes(v)
+    }
+}
+
+/// Binds `args` in order for engine `DB`.
+fn arguments<DB: Database>(args: Vec<Arg>) -> Result<DB::Arguments, BoxDynError>
+where
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> DbTime: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<DbTime>: Encode<'q, DB> + Type<DB>,
+    for<'q> Json<Value>: Encode<'q, DB> + Type<DB>,
+    for<'q> Vec<u8>: Encode<'q, DB> + Type<DB>,
+{
+    let mut out = DB::Arguments::default();
+    for arg in args {
+        match arg {
+            Arg::Text(v) => out.add(v),
+            Arg::OptText(v) => out.add(v),
+            Arg::Int(v) => out.add(v),
+            Arg::Time(v) => out.add(DbTime(v)),
+            Arg::OptTime(v) => out.add(v.map(DbTime)),
+            Arg::Json(v) => out.add(Json(v)),
+            Arg::Bytes(v) => out.add(v),
+        }?;
+    }
+    Ok(out)
+}
+
+fn encode_error(e: BoxDynError) -> StoreError {
+    classify(sqlx::Error::Encode(e))
+}
+
+/// A row type both engines can decode.
+pub(crate) trait AnyRow:
+    for<'r> FromRow<'r, PgRow> + for<'r> FromRow<'r, SqliteRow> + Send + Unpin
+{
+}
+
+impl<T> AnyRow for T where
+    T: for<'r> FromRow<'r, PgRow> + for<'r> FromRow<'r, SqliteRow> + Send + Unpin
+{
+}
+
+/// A connection (or a transaction, or a savepoint) of either engine.
+pub(crate) enum Conn<'a> {
+    Postgres(&'a mut PgConnection),
+    Sqlite(&'a mut SqliteConnection),
+}
+
+impl Conn<'_> {
+    /// The engine behind this connection, for the few statements that differ.
+    pub(crate) fn backend(&self) -> Backend {
+        match self {
+            Conn::Postgres(_) => Backend::Postgres,
+            Conn::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// Runs a statement; returns the number of rows it changed.
+    pub(crate) async fn execute(
+        &mut self,
+        sql: impl SqlSafeStr + Send,
+        args: Vec<Arg>,
+    ) -> Result<u64, StoreError> {
+        let done = match self {
+            Conn::Postgres(c) => {
+                let a = arguments::<Postgres>(args).map_err(encode_error)?;
+                sqlx::query_with(sql, a)
+                    .execute(&mut **c)
+                    .await
+                    .map(|r| r.rows_affected())
+            }
+            Conn::Sqlite(c) => {
+                let a = arguments::<Sqlite>(args).map_err(encode_error)?;
+                sqlx::query_with(sql, a)
+                    .execute(&mut **c)
+                    .await
+                    .map(|r| r.rows_affected())
+            }
+        };
+        done.map_err(classify)
+    }
+
+    /// Runs a query; returns its first row, if any.
+    pub(crate) async fn fetch_optional<T: AnyRow>(
+        &mut self,
+        sql: impl SqlSafeStr + Send,
+        args: Vec<Arg>,
+    ) -> Result<Option<T>, StoreError> {
+        let row = match self {
+            Conn::Postgres(c) => {
+                let a = arguments::<Postgres>(args).map_err(encode_error)?;
+                sqlx::query_as_with::<Postgres, T, _>(sql, a)
+                    .fetch_optional(&mut **c)
+                    .await
+            }
+            Conn::Sqlite(c) => {
+                let a = arguments::<Sqlite>(args).map_err(encode_error)?;
+                sqlx::query_as_with::<Sqlite, T, _>(sql, a)
+                    .fetch_optional(&mut **c)
+                    .await
+            }
+        };
+        row.map_err(classify)
+    }
+
+    /// Runs a query; returns all its rows.
+    pub(crate) async fn fetch_all<T: AnyRow>(
+        &mut self,
+        sql: impl SqlSafeStr + Send,
+        args: Vec<Arg>,
+    ) -> Result<Vec<T>, StoreError> {
+        let rows = match self {
+            Conn::Postgres(c) => {
+                let a = arguments::<Postgres>(args).map_err(encode_error)?;
+                sqlx::query_as_with::<Postgres, T, _>(sql, a)
+                    .fetch_all(&mut **c)
+                    .await
+            }
+            Conn::Sqlite(c) => {
+                let a = arguments::<Sqlite>(args).map_err(encode_error)?;
+                sqlx::query_as_with::<Sqlite, T, _>(sql, a)
+                    .fetch_all(&mut **c)
+                    .await
+            }
+        };
+        rows.map_err(classify)
+    }
+}
+
+/// A connection checked out of a read pool.
+pub(crate) enum Pooled {
+    Postgres(PoolConnection<Postgres>),
+    Sqlite(PoolConnection<Sqlite>),
+}
+
+impl Pooled {
+    /// The connection, to run shared queries on.
+    pub(crate) fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Pooled::Postgres(c) => Conn::Postgres(c),
+            Pooled::Sqlite(c) => Conn::Sqlite(c),
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! `EventStore::commit`: appends, projection rows, jobs, timer cancellations and job completion.
+
+use onramp_domain::ports::{Commit, NewJob, StoreError, StreamWrite};
+use time::OffsetDateTime;
+
+use crate::codec::{describe, to_i64};
+use crate::db::Conn;
+
+/// Creates a stream's projection row; also accepts a version-0 row left by an event-less write.
+const CREATE_AGGREGATE: &str = "\
+INSERT INTO aggregates (tenant_id, kind, id, version, status, flow_id, phone, external_ref, created_at, updated_at, state)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+ON CONFLICT (tenant_id, kind, id) DO UPDATE SET
+    version = excluded.version, status = excluded.status, flow_id = excluded.flow_id, phone = excluded.phone,
+    external_ref = excluded.external_ref, created_at = excluded.created_at, updated_at = excluded.updated_at,
+    state = excluded.state
+WHERE aggregates.version = 0";
+
+/// Moves a stream's projection row from the expected version ($12) to the new one.
+const UPDATE_AGGREGATE: &str = "\
+UPDATE aggregates SET
+    version = $4, status = $5, flow_id = $6, phone = $7, external_ref = $8, created_at = $9, updated_at = $10,
+    state = $11
+WHERE tenant_id = $1 AND kind = $2 AND id = $3 AND version = $12";
+
+const INSERT_EVENT: &str = "\
+INSERT INTO events (tenant_id, stream_kind, stream_id, version, event_type, payload, recorded_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+/// Enqueues a job; a timer replaces the pending timer with the same key (the partial unique
+/// index `jobs_pending_timer`), in one statement so concurrent reschedules cannot both insert.
+const INSERT_JOB: &str = "\
+INSERT INTO jobs (id, tenant_id, kind, payload, run_at, timer_key, attempts, max_attempts)
+VALUES ($1, $2, $3, $4, $5, $6, 0, $7)
+ON CONFLICT (tenant_id, timer_key) WHERE done_at IS NULL AND dead_at IS NULL DO UPDATE SET
+    id = excluded.id, kind = excluded.kind, payload = excluded.payload, run_at = excluded.run_at,
+    attempts = 0, max_attempts = excluded.max_attempts, locked_until = NULL, last_error = NULL";
+
+const CANCEL_TIMER: &str = "\
+DELETE FROM jobs WHERE tenant_id = $1 AND timer_key = $2 AND done_at IS NULL AND dead_at IS NULL";
+
+const COMPLETE_TENANT_JOB: &str = "\
+UPDATE jobs SET done_at = $3, locked_until = NULL WHERE tenant_id = $1 AND id = $2 AND done_at IS NULL";
+
+/// Applies `commit`. Stream writes go in stream order, so two commits touching the same streams
+/// lock their rows in the same order and cannot deadlock each other on PostgreSQL; writes to
+/// one stream keep their given order (the sort is stable).
+///
+/// # Errors
+/// [`StoreError::Conflict`] when a stream is not at its expected version or a unique key
+/// exists; the caller rolls back.
+pub(crate) async fn commit(conn: &mut Conn<'_>, commit: Commit) -> Result<(), StoreError> {
+    let tenant = commit.tenant.to_string();
+    let mut streams = commit.streams;
+    streams.sort_by(|a, b| a.stream.cmp(&b.stream));
+    for write in streams {
+        write_stream(conn, &tenant, write).await?;
+    }
+    // Cancellations first: a commit that cancels a timer and schedules it anew keeps the new one.
+    for key in commit.cancel_timers {
+        conn.execute(CANCEL_TIMER, vec![tenant.as_str().into(), key.into()])
+            .await?;
+    }
+    for job in commit.jobs {
+        insert_job(conn, &tenant, job).await?;
+    }
+    if let Some(job) = commit.complete_job {
+        // A job no longer pending (replaced, cancelled or already completed) is left alone: the
+        // stream versions, not the job row, guard against recording an effect twice.
+        let args = vec![
+            tenant.as_str().into(),
+            job.to_string().into(),
+            OffsetDateTime::now_utc().into(),
+        ];
+        conn.execute(COMPLETE_TENANT_JOB, args).await?;
+    }
+    Ok(())
+}
+
+async fn write_stream(
+    conn: &mut Conn<'_>,
+    tenant: &str,
+    write: StreamWrite,
+) -> Result<(), StoreError> {
+    let StreamWrite {
+        stream,
+        expected_version,
+        events,
+        snapshot,
+    } = write;
+    let conflict = || {
+        StoreError::Conflict(format!(
+            "{} (expected version {expected_version})",
+            describe(&stream)
+        ))
+    };
+    let expected = to_i64(expected_version, "expected version").map_err(|_| conflict())?;
+    let count = i64::try_from(events.len()).map_err(|_| conflict())?;
+    let new_version = expected.checked_add(count).ok_or_else(conflict)?;
+    let kind = stream.kind.as_str();
+    let args = vec![
+        tenant.into(),
+        kind.into(),
+        stream.id.as_str().into(),
+        new_version.into(),
+        snapshot.status.into(),
+        snapshot.flow_id.into(),
+        snapshot.phone.into(),
+        snapshot.external_ref.into(),
+        snapshot.created_at.into(),
+        snapshot.updated_at.into(),
+        snapshot.state.into(),
+    ];
+    let changed = if expected == 0 {
+        conn.execute(CREATE_AGGREGATE, args).await?
+    } else {
+        let mut args = args;
+        args.push(expected.into());
+        conn.execute(UPDATE_AGGREGATE, args).await?
+    };
+    if changed != 1 {
+        return Err(conflict());
+    }
+    // The row update above holds the stream; the events' primary key is the second guard.
+    for (version, event) in (expected + 1..).zip(events) {
+        let args = vec![
+            tenant.into(),
+            kind.into(),
+            stream.id.as_str().into(),
+            version.into(),
+            event.event_type.into(),
+            event.payload.into(),
+            event.recorded_at.into(),
+        ];
+        conn.execute(INSERT_EVENT, args)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => conflict(),
+                other => other,
+            })?;
+    }
+    Ok(())
+}
+
+async fn insert_job(conn: &mut Conn<'_>, tenant: &str, job: NewJob) -> Result<(), StoreError> {
+    let args = vec![
+        job.id.to_string().into(),
+        tenant.into(),
+        job.kind.into(),
+        job.payload.into(),
+        job.run_at.into(),
+        job.timer_key.into(),
+        i64::from(job.max_attempts).into(),
+    ];
+    conn.execute(INSERT_JOB, args).await?;
+    Ok(())
+}

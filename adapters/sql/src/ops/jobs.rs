@@ -1,0 +1,114 @@
+//! The job queue: claims with a lease, completion, failure with retry or death, next due time.
+//!
+//! These are the system-wide queries: workers serve every tenant, and each job carries its
+//! tenant. Times come from the caller (`now`, `run_at`), never from the database clock, so a
+//! controlled clock drives leases and due times; only `done_at` / `dead_at`, which nothing
+//! compares, are stamped with the wall clock.
+
+use onramp_domain::ids::JobId;
+use onramp_domain::ports::{ClaimedJob, StoreError};
+use time::{Duration, OffsetDateTime};
+
+use crate::Backend;
+use crate::codec::{ClaimedRow, DbTime, Scalar};
+use crate::db::Conn;
+
+/// Claims on PostgreSQL: `FOR UPDATE` locks the chosen rows, so each job goes to exactly one
+/// claimer (without it, two claimers could pick the same row from their snapshots and both
+/// update it); `SKIP LOCKED` lets concurrent claimers pass over each other's rows instead of
+/// queueing behind them.
+const CLAIM_POSTGRES: &str = "\
+UPDATE jobs SET locked_until = $2, attempts = attempts + 1
+WHERE id IN (
+    SELECT id FROM jobs
+    WHERE done_at IS NULL AND dead_at IS NULL AND run_at <= $1 AND (locked_until IS NULL OR locked_until < $1)
+    ORDER BY run_at LIMIT $3
+    FOR UPDATE SKIP LOCKED)
+RETURNING id, tenant_id, kind, payload, run_at, attempts, max_attempts";
+
+/// Claims on SQLite: the single writer already serializes claims.
+const CLAIM_SQLITE: &str = "\
+UPDATE jobs SET locked_until = $2, attempts = attempts + 1
+WHERE id IN (
+    SELECT id FROM jobs
+    WHERE done_at IS NULL AND dead_at IS NULL AND run_at <= $1 AND (locked_until IS NULL OR locked_until < $1)
+    ORDER BY run_at LIMIT $3)
+RETURNING id, tenant_id, kind, payload, run_at, attempts, max_attempts";
+
+const COMPLETE: &str =
+    "UPDATE jobs SET done_at = $2, locked_until = NULL WHERE id = $1 AND done_at IS NULL";
+
+/// Releases a failed attempt: back to `run_at` ($3), or dead ($4) when attempts are used up.
+const FAIL: &str = "\
+UPDATE jobs SET
+    locked_until = NULL,
+    last_error = $2,
+    run_at = CASE WHEN attempts >= max_attempts THEN run_at ELSE $3 END,
+    dead_at = CASE WHEN attempts >= max_attempts THEN $4 ELSE NULL END
+WHERE id = $1 AND done_at IS NULL AND dead_at IS NULL";
+
+/// When the next pending job can be claimed: its `run_at`, or the end of its lease if it is
+/// leased past that (a job being worked on is not due again until its lease runs out).
+const NEXT_DUE: &str = "\
+SELECT MIN(CASE WHEN locked_until IS NOT NULL AND locked_until > run_at THEN locked_until ELSE run_at END) AS value
+FROM jobs WHERE done_at IS NULL AND dead_at IS NULL";
+
+/// `last_error` is for operators; a provider's whole error page is not.
+const MAX_ERROR_CHARS: usize = 2_000;
+
+/// Leases up to `limit` due jobs until `now + lease_seconds` and counts the attempt; returns
+/// them oldest due first.
+pub(crate) async fn claim(
+    conn: &mut Conn<'_>,
+    now: OffsetDateTime,
+    lease_seconds: u32,
+    limit: u32,
+) -> Result<Vec<ClaimedJob>, StoreError> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    let sql = match conn.backend() {
+        Backend::Postgres => CLAIM_POSTGRES,
+        Backend::Sqlite => CLAIM_SQLITE,
+    };
+    let lease_until = now + Duration::seconds(i64::from(lease_seconds));
+    let args = vec![now.into(), lease_until.into(), i64::from(limit).into()];
+    let mut rows: Vec<ClaimedRow> = conn.fetch_all(sql, args).await?;
+    rows.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+    rows.into_iter().map(ClaimedRow::into_job).collect()
+}
+
+/// Marks a job done; a job that is gone or already done is left as it is.
+pub(crate) async fn complete(conn: &mut Conn<'_>, id: JobId) -> Result<(), StoreError> {
+    conn.execute(
+        COMPLETE,
+        vec![id.to_string().into(), OffsetDateTime::now_utc().into()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Releases a failed job to run again at `run_at`, or marks it dead when its attempts are used
+/// up. A job that is gone, done or dead is left as it is.
+pub(crate) async fn fail(
+    conn: &mut Conn<'_>,
+    id: JobId,
+    error: &str,
+    run_at: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let error: String = error.chars().take(MAX_ERROR_CHARS).collect();
+    let args = vec![
+        id.to_string().into(),
+        error.into(),
+        run_at.into(),
+        OffsetDateTime::now_utc().into(),
+    ];
+    conn.execute(FAIL, args).await?;
+    Ok(())
+}
+
+/// The earliest time a pending job can be claimed, if any job is pending.
+pub(crate) async fn next_due(conn: &mut Conn<'_>) -> Result<Option<OffsetDateTime>, StoreError> {
+    let row: Option<Scalar<Option<DbTime>>> = conn.fetch_optional(NEXT_DUE, Vec::new()).await?;
+    Ok(row.and_then(|r| r.value).map(|t| t.0))
+}

@@ -1,0 +1,150 @@
+//! The store's statements and the logic around them, written once for both engines.
+//!
+//! Writes are described by a [`WriteOp`] and run by [`execute`] on a connection that is already
+//! inside a transaction: a PostgreSQL transaction of its own, or a SAVEPOINT inside the SQLite
+//! writer's grouped transaction. Reads run on a pooled connection.
+//!
+//! The write logic is safe under PostgreSQL's READ COMMITTED with concurrent writers: every
+//! check-then-write is a single conditional statement whose affected-row count is checked
+//! (`UPDATE .. WHERE version = $expected`, `INSERT .. ON CONFLICT DO NOTHING`), so the loser of
+//! a race waits for the winner's row lock, re-evaluates its condition and sees a conflict.
+
+mod commit;
+mod idempotency;
+mod jobs;
+mod reads;
+mod tenants;
+
+use onramp_domain::ids::{JobId, TenantId};
+use onramp_domain::ports::{
+    ClaimedJob, Commit, IdempotencyBegin, StoreError, StoredResponse, Tenant,
+};
+use time::OffsetDateTime;
+
+use crate::db::Conn;
+
+pub(crate) use jobs::next_due;
+pub(crate) use reads::{events, list, load};
+pub(crate) use tenants::{tenant_by_key_hash, tenant_count};
+
+/// A write request, run atomically.
+#[derive(Debug)]
+pub(crate) enum WriteOp {
+    Commit(Commit),
+    Claim {
+        now: OffsetDateTime,
+        lease_seconds: u32,
+        limit: u32,
+    },
+    Complete(JobId),
+    Fail {
+        id: JobId,
+        error: String,
+        run_at: OffsetDateTime,
+    },
+    CreateTenant {
+        tenant: Tenant,
+        api_key_hash: String,
+    },
+    BeginRequest {
+        tenant: TenantId,
+        key: String,
+        fingerprint: String,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+    },
+    FinishRequest {
+        tenant: TenantId,
+        key: String,
+        response: StoredResponse,
+    },
+    ReleaseRequest {
+        tenant: TenantId,
+        key: String,
+    },
+}
+
+/// What a [`WriteOp`] returns.
+#[derive(Debug)]
+pub(crate) enum WriteOutput {
+    Done,
+    Claimed(Vec<ClaimedJob>),
+    Begun(IdempotencyBegin),
+}
+
+impl WriteOutput {
+    /// The output of a write that returns nothing.
+    pub(crate) fn done(self) -> Result<(), StoreError> {
+        match self {
+            WriteOutput::Done => Ok(()),
+            other => Err(crate::error::unexpected(format!(
+                "expected no output, got {other:?}"
+            ))),
+        }
+    }
+
+    /// The output of a claim.
+    pub(crate) fn claimed(self) -> Result<Vec<ClaimedJob>, StoreError> {
+        match self {
+            WriteOutput::Claimed(jobs) => Ok(jobs),
+            other => Err(crate::error::unexpected(format!(
+                "expected claimed jobs, got {other:?}"
+            ))),
+        }
+    }
+
+    /// The output of an idempotent request's start.
+    pub(crate) fn begun(self) -> Result<IdempotencyBegin, StoreError> {
+        match self {
+            WriteOutput::Begun(b) => Ok(b),
+            other => Err(crate::error::unexpected(format!(
+                "expected an idempotency outcome, got {other:?}"
+            ))),
+        }
+    }
+}
+
+/// Runs one write on `conn`, which the caller has put inside a transaction or savepoint. On
+/// `Err` the caller MUST roll that transaction or savepoint back: a failed write may have
+/// written part of its rows.
+pub(crate) async fn execute(conn: &mut Conn<'_>, op: WriteOp) -> Result<WriteOutput, StoreError> {
+    match op {
+        WriteOp::Commit(c) => commit::commit(conn, c).await.map(|()| WriteOutput::Done),
+        WriteOp::Claim {
+            now,
+            lease_seconds,
+            limit,
+        } => jobs::claim(conn, now, lease_seconds, limit)
+            .await
+            .map(WriteOutput::Claimed),
+        WriteOp::Complete(id) => jobs::complete(conn, id).await.map(|()| WriteOutput::Done),
+        WriteOp::Fail { id, error, run_at } => jobs::fail(conn, id, &error, run_at)
+            .await
+            .map(|()| WriteOutput::Done),
+        WriteOp::CreateTenant {
+            tenant,
+            api_key_hash,
+        } => tenants::create_tenant(conn, tenant, api_key_hash)
+            .await
+            .map(|()| WriteOutput::Done),
+        WriteOp::BeginRequest {
+            tenant,
+            key,
+            fingerprint,
+            now,
+            lease_until,
+        } => idempotency::begin(conn, tenant, &key, &fingerprint, now, lease_until)
+            .await
+            .map(WriteOutput::Begun),
+        WriteOp::FinishRequest {
+            tenant,
+            key,
+            response,
+        } => idempotency::finish(conn, tenant, &key, response)
+            .await
+            .map(|()| WriteOutput::Done),
+        WriteOp::ReleaseRequest { tenant, key } => idempotency::release(conn, tenant, &key)
+            .await
+            .map(|()| WriteOutput::Done),
+    }
+}

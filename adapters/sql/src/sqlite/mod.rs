@@ -1,0 +1,109 @@
+//! SQLite: a file in WAL mode, one writer task with grouped commits ([`writer`]) and a pool of
+//! read-only connections.
+//!
+//! # Durability
+//! `journal_mode=WAL` with `synchronous=NORMAL`: a commit is durable across a process crash
+//! (SIGKILL, panic, OOM kill), because the WAL is written before the commit returns, but a power
+//! loss or OS crash may lose the last commits before the next checkpoint (the database stays
+//! consistent). Use PostgreSQL where that matters.
+
+mod writer;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use onramp_domain::ports::StoreError;
+use sqlx::ConnectOptions;
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::db::Pooled;
+use crate::error::{classify, unavailable, unexpected};
+use crate::ops::{WriteOp, WriteOutput};
+
+pub(crate) use writer::MAX_BATCH;
+use writer::Writer;
+
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// How long a statement waits for a lock held by another process (a CLI on the same file)
+/// before failing with `SQLITE_BUSY`, classified as unavailable.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Concurrent readers. WAL lets them all read while the writer writes.
+const READERS: u32 = 8;
+
+/// The SQLite backend.
+pub(crate) struct SqliteBackend {
+    readers: SqlitePool,
+    writer: Writer,
+}
+
+impl SqliteBackend {
+    /// Opens (creating if missing) the database file of `url`, runs the SQLite migrations and
+    /// starts the writer task.
+    ///
+    /// # Errors
+    /// [`StoreError::Unexpected`] for an in-memory URL: every connection would get a database
+    /// of its own, so the writer's commits would be invisible to readers.
+    pub(crate) async fn connect(url: &str) -> Result<Self, StoreError> {
+        if url.contains(":memory:") || url.contains("mode=memory") {
+            return Err(unexpected(
+                "in-memory SQLite is not supported: use a file (sqlite://onramp.db)",
+            ));
+        }
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(classify)?
+            .create_if_missing(true)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        let mut write_conn = options
+            .clone()
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .connect()
+            .await
+            .map_err(classify)?;
+        MIGRATOR
+            .run(&mut write_conn)
+            .await
+            .map_err(crate::error::migration)?;
+        // Opened after the writer switched the file to WAL (a persistent setting) and migrated it.
+        let readers = SqlitePoolOptions::new()
+            .max_connections(READERS)
+            // A local file cannot drop the connection; skip the ping round trip per acquire.
+            .test_before_acquire(false)
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(classify)?;
+        Ok(Self {
+            readers,
+            writer: Writer::spawn(write_conn),
+        })
+    }
+
+    /// Runs `op` through the writer, in the next group commit.
+    pub(crate) async fn write(&self, op: WriteOp) -> Result<WriteOutput, StoreError> {
+        self.writer.write(op).await
+    }
+
+    /// A pooled read-only connection.
+    pub(crate) async fn reader(&self) -> Result<Pooled, StoreError> {
+        self.readers
+            .acquire()
+            .await
+            .map(Pooled::Sqlite)
+            .map_err(classify)
+    }
+
+    /// Fails when the writer task has stopped (reads alone would still answer).
+    pub(crate) fn check_writer(&self) -> Result<(), StoreError> {
+        if self.writer.is_running() {
+            Ok(())
+        } else {
+            Err(unavailable("the SQLite writer has stopped"))
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! The store suite's modules: one generic suite, run on every configured backend.
+
+mod events;
+mod idempotency;
+mod jobs;
+mod list;
+mod support;
+mod tenancy;
+mod tenants;
