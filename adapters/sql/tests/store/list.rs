@@ -232,7 +232,7 @@ async fn listing_limits_are_clamped_and_foreign_cursors_rejected() {
                 .list(t, AggregateKind::Session, &page(10, Some(bad.to_string())))
                 .await;
             assert!(
-                matches!(result, Err(StoreError::Corrupt(_))),
+                matches!(result, Err(StoreError::InvalidCursor)),
                 "{label}: {bad:?}: {result:?}"
             );
         }
