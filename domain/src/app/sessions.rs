@@ -107,20 +107,25 @@ impl Services {
         )?);
         if after.status.is_final() {
             commit.cancel_timers.push(expiry_timer_key(id));
-        } else {
-            let timeout = Duration::seconds(
-                i64::try_from(flow.inactivity_timeout_seconds()).unwrap_or(i64::MAX),
-            );
-            commit.jobs.push(NewJob {
-                id: JobId::new(self.ids.new_id()),
-                kind: EXPIRE_SESSION_JOB.to_string(),
-                payload: serde_json::json!({ "session_id": id }),
-                run_at: now.checked_add(timeout).unwrap_or(now),
-                timer_key: Some(expiry_timer_key(id)),
-                max_attempts: 5,
-            });
+        } else if current.version == 0 {
+            // Armed once, at start: when it fires early because the session was active since,
+            // it re-arms itself (see `expire_session`), so answering a step writes no timer.
+            commit.jobs.push(self.expiry_timer(flow, id, now));
         }
         Ok(after)
+    }
+
+    /// The inactivity timer of session `id`, due `flow`'s timeout after `last_activity`.
+    fn expiry_timer(&self, flow: &Flow, id: SessionId, last_activity: OffsetDateTime) -> NewJob {
+        let timeout = Duration::seconds(i64::try_from(flow.inactivity_timeout_seconds()).unwrap_or(i64::MAX));
+        NewJob {
+            id: JobId::new(self.ids.new_id()),
+            kind: EXPIRE_SESSION_JOB.to_string(),
+            payload: serde_json::json!({ "session_id": id }),
+            run_at: last_activity.checked_add(timeout).unwrap_or(last_activity),
+            timer_key: Some(expiry_timer_key(id)),
+            max_attempts: 5,
+        }
     }
 
     /// Starts a session on the newest version of a flow template.
@@ -364,6 +369,12 @@ impl Services {
             commit.complete_job = Some(job);
             if !events.is_empty() {
                 self.session_commit_parts(&mut commit, &flow, &current, &events)?;
+            } else if !current.state.status.is_final() {
+                // Not due: the session was active after the timer was armed. Re-arm it for the
+                // flow's timeout after the last activity.
+                if let Some(last) = current.state.updated_at {
+                    commit.jobs.push(self.expiry_timer(&flow, id, last));
+                }
             }
             self.store.commit(commit).await?;
             Ok(Some(()))
