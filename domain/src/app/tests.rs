@@ -276,3 +276,32 @@ async fn an_unavailable_provider_on_the_last_attempt_counts_as_a_failed_delivery
     let s = services(store, sender);
     assert_eq!(s.run_job(&delivery_job(id, 3), |_| time::Duration::seconds(1)).await.unwrap(), JobOutcome::Done);
 }
+
+#[tokio::test]
+async fn an_inactivity_timer_that_fires_early_re_arms_itself_after_the_last_activity() {
+    let id = SessionId::new(Uuid::from_u128(7));
+    let mut store = MockEventStore::new();
+    let state = started_session(id);
+    store.expect_load().returning(move |_, _| Ok(Some(loaded(AggregateKind::Session, id, 1, state.clone()))));
+    store
+        .expect_commit()
+        .withf(|c| {
+            c.streams.is_empty()
+                && c.complete_job == Some(JobId::new(Uuid::from_u128(56)))
+                && c.jobs.len() == 1
+                && c.jobs[0].kind == "session.expire"
+                && c.jobs[0].run_at == NOW + time::Duration::days(7)
+        })
+        .times(1)
+        .returning(|_| Ok(()));
+    let s = services(store, MockVerificationSender::new());
+    let job = ClaimedJob {
+        id: JobId::new(Uuid::from_u128(56)),
+        tenant: tenant(),
+        kind: "session.expire".into(),
+        payload: json!({ "session_id": id }),
+        attempts: 1,
+        max_attempts: 5,
+    };
+    assert_eq!(s.run_job(&job, |_| time::Duration::seconds(1)).await.unwrap(), JobOutcome::Done);
+}
