@@ -30,10 +30,73 @@ pub enum Backend {
     Postgres,
 }
 
-/// SQLite always; PostgreSQL when `ONRAMP_TEST_DATABASE_URL` is set. Without it, CI fails
-/// (`CI` set) and a local run prints that PostgreSQL was skipped.
+/// The PostgreSQL server the suites create their databases on: `ONRAMP_TEST_DATABASE_URL`, or
+/// (with the `docker-tests` feature) a container started once per test binary when a container
+/// engine answers.
+pub fn postgres_base_url() -> Option<String> {
+    if let Ok(url) = std::env::var("ONRAMP_TEST_DATABASE_URL") {
+        return Some(url);
+    }
+    container::postgres_url()
+}
+
+#[cfg(feature = "docker-tests")]
+mod container {
+    use std::sync::OnceLock;
+
+    /// Starts `postgres:16-alpine` on a thread of its own that keeps the container alive until
+    /// the test process exits; None when no container engine answers.
+    pub fn postgres_url() -> Option<String> {
+        static URL: OnceLock<Option<String>> = OnceLock::new();
+        URL.get_or_init(|| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    let _ = tx.send(None);
+                    return;
+                };
+                rt.block_on(async move {
+                    use testcontainers::ImageExt;
+                    use testcontainers::runners::AsyncRunner;
+                    let image =
+                        testcontainers_modules::postgres::Postgres::default().with_tag("16-alpine");
+                    let Ok(node) = image.start().await else {
+                        let _ = tx.send(None);
+                        return;
+                    };
+                    let (Ok(host), Ok(port)) =
+                        (node.get_host().await, node.get_host_port_ipv4(5432).await)
+                    else {
+                        let _ = tx.send(None);
+                        return;
+                    };
+                    let _ = tx.send(Some(format!(
+                        "postgres://postgres:postgres@{host}:{port}/postgres"
+                    )));
+                    std::future::pending::<()>().await;
+                });
+            });
+            rx.recv().ok().flatten()
+        })
+        .clone()
+    }
+}
+
+#[cfg(not(feature = "docker-tests"))]
+mod container {
+    /// Without the `docker-tests` feature no container is tried.
+    pub fn postgres_url() -> Option<String> {
+        None
+    }
+}
+
+/// SQLite always; PostgreSQL when [`postgres_base_url`] finds one. Without it, CI fails (`CI`
+/// set) and a local run prints that PostgreSQL was skipped.
 pub fn backends() -> Vec<Backend> {
-    if std::env::var("ONRAMP_TEST_DATABASE_URL").is_ok() {
+    if postgres_base_url().is_some() {
         return vec![Backend::Sqlite, Backend::Postgres];
     }
     assert!(
@@ -72,7 +135,7 @@ pub async fn database_url(backend: Backend, dir: &std::path::Path) -> String {
     match backend {
         Backend::Sqlite => format!("sqlite://{}", dir.join("onramp.db").display()),
         Backend::Postgres => {
-            let base = std::env::var("ONRAMP_TEST_DATABASE_URL").unwrap();
+            let base = postgres_base_url().expect("a PostgreSQL server (ONRAMP_TEST_DATABASE_URL)");
             let name = format!("onramp_t_{}", uuid::Uuid::new_v4().simple());
             let mut admin = sqlx::PgConnection::connect(&base)
                 .await

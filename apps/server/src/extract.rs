@@ -49,10 +49,16 @@ fn json_rejection(rejection: &JsonRejection) -> ApiError {
         JsonRejection::MissingJsonContentType(_) => {
             "expected a JSON body with Content-Type: application/json".to_string()
         }
-        other => other.body_text().replace(
-            "Failed to deserialize the JSON body into the target type: ",
-            "invalid body: ",
-        ),
+        other => other
+            .body_text()
+            .replace(
+                "Failed to deserialize the JSON body into the target type: ",
+                "invalid body: ",
+            )
+            .replace(
+                "Failed to parse the request body as JSON: ",
+                "invalid JSON: ",
+            ),
     };
     ApiError::Malformed(detail)
 }

@@ -41,7 +41,8 @@ fn master_key(settings: &Settings) -> anyhow::Result<MasterKey> {
         return MasterKey::from_base64(key.expose_secret())
             .map_err(|e| anyhow::anyhow!("ONRAMP_ENCRYPTION_KEY: {e}"));
     }
-    let (key, created) = MasterKey::load_or_create_file(Path::new(&settings.key_file)).context("the master key file")?;
+    let (key, created) = MasterKey::load_or_create_file(Path::new(&settings.key_file))
+        .context("the master key file")?;
     if created {
         tracing::warn!(file = %settings.key_file, "ONRAMP_ENCRYPTION_KEY is not set: generated a master key into the key file; set ONRAMP_ENCRYPTION_KEY in production");
     }

@@ -109,10 +109,10 @@ async fn process_in_span(services: Services, queue: Arc<dyn JobQueue>, job: Clai
             Some((e.to_string(), services.clock.now() + backoff(job.attempts)))
         }
     };
-    if let Some((reason, run_at)) = release {
-        if let Err(e) = queue.fail(job.id, &reason, run_at).await {
-            tracing::error!(error = %e, "could not release job; its lease will expire");
-        }
+    if let Some((reason, run_at)) = release
+        && let Err(e) = queue.fail(job.id, &reason, run_at).await
+    {
+        tracing::error!(error = %e, "could not release job; its lease will expire");
     }
 }
 

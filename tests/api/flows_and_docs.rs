@@ -1,0 +1,139 @@
+//! Flow templates, the OpenAPI document and its docs page, health probes, request ids.
+
+use std::collections::BTreeSet;
+
+use onramp_tests::{backends, spawn_app};
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_flow_templates_are_listed_and_each_is_described_in_full() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let list = app.get("/v1/flows").await;
+        assert_eq!(list.status, 200, "{:?}", list.body);
+        let ids: BTreeSet<&str> = list.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            ids,
+            BTreeSet::from(["conversational-profile", "platform-setup"])
+        );
+        insta::assert_json_snapshot!("flow_list", list.body);
+
+        for id in ["conversational-profile", "platform-setup"] {
+            let flow = app.get(&format!("/v1/flows/{id}")).await;
+            assert_eq!(flow.status, 200, "{:?}", flow.body);
+            assert_eq!(flow.body["id"], id);
+            insta::assert_json_snapshot!(format!("flow_{id}"), flow.body);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_names_every_path_and_the_docs_page_serves_html() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let doc = app.get_public("/openapi.json").await;
+        assert_eq!(doc.status, 200);
+        assert!(
+            doc.content_type().starts_with("application/json"),
+            "{}",
+            doc.content_type()
+        );
+        assert!(doc.body["openapi"].as_str().unwrap().starts_with("3."));
+        let paths: BTreeSet<&str> = doc.body["paths"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let expected = BTreeSet::from([
+            "/admin/v1/tenants",
+            "/v1/flows",
+            "/v1/flows/{flow_id}",
+            "/v1/sandbox/messages",
+            "/v1/sessions",
+            "/v1/sessions/{id}",
+            "/v1/sessions/{id}/abandon",
+            "/v1/sessions/{id}/complete",
+            "/v1/sessions/{id}/events",
+            "/v1/sessions/{id}/pause",
+            "/v1/sessions/{id}/resume",
+            "/v1/sessions/{id}/steps/{step_id}",
+            "/v1/sessions/{id}/steps/{step_id}/skip",
+            "/v1/verifications",
+            "/v1/verifications/{id}",
+            "/v1/verifications/{id}/check",
+            "/v1/verifications/{id}/resend",
+        ]);
+        assert_eq!(paths, expected);
+        assert!(
+            doc.body["components"]["schemas"]["Problem"].is_object(),
+            "the problem+json schema is documented"
+        );
+
+        let docs = app
+            .client
+            .get(format!("{}/docs", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(docs.status(), 200);
+        let content_type = docs.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(content_type.starts_with("text/html"), "{content_type}");
+        assert!(
+            docs.text().await.unwrap().contains("swagger"),
+            "the Swagger UI page"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_probes_answer_and_every_response_carries_a_request_id() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let healthz = app.get_public("/healthz").await;
+        assert_eq!(healthz.status, 200);
+        let readyz = app.get_public("/readyz").await;
+        assert_eq!(readyz.status, 200);
+
+        let replies = [
+            healthz,
+            readyz,
+            app.get_public("/openapi.json").await,
+            app.get("/v1/flows").await,
+            app.post_session("platform-setup", None).await,
+            app.get("/v1/no-such-route").await,
+            app.get_public("/v1/sessions").await,
+            app.post("/v1/sessions", &json!({ "flow_id": 1 })).await,
+            app.post_as(
+                &app.admin_token,
+                "/admin/v1/tenants",
+                &json!({ "name": "globex" }),
+            )
+            .await,
+        ];
+        let mut ids = BTreeSet::new();
+        for r in &replies {
+            let id = r
+                .headers
+                .get("x-request-id")
+                .unwrap_or_else(|| panic!("no x-request-id on {} {:?}", r.status, r.body));
+            ids.insert(id.to_str().unwrap().to_string());
+        }
+        assert_eq!(ids.len(), replies.len(), "each request has its own id");
+
+        // A request id sent by the client is kept.
+        let resp = app
+            .client
+            .get(format!("{}/healthz", app.address))
+            .header("x-request-id", "trace-me-42")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.headers()["x-request-id"], "trace-me-42");
+    }
+}
