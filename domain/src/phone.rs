@@ -119,7 +119,13 @@ mod tests {
     fn a_number_outside_the_numbering_plan_is_invalid() {
         assert!(PhoneNumber::parse("+44 1", None).is_err());
         // Well-formed, but outside any allocated range (libphonenumber's `is_valid`).
-        assert_eq!(PhoneNumber::parse("+1 202 000 0000", None), Err(PhoneError::Invalid));
-        assert_eq!(PhoneNumber::parse("+44 7700 900123", None), Err(PhoneError::Invalid));
+        assert_eq!(
+            PhoneNumber::parse("+1 202 000 0000", None),
+            Err(PhoneError::Invalid)
+        );
+        assert_eq!(
+            PhoneNumber::parse("+44 7700 900123", None),
+            Err(PhoneError::Invalid)
+        );
     }
 }

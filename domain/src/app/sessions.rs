@@ -117,7 +117,8 @@ impl Services {
 
     /// The inactivity timer of session `id`, due `flow`'s timeout after `last_activity`.
     fn expiry_timer(&self, flow: &Flow, id: SessionId, last_activity: OffsetDateTime) -> NewJob {
-        let timeout = Duration::seconds(i64::try_from(flow.inactivity_timeout_seconds()).unwrap_or(i64::MAX));
+        let timeout =
+            Duration::seconds(i64::try_from(flow.inactivity_timeout_seconds()).unwrap_or(i64::MAX));
         NewJob {
             id: JobId::new(self.ids.new_id()),
             kind: EXPIRE_SESSION_JOB.to_string(),

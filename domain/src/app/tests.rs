@@ -25,7 +25,10 @@ use crate::verification::*;
 const NOW: OffsetDateTime = datetime!(2026-11-21 10:00 UTC);
 
 fn flow() -> Flow {
-    Flow::from_toml(include_str!("../../../spec/flows/conversational-profile.toml")).unwrap()
+    Flow::from_toml(include_str!(
+        "../../../spec/flows/conversational-profile.toml"
+    ))
+    .unwrap()
 }
 
 fn tenant() -> TenantId {
@@ -43,9 +46,12 @@ fn services(store: MockEventStore, sender: MockVerificationSender) -> Services {
     clock.expect_now().returning(|| NOW);
     let counter = Arc::new(AtomicU64::new(100));
     let mut ids = MockIdGen::new();
-    ids.expect_new_id().returning(move || Uuid::from_u128(u128::from(counter.fetch_add(1, Ordering::SeqCst))));
+    ids.expect_new_id()
+        .returning(move || Uuid::from_u128(u128::from(counter.fetch_add(1, Ordering::SeqCst))));
     let mut codes = MockCodeGenerator::new();
-    codes.expect_otp().returning(|| OtpCode::parse("123456").unwrap());
+    codes
+        .expect_otp()
+        .returning(|| OtpCode::parse("123456").unwrap());
     let mut secrets = MockSecrets::new();
     secrets.expect_keyed_hash().returning(|_, data| {
         let mut h = [0u8; 32];
@@ -69,7 +75,12 @@ fn services(store: MockEventStore, sender: MockVerificationSender) -> Services {
     }
 }
 
-fn loaded(kind: AggregateKind, id: impl ToString, version: u64, state: serde_json::Value) -> Loaded {
+fn loaded(
+    kind: AggregateKind,
+    id: impl ToString,
+    version: u64,
+    state: serde_json::Value,
+) -> Loaded {
     Loaded {
         stream: StreamId::new(kind, id),
         version,
@@ -88,7 +99,13 @@ fn loaded(kind: AggregateKind, id: impl ToString, version: u64, state: serde_jso
 fn started_session(id: SessionId) -> serde_json::Value {
     let f = flow();
     let d = SessionDecider::new(&f);
-    let start = SessionCommand::Start { id, channel: SessionChannel::Web, phone: None, external_ref: None, at: NOW };
+    let start = SessionCommand::Start {
+        id,
+        channel: SessionChannel::Web,
+        phone: None,
+        external_ref: None,
+        at: NOW,
+    };
     let events = d.decide(&Default::default(), &start).unwrap();
     serde_json::to_value(d.fold(&events)).unwrap()
 }
@@ -107,7 +124,10 @@ fn voice_verification(id: VerificationId) -> (serde_json::Value, QuotaState) {
     };
     let events = d.decide(&Default::default(), &start).unwrap();
     let q = QuotaDecider::default();
-    let quota = q.fold(&q.decide(&QuotaState::default(), &QuotaCommand::Reserve { at: NOW }).unwrap());
+    let quota = q.fold(
+        &q.decide(&QuotaState::default(), &QuotaCommand::Reserve { at: NOW })
+            .unwrap(),
+    );
     (serde_json::to_value(d.fold(&events)).unwrap(), quota)
 }
 
@@ -129,7 +149,12 @@ async fn starting_a_session_commits_one_new_stream_and_its_inactivity_timer() {
         .times(1)
         .returning(|_| Ok(()));
     let s = services(store, MockVerificationSender::new());
-    let input = StartSession { flow_id: "conversational-profile".into(), channel: SessionChannel::Web, phone: None, external_ref: None };
+    let input = StartSession {
+        flow_id: "conversational-profile".into(),
+        channel: SessionChannel::Web,
+        phone: None,
+        external_ref: None,
+    };
     let view = s.start_session(tenant(), input).await.unwrap();
     assert_eq!(view.current_step.as_deref(), Some("welcome"));
 }
@@ -139,8 +164,16 @@ async fn an_unknown_template_commits_nothing() {
     let mut store = MockEventStore::new();
     store.expect_commit().times(0);
     let s = services(store, MockVerificationSender::new());
-    let input = StartSession { flow_id: "nope".into(), channel: SessionChannel::Web, phone: None, external_ref: None };
-    assert!(matches!(s.start_session(tenant(), input).await, Err(AppError::TemplateNotFound(_))));
+    let input = StartSession {
+        flow_id: "nope".into(),
+        channel: SessionChannel::Web,
+        phone: None,
+        external_ref: None,
+    };
+    assert!(matches!(
+        s.start_session(tenant(), input).await,
+        Err(AppError::TemplateNotFound(_))
+    ));
 }
 
 #[tokio::test]
@@ -148,36 +181,68 @@ async fn a_conflicting_commit_is_decided_again_on_fresh_state() {
     let id = SessionId::new(Uuid::from_u128(7));
     let mut store = MockEventStore::new();
     let state = started_session(id);
-    store.expect_load().times(2).returning(move |_, _| Ok(Some(loaded(AggregateKind::Session, id, 1, state.clone()))));
+    store
+        .expect_load()
+        .times(2)
+        .returning(move |_, _| Ok(Some(loaded(AggregateKind::Session, id, 1, state.clone()))));
     let mut seq = mockall::Sequence::new();
-    store.expect_commit().times(1).in_sequence(&mut seq).returning(|_| Err(StoreError::Conflict("session".into())));
     store
         .expect_commit()
-        .withf(|c| c.streams[0].expected_version == 1 && c.streams[0].events[0].event_type == "session.step_submitted")
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_| Err(StoreError::Conflict("session".into())));
+    store
+        .expect_commit()
+        .withf(|c| {
+            c.streams[0].expected_version == 1
+                && c.streams[0].events[0].event_type == "session.step_submitted"
+        })
         .times(1)
         .in_sequence(&mut seq)
         .returning(|_| Ok(()));
     let s = services(store, MockVerificationSender::new());
-    let view = s.submit_step(tenant(), id, "welcome", json!({ "choice": "general_info" })).await.unwrap();
+    let view = s
+        .submit_step(tenant(), id, "welcome", json!({ "choice": "general_info" }))
+        .await
+        .unwrap();
     assert_eq!(view.current_step.as_deref(), Some("phone"));
 }
 
 #[tokio::test]
 async fn a_store_outage_is_reported_and_nothing_is_committed() {
     let mut store = MockEventStore::new();
-    store.expect_load().returning(|_, _| Err(StoreError::Unavailable("connection refused".into())));
+    store
+        .expect_load()
+        .returning(|_, _| Err(StoreError::Unavailable("connection refused".into())));
     store.expect_commit().times(0);
     let s = services(store, MockVerificationSender::new());
-    let r = s.submit_step(tenant(), SessionId::new(Uuid::from_u128(7)), "welcome", json!({})).await;
-    assert!(matches!(r, Err(AppError::Store(StoreError::Unavailable(_)))));
+    let r = s
+        .submit_step(
+            tenant(),
+            SessionId::new(Uuid::from_u128(7)),
+            "welcome",
+            json!({}),
+        )
+        .await;
+    assert!(matches!(
+        r,
+        Err(AppError::Store(StoreError::Unavailable(_)))
+    ));
 }
 
 #[tokio::test]
 async fn another_tenants_session_is_not_found() {
     let mut store = MockEventStore::new();
-    store.expect_load().with(mockall::predicate::eq(tenant()), always()).returning(|_, _| Ok(None));
+    store
+        .expect_load()
+        .with(mockall::predicate::eq(tenant()), always())
+        .returning(|_, _| Ok(None));
     let s = services(store, MockVerificationSender::new());
-    assert!(matches!(s.session(tenant(), SessionId::new(Uuid::from_u128(9))).await, Err(AppError::SessionNotFound)));
+    assert!(matches!(
+        s.session(tenant(), SessionId::new(Uuid::from_u128(9)))
+            .await,
+        Err(AppError::SessionNotFound)
+    ));
 }
 
 #[tokio::test]
@@ -186,15 +251,46 @@ async fn a_spent_send_quota_refuses_the_verification_and_commits_nothing() {
     let q = QuotaDecider::default();
     let mut quota = QuotaState::default();
     for i in 0..5 {
-        let events = q.decide(&quota, &QuotaCommand::Reserve { at: NOW - time::Duration::minutes(i) }).unwrap();
+        let events = q
+            .decide(
+                &quota,
+                &QuotaCommand::Reserve {
+                    at: NOW - time::Duration::minutes(i),
+                },
+            )
+            .unwrap();
         quota = events.iter().fold(quota, |s, e| q.evolve(s, e));
     }
     let quota = serde_json::to_value(quota).unwrap();
-    store.expect_load().returning(move |_, _| Ok(Some(loaded(AggregateKind::PhoneQuota, "+12025550123", 5, quota.clone()))));
+    store.expect_load().returning(move |_, _| {
+        Ok(Some(loaded(
+            AggregateKind::PhoneQuota,
+            "+12025550123",
+            5,
+            quota.clone(),
+        )))
+    });
     store.expect_commit().times(0);
     let s = services(store, MockVerificationSender::new());
-    let r = s.start_verification(tenant(), StartVerification { phone: phone(), channel: None, session_id: None }).await;
-    assert!(matches!(r, Err(AppError::Verification(VerificationError::RateLimited { .. }))), "{r:?}");
+    let r = s
+        .start_verification(
+            tenant(),
+            StartVerification {
+                phone: phone(),
+                channel: None,
+                session_id: None,
+            },
+        )
+        .await;
+    assert!(
+        matches!(
+            r,
+            Err(AppError::Verification(
+                VerificationError::RateLimited { .. }
+            ))
+        ),
+        "{r:?}"
+    );
 }
 
 fn delivery_job(verification: VerificationId, attempts: u32) -> ClaimedJob {
@@ -222,7 +318,8 @@ fn store_with_voice_verification(id: VerificationId) -> MockEventStore {
 }
 
 #[tokio::test]
-async fn a_rejected_voice_call_queues_the_sms_fallback_with_the_same_code_in_the_jobs_completing_commit() {
+async fn a_rejected_voice_call_queues_the_sms_fallback_with_the_same_code_in_the_jobs_completing_commit()
+ {
     let id = VerificationId::new(Uuid::from_u128(8));
     let mut store = store_with_voice_verification(id);
     store
@@ -230,9 +327,15 @@ async fn a_rejected_voice_call_queues_the_sms_fallback_with_the_same_code_in_the
         .withf(|c| {
             let fallback = c.jobs.iter().find(|j| j.kind == DELIVER_CODE_JOB);
             c.complete_job == Some(JobId::new(Uuid::from_u128(55)))
-                && fallback.is_some_and(|j| j.payload["channel"] == "sms" && j.payload["code"] == hex::encode("123456"))
-                && c.streams.iter().any(|s| s.stream.kind == AggregateKind::PhoneQuota && s.expected_version == 1)
-                && c.streams.iter().any(|s| s.stream.kind == AggregateKind::Verification && s.expected_version == 2)
+                && fallback.is_some_and(|j| {
+                    j.payload["channel"] == "sms" && j.payload["code"] == hex::encode("123456")
+                })
+                && c.streams
+                    .iter()
+                    .any(|s| s.stream.kind == AggregateKind::PhoneQuota && s.expected_version == 1)
+                && c.streams.iter().any(|s| {
+                    s.stream.kind == AggregateKind::Verification && s.expected_version == 2
+                })
         })
         .times(1)
         .returning(|_| Ok(()));
@@ -240,11 +343,22 @@ async fn a_rejected_voice_call_queues_the_sms_fallback_with_the_same_code_in_the
     sender.expect_provider().return_const("sandbox".to_string());
     sender
         .expect_send_code()
-        .withf(|d| d.channel == Channel::Voice && d.code.expose() == "123456" && d.delivery_id == JobId::new(Uuid::from_u128(55)))
+        .withf(|d| {
+            d.channel == Channel::Voice
+                && d.code.expose() == "123456"
+                && d.delivery_id == JobId::new(Uuid::from_u128(55))
+        })
         .times(1)
-        .returning(|_| Err(ProviderError::Rejected { code: "call_not_answered".into() }));
+        .returning(|_| {
+            Err(ProviderError::Rejected {
+                code: "call_not_answered".into(),
+            })
+        });
     let s = services(store, sender);
-    let outcome = s.run_job(&delivery_job(id, 1), |_| time::Duration::seconds(1)).await.unwrap();
+    let outcome = s
+        .run_job(&delivery_job(id, 1), |_| time::Duration::seconds(1))
+        .await
+        .unwrap();
     assert_eq!(outcome, JobOutcome::Done);
 }
 
@@ -255,10 +369,26 @@ async fn an_unavailable_provider_releases_the_job_for_a_later_attempt_without_wr
     store.expect_commit().times(0);
     let mut sender = MockVerificationSender::new();
     sender.expect_provider().return_const("sandbox".to_string());
-    sender.expect_send_code().times(1).returning(|_| Err(ProviderError::Unavailable { retry_after: None, reason: "503".into() }));
+    sender.expect_send_code().times(1).returning(|_| {
+        Err(ProviderError::Unavailable {
+            retry_after: None,
+            reason: "503".into(),
+        })
+    });
     let s = services(store, sender);
-    let outcome = s.run_job(&delivery_job(id, 1), |n| time::Duration::seconds(i64::from(n) * 10)).await.unwrap();
-    assert_eq!(outcome, JobOutcome::RetryAt { run_at: NOW + time::Duration::seconds(10), reason: "503".into() });
+    let outcome = s
+        .run_job(&delivery_job(id, 1), |n| {
+            time::Duration::seconds(i64::from(n) * 10)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome,
+        JobOutcome::RetryAt {
+            run_at: NOW + time::Duration::seconds(10),
+            reason: "503".into()
+        }
+    );
 }
 
 #[tokio::test]
@@ -267,14 +397,28 @@ async fn an_unavailable_provider_on_the_last_attempt_counts_as_a_failed_delivery
     let mut store = store_with_voice_verification(id);
     store
         .expect_commit()
-        .withf(|c| c.jobs.iter().any(|j| j.kind == DELIVER_CODE_JOB && j.payload["channel"] == "sms"))
+        .withf(|c| {
+            c.jobs
+                .iter()
+                .any(|j| j.kind == DELIVER_CODE_JOB && j.payload["channel"] == "sms")
+        })
         .times(1)
         .returning(|_| Ok(()));
     let mut sender = MockVerificationSender::new();
     sender.expect_provider().return_const("sandbox".to_string());
-    sender.expect_send_code().times(1).returning(|_| Err(ProviderError::Unavailable { retry_after: None, reason: "503".into() }));
+    sender.expect_send_code().times(1).returning(|_| {
+        Err(ProviderError::Unavailable {
+            retry_after: None,
+            reason: "503".into(),
+        })
+    });
     let s = services(store, sender);
-    assert_eq!(s.run_job(&delivery_job(id, 3), |_| time::Duration::seconds(1)).await.unwrap(), JobOutcome::Done);
+    assert_eq!(
+        s.run_job(&delivery_job(id, 3), |_| time::Duration::seconds(1))
+            .await
+            .unwrap(),
+        JobOutcome::Done
+    );
 }
 
 #[tokio::test]
@@ -282,7 +426,9 @@ async fn an_inactivity_timer_that_fires_early_re_arms_itself_after_the_last_acti
     let id = SessionId::new(Uuid::from_u128(7));
     let mut store = MockEventStore::new();
     let state = started_session(id);
-    store.expect_load().returning(move |_, _| Ok(Some(loaded(AggregateKind::Session, id, 1, state.clone()))));
+    store
+        .expect_load()
+        .returning(move |_, _| Ok(Some(loaded(AggregateKind::Session, id, 1, state.clone()))));
     store
         .expect_commit()
         .withf(|c| {
@@ -303,5 +449,10 @@ async fn an_inactivity_timer_that_fires_early_re_arms_itself_after_the_last_acti
         attempts: 1,
         max_attempts: 5,
     };
-    assert_eq!(s.run_job(&job, |_| time::Duration::seconds(1)).await.unwrap(), JobOutcome::Done);
+    assert_eq!(
+        s.run_job(&job, |_| time::Duration::seconds(1))
+            .await
+            .unwrap(),
+        JobOutcome::Done
+    );
 }
