@@ -364,3 +364,45 @@ fn a_lagging_clock_cannot_squeeze_a_sixth_send_into_an_hour() {
         world.sends
     );
 }
+
+#[test]
+fn a_failed_voice_resend_falls_back_to_sms_even_when_sms_went_first() {
+    // Plan [sms, voice]: the user asked for SMS first, then for a call; the call fails.
+    let mut history: Vec<VerificationEvent> = started(Channel::Sms).into();
+    history.push(VerificationEvent::CodeSent {
+        seq: 2,
+        generation: 2,
+        channel: Channel::Voice,
+        code_hash: Some(code(2)),
+        fallback: false,
+        expires_at: at(330),
+        at: at(30),
+    });
+    given(VerificationDecider::default(), history)
+        .when(VerificationCommand::RecordDelivery {
+            seq: 2,
+            outcome: DeliveryOutcome::Failed {
+                provider: "telnyx".into(),
+                reason: "call_not_answered".into(),
+            },
+            quota: SendAllowance::Allowed,
+            at: at(45),
+        })
+        .then(Ok(vec![
+            VerificationEvent::DeliveryFailed {
+                seq: 2,
+                provider: "telnyx".into(),
+                reason: "call_not_answered".into(),
+                at: at(45),
+            },
+            VerificationEvent::CodeSent {
+                seq: 3,
+                generation: 2,
+                channel: Channel::Sms,
+                code_hash: None,
+                fallback: true,
+                expires_at: at(330),
+                at: at(45),
+            },
+        ]));
+}

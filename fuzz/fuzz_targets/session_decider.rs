@@ -1,0 +1,174 @@
+//! The session decider driven by arbitrary commands on the real `conversational-profile`
+//! template: `decide` never panics, progress never decreases (P-SES-1), and a completed,
+//! abandoned or expired session accepts nothing but idempotent completion and the no-op expiry
+//! timer (P-SES-2, P-SES-3).
+#![no_main]
+
+use std::sync::LazyLock;
+
+use arbitrary::Arbitrary;
+use libfuzzer_sys::fuzz_target;
+use onramp_domain::decider::Decider;
+use onramp_domain::flow::{Flow, Step, StepKind};
+use onramp_domain::ids::{SessionId, VerificationId};
+use onramp_domain::phone::PhoneNumber;
+use onramp_domain::session::{
+    SessionCommand, SessionDecider, SessionError, SessionState, SessionStatus, VerifiedPhone,
+    current_step, progress,
+};
+use serde_json::{Value, json};
+use time::{Duration, OffsetDateTime};
+
+static FLOW: LazyLock<Flow> = LazyLock::new(|| {
+    Flow::from_toml(include_str!("../../spec/flows/conversational-profile.toml"))
+        .expect("the template loads")
+});
+
+static PHONE: LazyLock<PhoneNumber> =
+    LazyLock::new(|| PhoneNumber::parse("+442079460018", None).expect("a valid number"));
+
+#[derive(Debug, Arbitrary)]
+enum Act {
+    Start,
+    /// `step` 0 is the current step, n > 0 the (n - 1)-th step of the flow.
+    Submit {
+        step: u8,
+        option: u8,
+        valid: bool,
+    },
+    Skip {
+        step: u8,
+    },
+    Pause,
+    Resume,
+    Complete,
+    Abandon,
+    Expire,
+}
+
+#[derive(Debug, Arbitrary)]
+struct Timed {
+    /// Seconds after the previous command (modulo 8 days).
+    after: u32,
+    act: Act,
+}
+
+fn verification_id() -> VerificationId {
+    VerificationId::new(uuid::Uuid::from_u128(0xc0de))
+}
+
+fn answers(step: &Step, option: u8, valid: bool) -> (Value, Option<VerifiedPhone>) {
+    match (step.kind(), valid) {
+        (StepKind::Info, true) => (json!({}), None),
+        (StepKind::Consent, v) => (json!({ "accepted": v }), None),
+        (StepKind::Review, v) => (json!({ "confirmed": v }), None),
+        (StepKind::Choice, true) => {
+            let options = step.options();
+            let id = options
+                .get(usize::from(option) % options.len().max(1))
+                .map_or("none", |o| o.id.as_str());
+            (json!({ "choice": id }), None)
+        }
+        (StepKind::Form, true) => {
+            let fields = step
+                .schema()
+                .fields()
+                .iter()
+                .filter_map(|f| f.example().map(|e| (f.name().to_string(), e.clone())))
+                .collect();
+            (Value::Object(fields), None)
+        }
+        (StepKind::PhoneVerification, v) => (
+            json!({ "verification_id": verification_id().to_string() }),
+            v.then(|| VerifiedPhone {
+                verification_id: verification_id(),
+                phone: PHONE.clone(),
+            }),
+        ),
+        (_, false) => (json!({ "choice": 1, "unknown": [] }), None),
+    }
+}
+
+fn command(flow: &Flow, state: &SessionState, act: &Act, at: OffsetDateTime) -> SessionCommand {
+    let pick = |n: u8| -> &Step {
+        let steps = flow.steps();
+        match n {
+            0 => current_step(flow, state).unwrap_or(&steps[0]),
+            n => &steps[usize::from(n - 1) % steps.len()],
+        }
+    };
+    match act {
+        Act::Start => SessionCommand::Start {
+            id: SessionId::new(uuid::Uuid::from_u128(1)),
+            channel: Default::default(),
+            phone: None,
+            external_ref: None,
+            at,
+        },
+        Act::Submit {
+            step,
+            option,
+            valid,
+        } => {
+            let step = pick(*step);
+            let (answers, verified_phone) = answers(step, *option, *valid);
+            SessionCommand::SubmitStep {
+                step: step.id().clone(),
+                answers,
+                verified_phone,
+                at,
+            }
+        }
+        Act::Skip { step } => SessionCommand::SkipStep {
+            step: pick(*step).id().clone(),
+            at,
+        },
+        Act::Pause => SessionCommand::Pause { at },
+        Act::Resume => SessionCommand::Resume { at },
+        Act::Complete => SessionCommand::Complete { at },
+        Act::Abandon => SessionCommand::Abandon { reason: None, at },
+        Act::Expire => SessionCommand::Expire { at },
+    }
+}
+
+fuzz_target!(|acts: Vec<Timed>| {
+    let flow = &*FLOW;
+    let decider = SessionDecider::new(flow);
+    let mut state = SessionState::default();
+    let mut now = time::macros::datetime!(2026-03-02 09:00 UTC);
+    let mut high = 0u8;
+    for timed in acts.iter().take(200) {
+        now += Duration::seconds(i64::from(timed.after % 691_200));
+        let cmd = command(flow, &state, &timed.act, now);
+        let decided = decider.decide(&state, &cmd);
+        let status = state.status;
+        if status.is_final() {
+            match (&cmd, status) {
+                (SessionCommand::Complete { .. }, SessionStatus::Completed)
+                | (SessionCommand::Expire { .. }, _) => {
+                    assert_eq!(decided, Ok(vec![]), "{cmd:?} on a {status:?} session")
+                }
+                (SessionCommand::Start { .. }, _) => {
+                    assert_eq!(decided, Err(SessionError::AlreadyStarted))
+                }
+                _ => assert_eq!(
+                    decided,
+                    Err(SessionError::Finished(status)),
+                    "{cmd:?} on a {status:?} session"
+                ),
+            }
+        }
+        if let Ok(events) = decided {
+            for e in &events {
+                state = decider.evolve(state, e);
+                let percent = progress(flow, &state).percent;
+                assert!(
+                    percent >= high,
+                    "progress went down from {high} to {percent} after {e:?}"
+                );
+                assert!(percent <= 100);
+                high = percent;
+            }
+        }
+    }
+});
