@@ -73,8 +73,21 @@ impl std::fmt::Display for PhoneNumber {
 
 impl<'de> Deserialize<'de> for PhoneNumber {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Stored states and events hold numbers that were validated when they entered through
+        // `parse`; reading them back checks the E.164 shape only, which is far cheaper than
+        // libphonenumber's full validation (it showed in the profile of every request).
         let text = String::deserialize(deserializer)?;
-        Self::parse(&text, None).map_err(serde::de::Error::custom)
+        let digits = text.strip_prefix('+').unwrap_or("");
+        if (2..=15).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && !digits.starts_with('0')
+        {
+            Ok(Self(text))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "{text:?} is not an E.164 number"
+            )))
+        }
     }
 }
 
@@ -105,6 +118,21 @@ mod tests {
             PhoneNumber::parse("020 7946 0018", Some("XX")),
             Err(PhoneError::UnknownCountry("XX".into()))
         );
+    }
+
+    #[test]
+    fn stored_numbers_are_read_back_by_their_e164_shape() {
+        let p: PhoneNumber = serde_json::from_str("\"+12025550123\"").unwrap();
+        assert_eq!(p.as_str(), "+12025550123");
+        for bad in [
+            "\"12025550123\"",
+            "\"+\"",
+            "\"+0123\"",
+            "\"+1202555012345678\"",
+            "\"+1 202\"",
+        ] {
+            assert!(serde_json::from_str::<PhoneNumber>(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -89,6 +89,10 @@ pub struct StoredEvent {
 
 /// The projection row of one aggregate: queryable columns plus the folded state, written in the
 /// same transaction as its events so reads and lists never fold streams.
+///
+/// `flow_id`, `external_ref` and `created_at` are fixed by the stream's first write (while it
+/// is at version 0): stores MAY ignore them on later writes, so that the listing indexes on
+/// them are not rewritten on every change.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Snapshot {
     /// Status for filtering (`active`, `pending`, ...).

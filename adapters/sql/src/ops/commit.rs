@@ -16,12 +16,12 @@ ON CONFLICT (tenant_id, kind, id) DO UPDATE SET
     state = excluded.state
 WHERE aggregates.version = 0";
 
-/// Moves a stream's projection row from the expected version ($12) to the new one.
+/// Moves a stream's projection row from the expected version ($7) to the new one. An
+/// aggregate's flow, external reference and creation time never change after its first write,
+/// so they are not rewritten and the listing indexes on them are left alone.
 const UPDATE_AGGREGATE: &str = "\
-UPDATE aggregates SET
-    version = $4, status = $5, flow_id = $6, phone = $7, external_ref = $8, created_at = $9, updated_at = $10,
-    state = $11
-WHERE tenant_id = $1 AND kind = $2 AND id = $3 AND version = $12";
+UPDATE aggregates SET version = $4, status = $5, phone = $6, updated_at = $8, state = $9
+WHERE tenant_id = $1 AND kind = $2 AND id = $3 AND version = $7";
 
 const INSERT_EVENT: &str = "\
 INSERT INTO events (tenant_id, stream_kind, stream_id, version, event_type, payload, recorded_at)
@@ -98,24 +98,33 @@ async fn write_stream(
     let count = i64::try_from(events.len()).map_err(|_| conflict())?;
     let new_version = expected.checked_add(count).ok_or_else(conflict)?;
     let kind = stream.kind.as_str();
-    let args = vec![
-        tenant.into(),
-        kind.into(),
-        stream.id.as_str().into(),
-        new_version.into(),
-        snapshot.status.into(),
-        snapshot.flow_id.into(),
-        snapshot.phone.into(),
-        snapshot.external_ref.into(),
-        snapshot.created_at.into(),
-        snapshot.updated_at.into(),
-        snapshot.state.into(),
-    ];
     let changed = if expected == 0 {
+        let args = vec![
+            tenant.into(),
+            kind.into(),
+            stream.id.as_str().into(),
+            new_version.into(),
+            snapshot.status.into(),
+            snapshot.flow_id.into(),
+            snapshot.phone.into(),
+            snapshot.external_ref.into(),
+            snapshot.created_at.into(),
+            snapshot.updated_at.into(),
+            snapshot.state.into(),
+        ];
         conn.execute(CREATE_AGGREGATE, args).await?
     } else {
-        let mut args = args;
-        args.push(expected.into());
+        let args = vec![
+            tenant.into(),
+            kind.into(),
+            stream.id.as_str().into(),
+            new_version.into(),
+            snapshot.status.into(),
+            snapshot.phone.into(),
+            expected.into(),
+            snapshot.updated_at.into(),
+            snapshot.state.into(),
+        ];
         conn.execute(UPDATE_AGGREGATE, args).await?
     };
     if changed != 1 {

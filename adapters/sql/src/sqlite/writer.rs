@@ -97,6 +97,21 @@ async fn run_batch(conn: &mut SqliteConnection, batch: &mut Vec<Request>) {
     };
     let mut answers: Vec<(Reply, Result<WriteOutput, StoreError>)> =
         Vec::with_capacity(pending.len());
+    // A group of one needs no savepoint: rolling back the transaction undoes exactly that op.
+    if pending.len() == 1 {
+        if let Some(request) = pending.next() {
+            let result = ops::execute(&mut Conn::Sqlite(&mut tx), request.op).await;
+            let done = match &result {
+                Ok(_) => tx.commit().await,
+                Err(_) => tx.rollback().await,
+            };
+            let _ = request.reply.send(match done {
+                Ok(()) => result,
+                Err(e) => Err(result.err().unwrap_or_else(|| classify(e))),
+            });
+        }
+        return;
+    }
     while let Some(request) = pending.next() {
         match in_savepoint(&mut tx, request.op).await {
             Ok(result) => answers.push((request.reply, result)),

@@ -155,10 +155,17 @@ async fn check(
             .commit(commit_of(t, write))
             .await
             .map_err(|e| TestCaseError::fail(format!("{label}: commit: {e:?}")))?;
-        model.insert(
-            (w.owner, w.kind, w.id),
-            (expected + w.events, snapshot_of(w, t)),
-        );
+        // A stream's flow, external reference and creation time are fixed by its first write
+        // (the `Snapshot` contract); later writes keep them.
+        let mut snapshot = snapshot_of(w, t);
+        if let Some((v, first)) = model.get(&(w.owner, w.kind, w.id))
+            && *v > 0
+        {
+            snapshot.flow_id.clone_from(&first.flow_id);
+            snapshot.external_ref.clone_from(&first.external_ref);
+            snapshot.created_at = first.created_at;
+        }
+        model.insert((w.owner, w.kind, w.id), (expected + w.events, snapshot));
     }
 
     for (&owner, &t) in &tenants {
