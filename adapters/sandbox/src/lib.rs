@@ -17,6 +17,7 @@
 //! | Number | Constant | Voice | SMS |
 //! |---|---|---|---|
 //! | `+12025550101` | [`magic::VOICE_NEVER_ANSWERED`] | rejected `call_not_answered` | delivered |
+//! | `+12025550110` to `+12025550119` | [`magic::VOICE_NEVER_ANSWERED_RANGE`] | rejected `call_not_answered` | delivered |
 //! | `+12025550102` | [`magic::SMS_ALWAYS_FAILS`] | delivered | rejected `sms_undelivered` |
 //! | `+12025550103` | [`magic::UNDELIVERABLE`] | rejected `undeliverable` | rejected `undeliverable` |
 //! | `+12025550104` | [`magic::PROVIDER_UNAVAILABLE`] | unavailable `sandbox outage` | unavailable `sandbox outage` |

@@ -10,6 +10,21 @@ use onramp_domain::verification::Channel;
 /// Voice calls are never answered ([`CODE_CALL_NOT_ANSWERED`]); SMS is delivered. Exercises
 /// the voice-to-SMS fallback.
 pub const VOICE_NEVER_ANSWERED: &str = "+12025550101";
+/// More numbers that behave as [`VOICE_NEVER_ANSWERED`]: `+1 202 555 0110` to `0119`. A demo
+/// run spends 2 of a phone's 5 sends per hour (the failed call and the fallback SMS), so a
+/// demo repeated within the hour moves on to the next of these.
+pub const VOICE_NEVER_ANSWERED_RANGE: std::ops::RangeInclusive<u32> = 110..=119;
+
+/// Whether `to` (E.164) is [`VOICE_NEVER_ANSWERED`] or in [`VOICE_NEVER_ANSWERED_RANGE`].
+pub fn voice_never_answered(to: &str) -> bool {
+    to == VOICE_NEVER_ANSWERED
+        || to
+            .strip_prefix("+1202555")
+            .filter(|rest| rest.len() == 4)
+            .and_then(|rest| rest.parse::<u32>().ok())
+            .is_some_and(|n| VOICE_NEVER_ANSWERED_RANGE.contains(&n))
+}
+
 /// SMS always fails ([`CODE_SMS_UNDELIVERED`]); voice calls are delivered.
 pub const SMS_ALWAYS_FAILS: &str = "+12025550102";
 /// Undeliverable on every channel ([`CODE_UNDELIVERABLE`]).
@@ -40,7 +55,9 @@ pub(crate) enum Outcome {
 /// The fixed behaviour for `to` (E.164) on `channel`; every number not listed is delivered.
 pub(crate) fn outcome(to: &str, channel: Channel) -> Outcome {
     match (to, channel) {
-        (VOICE_NEVER_ANSWERED, Channel::Voice) => Outcome::Rejected(CODE_CALL_NOT_ANSWERED),
+        (_, Channel::Voice) if voice_never_answered(to) => {
+            Outcome::Rejected(CODE_CALL_NOT_ANSWERED)
+        }
         (SMS_ALWAYS_FAILS, Channel::Sms) => Outcome::Rejected(CODE_SMS_UNDELIVERED),
         (UNDELIVERABLE, _) => Outcome::Rejected(CODE_UNDELIVERABLE),
         (PROVIDER_UNAVAILABLE, _) => Outcome::Unavailable,
@@ -51,6 +68,27 @@ pub(crate) fn outcome(to: &str, channel: Channel) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_voice_never_answered_range_is_0110_to_0119_and_nothing_around_it() {
+        assert!(voice_never_answered("+12025550101"));
+        assert!(voice_never_answered("+12025550110"));
+        assert!(voice_never_answered("+12025550119"));
+        for other in [
+            "+12025550109",
+            "+12025550120",
+            "+12025550102",
+            "+120255501100",
+            "+442025550110",
+        ] {
+            assert!(!voice_never_answered(other), "{other}");
+        }
+        assert_eq!(
+            outcome("+12025550115", Channel::Voice),
+            Outcome::Rejected(CODE_CALL_NOT_ANSWERED)
+        );
+        assert_eq!(outcome("+12025550115", Channel::Sms), Outcome::Delivered);
+    }
 
     #[test]
     fn each_magic_number_has_its_outcome_per_channel() {

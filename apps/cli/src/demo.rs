@@ -89,7 +89,7 @@ pub async fn run(client: &Client, args: DemoArgs) -> anyhow::Result<()> {
 
     if let Some(fallback) = &args.fallback_phone {
         println!();
-        voice_fallback(client, fallback, args.timing.code_timeout)
+        voice_fallback_on_a_fresh_number(client, fallback, args.timing.code_timeout)
             .await
             .context("demonstrating the SMS fallback")?;
     }
@@ -99,11 +99,12 @@ pub async fn run(client: &Client, args: DemoArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A random number of NANPA's fictional range `+1 202 555 0105`..`0199`, away from the
-/// sandbox's magic numbers (`0101` to `0104`), so repeated demos do not exhaust one number's
-/// 5 sends per hour. (Ofcom's drama range +44 7700 900xxx is refused by libphonenumber.)
+/// A random number of NANPA's fictional range `+1 202 555 0120`..`0199`, away from the
+/// sandbox's magic numbers (`0101` to `0104`, `0110` to `0119`), so repeated demos do not
+/// exhaust one number's 5 sends per hour. (Ofcom's drama range +44 7700 900xxx is refused by
+/// libphonenumber.)
 fn fictional_number() -> String {
-    let n = 105 + uuid::Uuid::new_v4().as_u128() % 95;
+    let n = 120 + uuid::Uuid::new_v4().as_u128() % 80;
     format!("+1202555{n:04}")
 }
 
@@ -193,6 +194,39 @@ impl Observer for Printer<'_> {
     }
 }
 
+/// Runs [`voice_fallback`] on `phone` or, when that is the sandbox's default voice-failing
+/// number and its send quota cannot take a call and a fallback SMS any more (a demo repeated
+/// within the hour), on the next number of the sandbox's voice-failing range.
+async fn voice_fallback_on_a_fresh_number(
+    client: &Client,
+    phone: &str,
+    timeout: Duration,
+) -> anyhow::Result<()> {
+    let mut candidates = vec![phone.to_string()];
+    if phone == onramp_sandbox::magic::VOICE_NEVER_ANSWERED {
+        candidates.extend(
+            onramp_sandbox::magic::VOICE_NEVER_ANSWERED_RANGE.map(|n| format!("+1202555{n:04}")),
+        );
+    }
+    let last = candidates.len() - 1;
+    for (i, candidate) in candidates.iter().enumerate() {
+        match voice_fallback(client, candidate, timeout).await {
+            Err(e) if i < last && e.downcast_ref::<QuotaSpent>().is_some() => {
+                println!(
+                    "  {candidate} has no room for a call and a fallback SMS this hour; trying the next voice-failing number"
+                );
+            }
+            other => return other,
+        }
+    }
+    Ok(())
+}
+
+/// The phone's send quota cannot take the call and its fallback SMS.
+#[derive(Debug, thiserror::Error)]
+#[error("the send quota of this phone is spent for this hour")]
+struct QuotaSpent;
+
 /// Verifies `phone`, whose voice calls the sandbox never answers: shows the failed call, the
 /// SMS fallback with the same code, and checks that code.
 async fn voice_fallback(client: &Client, phone: &str, timeout: Duration) -> anyhow::Result<()> {
@@ -203,14 +237,14 @@ async fn voice_fallback(client: &Client, phone: &str, timeout: Duration) -> anyh
         channel: Some("voice".into()),
         session_id: None,
     };
-    let verification = client.start_verification(&request).await.map_err(|e| {
-        let hint = if e.code() == Some("RATE_LIMITED") {
-            " (the quota is per tenant and phone: use another tenant, or --no-fallback)"
-        } else {
-            ""
-        };
-        anyhow::Error::new(e).context(format!("starting the verification{hint}"))
-    })?;
+    let verification = match client.start_verification(&request).await {
+        Err(e) if e.code() == Some("RATE_LIMITED") => return Err(QuotaSpent.into()),
+        other => other.context("starting the verification")?,
+    };
+    if verification.sends_remaining == 0 {
+        // The call took the last send: the fallback SMS would be refused.
+        return Err(QuotaSpent.into());
+    }
     let (sms, code, waited) =
         wait_for_code(client, phone, &verification.id, &known, timeout).await?;
     // The inbox entry is written before the server records the delivery; wait for the record.
