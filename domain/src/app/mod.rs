@@ -10,6 +10,7 @@ mod error;
 pub mod jobs;
 mod persist;
 pub mod sessions;
+mod verification_view;
 pub mod verifications;
 
 use std::sync::Arc;

@@ -9,12 +9,14 @@ use crate::phone::PhoneNumber;
 use crate::ports::{AggregateKind, Commit, NewJob, StreamId};
 use crate::session::{SessionCommand, SessionDecider, VerifiedPhone};
 use crate::verification::{
-    Channel, CodeHash, Delivery, OtpCode, QuotaCommand, QuotaDecider, QuotaState, SendAllowance,
+    Channel, CodeHash, OtpCode, QuotaCommand, QuotaDecider, QuotaState, SendAllowance,
     VerificationCommand, VerificationDecider, VerificationEvent, VerificationState,
     VerificationStatus,
 };
 
 use super::persist::{Columns, Versioned, stream_write};
+pub(crate) use super::verification_view::DeliverPayload;
+pub use super::verification_view::VerificationView;
 use super::{AppError, Services};
 
 /// Job kind of a code delivery.
@@ -39,53 +41,6 @@ pub struct StartVerification {
     pub channel: Option<Channel>,
     /// The session whose phone step this verifies.
     pub session_id: Option<SessionId>,
-}
-
-/// The public view of a verification.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct VerificationView {
-    /// Id (UUID).
-    pub id: String,
-    /// Status as of now (a pending verification past its expiry reads `expired`).
-    pub status: VerificationStatus,
-    /// Channel of the latest send.
-    pub channel: Option<Channel>,
-    /// Destination, E.164.
-    pub phone: String,
-    /// The session it belongs to.
-    pub session_id: Option<String>,
-    /// When the current code stops being accepted (RFC 3339).
-    #[serde(with = "time::serde::rfc3339::option")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
-    pub expires_at: Option<OffsetDateTime>,
-    /// Sends still allowed to this phone in the current rolling hour (all verifications).
-    pub sends_remaining: u32,
-    /// Wrong checks still allowed before the verification locks.
-    pub checks_remaining: u32,
-    /// Every delivery attempt, in order.
-    pub deliveries: Vec<Delivery>,
-    /// A fallback send the per-phone quota refused (cleared by a later send): the person did
-    /// not get the code on the fallback channel.
-    pub blocked_fallback: Option<crate::verification::BlockedFallback>,
-    /// Created at (RFC 3339).
-    #[serde(with = "time::serde::rfc3339::option")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
-    pub created_at: Option<OffsetDateTime>,
-    /// Approved at (RFC 3339).
-    #[serde(with = "time::serde::rfc3339::option")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
-    pub approved_at: Option<OffsetDateTime>,
-}
-
-/// The payload of a delivery job: the code travels encrypted (AES-256-GCM through the
-/// [`Secrets`](crate::ports::Secrets) port) and only inside the outbox row.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub(crate) struct DeliverPayload {
-    pub verification_id: VerificationId,
-    pub seq: u32,
-    pub channel: Channel,
-    pub code: String,
 }
 
 fn code_context(id: VerificationId) -> String {
@@ -130,6 +85,29 @@ impl Services {
         self.load_versioned(tenant, &verification_stream(id))
             .await?
             .ok_or(AppError::VerificationNotFound)
+    }
+
+    /// A verification with its phone and that phone's send quota, read for one decision.
+    async fn load_with_quota(
+        &self,
+        tenant: TenantId,
+        id: VerificationId,
+    ) -> Result<
+        (
+            Versioned<VerificationState>,
+            PhoneNumber,
+            Versioned<QuotaState>,
+        ),
+        AppError,
+    > {
+        let current = self.load_verification(tenant, id).await?;
+        let phone = current
+            .state
+            .phone
+            .clone()
+            .ok_or(AppError::VerificationNotFound)?;
+        let quota = self.load_quota(tenant, &phone).await?;
+        Ok((current, phone, quota))
     }
 
     fn allowance(&self, quota: &QuotaState, at: OffsetDateTime) -> SendAllowance {
@@ -374,13 +352,7 @@ impl Services {
     ) -> Result<VerificationView, AppError> {
         self.retrying(|| async {
             let at = self.clock.now();
-            let current = self.load_verification(tenant, id).await?;
-            let phone = current
-                .state
-                .phone
-                .clone()
-                .ok_or(AppError::VerificationNotFound)?;
-            let quota = self.load_quota(tenant, &phone).await?;
+            let (current, phone, quota) = self.load_with_quota(tenant, id).await?;
             let code = self.codes.otp();
             let command = VerificationCommand::Resend {
                 channel,
@@ -421,13 +393,7 @@ impl Services {
         let (view, failed) = self
             .retrying(|| async {
                 let at = self.clock.now();
-                let current = self.load_verification(tenant, id).await?;
-                let phone = current
-                    .state
-                    .phone
-                    .clone()
-                    .ok_or(AppError::VerificationNotFound)?;
-                let quota = self.load_quota(tenant, &phone).await?;
+                let (current, _, quota) = self.load_with_quota(tenant, id).await?;
                 let command = VerificationCommand::Check {
                     code_hash: self.code_hash(id, code),
                     at,
@@ -516,15 +482,9 @@ impl Services {
     ) -> Result<(), AppError> {
         self.retrying(|| async {
             let at = self.clock.now();
-            let current = self
-                .load_verification(tenant, payload.verification_id)
+            let (current, _, quota) = self
+                .load_with_quota(tenant, payload.verification_id)
                 .await?;
-            let phone = current
-                .state
-                .phone
-                .clone()
-                .ok_or(AppError::VerificationNotFound)?;
-            let quota = self.load_quota(tenant, &phone).await?;
             let command = VerificationCommand::RecordDelivery {
                 seq: payload.seq,
                 outcome: outcome.clone(),
@@ -571,16 +531,10 @@ impl Services {
         job: JobId,
     ) -> Result<(), AppError> {
         self.retrying(|| async {
-            let current = match self.load_verification(tenant, id).await {
+            let (current, _, quota) = match self.load_with_quota(tenant, id).await {
                 Err(AppError::VerificationNotFound) => return Ok(()),
                 other => other?,
             };
-            let phone = current
-                .state
-                .phone
-                .clone()
-                .ok_or(AppError::VerificationNotFound)?;
-            let quota = self.load_quota(tenant, &phone).await?;
             let events = self.verification_decider().decide(
                 &current.state,
                 &VerificationCommand::Expire {
