@@ -132,7 +132,7 @@ impl Services {
         quota: &Versioned<QuotaState>,
         events: &[VerificationEvent],
         code: &CodeForJobs,
-    ) -> Result<VerificationState, AppError> {
+    ) -> Result<(VerificationState, QuotaState), AppError> {
         let decider = self.verification_decider();
         let after = events
             .iter()
@@ -241,7 +241,29 @@ impl Services {
                 .cancel_timers
                 .push(format!("verification-expiry:{id}"));
         }
-        Ok(after)
+        Ok((after, quota_state))
+    }
+
+    /// Decides `command` on a verification and adds its writes to `commit` (nothing when the
+    /// decider records nothing). Returns the events and the verification and quota states after
+    /// them, so callers build their answer without reading again.
+    fn decide_into(
+        &self,
+        commit: &mut Commit,
+        current: &Versioned<VerificationState>,
+        quota: &Versioned<QuotaState>,
+        command: &VerificationCommand,
+        code: &CodeForJobs,
+    ) -> Result<(Vec<VerificationEvent>, VerificationState, QuotaState), AppError> {
+        let events = self
+            .verification_decider()
+            .decide(&current.state, command)?;
+        if events.is_empty() {
+            return Ok((events, current.state.clone(), quota.state.clone()));
+        }
+        let (after, quota_after) =
+            self.verification_commit_parts(commit, current, quota, &events, code)?;
+        Ok((events, after, quota_after))
     }
 
     fn verification_view(
@@ -300,21 +322,16 @@ impl Services {
                 quota: self.allowance(&quota.state, at),
                 at,
             };
-            let current = Versioned::empty();
-            let events = self
-                .verification_decider()
-                .decide(&current.state, &command)?;
             let mut commit = Commit::new(tenant);
-            let after = self.verification_commit_parts(
+            let (_, after, quota) = self.decide_into(
                 &mut commit,
-                &current,
+                &Versioned::empty(),
                 &quota,
-                &events,
+                &command,
                 &CodeForJobs::Clear(code),
             )?;
             self.store.commit(commit).await?;
-            let quota = self.load_quota(tenant, &input.phone).await?;
-            Ok(self.verification_view(&after, &quota.state, at))
+            Ok(self.verification_view(&after, &quota, at))
         })
         .await
     }
@@ -352,7 +369,7 @@ impl Services {
     ) -> Result<VerificationView, AppError> {
         self.retrying(|| async {
             let at = self.clock.now();
-            let (current, phone, quota) = self.load_with_quota(tenant, id).await?;
+            let (current, _, quota) = self.load_with_quota(tenant, id).await?;
             let code = self.codes.otp();
             let command = VerificationCommand::Resend {
                 channel,
@@ -360,20 +377,16 @@ impl Services {
                 quota: self.allowance(&quota.state, at),
                 at,
             };
-            let events = self
-                .verification_decider()
-                .decide(&current.state, &command)?;
             let mut commit = Commit::new(tenant);
-            let after = self.verification_commit_parts(
+            let (_, after, quota) = self.decide_into(
                 &mut commit,
                 &current,
                 &quota,
-                &events,
+                &command,
                 &CodeForJobs::Clear(code),
             )?;
             self.store.commit(commit).await?;
-            let quota = self.load_quota(tenant, &phone).await?;
-            Ok(self.verification_view(&after, &quota.state, at))
+            Ok(self.verification_view(&after, &quota, at))
         })
         .await
     }
@@ -398,17 +411,9 @@ impl Services {
                     code_hash: self.code_hash(id, code),
                     at,
                 };
-                let events = self
-                    .verification_decider()
-                    .decide(&current.state, &command)?;
                 let mut commit = Commit::new(tenant);
-                let after = self.verification_commit_parts(
-                    &mut commit,
-                    &current,
-                    &quota,
-                    &events,
-                    &CodeForJobs::None,
-                )?;
+                let (events, after, quota) =
+                    self.decide_into(&mut commit, &current, &quota, &command, &CodeForJobs::None)?;
                 if after.status == VerificationStatus::Approved {
                     self.complete_phone_step(&mut commit, tenant, &after, at)
                         .await?;
@@ -417,7 +422,7 @@ impl Services {
                 let failed = events
                     .iter()
                     .any(|e| matches!(e, VerificationEvent::CheckFailed { .. }));
-                Ok((self.verification_view(&after, &quota.state, at), failed))
+                Ok((self.verification_view(&after, &quota, at), failed))
             })
             .await?;
         match (failed, view.status) {
@@ -491,20 +496,15 @@ impl Services {
                 quota: self.allowance(&quota.state, at),
                 at,
             };
-            let events = self
-                .verification_decider()
-                .decide(&current.state, &command)?;
             let mut commit = Commit::new(tenant);
             commit.complete_job = Some(job);
-            if !events.is_empty() {
-                self.verification_commit_parts(
-                    &mut commit,
-                    &current,
-                    &quota,
-                    &events,
-                    &CodeForJobs::Encrypted(payload.code.clone()),
-                )?;
-            }
+            self.decide_into(
+                &mut commit,
+                &current,
+                &quota,
+                &command,
+                &CodeForJobs::Encrypted(payload.code.clone()),
+            )?;
             self.store.commit(commit).await?;
             Ok(())
         })
@@ -535,23 +535,12 @@ impl Services {
                 Err(AppError::VerificationNotFound) => return Ok(()),
                 other => other?,
             };
-            let events = self.verification_decider().decide(
-                &current.state,
-                &VerificationCommand::Expire {
-                    at: self.clock.now(),
-                },
-            )?;
+            let command = VerificationCommand::Expire {
+                at: self.clock.now(),
+            };
             let mut commit = Commit::new(tenant);
             commit.complete_job = Some(job);
-            if !events.is_empty() {
-                self.verification_commit_parts(
-                    &mut commit,
-                    &current,
-                    &quota,
-                    &events,
-                    &CodeForJobs::None,
-                )?;
-            }
+            self.decide_into(&mut commit, &current, &quota, &command, &CodeForJobs::None)?;
             self.store.commit(commit).await?;
             Ok(())
         })
