@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use onramp_domain::ports::{
-    Clock, CodeDelivery, DeliveryReceipt, ProviderError, VerificationSender,
+    Clock, CodeDelivery, CodeOwner, DeliveryReceipt, ProviderCheck, ProviderError, ProviderId,
+    ProviderVerdict, VerificationSender,
 };
 use onramp_domain::verification::Channel;
 
@@ -55,8 +56,24 @@ impl std::fmt::Debug for SandboxVerificationSender {
 
 #[async_trait]
 impl VerificationSender for SandboxVerificationSender {
-    fn provider(&self) -> &str {
-        PROVIDER
+    fn provider(&self) -> ProviderId {
+        ProviderId::Sandbox
+    }
+
+    /// The sandbox always delivers Onramp's code.
+    ///
+    /// # Errors
+    /// Always `Rejected { code: "unsupported" }`.
+    async fn check_code(&self, _check: &ProviderCheck) -> Result<ProviderVerdict, ProviderError> {
+        Err(ProviderError::rejected(
+            "unsupported",
+            "the sandbox delivers Onramp's codes only",
+        ))
+    }
+
+    /// The sandbox is always healthy.
+    async fn health_check(&self) -> Result<(), ProviderError> {
+        Ok(())
     }
 
     /// # Errors
@@ -116,15 +133,20 @@ fn replay(
     }
     match recorded.status {
         SandboxStatus::Delivered => Ok(DeliveryReceipt {
-            provider: PROVIDER.to_string(),
+            provider: ProviderId::Sandbox,
             provider_ref: format!("{PROVIDER_REF_PREFIX}{}", recorded.id),
+            code_owner: CodeOwner::Onramp,
         }),
-        SandboxStatus::Failed => Err(ProviderError::Rejected {
-            code: recorded
+        SandboxStatus::Failed => {
+            let code = recorded
                 .failure
                 .clone()
-                .unwrap_or_else(|| magic::CODE_UNDELIVERABLE.to_string()),
-        }),
+                .unwrap_or_else(|| magic::CODE_UNDELIVERABLE.to_string());
+            Err(ProviderError::Rejected {
+                message: format!("sandbox magic number: {code}"),
+                code,
+            })
+        }
     }
 }
 

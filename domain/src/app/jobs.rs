@@ -107,7 +107,7 @@ impl Services {
         let provider = self.sender.provider().to_string();
         let outcome = match self.sender.send_code(&delivery).await {
             Ok(receipt) => DeliveryOutcome::Delivered {
-                provider: receipt.provider,
+                provider: receipt.provider.to_string(),
             },
             Err(ProviderError::Unavailable {
                 retry_after,

@@ -1,0 +1,1 @@
+//! Onramp's sinch adapter.
