@@ -24,8 +24,10 @@
 
 pub mod app;
 pub mod decider;
+pub mod failover;
 pub mod flow;
 pub mod ids;
+pub mod integration;
 pub mod phone;
 pub mod ports;
 pub mod session;

@@ -115,7 +115,7 @@ fn kind(text: &str) -> Result<AggregateKind, StoreError> {
         .ok_or_else(|| StoreError::Corrupt(format!("unknown aggregate kind {text:?}")))
 }
 
-fn tenant_id(text: &str) -> Result<TenantId, StoreError> {
+pub(crate) fn tenant_id(text: &str) -> Result<TenantId, StoreError> {
     TenantId::parse(text)
         .map_err(|_| StoreError::Corrupt(format!("tenant id {text:?} is not a UUID")))
 }

@@ -211,6 +211,10 @@ impl EventStore for SqlStore {
         .await
     }
 
+    async fn stream_owner(&self, stream: &StreamId) -> Result<Option<TenantId>, StoreError> {
+        ops::stream_owner(&mut self.reader().await?.conn(), stream).await
+    }
+
     async fn list(
         &self,
         tenant: TenantId,

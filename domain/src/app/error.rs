@@ -53,6 +53,16 @@ pub enum AppError {
     /// Stored data could not be read back.
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
+    /// A provider call made inside a request failed (checking a provider-owned code, testing
+    /// an integration): 503 for unavailability, 502 otherwise.
+    #[error("provider call failed")]
+    Provider(#[from] crate::ports::ProviderError),
+    /// An unknown or unsupported provider name.
+    #[error("unknown provider {0}")]
+    UnknownProvider(String),
+    /// Integration credentials that do not fit the provider's shape.
+    #[error("invalid credentials: {0}")]
+    InvalidCredentials(String),
 }
 
 impl From<StoreError> for AppError {

@@ -3,11 +3,10 @@
 use time::{Duration, OffsetDateTime};
 
 use crate::ids::{SessionId, VerificationId};
-use crate::ports::{ClaimedJob, CodeDelivery, ProviderError};
-use crate::verification::DeliveryOutcome;
+use crate::ports::ClaimedJob;
 
 use super::sessions::EXPIRE_SESSION_JOB;
-use super::verifications::{DELIVER_CODE_JOB, DeliverPayload, EXPIRE_VERIFICATION_JOB};
+use super::verifications::{DELIVER_CODE_JOB, EXPIRE_VERIFICATION_JOB};
 use super::{AppError, Services};
 
 /// What became of a job.
@@ -34,7 +33,7 @@ struct VerificationRef {
     verification_id: VerificationId,
 }
 
-fn payload<T: serde::de::DeserializeOwned>(job: &ClaimedJob) -> Result<T, AppError> {
+pub(crate) fn payload<T: serde::de::DeserializeOwned>(job: &ClaimedJob) -> Result<T, AppError> {
     serde_json::from_value(job.payload.clone())
         .map_err(|e| AppError::Corrupt(format!("job {} payload: {e}", job.id)))
 }
@@ -51,7 +50,8 @@ impl Services {
         backoff: impl Fn(u32) -> Duration,
     ) -> Result<JobOutcome, AppError> {
         match job.kind.as_str() {
-            DELIVER_CODE_JOB => self.deliver_code(job, backoff).await,
+            DELIVER_CODE_JOB => self.deliver_code(job).await,
+            super::webhooks::PROCESS_WEBHOOK_JOB => self.process_webhook(job, backoff).await,
             EXPIRE_VERIFICATION_JOB => {
                 let r: VerificationRef = payload(job)?;
                 self.expire_verification(job.tenant, r.verification_id, job.id)
@@ -66,68 +66,5 @@ impl Services {
             }
             other => Err(AppError::Corrupt(format!("unknown job kind {other}"))),
         }
-    }
-
-    async fn deliver_code(
-        &self,
-        job: &ClaimedJob,
-        backoff: impl Fn(u32) -> Duration,
-    ) -> Result<JobOutcome, AppError> {
-        let p: DeliverPayload = payload(job)?;
-        let current = self
-            .load_verification(job.tenant, p.verification_id)
-            .await?;
-        let now = self.clock.now();
-        let still_queued = current
-            .state
-            .deliveries
-            .iter()
-            .any(|d| d.seq == p.seq && d.status == crate::verification::DeliveryStatus::Queued);
-        // Nothing to send for an answered delivery (a re-run job) or a code nobody can use any more.
-        if !still_queued
-            || current.state.status_at(now) != crate::verification::VerificationStatus::Pending
-        {
-            let mut commit = crate::ports::Commit::new(job.tenant);
-            commit.complete_job = Some(job.id);
-            self.store.commit(commit).await?;
-            return Ok(JobOutcome::Done);
-        }
-        let phone = current
-            .state
-            .phone
-            .clone()
-            .ok_or(AppError::VerificationNotFound)?;
-        let delivery = CodeDelivery {
-            delivery_id: job.id,
-            tenant: job.tenant,
-            to: phone,
-            channel: p.channel,
-            code: self.job_code(&p)?,
-        };
-        let provider = self.sender.provider().to_string();
-        let outcome = match self.sender.send_code(&delivery).await {
-            Ok(receipt) => DeliveryOutcome::Delivered {
-                provider: receipt.provider.to_string(),
-            },
-            Err(ProviderError::Unavailable {
-                retry_after,
-                reason,
-            }) if job.attempts < job.max_attempts => {
-                let wait = retry_after
-                    .and_then(|d| Duration::try_from(d).ok())
-                    .unwrap_or_else(|| backoff(job.attempts));
-                return Ok(JobOutcome::RetryAt {
-                    run_at: now + wait,
-                    reason,
-                });
-            }
-            Err(e) => DeliveryOutcome::Failed {
-                provider,
-                reason: e.reason(),
-            },
-        };
-        self.record_delivery(job.tenant, job.id, &p, outcome)
-            .await?;
-        Ok(JobOutcome::Done)
     }
 }

@@ -6,19 +6,23 @@
 //! methods are grouped by aggregate in [`sessions`], [`verifications`] and [`jobs`].
 
 mod catalog;
+mod delivery;
 mod error;
+pub mod integrations;
 pub mod jobs;
 mod persist;
 pub mod sessions;
 mod verification_view;
 pub mod verifications;
+pub mod webhooks;
 
 use std::sync::Arc;
 
 pub use catalog::FlowCatalog;
 pub use error::AppError;
 
-use crate::ports::{Clock, CodeGenerator, EventStore, IdGen, Secrets, VerificationSender};
+use crate::failover::FailoverPolicy;
+use crate::ports::{Clock, CodeGenerator, EventStore, IdGen, Secrets, SenderDirectory};
 use crate::verification::{QuotaPolicy, VerificationPolicy};
 
 /// Most attempts of one command under optimistic-concurrency conflicts before giving up with
@@ -30,8 +34,10 @@ pub const MAX_CONFLICT_RETRIES: u32 = 128;
 pub struct Services {
     /// Events, projections, jobs.
     pub store: Arc<dyn EventStore>,
-    /// Code delivery.
-    pub sender: Arc<dyn VerificationSender>,
+    /// The senders of each provider per tenant (code delivery).
+    pub senders: Arc<dyn SenderDirectory>,
+    /// Provider chains per channel and circuit breaker settings.
+    pub failover: FailoverPolicy,
     /// Now.
     pub clock: Arc<dyn Clock>,
     /// New ids.

@@ -81,7 +81,7 @@ pub(crate) fn stream_write<E: Serialize, S: Serialize>(
 }
 
 impl Services {
-    pub(crate) async fn load_versioned<S: DeserializeOwned + Default>(
+    pub(crate) async fn load_versioned<S: DeserializeOwned>(
         &self,
         tenant: TenantId,
         stream: &StreamId,

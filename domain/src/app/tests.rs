@@ -62,9 +62,15 @@ fn services(store: MockEventStore, sender: MockVerificationSender) -> Services {
     });
     secrets.expect_encrypt().returning(|p, _| p.to_vec());
     secrets.expect_decrypt().returning(|c, _| Ok(c.to_vec()));
+    let sender: Arc<dyn VerificationSender> = Arc::new(sender);
+    let mut senders = MockSenderDirectory::new();
+    senders
+        .expect_sender()
+        .returning(move |_, provider| Ok((provider == ProviderId::Telnyx).then(|| sender.clone())));
     Services {
         store: Arc::new(store),
-        sender: Arc::new(sender),
+        senders: Arc::new(senders),
+        failover: crate::failover::FailoverPolicy::default(),
         clock: Arc::new(clock),
         ids: Arc::new(ids),
         codes: Arc::new(codes),
@@ -309,10 +315,11 @@ fn store_with_voice_verification(id: VerificationId) -> MockEventStore {
     let quota = serde_json::to_value(quota).unwrap();
     let mut store = MockEventStore::new();
     store.expect_load().returning(move |_, stream| {
-        Ok(Some(match stream.kind {
-            AggregateKind::Verification => loaded(stream.kind, &stream.id, 2, state.clone()),
-            _ => loaded(stream.kind, &stream.id, 1, quota.clone()),
-        }))
+        Ok(match stream.kind {
+            AggregateKind::Verification => Some(loaded(stream.kind, &stream.id, 2, state.clone())),
+            AggregateKind::PhoneQuota => Some(loaded(stream.kind, &stream.id, 1, quota.clone())),
+            _ => None,
+        })
     });
     store
 }
@@ -340,7 +347,7 @@ async fn a_rejected_voice_call_queues_the_sms_fallback_with_the_same_code_in_the
         .times(1)
         .returning(|_| Ok(()));
     let mut sender = MockVerificationSender::new();
-    sender.expect_provider().return_const("sandbox".to_string());
+    sender.expect_provider().return_const(ProviderId::Telnyx);
     sender
         .expect_send_code()
         .withf(|d| {
@@ -349,11 +356,7 @@ async fn a_rejected_voice_call_queues_the_sms_fallback_with_the_same_code_in_the
                 && d.delivery_id == JobId::new(Uuid::from_u128(55))
         })
         .times(1)
-        .returning(|_| {
-            Err(ProviderError::Rejected {
-                code: "call_not_answered".into(),
-            })
-        });
+        .returning(|_| Err(ProviderError::rejected("call_not_answered", "no answer")));
     let s = services(store, sender);
     let outcome = s
         .run_job(&delivery_job(id, 1), |_| time::Duration::seconds(1))
@@ -363,38 +366,67 @@ async fn a_rejected_voice_call_queues_the_sms_fallback_with_the_same_code_in_the
 }
 
 #[tokio::test]
-async fn an_unavailable_provider_releases_the_job_for_a_later_attempt_without_writing() {
+async fn an_unavailable_provider_fails_over_with_a_new_job_for_the_same_delivery_and_counts_against_its_breaker()
+ {
     let id = VerificationId::new(Uuid::from_u128(8));
     let mut store = store_with_voice_verification(id);
-    store.expect_commit().times(0);
+    store
+        .expect_commit()
+        .withf(|c| {
+            let next = c.jobs.iter().find(|j| j.kind == DELIVER_CODE_JOB);
+            c.complete_job == Some(JobId::new(Uuid::from_u128(55)))
+                && next.is_some_and(|j| {
+                    j.payload["seq"] == 1
+                        && j.payload["channel"] == "voice"
+                        && j.payload["code"] == hex::encode("123456")
+                })
+                && c.streams.iter().any(|s| {
+                    s.stream.kind == AggregateKind::Breaker
+                        && s.stream.id == "telnyx:voice"
+                        && s.events[0].event_type == "breaker.failure_counted"
+                })
+                && c.streams.iter().any(|s| {
+                    s.stream.kind == AggregateKind::Verification
+                        && s.events[0].event_type == "verification.provider_failed"
+                })
+        })
+        .times(1)
+        .returning(|_| Ok(()));
     let mut sender = MockVerificationSender::new();
-    sender.expect_provider().return_const("sandbox".to_string());
+    sender.expect_provider().return_const(ProviderId::Telnyx);
     sender.expect_send_code().times(1).returning(|_| {
         Err(ProviderError::Unavailable {
             retry_after: None,
-            reason: "503".into(),
+            reason: "http 503".into(),
         })
     });
     let s = services(store, sender);
-    let outcome = s
-        .run_job(&delivery_job(id, 1), |n| {
-            time::Duration::seconds(i64::from(n) * 10)
-        })
-        .await
-        .unwrap();
     assert_eq!(
-        outcome,
-        JobOutcome::RetryAt {
-            run_at: NOW + time::Duration::seconds(10),
-            reason: "503".into()
-        }
+        s.run_job(&delivery_job(id, 1), |_| time::Duration::seconds(1))
+            .await
+            .unwrap(),
+        JobOutcome::Done
     );
 }
 
 #[tokio::test]
-async fn an_unavailable_provider_on_the_last_attempt_counts_as_a_failed_delivery() {
+async fn a_delivery_every_provider_failed_falls_back_to_sms_without_calling_anyone() {
     let id = VerificationId::new(Uuid::from_u128(8));
-    let mut store = store_with_voice_verification(id);
+    let (mut state, quota) = voice_verification(id);
+    state["deliveries"][0]["attempts"] = json!([{
+        "provider": "telnyx", "provider_ref": null, "code_owner": null,
+        "failure": "unavailable: http 503", "skipped": [], "probe": false,
+        "at": "2026-11-21T10:00:00Z"
+    }]);
+    let quota = serde_json::to_value(quota).unwrap();
+    let mut store = MockEventStore::new();
+    store.expect_load().returning(move |_, stream| {
+        Ok(match stream.kind {
+            AggregateKind::Verification => Some(loaded(stream.kind, &stream.id, 2, state.clone())),
+            AggregateKind::PhoneQuota => Some(loaded(stream.kind, &stream.id, 1, quota.clone())),
+            _ => None,
+        })
+    });
     store
         .expect_commit()
         .withf(|c| {
@@ -405,16 +437,11 @@ async fn an_unavailable_provider_on_the_last_attempt_counts_as_a_failed_delivery
         .times(1)
         .returning(|_| Ok(()));
     let mut sender = MockVerificationSender::new();
-    sender.expect_provider().return_const("sandbox".to_string());
-    sender.expect_send_code().times(1).returning(|_| {
-        Err(ProviderError::Unavailable {
-            retry_after: None,
-            reason: "503".into(),
-        })
-    });
+    sender.expect_provider().return_const(ProviderId::Telnyx);
+    sender.expect_send_code().times(0);
     let s = services(store, sender);
     assert_eq!(
-        s.run_job(&delivery_job(id, 3), |_| time::Duration::seconds(1))
+        s.run_job(&delivery_job(id, 1), |_| time::Duration::seconds(1))
             .await
             .unwrap(),
         JobOutcome::Done

@@ -6,7 +6,9 @@ use crate::decider::Decider;
 use crate::flow::StepKind;
 use crate::ids::{JobId, SessionId, TenantId, VerificationId};
 use crate::phone::PhoneNumber;
-use crate::ports::{AggregateKind, Commit, NewJob, StreamId};
+use crate::ports::{
+    AggregateKind, CodeOwner, Commit, NewJob, ProviderCheck, ProviderId, ProviderVerdict, StreamId,
+};
 use crate::session::{SessionCommand, SessionDecider, VerifiedPhone};
 use crate::verification::{
     Channel, CodeHash, OtpCode, QuotaCommand, QuotaDecider, QuotaState, SendAllowance,
@@ -26,6 +28,21 @@ pub const EXPIRE_VERIFICATION_JOB: &str = "verification.expire";
 
 pub(crate) fn verification_stream(id: VerificationId) -> StreamId {
     StreamId::new(AggregateKind::Verification, id)
+}
+
+/// The stream mapping a provider's reference of a delivery to its verification.
+pub(crate) fn provider_ref_stream(provider: ProviderId, provider_ref: &str) -> StreamId {
+    StreamId::new(
+        AggregateKind::ProviderRef,
+        format!("{provider}:{provider_ref}"),
+    )
+}
+
+/// What a provider reference points at.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) struct ProviderRefState {
+    pub verification_id: VerificationId,
+    pub seq: u32,
 }
 
 fn quota_stream(phone: &PhoneNumber) -> StreamId {
@@ -88,7 +105,7 @@ impl Services {
     }
 
     /// A verification with its phone and that phone's send quota, read for one decision.
-    async fn load_with_quota(
+    pub(crate) async fn load_with_quota(
         &self,
         tenant: TenantId,
         id: VerificationId,
@@ -110,7 +127,7 @@ impl Services {
         Ok((current, phone, quota))
     }
 
-    fn allowance(&self, quota: &QuotaState, at: OffsetDateTime) -> SendAllowance {
+    pub(crate) fn allowance(&self, quota: &QuotaState, at: OffsetDateTime) -> SendAllowance {
         match self
             .quota_decider()
             .decide(quota, &QuotaCommand::Reserve { at })
@@ -143,6 +160,7 @@ impl Services {
         let mut quota_events = Vec::new();
         let mut quota_state = quota.state.clone();
         for event in events {
+            self.failover_writes(commit, &after, events, event, code)?;
             let VerificationEvent::CodeSent {
                 seq,
                 channel,
@@ -244,10 +262,90 @@ impl Services {
         Ok((after, quota_state))
     }
 
+    /// The writes the failover's events need besides the verification stream: the provider
+    /// reference of an accepted delivery (to route its delivery reports), and a new delivery job
+    /// for a delivery moving on to the next provider, carrying the same encrypted code (P-FO-4).
+    fn failover_writes(
+        &self,
+        commit: &mut Commit,
+        after: &VerificationState,
+        events: &[VerificationEvent],
+        event: &VerificationEvent,
+        code: &CodeForJobs,
+    ) -> Result<(), AppError> {
+        let id = after.id.ok_or(AppError::VerificationNotFound)?;
+        match event {
+            VerificationEvent::ProviderAccepted {
+                seq,
+                provider,
+                provider_ref,
+                at,
+                ..
+            } => {
+                let state = ProviderRefState {
+                    verification_id: id,
+                    seq: *seq,
+                };
+                commit.streams.push(stream_write(
+                    provider_ref_stream(*provider, provider_ref),
+                    0,
+                    &[("provider_ref.recorded", state.clone(), *at)],
+                    &state,
+                    Columns {
+                        status: "active".into(),
+                        flow_id: None,
+                        phone: None,
+                        external_ref: Some(id.to_string()),
+                        created_at: *at,
+                        updated_at: *at,
+                    },
+                )?);
+            }
+            VerificationEvent::ProviderFailed { seq, at, .. } => {
+                let ends_delivery = events.iter().any(
+                    |e| matches!(e, VerificationEvent::DeliveryFailed { seq: s, .. } if s == seq),
+                );
+                if ends_delivery {
+                    return Ok(());
+                }
+                let sealed = match code {
+                    CodeForJobs::Encrypted(e) => e.clone(),
+                    _ => after.sealed_codes.get(seq).cloned().ok_or_else(|| {
+                        AppError::Corrupt(format!("no sealed code for delivery {seq} of {id}"))
+                    })?,
+                };
+                let channel = after
+                    .deliveries
+                    .iter()
+                    .find(|d| d.seq == *seq)
+                    .map(|d| d.channel)
+                    .ok_or(crate::verification::VerificationError::UnknownDelivery(
+                        *seq,
+                    ))?;
+                let payload = DeliverPayload {
+                    verification_id: id,
+                    seq: *seq,
+                    channel,
+                    code: sealed,
+                };
+                commit.jobs.push(NewJob {
+                    id: JobId::new(self.ids.new_id()),
+                    kind: DELIVER_CODE_JOB.to_string(),
+                    payload: super::persist::to_json(&payload)?,
+                    run_at: *at,
+                    timer_key: None,
+                    max_attempts: 3,
+                });
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
     /// Decides `command` on a verification and adds its writes to `commit` (nothing when the
     /// decider records nothing). Returns the events and the verification and quota states after
     /// them, so callers build their answer without reading again.
-    fn decide_into(
+    pub(crate) fn decide_into(
         &self,
         commit: &mut Commit,
         current: &Versioned<VerificationState>,
@@ -407,9 +505,13 @@ impl Services {
             .retrying(|| async {
                 let at = self.clock.now();
                 let (current, _, quota) = self.load_with_quota(tenant, id).await?;
-                let command = VerificationCommand::Check {
-                    code_hash: self.code_hash(id, code),
-                    at,
+                let code_hash = self.code_hash(id, code);
+                let command = match self
+                    .provider_verdict(tenant, &current.state, &code_hash, code, at)
+                    .await?
+                {
+                    Some(approved) => VerificationCommand::RecordProviderCheck { approved, at },
+                    None => VerificationCommand::Check { code_hash, at },
                 };
                 let mut commit = Commit::new(tenant);
                 let (events, after, quota) =
@@ -434,6 +536,53 @@ impl Services {
             }),
             _ => Ok(view),
         }
+    }
+
+    /// When the current code was generated by a provider ([`CodeOwner::Provider`], Sinch) and
+    /// the typed code is not Onramp's, asks that provider (issue 3: "a provider-owned code
+    /// checked through the provider"). None when Onramp's own check applies.
+    async fn provider_verdict(
+        &self,
+        tenant: TenantId,
+        state: &VerificationState,
+        code_hash: &CodeHash,
+        code: &OtpCode,
+        at: OffsetDateTime,
+    ) -> Result<Option<bool>, AppError> {
+        if state.code_hash.is_some_and(|h| h.matches(code_hash))
+            || state.status_at(at) != VerificationStatus::Pending
+        {
+            return Ok(None);
+        }
+        let owned = state
+            .deliveries
+            .iter()
+            .rev()
+            .filter(|d| d.generation == state.generation)
+            .find_map(|d| {
+                d.accepted()
+                    .filter(|a| a.code_owner == Some(CodeOwner::Provider))
+                    .map(|a| (d.channel, a.clone()))
+            });
+        let (Some((channel, attempt)), Some(phone)) = (owned, state.phone.clone()) else {
+            return Ok(None);
+        };
+        let (Some(provider_ref), Some(sender)) = (
+            attempt.provider_ref.clone(),
+            self.senders.sender(tenant, attempt.provider).await?,
+        ) else {
+            return Ok(None);
+        };
+        let verdict = sender
+            .check_code(&ProviderCheck {
+                tenant,
+                to: phone,
+                channel,
+                provider_ref,
+                code: code.clone(),
+            })
+            .await?;
+        Ok(Some(verdict == ProviderVerdict::Approved))
     }
 
     /// Adds the session's phone step completion to `commit` when that step is current.
@@ -549,6 +698,7 @@ impl Services {
 }
 
 /// The code a decision's delivery jobs carry.
+#[derive(Debug, Clone)]
 pub(crate) enum CodeForJobs {
     /// A new code, to encrypt.
     Clear(OtpCode),

@@ -19,6 +19,16 @@ pub enum AggregateKind {
     Verification,
     /// The send quota of one phone number, keyed by E.164.
     PhoneQuota,
+    /// A provider's circuit breaker for one channel, keyed `{provider}:{channel}`.
+    Breaker,
+    /// A provider's reference of a delivery, keyed `{provider}:{provider_ref}`: finds the
+    /// verification a delivery report is about.
+    ProviderRef,
+    /// A received provider webhook, keyed `{provider}:{provider event id}`: the inbox; a second
+    /// delivery of the same event conflicts and is ignored.
+    WebhookEvent,
+    /// A tenant's integration with a provider (credentials, status), keyed by provider.
+    Integration,
 }
 
 impl AggregateKind {
@@ -28,6 +38,10 @@ impl AggregateKind {
             Self::Session => "session",
             Self::Verification => "verification",
             Self::PhoneQuota => "phone_quota",
+            Self::Breaker => "breaker",
+            Self::ProviderRef => "provider_ref",
+            Self::WebhookEvent => "webhook_event",
+            Self::Integration => "integration",
         }
     }
 
@@ -37,6 +51,10 @@ impl AggregateKind {
             "session" => Some(Self::Session),
             "verification" => Some(Self::Verification),
             "phone_quota" => Some(Self::PhoneQuota),
+            "breaker" => Some(Self::Breaker),
+            "provider_ref" => Some(Self::ProviderRef),
+            "webhook_event" => Some(Self::WebhookEvent),
+            "integration" => Some(Self::Integration),
             _ => None,
         }
     }
@@ -313,6 +331,12 @@ pub trait EventStore: Send + Sync {
         kind: AggregateKind,
         query: &ListQuery,
     ) -> Result<Page, StoreError>;
+
+    /// The tenant owning `stream`, searched across tenants: `None` when no tenant or more than
+    /// one has it. Only for streams whose ids are unique world-wide (a provider's reference of a
+    /// delivery, [`AggregateKind::ProviderRef`]): it routes a webhook that arrived on shared
+    /// credentials to its tenant, and returns nothing but the tenant id.
+    async fn stream_owner(&self, stream: &StreamId) -> Result<Option<TenantId>, StoreError>;
 }
 
 /// The outbox and timers: durable jobs claimed with a lease (DESIGN.md section 4).

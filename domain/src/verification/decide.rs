@@ -5,6 +5,8 @@ use time::OffsetDateTime;
 use super::code::Channel;
 use super::model::*;
 use crate::decider::Decider;
+use crate::failover::SkippedProvider;
+use crate::ports::{ProviderId, ReportedStatus};
 
 /// The `PhoneVerification` decider, configured with its [`VerificationPolicy`].
 #[derive(Debug, Clone, Default)]
@@ -169,9 +171,21 @@ impl VerificationDecider {
             reason,
             at,
         }];
-        // Fall back only for the current code, only while it can still be used, and only to a
-        // channel of the plan this code has not been tried on yet.
-        let live = self.check_live(state, at).is_ok() && delivery.generation == state.generation;
+        events.extend(self.fallback(state, delivery.generation, quota, at));
+        Ok(events)
+    }
+
+    /// The channel fallback after delivery of `generation` failed: only for the current code,
+    /// only while it can still be used, and only to a channel of the plan this code has not been
+    /// tried on yet (P-OTP-3).
+    fn fallback(
+        &self,
+        state: &VerificationState,
+        generation: u32,
+        quota: SendAllowance,
+        at: OffsetDateTime,
+    ) -> Option<VerificationEvent> {
+        let live = self.check_live(state, at).is_ok() && generation == state.generation;
         let tried: Vec<Channel> = state
             .deliveries
             .iter()
@@ -179,27 +193,176 @@ impl VerificationDecider {
             .map(|d| d.channel)
             .collect();
         let next = state.plan.iter().copied().find(|c| !tried.contains(c));
-        if let (true, Some(channel)) = (live, next) {
-            events.push(match quota {
-                SendAllowance::Allowed => VerificationEvent::CodeSent {
-                    seq: state.sends.saturating_add(1),
-                    generation: state.generation,
-                    channel,
-                    code_hash: None,
-                    fallback: true,
-                    expires_at: state.expires_at.unwrap_or(at),
-                    at,
-                },
-                SendAllowance::Exhausted {
-                    retry_after_seconds,
-                } => VerificationEvent::FallbackBlocked {
-                    channel,
-                    retry_after_seconds,
-                    at,
-                },
-            });
+        let (true, Some(channel)) = (live, next) else {
+            return None;
+        };
+        Some(match quota {
+            SendAllowance::Allowed => VerificationEvent::CodeSent {
+                seq: state.sends.saturating_add(1),
+                generation: state.generation,
+                channel,
+                code_hash: None,
+                fallback: true,
+                expires_at: state.expires_at.unwrap_or(at),
+                at,
+            },
+            SendAllowance::Exhausted {
+                retry_after_seconds,
+            } => VerificationEvent::FallbackBlocked {
+                channel,
+                retry_after_seconds,
+                at,
+            },
+        })
+    }
+
+    /// One provider call for delivery `seq`: accepted, failed over to the next provider, or
+    /// rejected (the delivery fails and the channel fallback applies).
+    #[allow(clippy::too_many_arguments)]
+    fn record_attempt(
+        &self,
+        state: &VerificationState,
+        seq: u32,
+        provider: ProviderId,
+        skipped: &[SkippedProvider],
+        probe: bool,
+        result: &AttemptResult,
+        circuit_opened_until: Option<OffsetDateTime>,
+        quota: SendAllowance,
+        at: OffsetDateTime,
+    ) -> Result<Vec<VerificationEvent>, VerificationError> {
+        if state.status == VerificationStatus::New {
+            return Err(VerificationError::NotStarted);
         }
-        Ok(events)
+        let delivery = state
+            .deliveries
+            .iter()
+            .find(|d| d.seq == seq)
+            .ok_or(VerificationError::UnknownDelivery(seq))?;
+        // Only a queued delivery takes a provider's answer; a re-run job's answer is ignored,
+        // as is a second answer from a provider already recorded for it.
+        if delivery.status != DeliveryStatus::Queued || delivery.tried().contains(&provider) {
+            return Ok(vec![]);
+        }
+        let skipped = skipped.to_vec();
+        Ok(match result {
+            AttemptResult::Accepted {
+                provider_ref,
+                code_owner,
+                sealed_code,
+                delivered,
+            } => {
+                let mut events = vec![VerificationEvent::ProviderAccepted {
+                    seq,
+                    provider,
+                    provider_ref: provider_ref.clone(),
+                    code_owner: *code_owner,
+                    sealed_code: sealed_code.clone(),
+                    skipped,
+                    probe,
+                    at,
+                }];
+                if *delivered {
+                    events.push(VerificationEvent::DeliverySucceeded {
+                        seq,
+                        provider: provider.to_string(),
+                        at,
+                    });
+                }
+                events
+            }
+            AttemptResult::Failed {
+                reason,
+                moves_on: true,
+            } => vec![VerificationEvent::ProviderFailed {
+                seq,
+                provider,
+                reason: reason.clone(),
+                circuit_opened_until,
+                skipped,
+                probe,
+                at,
+            }],
+            AttemptResult::Failed {
+                reason,
+                moves_on: false,
+            } => {
+                let mut events = vec![
+                    VerificationEvent::ProviderFailed {
+                        seq,
+                        provider,
+                        reason: reason.clone(),
+                        circuit_opened_until,
+                        skipped,
+                        probe,
+                        at,
+                    },
+                    VerificationEvent::DeliveryFailed {
+                        seq,
+                        provider: provider.to_string(),
+                        reason: reason.clone(),
+                        at,
+                    },
+                ];
+                events.extend(self.fallback(state, delivery.generation, quota, at));
+                events
+            }
+        })
+    }
+
+    /// A provider's delivery report: delivered marks the delivery; a failed voice call falls back
+    /// to the next channel; a failed SMS moves to the next provider of the chain.
+    fn apply_report(
+        &self,
+        state: &VerificationState,
+        provider: ProviderId,
+        provider_ref: &str,
+        status: &ReportedStatus,
+        quota: SendAllowance,
+        at: OffsetDateTime,
+    ) -> Result<Vec<VerificationEvent>, VerificationError> {
+        let Some(delivery) = state.deliveries.iter().find(|d| {
+            d.accepted().is_some_and(|a| {
+                a.provider == provider && a.provider_ref.as_deref() == Some(provider_ref)
+            })
+        }) else {
+            return Ok(vec![]);
+        };
+        if delivery.status != DeliveryStatus::Sent {
+            // Reports after the delivery's outcome is known (duplicates, reordering) change
+            // nothing.
+            return Ok(vec![]);
+        }
+        let seq = delivery.seq;
+        Ok(match status {
+            ReportedStatus::Delivered => vec![VerificationEvent::DeliverySucceeded {
+                seq,
+                provider: provider.to_string(),
+                at,
+            }],
+            ReportedStatus::Failed { reason } => match delivery.channel {
+                Channel::Voice => {
+                    let mut events = vec![VerificationEvent::DeliveryFailed {
+                        seq,
+                        provider: provider.to_string(),
+                        reason: reason.clone(),
+                        at,
+                    }];
+                    events.extend(self.fallback(state, delivery.generation, quota, at));
+                    events
+                }
+                Channel::Sms => vec![VerificationEvent::ProviderFailed {
+                    seq,
+                    provider,
+                    reason: format!("reported: {reason}"),
+                    circuit_opened_until: None,
+                    skipped: vec![],
+                    probe: false,
+                    at,
+                }],
+            },
+            ReportedStatus::Sent | ReportedStatus::Other { .. } => vec![],
+        })
     }
 
     fn check(
@@ -215,12 +378,38 @@ impl VerificationDecider {
         if state.code_hash.is_some_and(|h| h.matches(code_hash)) {
             return Ok(vec![VerificationEvent::Approved { at }]);
         }
+        Ok(self.failed_check(state, at))
+    }
+
+    /// The verdict of the provider on a provider-owned code: the same limits as Onramp's own
+    /// checks (expiry, lock after `max_failed_checks`).
+    fn provider_check(
+        &self,
+        state: &VerificationState,
+        approved: bool,
+        at: OffsetDateTime,
+    ) -> Result<Vec<VerificationEvent>, VerificationError> {
+        self.check_live(state, at)?;
+        if state.failed_checks >= self.policy.max_failed_checks {
+            return Err(VerificationError::Locked);
+        }
+        if approved {
+            return Ok(vec![VerificationEvent::Approved { at }]);
+        }
+        Ok(self.failed_check(state, at))
+    }
+
+    fn failed_check(
+        &self,
+        state: &VerificationState,
+        at: OffsetDateTime,
+    ) -> Vec<VerificationEvent> {
         let failed_checks = state.failed_checks.saturating_add(1);
         let mut events = vec![VerificationEvent::CheckFailed { failed_checks, at }];
         if failed_checks >= self.policy.max_failed_checks {
             events.push(VerificationEvent::Locked { at });
         }
-        Ok(events)
+        events
     }
 }
 
@@ -249,6 +438,36 @@ impl Decider for VerificationDecider {
                 quota,
                 at,
             } => self.record_delivery(state, *seq, outcome, *quota, *at),
+            VerificationCommand::RecordAttempt {
+                seq,
+                provider,
+                skipped,
+                probe,
+                result,
+                circuit_opened_until,
+                quota,
+                at,
+            } => self.record_attempt(
+                state,
+                *seq,
+                *provider,
+                skipped,
+                *probe,
+                result,
+                *circuit_opened_until,
+                *quota,
+                *at,
+            ),
+            VerificationCommand::ApplyReport {
+                provider,
+                provider_ref,
+                status,
+                quota,
+                at,
+            } => self.apply_report(state, *provider, provider_ref, status, *quota, *at),
+            VerificationCommand::RecordProviderCheck { approved, at } => {
+                self.provider_check(state, *approved, *at)
+            }
             VerificationCommand::Check { code_hash, at } => self.check(state, code_hash, *at),
             VerificationCommand::Expire { at } => match (state.status, state.expires_at) {
                 (VerificationStatus::Pending, Some(exp)) if *at >= exp => {
@@ -303,7 +522,65 @@ impl Decider for VerificationDecider {
                     provider: None,
                     reason: None,
                     at: *at,
+                    attempts: Vec::new(),
                 });
+            }
+            VerificationEvent::ProviderAccepted {
+                seq,
+                provider,
+                provider_ref,
+                code_owner,
+                sealed_code,
+                skipped,
+                probe,
+                at,
+            } => {
+                if let Some(d) = s.deliveries.iter_mut().find(|d| d.seq == *seq) {
+                    d.status = DeliveryStatus::Sent;
+                    d.provider = Some(provider.to_string());
+                    d.attempts.push(ProviderAttempt {
+                        provider: *provider,
+                        provider_ref: Some(provider_ref.clone()),
+                        code_owner: Some(*code_owner),
+                        failure: None,
+                        skipped: skipped.clone(),
+                        probe: *probe,
+                        at: *at,
+                    });
+                }
+                s.sealed_codes.insert(*seq, sealed_code.clone());
+            }
+            VerificationEvent::ProviderFailed {
+                seq,
+                provider,
+                reason,
+                skipped,
+                probe,
+                at,
+                ..
+            } => {
+                if let Some(d) = s.deliveries.iter_mut().find(|d| d.seq == *seq) {
+                    d.status = DeliveryStatus::Queued;
+                    d.reason = Some(reason.clone());
+                    match d
+                        .attempts
+                        .iter_mut()
+                        .rev()
+                        .find(|a| a.provider == *provider && a.failure.is_none())
+                    {
+                        // A delivery report failing an accepted attempt.
+                        Some(a) => a.failure = Some(reason.clone()),
+                        None => d.attempts.push(ProviderAttempt {
+                            provider: *provider,
+                            provider_ref: None,
+                            code_owner: None,
+                            failure: Some(reason.clone()),
+                            skipped: skipped.clone(),
+                            probe: *probe,
+                            at: *at,
+                        }),
+                    }
+                }
             }
             VerificationEvent::DeliverySucceeded { seq, provider, .. } => {
                 if let Some(d) = s.deliveries.iter_mut().find(|d| d.seq == *seq) {
@@ -361,6 +638,8 @@ fn event_time(e: &VerificationEvent) -> Option<OffsetDateTime> {
         | VerificationEvent::CodeSent { at, .. }
         | VerificationEvent::DeliverySucceeded { at, .. }
         | VerificationEvent::DeliveryFailed { at, .. }
+        | VerificationEvent::ProviderAccepted { at, .. }
+        | VerificationEvent::ProviderFailed { at, .. }
         | VerificationEvent::FallbackBlocked { at, .. }
         | VerificationEvent::CheckFailed { at, .. }
         | VerificationEvent::Locked { at }

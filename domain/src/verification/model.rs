@@ -4,8 +4,10 @@ use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
 use super::code::{Channel, CodeHash};
+use crate::failover::SkippedProvider;
 use crate::ids::{SessionId, VerificationId};
 use crate::phone::PhoneNumber;
+use crate::ports::{CodeOwner, ProviderId, ReportedStatus};
 
 /// A verification's limits (MISSION.md A; defaults from the walking-skeleton issue).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,9 +69,11 @@ impl VerificationStatus {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryStatus {
-    /// Handed to the outbox; not yet answered by the provider.
+    /// Handed to the outbox, or waiting for the next provider of the chain.
     Queued,
-    /// The provider accepted it.
+    /// A provider accepted it; its delivery report has not come yet.
+    Sent,
+    /// It reached the phone (the provider reported it; the sandbox delivers on acceptance).
     Delivered,
     /// The provider could not deliver it.
     Failed,
@@ -94,6 +98,47 @@ pub struct Delivery {
     /// Why it failed.
     pub reason: Option<String>,
     /// When it was decided.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// Every provider call made for it, in order (the failover's audit trail).
+    #[serde(default)]
+    pub attempts: Vec<ProviderAttempt>,
+}
+
+impl Delivery {
+    /// The providers already called for this delivery.
+    pub fn tried(&self) -> Vec<ProviderId> {
+        self.attempts.iter().map(|a| a.provider).collect()
+    }
+
+    /// The provider reference of the accepted attempt, if any.
+    pub fn accepted(&self) -> Option<&ProviderAttempt> {
+        self.attempts
+            .iter()
+            .rev()
+            .find(|a| a.provider_ref.is_some() && a.failure.is_none())
+    }
+}
+
+/// One call to a provider for a delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProviderAttempt {
+    /// The provider called.
+    pub provider: ProviderId,
+    /// Its id of the verification or message, when it accepted.
+    pub provider_ref: Option<String>,
+    /// Whose code it delivers, when it accepted.
+    pub code_owner: Option<CodeOwner>,
+    /// Why it failed (at the call, or later in its delivery report).
+    pub failure: Option<String>,
+    /// Providers of the chain passed over before this one (open breakers).
+    #[serde(default)]
+    pub skipped: Vec<SkippedProvider>,
+    /// True when this call was a half-open breaker's probe.
+    #[serde(default)]
+    pub probe: bool,
+    /// When.
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
 }
@@ -144,6 +189,11 @@ pub struct VerificationState {
     /// The latest fallback the send quota refused, until a later send.
     #[serde(default)]
     pub blocked_fallback: Option<BlockedFallback>,
+    /// The encrypted code of each accepted delivery, by delivery `seq`, so a delivery report
+    /// that moves a delivery to the next provider sends the same code (P-FO-4). AES-256-GCM
+    /// ciphertext (hex), never the code in clear.
+    #[serde(default)]
+    pub sealed_codes: std::collections::BTreeMap<u32, String>,
     /// When it started.
     #[serde(with = "time::serde::rfc3339::option")]
     pub created_at: Option<OffsetDateTime>,
@@ -243,6 +293,46 @@ pub enum VerificationCommand {
         /// Now.
         at: OffsetDateTime,
     },
+    /// Record one provider call made for delivery `seq` (issue 3's failover).
+    RecordAttempt {
+        /// Which delivery.
+        seq: u32,
+        /// The provider called.
+        provider: ProviderId,
+        /// Providers passed over before it.
+        skipped: Vec<SkippedProvider>,
+        /// True when the call was a breaker probe.
+        probe: bool,
+        /// What the provider answered.
+        result: AttemptResult,
+        /// When the provider's circuit breaker opened because of this failure, until when
+        /// (recorded in the audit trail).
+        circuit_opened_until: Option<OffsetDateTime>,
+        /// The per-phone quota's answer, in case a channel fallback is due.
+        quota: SendAllowance,
+        /// Now.
+        at: OffsetDateTime,
+    },
+    /// A provider's delivery report arrived (a verified webhook).
+    ApplyReport {
+        /// The provider that sent it.
+        provider: ProviderId,
+        /// Its reference of the delivery.
+        provider_ref: String,
+        /// What it reports.
+        status: ReportedStatus,
+        /// The per-phone quota's answer, in case a channel fallback is due.
+        quota: SendAllowance,
+        /// Now.
+        at: OffsetDateTime,
+    },
+    /// The provider judged a provider-owned code ([`CodeOwner::Provider`]).
+    RecordProviderCheck {
+        /// True when the provider accepted the code.
+        approved: bool,
+        /// Now.
+        at: OffsetDateTime,
+    },
     /// Check a code typed by the user.
     Check {
         /// Keyed hash of the typed code.
@@ -254,6 +344,30 @@ pub enum VerificationCommand {
     Expire {
         /// Now.
         at: OffsetDateTime,
+    },
+}
+
+/// What a provider answered to one call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttemptResult {
+    /// It accepted the delivery.
+    Accepted {
+        /// Its reference.
+        provider_ref: String,
+        /// Whose code it delivers.
+        code_owner: CodeOwner,
+        /// The encrypted code the call carried (kept for a report-driven next provider).
+        sealed_code: String,
+        /// True when acceptance is delivery (the in-process sandbox).
+        delivered: bool,
+    },
+    /// It failed.
+    Failed {
+        /// Why.
+        reason: String,
+        /// True when the next provider should be tried (unavailable, unauthorized,
+        /// unexpected); false for a rejection, which ends the delivery.
+        moves_on: bool,
     },
 }
 
@@ -300,6 +414,50 @@ pub enum VerificationEvent {
         seq: u32,
         /// Provider.
         provider: String,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// A provider accepted delivery `seq`.
+    ProviderAccepted {
+        /// Delivery.
+        seq: u32,
+        /// Provider.
+        provider: ProviderId,
+        /// Its reference.
+        provider_ref: String,
+        /// Whose code it delivers.
+        code_owner: CodeOwner,
+        /// Encrypted code (see [`VerificationState::sealed_codes`]).
+        sealed_code: String,
+        /// Providers passed over before it, and why.
+        #[serde(default)]
+        skipped: Vec<SkippedProvider>,
+        /// True when the call was a breaker probe.
+        #[serde(default)]
+        probe: bool,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// A provider failed delivery `seq` and the next provider of the chain will be tried.
+    ProviderFailed {
+        /// Delivery.
+        seq: u32,
+        /// Provider.
+        provider: ProviderId,
+        /// Why (`unavailable: http 503`, `unavailable: timeout`, `reported: undelivered`).
+        reason: String,
+        /// Set when this failure opened the provider's circuit breaker: until when it refuses
+        /// calls.
+        #[serde(default, with = "time::serde::rfc3339::option")]
+        circuit_opened_until: Option<OffsetDateTime>,
+        /// Providers passed over before it, and why.
+        #[serde(default)]
+        skipped: Vec<SkippedProvider>,
+        /// True when the call was a breaker probe.
+        #[serde(default)]
+        probe: bool,
         /// When.
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
@@ -362,6 +520,8 @@ impl VerificationEvent {
             Self::CodeSent { .. } => "verification.code_sent",
             Self::DeliverySucceeded { .. } => "verification.delivery_succeeded",
             Self::DeliveryFailed { .. } => "verification.delivery_failed",
+            Self::ProviderAccepted { .. } => "verification.provider_accepted",
+            Self::ProviderFailed { .. } => "verification.provider_failed",
             Self::FallbackBlocked { .. } => "verification.fallback_blocked",
             Self::CheckFailed { .. } => "verification.check_failed",
             Self::Locked { .. } => "verification.locked",

@@ -3,6 +3,7 @@
 //!
 //! Run: `cargo test -p onramp-domain --test properties`.
 
+mod failover;
 mod session;
 mod support;
 mod verification;

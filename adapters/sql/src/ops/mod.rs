@@ -24,7 +24,7 @@ use time::OffsetDateTime;
 use crate::db::Conn;
 
 pub(crate) use jobs::next_due;
-pub(crate) use reads::{events, list, load};
+pub(crate) use reads::{events, list, load, stream_owner};
 pub(crate) use tenants::{tenant_by_key_hash, tenant_count};
 
 /// A write request, run atomically.

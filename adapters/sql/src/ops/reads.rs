@@ -23,6 +23,26 @@ SELECT stream_kind, stream_id, version, event_type, payload, recorded_at FROM ev
 WHERE tenant_id = $1 AND stream_kind = $2 AND stream_id = $3 AND version > $4
 ORDER BY version LIMIT $5";
 
+const OWNER: &str = "SELECT tenant_id FROM aggregates WHERE kind = $1 AND id = $2 LIMIT 2";
+
+/// The one tenant owning `stream`, across tenants (see `EventStore::stream_owner`).
+pub(crate) async fn stream_owner(
+    conn: &mut Conn<'_>,
+    stream: &StreamId,
+) -> Result<Option<TenantId>, StoreError> {
+    let args = vec![stream.kind.as_str().into(), stream.id.as_str().into()];
+    let rows: Vec<OwnerRow> = conn.fetch_all(OWNER, args).await?;
+    match rows.as_slice() {
+        [one] => crate::codec::tenant_id(&one.tenant_id).map(Some),
+        _ => Ok(None),
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct OwnerRow {
+    tenant_id: String,
+}
+
 /// Page sizes a listing accepts; others are clamped into this range.
 const PAGE_SIZES: (u32, u32) = (1, 100);
 

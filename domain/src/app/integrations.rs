@@ -1,0 +1,184 @@
+//! Integration use cases: store a tenant's provider credentials sealed, read them back for the
+//! sender directory, record health checks.
+
+use crate::ids::TenantId;
+use crate::integration::{IntegrationEvent, IntegrationState, credentials_context, evolve};
+use crate::ports::{AggregateKind, Commit, ListQuery, ProviderId, StreamId};
+
+use super::persist::{Columns, Versioned, stream_write};
+use super::{AppError, Services};
+
+/// The stream of a tenant's integration with `provider`.
+pub fn integration_stream(provider: ProviderId) -> StreamId {
+    StreamId::new(AggregateKind::Integration, provider)
+}
+
+impl Services {
+    async fn load_integration(
+        &self,
+        tenant: TenantId,
+        provider: ProviderId,
+    ) -> Result<Versioned<IntegrationState>, AppError> {
+        Ok(self
+            .load_versioned(tenant, &integration_stream(provider))
+            .await?
+            .unwrap_or_else(Versioned::empty))
+    }
+
+    async fn append_integration(
+        &self,
+        tenant: TenantId,
+        provider: ProviderId,
+        make: impl Fn(&IntegrationState) -> IntegrationEvent,
+    ) -> Result<IntegrationState, AppError> {
+        self.retrying(|| async {
+            let current = self.load_integration(tenant, provider).await?;
+            let event = make(&current.state);
+            let after = evolve(current.state.clone(), &event);
+            let now = self.clock.now();
+            let mut commit = Commit::new(tenant);
+            commit.streams.push(stream_write(
+                integration_stream(provider),
+                current.version,
+                &[(event.event_type(), event.clone(), now)],
+                &after,
+                Columns {
+                    status: serde_json::to_value(after.status)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    flow_id: None,
+                    phone: None,
+                    external_ref: None,
+                    created_at: after.updated_at.unwrap_or(now),
+                    updated_at: now,
+                },
+            )?);
+            self.store.commit(commit).await?;
+            Ok(after)
+        })
+        .await
+    }
+
+    /// Stores `credentials` (already validated by the provider's adapter) sealed with
+    /// AES-256-GCM; the status becomes pending until a check.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn set_integration(
+        &self,
+        tenant: TenantId,
+        provider: ProviderId,
+        credentials: &serde_json::Value,
+    ) -> Result<IntegrationState, AppError> {
+        let clear =
+            serde_json::to_vec(credentials).map_err(|e| AppError::Corrupt(e.to_string()))?;
+        let sealed = hex::encode(
+            self.secrets
+                .encrypt(&clear, &credentials_context(tenant, provider)),
+        );
+        let fields: Vec<String> = credentials
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        let at = self.clock.now();
+        self.append_integration(tenant, provider, |_| IntegrationEvent::CredentialsSet {
+            provider,
+            sealed: sealed.clone(),
+            fields: fields.clone(),
+            at,
+        })
+        .await
+    }
+
+    /// Records a health check's outcome.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn record_integration_check(
+        &self,
+        tenant: TenantId,
+        provider: ProviderId,
+        error: Option<String>,
+        response_ms: u64,
+    ) -> Result<IntegrationState, AppError> {
+        let at = self.clock.now();
+        self.append_integration(tenant, provider, |_| IntegrationEvent::Checked {
+            error: error.clone(),
+            response_ms,
+            at,
+        })
+        .await
+    }
+
+    /// Disables a tenant's integration: its provider leaves the tenant's chains.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn disable_integration(
+        &self,
+        tenant: TenantId,
+        provider: ProviderId,
+    ) -> Result<IntegrationState, AppError> {
+        let at = self.clock.now();
+        self.append_integration(tenant, provider, |_| IntegrationEvent::Disabled { at })
+            .await
+    }
+
+    /// A tenant's integration with `provider` (empty state when none).
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn integration(
+        &self,
+        tenant: TenantId,
+        provider: ProviderId,
+    ) -> Result<IntegrationState, AppError> {
+        Ok(self.load_integration(tenant, provider).await?.state)
+    }
+
+    /// Every integration of a tenant.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn integrations(&self, tenant: TenantId) -> Result<Vec<IntegrationState>, AppError> {
+        let page = self
+            .store
+            .list(
+                tenant,
+                AggregateKind::Integration,
+                &ListQuery {
+                    limit: 100,
+                    ..ListQuery::default()
+                },
+            )
+            .await?;
+        page.items.iter().map(super::persist::state_of).collect()
+    }
+
+    /// The tenant's stored credentials for `provider`, decrypted, when set and not disabled.
+    ///
+    /// # Errors
+    /// [`AppError::Corrupt`] when they do not decrypt (a wrong `ONRAMP_ENCRYPTION_KEY`).
+    pub async fn integration_credentials(
+        &self,
+        tenant: TenantId,
+        provider: ProviderId,
+    ) -> Result<Option<serde_json::Value>, AppError> {
+        let state = self.load_integration(tenant, provider).await?.state;
+        if state.status == crate::integration::IntegrationStatus::Disabled {
+            return Ok(None);
+        }
+        let Some(sealed) = state.sealed_credentials else {
+            return Ok(None);
+        };
+        let bytes = hex::decode(sealed).map_err(|e| AppError::Corrupt(e.to_string()))?;
+        let clear = self
+            .secrets
+            .decrypt(&bytes, &credentials_context(tenant, provider))
+            .map_err(|e| AppError::Corrupt(format!("integration credentials: {e}")))?;
+        serde_json::from_slice(&clear)
+            .map(Some)
+            .map_err(|e| AppError::Corrupt(e.to_string()))
+    }
+}

@@ -1,0 +1,266 @@
+//! The webhook inbox (issue 3, item 3): a verified provider event is stored once per
+//! (provider, provider event id) with a job to process it, in one commit, before the provider
+//! gets its 2xx; the job maps delivery statuses to verification commands.
+
+use time::{Duration, OffsetDateTime};
+
+use crate::ids::TenantId;
+use crate::ports::{
+    AggregateKind, ClaimedJob, Commit, DeliveryReport, NewJob, ProviderId, StoreError, StreamId,
+};
+use crate::verification::VerificationCommand;
+
+use super::jobs::JobOutcome;
+use super::persist::{Columns, Versioned, stream_write};
+use super::verifications::{CodeForJobs, ProviderRefState, provider_ref_stream};
+use super::{AppError, Services};
+
+/// Job kind of a stored webhook's processing.
+pub const PROCESS_WEBHOOK_JOB: &str = "webhook.process";
+
+/// How long a delivery report whose provider reference is not known yet is retried (the report
+/// can overtake the commit that records the provider's acceptance).
+const UNMATCHED_PATIENCE: Duration = Duration::minutes(10);
+
+/// A webhook whose signature was verified and whose body was parsed by the provider's adapter.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct InboundWebhook {
+    /// The provider that sent it.
+    pub provider: ProviderId,
+    /// The provider's id of the event (unique per provider).
+    pub event_id: String,
+    /// The provider's event type.
+    pub event_type: String,
+    /// The delivery status it reports, if any.
+    pub report: Option<DeliveryReport>,
+}
+
+/// What became of an inbound webhook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookReceipt {
+    /// Stored; its processing is queued (or nothing is to be done).
+    Stored,
+    /// Already stored: acknowledged and ignored.
+    Duplicate,
+}
+
+/// The stored webhook: the inbox row.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct StoredWebhook {
+    webhook: InboundWebhook,
+    #[serde(with = "time::serde::rfc3339")]
+    received_at: OffsetDateTime,
+}
+
+fn webhook_stream(provider: ProviderId, event_id: &str) -> StreamId {
+    StreamId::new(
+        AggregateKind::WebhookEvent,
+        format!("{provider}:{event_id}"),
+    )
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct WebhookJob {
+    stream_id: String,
+}
+
+impl Services {
+    /// The tenant a webhook on shared credentials belongs to: the owner of the delivery its
+    /// report names. None when it names no delivery Onramp knows.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn webhook_tenant(
+        &self,
+        webhook: &InboundWebhook,
+    ) -> Result<Option<TenantId>, AppError> {
+        let Some(report) = &webhook.report else {
+            return Ok(None);
+        };
+        Ok(self
+            .store
+            .stream_owner(&provider_ref_stream(report.provider, &report.provider_ref))
+            .await?)
+    }
+
+    /// Stores `webhook` for `tenant` once: a second delivery of the same (provider, event id)
+    /// answers [`WebhookReceipt::Duplicate`] and changes nothing. A delivery report gets a
+    /// processing job in the same commit.
+    ///
+    /// # Errors
+    /// Store failures (the provider then gets a 5xx and delivers again).
+    pub async fn accept_webhook(
+        &self,
+        tenant: TenantId,
+        webhook: InboundWebhook,
+    ) -> Result<WebhookReceipt, AppError> {
+        let at = self.clock.now();
+        let stream = webhook_stream(webhook.provider, &webhook.event_id);
+        let stored = StoredWebhook {
+            webhook: webhook.clone(),
+            received_at: at,
+        };
+        let mut commit = Commit::new(tenant);
+        commit.streams.push(stream_write(
+            stream.clone(),
+            0,
+            &[("webhook.received", stored.clone(), at)],
+            &stored,
+            Columns {
+                status: if webhook.report.is_some() {
+                    "pending"
+                } else {
+                    "stored"
+                }
+                .into(),
+                flow_id: None,
+                phone: None,
+                external_ref: webhook.report.as_ref().map(|r| r.provider_ref.clone()),
+                created_at: at,
+                updated_at: at,
+            },
+        )?);
+        if webhook.report.is_some() {
+            commit.jobs.push(NewJob {
+                id: crate::ids::JobId::new(self.ids.new_id()),
+                kind: PROCESS_WEBHOOK_JOB.into(),
+                payload: super::persist::to_json(&WebhookJob {
+                    stream_id: stream.id.clone(),
+                })?,
+                run_at: at,
+                timer_key: None,
+                max_attempts: 10,
+            });
+        }
+        match self.store.commit(commit).await {
+            Ok(()) => Ok(WebhookReceipt::Stored),
+            Err(StoreError::Conflict(_)) => Ok(WebhookReceipt::Duplicate),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Processes a stored delivery report: a delivered status marks the delivery; a failed voice
+    /// call falls back to SMS with the same code; an undelivered SMS moves to the next provider.
+    pub(crate) async fn process_webhook(
+        &self,
+        job: &ClaimedJob,
+        backoff: impl Fn(u32) -> Duration,
+    ) -> Result<JobOutcome, AppError> {
+        let r: WebhookJob = super::jobs::payload(job)?;
+        let tenant = job.tenant;
+        let stream = StreamId::new(AggregateKind::WebhookEvent, &r.stream_id);
+        let Some(stored) = self
+            .load_versioned::<StoredWebhook>(tenant, &stream)
+            .await?
+        else {
+            return Err(AppError::Corrupt(format!(
+                "webhook {} vanished",
+                r.stream_id
+            )));
+        };
+        let Some(report) = stored.state.webhook.report.clone() else {
+            return self
+                .finish_webhook(tenant, job, &stream, &stored, "ignored")
+                .await;
+        };
+        let target = self
+            .load_versioned::<ProviderRefState>(
+                tenant,
+                &provider_ref_stream(report.provider, &report.provider_ref),
+            )
+            .await?;
+        let Some(target) = target else {
+            let now = self.clock.now();
+            if now - stored.state.received_at < UNMATCHED_PATIENCE {
+                return Ok(JobOutcome::RetryAt {
+                    run_at: now + backoff(job.attempts),
+                    reason: "provider reference not known yet".into(),
+                });
+            }
+            return self
+                .finish_webhook(tenant, job, &stream, &stored, "unmatched")
+                .await;
+        };
+        self.retrying(|| async {
+            let at = self.clock.now();
+            let (current, _, quota) = self
+                .load_with_quota(tenant, target.state.verification_id)
+                .await?;
+            let command = VerificationCommand::ApplyReport {
+                provider: report.provider,
+                provider_ref: report.provider_ref.clone(),
+                status: report.status.clone(),
+                quota: self.allowance(&quota.state, at),
+                at,
+            };
+            let sealed = current
+                .state
+                .sealed_codes
+                .get(&target.state.seq)
+                .cloned()
+                .map_or(CodeForJobs::None, CodeForJobs::Encrypted);
+            let mut commit = Commit::new(tenant);
+            let (events, _, _) =
+                self.decide_into(&mut commit, &current, &quota, &command, &sealed)?;
+            let status = if events.is_empty() {
+                "ignored"
+            } else {
+                "processed"
+            };
+            self.webhook_done_writes(&mut commit, job, &stream, &stored, status, at)?;
+            self.store.commit(commit).await?;
+            Ok(JobOutcome::Done)
+        })
+        .await
+    }
+
+    async fn finish_webhook(
+        &self,
+        tenant: TenantId,
+        job: &ClaimedJob,
+        stream: &StreamId,
+        stored: &Versioned<StoredWebhook>,
+        status: &str,
+    ) -> Result<JobOutcome, AppError> {
+        let mut commit = Commit::new(tenant);
+        self.webhook_done_writes(&mut commit, job, stream, stored, status, self.clock.now())?;
+        self.store.commit(commit).await?;
+        Ok(JobOutcome::Done)
+    }
+
+    fn webhook_done_writes(
+        &self,
+        commit: &mut Commit,
+        job: &ClaimedJob,
+        stream: &StreamId,
+        stored: &Versioned<StoredWebhook>,
+        status: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), AppError> {
+        commit.complete_job = Some(job.id);
+        commit.streams.push(stream_write(
+            stream.clone(),
+            stored.version,
+            &[(
+                "webhook.processed",
+                serde_json::json!({ "outcome": status, "at": at.unix_timestamp() }),
+                at,
+            )],
+            &stored.state,
+            Columns {
+                status: status.into(),
+                flow_id: None,
+                phone: None,
+                external_ref: stored
+                    .state
+                    .webhook
+                    .report
+                    .as_ref()
+                    .map(|r| r.provider_ref.clone()),
+                created_at: stored.state.received_at,
+                updated_at: at,
+            },
+        )?);
+        Ok(())
+    }
+}
