@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod errors;
+mod failover;
 mod flows_and_docs;
 mod idempotency;
 mod journeys;

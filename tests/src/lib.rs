@@ -189,10 +189,29 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_on(backend, url, dir).await
 }
 
+/// Starts a server on `backend` with a fresh database, its settings changed by `configure`
+/// (provider chains, provider credentials pointing at wiremock servers).
+pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = scratch_dir();
+    let url = database_url(backend, &dir).await;
+    let mut settings = Settings::for_tests(&url, &dir);
+    configure(&mut settings);
+    spawn_app_with_settings(backend, settings, url, dir).await
+}
+
 /// Starts a server on an existing database and scratch folder (a restart).
 pub async fn spawn_app_on(backend: Backend, database_url: String, dir: PathBuf) -> TestApp {
-    init_logs();
     let settings = Settings::for_tests(&database_url, &dir);
+    spawn_app_with_settings(backend, settings, database_url, dir).await
+}
+
+async fn spawn_app_with_settings(
+    backend: Backend,
+    settings: Settings,
+    database_url: String,
+    dir: PathBuf,
+) -> TestApp {
+    init_logs();
     let clock = Arc::new(TestClock::default());
     let app = Application::build_with(
         settings,

@@ -90,7 +90,10 @@ impl Exchange {
 
     /// The body as text, lossy, cut to 300 characters for messages.
     pub fn snippet(&self) -> String {
-        String::from_utf8_lossy(&self.body).chars().take(300).collect()
+        String::from_utf8_lossy(&self.body)
+            .chars()
+            .take(300)
+            .collect()
     }
 }
 
@@ -176,7 +179,9 @@ pub async fn execute<T>(
         .with_jitter();
     once.retry(backoff)
         .when(|a: &Attempt| retryable(a, safety))
-        .adjust(|a: &Attempt, d| a.wait.or(d))
+        // The provider's short Retry-After replaces the backoff's delay, but only while the
+        // backoff still grants an attempt: once it answers None the attempts are used up.
+        .adjust(|a: &Attempt, d| d.map(|d| a.wait.unwrap_or(d)))
         .notify(|a: &Attempt, d| {
             tracing::debug!(error = %a.error, delay_ms = d.as_millis(), "retrying provider call");
         })

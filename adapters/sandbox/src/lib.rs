@@ -23,10 +23,10 @@
 //! | `+12025550104` | [`magic::PROVIDER_UNAVAILABLE`] | unavailable `sandbox outage` | unavailable `sandbox outage` |
 //! | any other valid number | | delivered | delivered |
 //!
-//! "Rejected" is `ProviderError::Rejected { code }`, and the failed attempt is recorded in the
+//! "Rejected" is `ProviderError::Rejected { code, .. }`, and the failed attempt is recorded in the
 //! inbox with status `failed`. "Unavailable" is `ProviderError::Unavailable` with no
 //! `retry_after`, and nothing is recorded (the provider never accepted the request). A delivered
-//! code answers `DeliveryReceipt { provider: "sandbox", provider_ref: "sbx_<delivery id>" }`.
+//! code answers `DeliveryReceipt { provider: ProviderId::Sandbox, provider_ref: "sbx_<delivery id>", .. }`.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -54,7 +54,7 @@
 //!     code: OtpCode::parse("042917")?,
 //! };
 //! let voice = sender.send_code(&delivery).await;
-//! assert!(matches!(voice, Err(ProviderError::Rejected { code }) if code == "call_not_answered"));
+//! assert!(matches!(voice, Err(ProviderError::Rejected { code, .. }) if code == "call_not_answered"));
 //!
 //! delivery.delivery_id = JobId::new(uuid::Uuid::from_u128(11));
 //! delivery.channel = Channel::Sms;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use onramp_domain::ids::{JobId, TenantId};
 use onramp_domain::phone::{PhoneError, PhoneNumber};
 use onramp_domain::ports::{
-    Clock, CodeDelivery, DeliveryReceipt, ProviderError, VerificationSender,
+    Clock, CodeDelivery, CodeOwner, DeliveryReceipt, ProviderError, ProviderId, VerificationSender,
 };
 use onramp_domain::verification::{Channel, OtpCode};
 use onramp_sandbox::{
@@ -50,14 +50,15 @@ fn sandbox() -> (SandboxInbox, SandboxVerificationSender) {
 
 fn receipt_for(d: &CodeDelivery) -> DeliveryReceipt {
     DeliveryReceipt {
-        provider: "sandbox".into(),
+        provider: ProviderId::Sandbox,
+        code_owner: CodeOwner::Onramp,
         provider_ref: format!("sbx_{}", d.delivery_id),
     }
 }
 
 fn rejected_code(result: Result<DeliveryReceipt, ProviderError>) -> String {
     match result {
-        Err(ProviderError::Rejected { code }) => code,
+        Err(ProviderError::Rejected { code, .. }) => code,
         other => panic!("expected a rejection, got {other:?}"),
     }
 }
@@ -95,7 +96,7 @@ fn the_uk_drama_mobile_range_is_rejected_by_libphonenumber() {
 
 #[tokio::test]
 async fn provider_is_sandbox() {
-    assert_eq!(sandbox().1.provider(), "sandbox");
+    assert_eq!(sandbox().1.provider(), ProviderId::Sandbox);
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@
 //! - `journey.rs`: one scripted journey, shared by `demo` and `bench`; `answers.rs` builds each
 //!   step's answers from the flow definition.
 //! - `demo.rs`, `bench.rs`, `tenant.rs`, `validate.rs`: the commands; `stats.rs`: percentiles.
+//! - `webhook.rs`: `webhook verify` and `webhook send`, over the provider adapters' signatures.
 
 mod answers;
 mod bench;
@@ -16,6 +17,7 @@ mod journey;
 mod stats;
 mod tenant;
 mod validate;
+mod webhook;
 mod wire;
 
 use std::path::PathBuf;
@@ -50,6 +52,9 @@ enum Command {
     /// Flow templates.
     #[command(subcommand)]
     Flow(FlowCommand),
+    /// Provider webhooks: check a signature offline, or send a signed event to a server.
+    #[command(subcommand)]
+    Webhook(webhook::WebhookCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -203,6 +208,7 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
             }
             Ok(true)
         }
+        Command::Webhook(w) => webhook::run(w).await,
     }
 }
 

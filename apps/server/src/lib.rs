@@ -24,6 +24,7 @@ pub mod extract;
 pub mod flows;
 pub mod idempotency;
 pub mod problem;
+pub mod providers;
 pub mod routes;
 pub mod runtime;
 pub mod settings;

@@ -89,6 +89,21 @@ pub enum ApiError {
     #[error("too many concurrent changes to this resource; retry")]
     Contention,
     /// 503 `SERVICE_UNAVAILABLE`.
+    /// A provider failed a call made inside the request (502, `PROVIDER_ERROR`; 503
+    /// `PROVIDER_UNAVAILABLE` when it was unavailable).
+    #[error("{detail}")]
+    Provider {
+        /// The provider's failure, in words.
+        detail: String,
+        /// True when the provider was unavailable (timeout, 5xx, 429).
+        unavailable: bool,
+    },
+    /// No such provider, or one that takes no credentials (404, `PROVIDER_NOT_FOUND`).
+    #[error("{0}")]
+    UnknownProvider(String),
+    /// A webhook's signature does not verify (401, `WEBHOOK_SIGNATURE_INVALID`).
+    #[error("{0}")]
+    WebhookSignature(String),
     #[error("the service is unavailable; retry later")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// 500 `INTERNAL_ERROR`: opaque to the client, logged with its cause chain.
@@ -154,6 +169,12 @@ impl ApiError {
             SandboxInactive => (StatusCode::NOT_FOUND, "SANDBOX_INACTIVE"),
             Contention => (StatusCode::SERVICE_UNAVAILABLE, "CONTENTION"),
             Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE"),
+            Provider {
+                unavailable: true, ..
+            } => (StatusCode::SERVICE_UNAVAILABLE, "PROVIDER_UNAVAILABLE"),
+            Provider { .. } => (StatusCode::BAD_GATEWAY, "PROVIDER_ERROR"),
+            UnknownProvider(_) => (StatusCode::NOT_FOUND, "PROVIDER_NOT_FOUND"),
+            WebhookSignature(_) => (StatusCode::UNAUTHORIZED, "WEBHOOK_SIGNATURE_INVALID"),
             Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR"),
         }
     }
@@ -268,6 +289,15 @@ impl From<AppError> for ApiError {
             AppError::Store(onramp_domain::ports::StoreError::InvalidCursor) => {
                 Self::Malformed("invalid cursor: pass the next_cursor of a previous page".into())
             }
+            AppError::Provider(p) => Self::Provider {
+                unavailable: matches!(p, onramp_domain::ports::ProviderError::Unavailable { .. }),
+                detail: format!("the provider failed: {}", p.reason()),
+            },
+            AppError::UnknownProvider(p) => Self::UnknownProvider(format!("no provider {p:?}")),
+            AppError::InvalidCredentials(detail) => Self::ValidationFailed {
+                detail: format!("invalid credentials: {detail}"),
+                errors: vec![],
+            },
             AppError::Store(_) | AppError::Corrupt(_) => Self::Internal(Box::new(e)),
         }
     }

@@ -18,6 +18,16 @@
 //! | `ONRAMP_OTP_RESEND_COOLDOWN_SECONDS` | `30` | minimum time between resends |
 //! | `ONRAMP_OTP_SENDS_PER_HOUR` | `5` | sends per phone per rolling hour per tenant |
 //! | `ONRAMP_DEMO_TENANT` | `true` | create a `demo` tenant (key printed once) when none exists |
+//! | `ONRAMP_VOICE_PROVIDERS` | `telnyx,twilio` | voice provider chain, in order (providers without credentials are left out; none left: the sandbox) |
+//! | `ONRAMP_SMS_PROVIDERS` | `telnyx,twilio,sinch` | SMS provider chain, in order |
+//! | `ONRAMP_BREAKER_FAILURES` | `3` | consecutive provider failures that open its circuit breaker |
+//! | `ONRAMP_BREAKER_COOLDOWN_SECONDS` | `60` | how long an open breaker refuses calls before a probe |
+//! | `ONRAMP_PUBLIC_URL` | unset | the public base URL providers call (`https://onramp.example.com`); Twilio signs the URL it called, so behind a proxy set this |
+//!
+//! Server-wide provider credentials come from the providers' usual variables: `TELNYX_API_KEY`,
+//! `TELNYX_VERIFY_PROFILE_ID`, `TELNYX_PUBLIC_KEY`; `TWILIO_ACCOUNT_SID`, `TWILIO_AUTH_TOKEN`,
+//! `TWILIO_VERIFY_SERVICE_SID`; `SINCH_APPLICATION_KEY`, `SINCH_APPLICATION_SECRET`,
+//! `SINCH_WEBHOOK_SECRET` (and `*_BASE_URL` to point one elsewhere).
 
 use std::net::SocketAddr;
 
@@ -77,6 +87,19 @@ pub struct Settings {
     pub otp_sends_per_hour: u32,
     /// Create a demo tenant when none exists.
     pub demo_tenant: bool,
+    /// Voice provider chain, comma-separated.
+    pub voice_providers: String,
+    /// SMS provider chain, comma-separated.
+    pub sms_providers: String,
+    /// Consecutive failures that open a breaker.
+    pub breaker_failures: u32,
+    /// Breaker cooldown, seconds.
+    pub breaker_cooldown_seconds: u32,
+    /// Public base URL, for webhook signatures over URLs.
+    pub public_url: Option<String>,
+    /// Server-wide provider credentials (from the providers' environment variables).
+    #[serde(skip)]
+    pub provider_credentials: crate::providers::ServerCredentials,
 }
 
 impl Settings {
@@ -99,12 +122,17 @@ impl Settings {
             .set_default("otp_resend_cooldown_seconds", 30)?
             .set_default("otp_sends_per_hour", 5)?
             .set_default("demo_tenant", true)?
+            .set_default("voice_providers", "telnyx,twilio")?
+            .set_default("sms_providers", "telnyx,twilio,sinch")?
+            .set_default("breaker_failures", 3)?
+            .set_default("breaker_cooldown_seconds", 60)?
             .add_source(config::File::with_name(&file).required(false))
             .add_source(config::Environment::with_prefix("ONRAMP").try_parsing(true))
             // DATABASE_URL is the conventional name, without our prefix.
             .set_override_option("database_url", database_url)?
             .build()?;
-        let settings: Settings = built.try_deserialize()?;
+        let mut settings: Settings = built.try_deserialize()?;
+        settings.provider_credentials = crate::providers::ServerCredentials::from_env();
         settings.check().map_err(config::ConfigError::Message)?;
         Ok(settings)
     }
@@ -126,7 +154,39 @@ impl Settings {
             otp_resend_cooldown_seconds: 30,
             otp_sends_per_hour: 5,
             demo_tenant: false,
+            voice_providers: "telnyx,twilio".into(),
+            sms_providers: "telnyx,twilio,sinch".into(),
+            breaker_failures: 3,
+            breaker_cooldown_seconds: 60,
+            public_url: None,
+            provider_credentials: crate::providers::ServerCredentials::default(),
         }
+    }
+
+    /// The provider chains and breaker settings.
+    ///
+    /// # Errors
+    /// An unknown provider name in a chain.
+    pub fn failover(&self) -> Result<onramp_domain::failover::FailoverPolicy, String> {
+        fn chain(text: &str, var: &str) -> Result<Vec<onramp_domain::ports::ProviderId>, String> {
+            text.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    onramp_domain::ports::ProviderId::parse(s)
+                        .ok_or_else(|| format!("{var}: unknown provider {s:?}"))
+                })
+                .collect()
+        }
+        Ok(onramp_domain::failover::FailoverPolicy {
+            voice: chain(&self.voice_providers, "ONRAMP_VOICE_PROVIDERS")?,
+            sms: chain(&self.sms_providers, "ONRAMP_SMS_PROVIDERS")?,
+            breaker: onramp_domain::failover::BreakerPolicy {
+                failure_threshold: self.breaker_failures.max(1),
+                cooldown: time::Duration::seconds(i64::from(self.breaker_cooldown_seconds)),
+                probe_timeout: time::Duration::seconds(30),
+            },
+        })
     }
 
     fn check(&self) -> Result<(), String> {
@@ -137,6 +197,7 @@ impl Settings {
                 self.database_url
             ));
         }
+        self.failover()?;
         if self.otp_ttl_seconds == 0 || self.otp_max_checks == 0 || self.otp_sends_per_hour == 0 {
             return Err("ONRAMP_OTP_TTL_SECONDS, ONRAMP_OTP_MAX_CHECKS and ONRAMP_OTP_SENDS_PER_HOUR must be > 0".into());
         }

@@ -74,17 +74,33 @@ impl Application {
         let clock = overrides.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let inbox = SandboxInbox::open_file(Path::new(&settings.sandbox_inbox))
             .with_context(|| format!("opening the sandbox inbox {}", settings.sandbox_inbox))?;
-        let sender = Arc::new(SandboxVerificationSender::new(inbox.clone(), clock.clone()));
-        tracing::info!(
-            live_providers = "none",
-            "phone verification runs on the sandbox (no provider credentials configured)"
-        );
+        let sandbox = Arc::new(SandboxVerificationSender::new(inbox.clone(), clock.clone()));
+        let live = settings.provider_credentials.live();
+        if live.is_empty() {
+            tracing::info!(
+                live_providers = "none",
+                "phone verification runs on the sandbox (no server-wide provider credentials; tenants may set their own with PUT /v1/integrations/{{provider}})"
+            );
+        } else {
+            tracing::info!(live_providers = ?live, "server-wide provider credentials found");
+        }
+        let failover = settings.failover().map_err(|e| anyhow::anyhow!(e))?;
         let wake = Arc::new(Notify::new());
         let event_store: Arc<dyn EventStore> =
             Arc::new(WakingStore::new(Arc::new(store.clone()), wake.clone()));
+        let directory = Arc::new(
+            crate::providers::ProviderDirectory::new(
+                event_store.clone(),
+                secrets.clone(),
+                settings.provider_credentials.clone(),
+                sandbox,
+            )
+            .map_err(|e| anyhow::anyhow!("provider credentials: {e}"))?,
+        );
         let services = Services {
             store: event_store,
-            sender,
+            senders: directory.clone(),
+            failover,
             clock,
             ids: Arc::new(UuidV7),
             codes: Arc::new(RandomCodes),
@@ -114,6 +130,8 @@ impl Application {
                 .map(|t| hash_admin_token(secrets.as_ref(), t.expose_secret())),
             secrets,
             sandbox: Some(inbox),
+            providers: directory,
+            public_url: settings.public_url.clone(),
             tenant_cache: Arc::new(TenantCache::default()),
         };
         if settings.demo_tenant && state.tenants.tenant_count().await? == 0 {

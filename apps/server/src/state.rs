@@ -28,4 +28,8 @@ pub struct AppState {
     pub sandbox: Option<SandboxInbox>,
     /// Recently authenticated API keys.
     pub tenant_cache: Arc<TenantCache>,
+    /// Provider credentials and senders.
+    pub providers: Arc<crate::providers::ProviderDirectory>,
+    /// Public base URL providers call (webhook signatures over URLs).
+    pub public_url: Option<String>,
 }

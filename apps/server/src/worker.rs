@@ -71,6 +71,10 @@ impl EventStore for WakingStore {
         self.inner.load(tenant, stream).await
     }
 
+    async fn stream_owner(&self, stream: &StreamId) -> Result<Option<TenantId>, StoreError> {
+        self.inner.stream_owner(stream).await
+    }
+
     async fn events(
         &self,
         tenant: TenantId,

@@ -81,6 +81,19 @@ impl Services {
         Ok(links)
     }
 
+    /// The circuit breaker of `provider` on `channel` for `tenant` (closed when never used).
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn breaker(
+        &self,
+        tenant: TenantId,
+        provider: ProviderId,
+        channel: Channel,
+    ) -> Result<BreakerState, AppError> {
+        Ok(self.load_breaker(tenant, provider, channel).await?.state)
+    }
+
     pub(crate) async fn load_breaker(
         &self,
         tenant: TenantId,

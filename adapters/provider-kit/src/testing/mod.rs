@@ -9,6 +9,9 @@
 //!   through its [`SenderFixture`].
 
 pub mod conformance;
+mod form;
+mod routes;
+mod schema;
 pub mod sender_suite;
 pub mod snapshot;
 

@@ -4,9 +4,11 @@
 pub mod admin;
 pub mod flows;
 pub mod health;
+pub mod integrations;
 pub mod sandbox;
 pub mod sessions;
 pub mod verifications;
+pub mod webhooks;
 
 use std::time::Duration;
 
@@ -98,6 +100,9 @@ fn tenant_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(flows::list_flows))
         .routes(routes!(flows::get_flow))
         .routes(routes!(sandbox::messages))
+        .routes(routes!(integrations::list))
+        .routes(routes!(integrations::put))
+        .routes(routes!(integrations::test))
 }
 
 fn admin_routes() -> OpenApiRouter<AppState> {
@@ -126,6 +131,14 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .merge(SwaggerUi::new("/docs").url("/openapi.json", doc))
+        .route(
+            "/webhooks/{provider}",
+            axum::routing::post(webhooks::shared),
+        )
+        .route(
+            "/webhooks/{provider}/{tenant_id}",
+            axum::routing::post(webhooks::for_tenant),
+        )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .fallback(|| async { ApiError::NotFound })

@@ -1,0 +1,216 @@
+//! Per-tenant provider integrations (issue 3, item 4; MISSION.md C): credentials stored sealed
+//! (AES-256-GCM), never returned; a test call; the status of every provider with its breakers.
+
+use std::time::Instant;
+
+use axum::Extension;
+use axum::extract::{Path, State};
+use onramp_domain::failover::BreakerStatus;
+use onramp_domain::integration::IntegrationStatus;
+use onramp_domain::ports::ProviderId;
+use onramp_domain::verification::Channel;
+use serde::Serialize;
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+
+use crate::auth::TenantContext;
+use crate::extract::ApiJson;
+use crate::problem::{ApiError, Problem};
+use crate::providers::ProviderCredentials;
+use crate::state::AppState;
+
+/// One provider's integration, as `GET /v1/integrations` shows it. Credentials are never
+/// returned: only the names of the fields stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IntegrationView {
+    /// `telnyx`, `twilio`, `sinch`.
+    pub provider: ProviderId,
+    /// `pending` (credentials stored, not tested), `connected`, `error`, `disabled`, or
+    /// `not_configured`.
+    pub status: String,
+    /// Where the credentials in force come from: `tenant`, `server` (environment variables) or
+    /// `none` (the sandbox delivers instead).
+    pub source: &'static str,
+    /// True when deliveries use this provider (credentials in force, not disabled).
+    pub live: bool,
+    /// Names of the tenant's stored credential fields.
+    pub fields: Vec<String>,
+    /// Circuit breaker per channel: `closed`, `open`, `half_open`.
+    pub breakers: Vec<BreakerView>,
+    /// When the last test ran (RFC 3339).
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub last_check_at: Option<OffsetDateTime>,
+    /// Response time of the last test, milliseconds.
+    pub last_response_ms: Option<u64>,
+    /// The provider's error at the last test.
+    pub last_error: Option<String>,
+}
+
+/// A provider's breaker on one channel.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BreakerView {
+    /// `voice` or `sms`.
+    pub channel: Channel,
+    /// Position.
+    pub status: BreakerStatus,
+    /// When an open breaker lets a probe through (RFC 3339).
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub open_until: Option<OffsetDateTime>,
+    /// Why it last failed.
+    pub last_failure: Option<String>,
+}
+
+/// The list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IntegrationList {
+    /// One entry per provider.
+    pub data: Vec<IntegrationView>,
+}
+
+fn real_provider(name: &str) -> Result<ProviderId, ApiError> {
+    ProviderId::parse(name)
+        .filter(|p| *p != ProviderId::Sandbox)
+        .ok_or_else(|| {
+            ApiError::UnknownProvider(format!(
+                "no provider {name:?}; known: telnyx, twilio, sinch"
+            ))
+        })
+}
+
+async fn view(
+    state: &AppState,
+    tenant: &TenantContext,
+    provider: ProviderId,
+) -> Result<IntegrationView, ApiError> {
+    let internal = |e: onramp_domain::ports::ProviderError| ApiError::Internal(Box::new(e));
+    let integration = state
+        .providers
+        .integration(tenant.id, provider)
+        .await
+        .map_err(internal)?;
+    let server = state.providers.server().get(provider).is_some();
+    let (source, status) = match (integration.sealed_credentials.is_some(), server) {
+        _ if integration.status == IntegrationStatus::Disabled => ("none", "disabled".to_string()),
+        (true, _) => ("tenant", status_name(integration.status)),
+        (false, true) => (
+            "server",
+            if integration.last_check_at.is_some() {
+                status_name(integration.status)
+            } else {
+                "pending".into()
+            },
+        ),
+        (false, false) => ("none", "not_configured".into()),
+    };
+    let mut breakers = Vec::new();
+    for channel in [Channel::Voice, Channel::Sms] {
+        let b = state.services.breaker(tenant.id, provider, channel).await?;
+        breakers.push(BreakerView {
+            channel,
+            status: b.status,
+            open_until: b.open_until,
+            last_failure: b.last_failure,
+        });
+    }
+    Ok(IntegrationView {
+        provider,
+        live: source != "none",
+        status,
+        source,
+        fields: integration.fields,
+        breakers,
+        last_check_at: integration.last_check_at,
+        last_response_ms: integration.last_response_ms,
+        last_error: integration.last_error,
+    })
+}
+
+fn status_name(s: IntegrationStatus) -> String {
+    serde_json::to_value(s)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Every provider's integration for this tenant: status, source of credentials, breakers, last
+/// test.
+#[utoipa::path(get, path = "/v1/integrations", tag = "integrations",
+    responses((status = 200, body = IntegrationList)), security(("api_key" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(tenant): Extension<TenantContext>,
+) -> Result<axum::Json<IntegrationList>, ApiError> {
+    let mut data = Vec::new();
+    for provider in ProviderId::REAL {
+        data.push(view(&state, &tenant, provider).await?);
+    }
+    Ok(axum::Json(IntegrationList { data }))
+}
+
+/// Stores the tenant's credentials for a provider, sealed with AES-256-GCM. The body is the
+/// provider's credential object (Telnyx `{api_key, verify_profile_id, public_key?}`, Twilio
+/// `{account_sid, auth_token, verify_service_sid}`, Sinch `{application_key,
+/// application_secret, webhook_secret?}`; each may add `base_url`). Never returned.
+#[utoipa::path(put, path = "/v1/integrations/{provider}", tag = "integrations",
+    params(("provider" = String, Path, description = "telnyx, twilio or sinch")),
+    request_body(content = Object),
+    responses((status = 200, body = IntegrationView), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn put(
+    State(state): State<AppState>,
+    Extension(tenant): Extension<TenantContext>,
+    Path(name): Path<String>,
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> Result<axum::Json<IntegrationView>, ApiError> {
+    let provider = real_provider(&name)?;
+    ProviderCredentials::parse(provider, &body).map_err(|detail| ApiError::ValidationFailed {
+        detail: format!("invalid {provider} credentials: {detail}"),
+        errors: vec![],
+    })?;
+    state
+        .services
+        .set_integration(tenant.id, provider, &body)
+        .await?;
+    Ok(axum::Json(view(&state, &tenant, provider).await?))
+}
+
+/// Makes a cheap authenticated call with the credentials in force and records connected or the
+/// provider's error, with the response time.
+#[utoipa::path(post, path = "/v1/integrations/{provider}/test", tag = "integrations",
+    params(("provider" = String, Path, description = "telnyx, twilio or sinch")),
+    responses((status = 200, body = IntegrationView), (status = 404, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn test(
+    State(state): State<AppState>,
+    Extension(tenant): Extension<TenantContext>,
+    Path(name): Path<String>,
+) -> Result<axum::Json<IntegrationView>, ApiError> {
+    let provider = real_provider(&name)?;
+    let (credentials, _) = state
+        .providers
+        .credentials(tenant.id, provider)
+        .await
+        .map_err(|e| ApiError::Internal(Box::new(e)))?
+        .ok_or_else(|| {
+            ApiError::UnknownProvider(format!(
+                "no {provider} credentials configured for this tenant or the server"
+            ))
+        })?;
+    let sender = credentials
+        .sender()
+        .map_err(|e| ApiError::Internal(Box::new(e)))?;
+    let started = Instant::now();
+    let outcome = sender.health_check().await;
+    let elapsed = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let error = outcome.err().map(|e| match &e {
+        onramp_domain::ports::ProviderError::Unexpected(src) => format!("unexpected: {src}"),
+        other => other.to_string(),
+    });
+    state
+        .services
+        .record_integration_check(tenant.id, provider, error, elapsed)
+        .await?;
+    Ok(axum::Json(view(&state, &tenant, provider).await?))
+}

@@ -1,0 +1,139 @@
+//! The webhook inbox (issue 3, item 3): `POST /webhooks/{provider}` (server-wide credentials)
+//! and `POST /webhooks/{provider}/{tenant_id}` (a tenant's own credentials). The signature is
+//! verified over the raw body exactly as the provider signs; a bad one answers 401 and nothing is
+//! stored. A valid event is stored once per (provider, event id) before the 2xx; a duplicate is
+//! acknowledged and ignored.
+
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::{HeaderMap, Method};
+use onramp_domain::app::webhooks::{InboundWebhook, WebhookReceipt};
+use onramp_domain::ids::TenantId;
+use onramp_domain::ports::ProviderId;
+use onramp_provider_kit::webhook::WebhookRequest;
+use serde::Serialize;
+
+use crate::problem::ApiError;
+use crate::providers::ProviderCredentials;
+use crate::state::AppState;
+
+/// The answer to a provider.
+#[derive(Debug, Serialize)]
+pub struct WebhookAck {
+    /// `stored`, `duplicate` or `unmatched` (valid, but about nothing Onramp knows).
+    pub status: &'static str,
+}
+
+fn provider(name: &str) -> Result<ProviderId, ApiError> {
+    ProviderId::parse(name)
+        .filter(|p| *p != ProviderId::Sandbox)
+        .ok_or_else(|| ApiError::UnknownProvider(format!("no webhooks for {name:?}")))
+}
+
+/// `POST /webhooks/{provider}`: events signed with the server-wide credentials.
+pub async fn shared(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<axum::Json<WebhookAck>, ApiError> {
+    let provider = provider(&name)?;
+    let credentials = state.providers.server().get(provider).ok_or_else(|| {
+        ApiError::WebhookSignature(format!(
+            "no server-wide {provider} credentials to verify with"
+        ))
+    })?;
+    let request = request(&state, method, &uri, headers, body);
+    let webhook = verified(&state, &credentials, &request)?;
+    let Some(tenant) = state.services.webhook_tenant(&webhook).await? else {
+        tracing::info!(%provider, event_id = %webhook.event_id, event_type = %webhook.event_type, "webhook about nothing Onramp knows; acknowledged");
+        return Ok(axum::Json(WebhookAck {
+            status: "unmatched",
+        }));
+    };
+    store(&state, tenant, webhook).await
+}
+
+/// `POST /webhooks/{provider}/{tenant_id}`: events signed with a tenant's own credentials.
+pub async fn for_tenant(
+    State(state): State<AppState>,
+    Path((name, tenant)): Path<(String, String)>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<axum::Json<WebhookAck>, ApiError> {
+    let provider = provider(&name)?;
+    let tenant = TenantId::parse(&tenant).map_err(|_| ApiError::NotFound)?;
+    let credentials = state
+        .providers
+        .credentials(tenant, provider)
+        .await
+        .map_err(|e| ApiError::Internal(Box::new(e)))?
+        .map(|(c, _)| c)
+        .ok_or_else(|| {
+            ApiError::WebhookSignature(format!("no {provider} credentials for this tenant"))
+        })?;
+    let request = request(&state, method, &uri, headers, body);
+    let webhook = verified(&state, &credentials, &request)?;
+    store(&state, tenant, webhook).await
+}
+
+/// The request as the provider signed it: behind a proxy, the public URL.
+fn request(
+    state: &AppState,
+    method: Method,
+    uri: &axum::http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> WebhookRequest {
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    let base = state.public_url.clone().unwrap_or_else(|| {
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        format!("http://{host}")
+    });
+    WebhookRequest {
+        method: method.to_string(),
+        url: format!("{}{path}", base.trim_end_matches('/')),
+        headers,
+        body,
+    }
+}
+
+fn verified(
+    state: &AppState,
+    credentials: &ProviderCredentials,
+    request: &WebhookRequest,
+) -> Result<InboundWebhook, ApiError> {
+    let now = state.services.clock.now().unix_timestamp();
+    credentials.verify_webhook(request, now).map_err(|e| {
+        tracing::warn!(provider = %credentials.provider(), error = %e, "webhook refused");
+        ApiError::WebhookSignature(format!("the webhook signature is invalid: {e}"))
+    })?;
+    let parsed = credentials
+        .parse_webhook(request)
+        .map_err(|e| ApiError::Malformed(e.to_string()))?;
+    Ok(InboundWebhook {
+        provider: credentials.provider(),
+        event_id: parsed.event_id,
+        event_type: parsed.event_type,
+        report: parsed.report,
+    })
+}
+
+async fn store(
+    state: &AppState,
+    tenant: TenantId,
+    webhook: InboundWebhook,
+) -> Result<axum::Json<WebhookAck>, ApiError> {
+    let status = match state.services.accept_webhook(tenant, webhook).await? {
+        WebhookReceipt::Stored => "stored",
+        WebhookReceipt::Duplicate => "duplicate",
+    };
+    Ok(axum::Json(WebhookAck { status }))
+}
