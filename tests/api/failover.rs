@@ -102,9 +102,17 @@ fn sms_sent_by(v: &Value, provider: &str) -> bool {
 /// Starts a verification; each to its own number, so the per-phone quota (5 per hour) stays
 /// out of the way.
 async fn start(app: &TestApp) -> String {
+    start_for(app, None).await
+}
+
+/// Starts a verification for `session`.
+async fn start_for(app: &TestApp, session: Option<&str>) -> String {
     let phone = format!("+1202555{:04}", 1200 + rand_suffix());
     let r = app
-        .post("/v1/verifications", &json!({ "phone": phone }))
+        .post(
+            "/v1/verifications",
+            &json!({ "phone": phone, "session_id": session }),
+        )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     r.body["id"].as_str().unwrap().to_string()
@@ -146,7 +154,15 @@ async fn a_verification_survives_telnyx_failing_on_voice_and_sms_and_the_breaker
     let app = app_with_providers(&telnyx, &twilio).await;
 
     // 1. Voice on Telnyx: 503; SMS on Telnyx: timeout; SMS on Twilio: accepted.
-    let id = start(&app).await;
+    let session = app
+        .post(
+            "/v1/sessions",
+            &json!({ "flow_id": "conversational-profile" }),
+        )
+        .await;
+    assert_eq!(session.status, 201, "{}", session.body);
+    let session = session.body["id"].as_str().unwrap().to_string();
+    let id = start_for(&app, Some(&session)).await;
     let v = wait_for(&app, &id, |v| sms_sent_by(v, "twilio")).await;
     let voice = &v["deliveries"][0];
     assert_eq!(voice["channel"], "voice");
@@ -192,6 +208,50 @@ async fn a_verification_survives_telnyx_failing_on_voice_and_sms_and_the_breaker
         .await;
     assert_eq!(checked.status, 200, "{}", checked.body);
     assert_eq!(checked.body["status"], "approved");
+
+    // The session's audit trail shows every decision with its reason, in order.
+    let trail = app.get(&format!("/v1/sessions/{session}/audit")).await;
+    assert_eq!(trail.status, 200, "{}", trail.body);
+    let steps: Vec<String> = trail.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["stream"] == "verification")
+        .map(|e| {
+            let d = &e["data"];
+            let why = d["reason"]
+                .as_str()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default();
+            let who = d["provider"]
+                .as_str()
+                .map(|p| format!(" {p}"))
+                .unwrap_or_default();
+            let channel = d["channel"]
+                .as_str()
+                .map(|c| format!(" {c}"))
+                .unwrap_or_default();
+            format!("{}{who}{channel}{why}", e["type"].as_str().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "verification.started",
+            "verification.code_sent voice",
+            "verification.provider_failed telnyx (unavailable: http 503)",
+            "verification.delivery_failed telnyx (no_provider_available: every provider failed)",
+            "verification.code_sent sms",
+            "verification.provider_failed telnyx (unavailable: timeout)",
+            "verification.provider_accepted twilio",
+            "verification.approved",
+        ],
+        "{steps:#?}"
+    );
+    assert!(
+        trail.body.to_string().find("sealed_code").is_none(),
+        "ciphertext in the audit trail"
+    );
 
     // 2. A second verification: the second failure on each channel opens both Telnyx breakers.
     let second = start(&app).await;

@@ -7,10 +7,12 @@ mod errors;
 mod failover;
 mod flows_and_docs;
 mod idempotency;
+mod integrations;
 mod journeys;
 mod rate_limit;
 mod sessions_list;
 mod verification_codes;
+mod webhooks;
 
 use onramp_tests::{Reply, TestApp};
 
@@ -50,10 +52,12 @@ pub fn verification_settings() -> insta::Settings {
         ".expires_at",
         ".approved_at",
         ".deliveries[].at",
+        ".deliveries[].attempts[].at",
         ".blocked_fallback.at",
     ] {
         s.add_redaction(at, present("[ts]"));
     }
+    s.add_redaction(".deliveries[].attempts[].provider_ref", present("[ref]"));
     s
 }
 

@@ -296,6 +296,33 @@ impl TestApp {
         self.post_as(&self.api_key, path, body).await
     }
 
+    /// `PUT path` with `body` as the tenant.
+    pub async fn put(&self, path: &str, body: &Value) -> Reply {
+        read(
+            self.client
+                .put(self.url(path))
+                .bearer_auth(&self.api_key)
+                .json(body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// `DELETE path` as the tenant.
+    pub async fn delete(&self, path: &str) -> Reply {
+        read(
+            self.client
+                .delete(self.url(path))
+                .bearer_auth(&self.api_key)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
     /// POSTs JSON with another key.
     pub async fn post_as(&self, key: &str, path: &str, body: &Value) -> Reply {
         read(

@@ -142,7 +142,8 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 /// - connection failure or timeout: [`ProviderError::Unavailable`];
 /// - 429: [`ProviderError::Unavailable`] with the `Retry-After`;
 /// - 5xx: [`ProviderError::Unavailable`];
-/// - 401, 403: [`ProviderError::Unauthorized`] with the body's text.
+/// - 401, 403: [`ProviderError::Unauthorized`] with the body's text, except a 403 that
+///   `classify` turns into [`ProviderError::Rejected`] (a destination the provider refuses).
 ///
 /// # Errors
 /// The classified failure of the last attempt.
@@ -162,16 +163,28 @@ pub async fn execute<T>(
             headers,
             body,
         };
-        generic_failure(&exchange).map_or_else(
-            || {
-                classify(&exchange).map_err(|error| Attempt {
-                    error,
-                    not_processed: false,
-                    wait: None,
-                })
+        match generic_failure(&exchange) {
+            None => classify(&exchange).map_err(|error| Attempt {
+                error,
+                not_processed: false,
+                wait: None,
+            }),
+            // A 403 can carry a rejection of the destination rather than of the credentials
+            // (Twilio 60205 landline, 60605 geo-permissions): the adapter's classification of
+            // the body wins when it says so.
+            Some(generic) => match classify(&exchange) {
+                Err(rejected @ ProviderError::Rejected { .. })
+                    if exchange.status == StatusCode::FORBIDDEN =>
+                {
+                    Err(Attempt {
+                        error: rejected,
+                        not_processed: false,
+                        wait: None,
+                    })
+                }
+                _ => Err(generic),
             },
-            Err,
-        )
+        }
     };
     let backoff = ExponentialBuilder::default()
         .with_min_delay(settings.min_backoff)

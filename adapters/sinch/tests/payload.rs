@@ -34,7 +34,7 @@ const DELIVERY_RECEIPT: &[u8] = include_bytes!("fixtures/message_delivery_receip
 const CONTACT_EVENT: &[u8] = include_bytes!("fixtures/conversation_webhooks_auth_validation.json");
 
 #[test]
-fn a_denied_result_is_a_failure_with_sinch_reason() {
+fn a_denied_result_is_not_a_delivery_failure() {
     let parsed = webhook::parse(&post(RESULT)).unwrap();
     assert_eq!(parsed.event_id, "1234567890:VerificationResultEvent:DENIED");
     assert_eq!(parsed.event_type, "VerificationResultEvent");
@@ -42,10 +42,24 @@ fn a_denied_result_is_a_failure_with_sinch_reason() {
         parsed.report,
         report(
             "1234567890",
-            ReportedStatus::Failed {
-                reason: "Fraud".into()
+            ReportedStatus::Other {
+                status: "denied: Fraud".into()
             }
         )
+    );
+}
+
+#[test]
+fn a_result_saying_the_phone_was_unreachable_is_a_delivery_failure() {
+    let mut json: serde_json::Value = serde_json::from_slice(RESULT).unwrap();
+    json["status"] = "FAIL".into();
+    json["reason"] = "Network error or number unreachable".into();
+    let parsed = webhook::parse(&post(&serde_json::to_vec(&json).unwrap())).unwrap();
+    assert_eq!(
+        parsed.report.unwrap().status,
+        ReportedStatus::Failed {
+            reason: "Network error or number unreachable".into()
+        }
     );
 }
 
@@ -69,14 +83,18 @@ fn a_successful_result_is_kept_for_the_audit_trail() {
 }
 
 #[test]
-fn every_unsuccessful_status_is_a_failure() {
+fn a_wrong_code_or_an_expiry_never_reads_as_a_delivery_failure() {
     for status in ["FAIL", "DENIED", "ABORTED", "ERROR"] {
-        let body = with_field(RESULT, "status", status);
-        let parsed = webhook::parse(&post(&body)).unwrap();
-        assert!(
-            matches!(parsed.report.unwrap().status, ReportedStatus::Failed { .. }),
-            "{status}"
-        );
+        for reason in ["Invalid code", "Expired", "Fraud"] {
+            let mut json: serde_json::Value = serde_json::from_slice(RESULT).unwrap();
+            json["status"] = status.into();
+            json["reason"] = reason.into();
+            let parsed = webhook::parse(&post(&serde_json::to_vec(&json).unwrap())).unwrap();
+            assert!(
+                matches!(parsed.report.unwrap().status, ReportedStatus::Other { .. }),
+                "{status} {reason}"
+            );
+        }
     }
 }
 
@@ -88,8 +106,8 @@ fn a_failure_without_reason_is_named_by_its_status() {
     let parsed = webhook::parse(&post(&serde_json::to_vec(&json).unwrap())).unwrap();
     assert_eq!(
         parsed.report.unwrap().status,
-        ReportedStatus::Failed {
-            reason: "error".into()
+        ReportedStatus::Other {
+            status: "error".into()
         }
     );
 }

@@ -11,19 +11,22 @@ use crate::failover::{
     Availability, BreakerCommand, BreakerDecider, BreakerEvent, BreakerState, Pick,
     SkippedProvider, pick,
 };
+use crate::ids::JobId;
 use crate::ids::TenantId;
 use crate::ports::{
-    AggregateKind, ClaimedJob, CodeDelivery, Commit, DeliveryReceipt, ProviderError, ProviderId,
-    StreamId, VerificationSender,
+    AggregateKind, ClaimedJob, CodeDelivery, Commit, DeliveryReceipt, NewJob, ProviderError,
+    ProviderId, StreamId, VerificationSender,
 };
 use crate::verification::{
     AttemptResult, Channel, DeliveryOutcome, DeliveryStatus, VerificationCommand,
-    VerificationStatus,
+    VerificationEvent, VerificationState, VerificationStatus,
 };
 
 use super::jobs::JobOutcome;
 use super::persist::{Columns, Versioned, stream_write};
-use super::verifications::{CodeForJobs, DeliverPayload};
+use super::verifications::{
+    CodeForJobs, DELIVER_CODE_JOB, DeliverPayload, ProviderRefState, provider_ref_stream,
+};
 use super::{AppError, Services};
 
 /// The stream of the circuit breaker of (tenant, `provider`, `channel`).
@@ -341,4 +344,86 @@ fn exhausted_reason(skipped: &[SkippedProvider]) -> String {
         .map(|s| format!("{} {}", s.provider, s.reason))
         .collect();
     format!("no_provider_available: {}", open.join(", "))
+}
+
+impl Services {
+    /// The writes the failover's events need besides the verification stream: the provider
+    /// reference of an accepted delivery (to route its delivery reports), and a new delivery job
+    /// for a delivery moving on to the next provider, carrying the same encrypted code (P-FO-4).
+    pub(crate) fn failover_writes(
+        &self,
+        commit: &mut Commit,
+        after: &VerificationState,
+        events: &[VerificationEvent],
+        event: &VerificationEvent,
+        code: &CodeForJobs,
+    ) -> Result<(), AppError> {
+        let id = after.id.ok_or(AppError::VerificationNotFound)?;
+        match event {
+            VerificationEvent::ProviderAccepted {
+                seq,
+                provider,
+                provider_ref,
+                at,
+                ..
+            } => {
+                let state = ProviderRefState {
+                    verification_id: id,
+                    seq: *seq,
+                };
+                commit.streams.push(stream_write(
+                    provider_ref_stream(*provider, provider_ref),
+                    0,
+                    &[("provider_ref.recorded", state.clone(), *at)],
+                    &state,
+                    Columns {
+                        status: "active".into(),
+                        flow_id: None,
+                        phone: None,
+                        external_ref: Some(id.to_string()),
+                        created_at: *at,
+                        updated_at: *at,
+                    },
+                )?);
+            }
+            VerificationEvent::ProviderFailed { seq, at, .. } => {
+                let ends_delivery = events.iter().any(
+                    |e| matches!(e, VerificationEvent::DeliveryFailed { seq: s, .. } if s == seq),
+                );
+                if ends_delivery {
+                    return Ok(());
+                }
+                let sealed = match code {
+                    CodeForJobs::Encrypted(e) => e.clone(),
+                    _ => after.sealed_codes.get(seq).cloned().ok_or_else(|| {
+                        AppError::Corrupt(format!("no sealed code for delivery {seq} of {id}"))
+                    })?,
+                };
+                let channel = after
+                    .deliveries
+                    .iter()
+                    .find(|d| d.seq == *seq)
+                    .map(|d| d.channel)
+                    .ok_or(crate::verification::VerificationError::UnknownDelivery(
+                        *seq,
+                    ))?;
+                let payload = DeliverPayload {
+                    verification_id: id,
+                    seq: *seq,
+                    channel,
+                    code: sealed,
+                };
+                commit.jobs.push(NewJob {
+                    id: JobId::new(self.ids.new_id()),
+                    kind: DELIVER_CODE_JOB.to_string(),
+                    payload: super::persist::to_json(&payload)?,
+                    run_at: *at,
+                    timer_key: None,
+                    max_attempts: 3,
+                });
+            }
+            _ => {}
+        }
+        Ok(())
+    }
 }

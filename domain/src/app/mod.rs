@@ -5,6 +5,7 @@
 //! [`Services`] holds the ports as trait objects (chosen by configuration at start-up); its
 //! methods are grouped by aggregate in [`sessions`], [`verifications`] and [`jobs`].
 
+mod audit;
 mod catalog;
 mod delivery;
 mod error;

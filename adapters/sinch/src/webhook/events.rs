@@ -23,10 +23,13 @@ const CONVERSATION_ENVELOPE: [&str; 6] = [
 /// - Verification callbacks (`"event": "Verification…"`; sinch/sinch-sdk-java
 ///   `openapi-contracts/src/test/resources/domains/verification/v1/sinchevents/*.json`), with
 ///   `provider_ref` = the verification `id`:
-///   - `VerificationResultEvent`: event id `{id}:{event}:{status}`; `status` `SUCCESSFUL` →
-///     `Other { "successful" }`, `FAIL`/`DENIED`/`ABORTED`/`ERROR` → `Failed { reason }` with
-///     Sinch's `reason` (`Fraud`, `Expired`, ...; the status word in lower case without one),
-///     `PENDING` and unknown statuses → `Other { status in lower case }`;
+///   - `VerificationResultEvent`: event id `{id}:{event}:{status}`. A result reports how the
+///     *verification* ended, which is a delivery failure only when Sinch's `reason` says the
+///     code never reached the phone (`…unreachable…`, `…not answered…`, `…no answer…`,
+///     `…network…`, `…blocked…`, `…invalid number…`): then `Failed { reason }`. Every other
+///     result (`SUCCESSFUL`, a wrong code, `Expired`, `Fraud`, an `ABORTED` verification a newer
+///     one replaced) → `Other { "<status>" or "<status>: <reason>" in lower case }`, so a user's
+///     wrong code never moves the delivery to another provider;
 ///   - `VerificationRequestEvent` (Sinch asks whether to go on): event id `{id}:{event}`,
 ///     `Other { "requested" }`;
 ///   - `VerificationSmsDeliveredEvent`: event id `{id}:{event}:{smsResult}`; `smsResult`
@@ -101,6 +104,21 @@ fn report(provider_ref: &str, status: ReportedStatus) -> Option<DeliveryReport> 
     })
 }
 
+/// True when a result's reason says the code never reached the phone.
+fn not_delivered(reason: &str) -> bool {
+    let r = reason.to_ascii_lowercase();
+    [
+        "unreachable",
+        "not answered",
+        "no answer",
+        "network",
+        "blocked",
+        "invalid number",
+    ]
+    .iter()
+    .any(|w| r.contains(w))
+}
+
 fn verification_event(
     object: &Map<String, Value>,
     event: &str,
@@ -113,10 +131,20 @@ fn verification_event(
                 "SUCCESSFUL" => ReportedStatus::Other {
                     status: "successful".into(),
                 },
-                "FAIL" | "DENIED" | "ABORTED" | "ERROR" => ReportedStatus::Failed {
-                    reason: text(object, "reason")
-                        .map_or_else(|| status.to_ascii_lowercase(), str::to_string),
-                },
+                "FAIL" | "DENIED" | "ABORTED" | "ERROR" => {
+                    let reason = text(object, "reason");
+                    match reason.filter(|r| not_delivered(r)) {
+                        Some(r) => ReportedStatus::Failed {
+                            reason: r.to_string(),
+                        },
+                        None => ReportedStatus::Other {
+                            status: reason.map_or_else(
+                                || status.to_ascii_lowercase(),
+                                |r| format!("{}: {}", status.to_ascii_lowercase(), r),
+                            ),
+                        },
+                    }
+                }
                 other => ReportedStatus::Other {
                     status: other.to_ascii_lowercase(),
                 },

@@ -214,3 +214,22 @@ pub async fn test(
         .await?;
     Ok(axum::Json(view(&state, &tenant, provider).await?))
 }
+
+/// Disables the tenant's integration with a provider: the provider leaves the tenant's chains
+/// (even with server-wide credentials) until credentials are stored again with `PUT`.
+#[utoipa::path(delete, path = "/v1/integrations/{provider}", tag = "integrations",
+    params(("provider" = String, Path, description = "telnyx, twilio or sinch")),
+    responses((status = 200, body = IntegrationView), (status = 404, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn disable(
+    State(state): State<AppState>,
+    Extension(tenant): Extension<TenantContext>,
+    Path(name): Path<String>,
+) -> Result<axum::Json<IntegrationView>, ApiError> {
+    let provider = real_provider(&name)?;
+    state
+        .services
+        .disable_integration(tenant.id, provider)
+        .await?;
+    Ok(axum::Json(view(&state, &tenant, provider).await?))
+}

@@ -93,6 +93,7 @@ fn tenant_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(sessions::complete))
         .routes(routes!(sessions::abandon))
         .routes(routes!(sessions::events))
+        .routes(routes!(sessions::audit))
         .routes(routes!(verifications::start_verification))
         .routes(routes!(verifications::get_verification))
         .routes(routes!(verifications::resend))
@@ -101,7 +102,7 @@ fn tenant_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(flows::get_flow))
         .routes(routes!(sandbox::messages))
         .routes(routes!(integrations::list))
-        .routes(routes!(integrations::put))
+        .routes(routes!(integrations::put, integrations::disable))
         .routes(routes!(integrations::test))
 }
 

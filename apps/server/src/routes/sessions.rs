@@ -340,3 +340,59 @@ pub async fn events(
         data: events.into_iter().map(EventView::from).collect(),
     }))
 }
+
+/// One entry of a session's whole audit trail.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEntry {
+    /// `session` or `verification`.
+    pub stream: String,
+    /// The session's or the verification's id.
+    pub stream_id: String,
+    /// Position in that stream, from 1.
+    pub version: u64,
+    /// Dotted type, e.g. `verification.provider_failed`.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// The event's data (ciphertext fields left out).
+    #[schema(value_type = Object)]
+    pub data: Value,
+    /// When it was recorded (RFC 3339).
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub recorded_at: time::OffsetDateTime,
+}
+
+/// A session's whole audit trail.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditTrail {
+    /// Entries in the order they were recorded.
+    pub data: Vec<AuditEntry>,
+}
+
+/// The session's whole audit trail: its own events and its phone verifications' (every send,
+/// provider call, failover, circuit breaker trip and fallback, each with its reason).
+#[utoipa::path(get, path = "/v1/sessions/{id}/audit", tag = "sessions", params(("id" = String, Path, description = "Session id")),
+    responses((status = 200, body = AuditTrail), (status = 404, body = Problem)), security(("api_key" = [])))]
+pub async fn audit(
+    State(state): State<AppState>,
+    Extension(tenant): Extension<TenantContext>,
+    Path(id): Path<String>,
+) -> Result<axum::Json<AuditTrail>, ApiError> {
+    let trail = state
+        .services
+        .session_audit(tenant.id, session_id(&id)?)
+        .await?;
+    Ok(axum::Json(AuditTrail {
+        data: trail
+            .into_iter()
+            .map(|e| AuditEntry {
+                stream: e.stream.kind.as_str().to_string(),
+                stream_id: e.stream.id,
+                version: e.version,
+                event_type: e.event_type,
+                data: e.payload,
+                recorded_at: e.recorded_at,
+            })
+            .collect(),
+    }))
+}
