@@ -185,12 +185,54 @@ async fn a_429_with_a_retry_after_over_the_inline_limit_stops_the_retries() {
     assert_eq!(received(&server).await, 1);
 }
 
+/// Like [`classify`], but the provider refuses only destinations: other errors are unexpected.
+fn classify_destinations(x: &Exchange) -> Result<String, ProviderError> {
+    match x.status.is_success() {
+        true => Ok(x.snippet()),
+        false if x.snippet().contains("destination") => {
+            Err(ProviderError::rejected("blocked_country", x.snippet()))
+        }
+        false => Err(ProviderError::Unexpected(x.snippet().into())),
+    }
+}
+
+#[tokio::test]
+async fn a_403_the_adapter_reads_as_a_refused_destination_is_a_rejection() {
+    let answer = ResponseTemplate::new(403)
+        .set_body_string(r#"{"code":60605,"message":"destination blocked"}"#);
+    let server = answering(answer).await;
+    let s = settings(&server.uri());
+    let http = client(&s).expect("a client");
+    let url = s.url("/call");
+    let result = execute(
+        &s,
+        CallSafety::Idempotent,
+        || http.post(&url),
+        classify_destinations,
+    )
+    .await;
+    assert!(
+        matches!(result, Err(ProviderError::Rejected { ref code, .. }) if code == "blocked_country"),
+        "{result:?}"
+    );
+    assert_eq!(received(&server).await, 1);
+}
+
 #[tokio::test]
 async fn refused_credentials_are_unauthorized_with_the_body_and_never_retried() {
     for status in [401, 403] {
         let answer = ResponseTemplate::new(status).set_body_string(r#"{"error":"bad key"}"#);
         let server = answering(answer).await;
-        let (result, _) = call(&settings(&server.uri()), CallSafety::Idempotent).await;
+        let s = settings(&server.uri());
+        let http = client(&s).expect("a client");
+        let url = s.url("/call");
+        let result = execute(
+            &s,
+            CallSafety::Idempotent,
+            || http.post(&url),
+            classify_destinations,
+        )
+        .await;
         match result {
             Err(ProviderError::Unauthorized { reason }) => {
                 assert_eq!(reason, format!(r#"http {status}: {{"error":"bad key"}}"#));

@@ -56,7 +56,7 @@ impl Services {
                     .await?,
             );
         }
-        trail.sort_by(|a, b| a.recorded_at.cmp(&b.recorded_at));
+        trail.sort_by_key(|e| e.recorded_at);
         for e in &mut trail {
             if let Some(o) = e.payload.as_object_mut() {
                 o.remove("sealed_code");

@@ -9,7 +9,7 @@ use onramp_domain::ids::VerificationId;
 use onramp_domain::phone::PhoneNumber;
 use onramp_domain::ports::{CodeOwner, ProviderId, ReportedStatus};
 use onramp_domain::verification::{
-    AttemptResult, Channel, CodeHash, SendAllowance, VerificationCommand, VerificationDecider,
+    AttemptResult, CodeHash, SendAllowance, VerificationCommand, VerificationDecider,
     VerificationEvent, VerificationState,
 };
 use proptest::prelude::*;
@@ -72,10 +72,8 @@ proptest! {
         for (advance, ok) in steps {
             now += Duration::seconds(advance);
             let availability = state.availability(&policy, now);
-            if let Some(until) = open_until {
-                if now < until {
-                    prop_assert!(!callable(availability), "called at {now} while open until {until}");
-                }
+            if let Some(until) = open_until.filter(|u| now < *u) {
+                prop_assert!(!callable(availability), "called at {now} while open until {until}");
             }
             let (choice, _) = pick(&[ProviderId::Telnyx], &[], |_| availability);
             let Pick::Use { probe, .. } = choice else { continue };
@@ -195,6 +193,5 @@ proptest! {
             prop_assert_eq!(state.code_hash, hash);
             prop_assert_eq!(state.generation, 1);
         }
-        let _ = Channel::Sms;
     }
 }

@@ -144,12 +144,11 @@ impl SenderDirectory for ProviderDirectory {
             return Ok(self.server_senders.get(&provider).cloned());
         };
         let key = (tenant, provider);
-        if let Ok(cache) = self.tenant_senders.lock() {
-            if let Some((s, sender)) = cache.get(&key) {
-                if *s == sealed {
-                    return Ok(Some(sender.clone()));
-                }
-            }
+        if let Ok(cache) = self.tenant_senders.lock()
+            && let Some((s, sender)) = cache.get(&key)
+            && *s == sealed
+        {
+            return Ok(Some(sender.clone()));
         }
         let sender = self.unseal(tenant, provider, &sealed)?.sender()?;
         if let Ok(mut cache) = self.tenant_senders.lock() {
