@@ -9,6 +9,7 @@ mod flows_and_docs;
 mod idempotency;
 mod integrations;
 mod journeys;
+mod provider_owned;
 mod rate_limit;
 mod sessions_list;
 mod verification_codes;
