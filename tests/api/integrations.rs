@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use onramp_tests::{Backend, TestApp, spawn_app};
+use onramp_tests::{Backend, TestApp, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -239,4 +239,26 @@ async fn a_tenant_with_its_own_credentials_delivers_through_its_provider_and_oth
         delivered["deliveries"][0]["status"], "delivered",
         "{delivered}"
     );
+}
+
+#[tokio::test]
+async fn a_tenant_cannot_point_a_provider_at_another_host_unless_the_server_allows_it() {
+    let app = spawn_app_with(Backend::Sqlite, |s| s.allow_tenant_base_urls = false).await;
+    let r = app
+        .put(
+            "/v1/integrations/twilio",
+            &credentials("http://169.254.169.254"),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (422, "CONFIGURATION_VALIDATION_FAILED"),
+        "{}",
+        r.body
+    );
+    assert!(r.body["detail"].as_str().unwrap().contains("base_url"));
+    let mut plain = credentials("unused");
+    plain.as_object_mut().unwrap().remove("base_url");
+    let r = app.put("/v1/integrations/twilio", &plain).await;
+    assert_eq!(r.status, 200, "{}", r.body);
 }

@@ -22,6 +22,7 @@
 //! | `ONRAMP_SMS_PROVIDERS` | `telnyx,twilio,sinch` | SMS provider chain, in order |
 //! | `ONRAMP_BREAKER_FAILURES` | `3` | consecutive provider failures that open its circuit breaker |
 //! | `ONRAMP_BREAKER_COOLDOWN_SECONDS` | `60` | how long an open breaker refuses calls before a probe |
+//! | `ONRAMP_ALLOW_TENANT_BASE_URLS` | `false` | accept a `base_url` in a tenant's integration credentials (off: a tenant could otherwise make the server call any host, an SSRF) |
 //! | `ONRAMP_PUBLIC_URL` | unset | the public base URL providers call (`https://onramp.example.com`); Twilio signs the URL it called, so behind a proxy set this |
 //!
 //! Server-wide provider credentials come from the providers' usual variables: `TELNYX_API_KEY`,
@@ -97,6 +98,8 @@ pub struct Settings {
     pub breaker_cooldown_seconds: u32,
     /// Public base URL, for webhook signatures over URLs.
     pub public_url: Option<String>,
+    /// Accept `base_url` in tenants' integration credentials.
+    pub allow_tenant_base_urls: bool,
     /// Server-wide provider credentials (from the providers' environment variables).
     #[serde(skip)]
     pub provider_credentials: crate::providers::ServerCredentials,
@@ -126,6 +129,7 @@ impl Settings {
             .set_default("sms_providers", "telnyx,twilio,sinch")?
             .set_default("breaker_failures", 3)?
             .set_default("breaker_cooldown_seconds", 60)?
+            .set_default("allow_tenant_base_urls", false)?
             .add_source(config::File::with_name(&file).required(false))
             .add_source(config::Environment::with_prefix("ONRAMP").try_parsing(true))
             // DATABASE_URL is the conventional name, without our prefix.
@@ -159,6 +163,7 @@ impl Settings {
             breaker_failures: 3,
             breaker_cooldown_seconds: 60,
             public_url: None,
+            allow_tenant_base_urls: true,
             provider_credentials: crate::providers::ServerCredentials::default(),
         }
     }

@@ -132,6 +132,7 @@ impl Application {
             sandbox: Some(inbox),
             providers: directory,
             public_url: settings.public_url.clone(),
+            allow_tenant_base_urls: settings.allow_tenant_base_urls,
             tenant_cache: Arc::new(TenantCache::default()),
         };
         if settings.demo_tenant && state.tenants.tenant_count().await? == 0 {

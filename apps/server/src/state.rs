@@ -32,4 +32,6 @@ pub struct AppState {
     pub providers: Arc<crate::providers::ProviderDirectory>,
     /// Public base URL providers call (webhook signatures over URLs).
     pub public_url: Option<String>,
+    /// Whether tenants may point a provider at another host (`base_url`).
+    pub allow_tenant_base_urls: bool,
 }

@@ -152,7 +152,8 @@ pub async fn list(
 /// Stores the tenant's credentials for a provider, sealed with AES-256-GCM. The body is the
 /// provider's credential object (Telnyx `{api_key, verify_profile_id, public_key?}`, Twilio
 /// `{account_sid, auth_token, verify_service_sid}`, Sinch `{application_key,
-/// application_secret, webhook_secret?}`; each may add `base_url`). Never returned.
+/// application_secret, webhook_secret?}`; each may add `base_url` where the server allows it,
+/// `ONRAMP_ALLOW_TENANT_BASE_URLS`, since it makes the server call that host). Never returned.
 #[utoipa::path(put, path = "/v1/integrations/{provider}", tag = "integrations",
     params(("provider" = String, Path, description = "telnyx, twilio or sinch")),
     request_body(content = Object),
@@ -165,6 +166,12 @@ pub async fn put(
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<axum::Json<IntegrationView>, ApiError> {
     let provider = real_provider(&name)?;
+    if body.get("base_url").is_some_and(|u| !u.is_null()) && !state.allow_tenant_base_urls {
+        return Err(ApiError::ValidationFailed {
+            detail: "base_url is not accepted in a tenant's credentials on this server (ONRAMP_ALLOW_TENANT_BASE_URLS is off): the provider's own API is used".into(),
+            errors: vec![],
+        });
+    }
     ProviderCredentials::parse(provider, &body).map_err(|detail| ApiError::ValidationFailed {
         detail: format!("invalid {provider} credentials: {detail}"),
         errors: vec![],
