@@ -15,6 +15,10 @@ use super::persist::{Columns, Versioned, stream_write};
 use super::verifications::{CodeForJobs, ProviderRefState, provider_ref_stream};
 use super::{AppError, Services};
 
+/// The owner of webhooks that name nothing Onramp knows: the nil UUID, which no tenant has
+/// (tenant ids are UUID v7).
+pub const UNMATCHED_TENANT: TenantId = TenantId::new(uuid::Uuid::nil());
+
 /// Job kind of a stored webhook's processing.
 pub const PROCESS_WEBHOOK_JOB: &str = "webhook.process";
 
@@ -94,6 +98,29 @@ impl Services {
         tenant: TenantId,
         webhook: InboundWebhook,
     ) -> Result<WebhookReceipt, AppError> {
+        self.store_webhook(tenant, webhook, true).await
+    }
+
+    /// Stores a verified webhook that arrived on shared credentials and names nothing Onramp
+    /// knows, under [`UNMATCHED_TENANT`] (no tenant's data; the tenant id no tenant can have), once
+    /// per (provider, event id), with no processing: it is kept for the audit, and a duplicate
+    /// is recognised like any other.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn accept_unmatched_webhook(
+        &self,
+        webhook: InboundWebhook,
+    ) -> Result<WebhookReceipt, AppError> {
+        self.store_webhook(UNMATCHED_TENANT, webhook, false).await
+    }
+
+    async fn store_webhook(
+        &self,
+        tenant: TenantId,
+        webhook: InboundWebhook,
+        process: bool,
+    ) -> Result<WebhookReceipt, AppError> {
         let at = self.clock.now();
         let stream = webhook_stream(webhook.provider, &webhook.event_id);
         let stored = StoredWebhook {
@@ -120,7 +147,7 @@ impl Services {
                 updated_at: at,
             },
         )?);
-        if webhook.report.is_some() {
+        if process && webhook.report.is_some() {
             commit.jobs.push(NewJob {
                 id: crate::ids::JobId::new(self.ids.new_id()),
                 kind: PROCESS_WEBHOOK_JOB.into(),

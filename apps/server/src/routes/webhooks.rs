@@ -20,7 +20,8 @@ use crate::state::AppState;
 /// The answer to a provider.
 #[derive(Debug, Serialize)]
 pub struct WebhookAck {
-    /// `stored`, `duplicate` or `unmatched` (valid, but about nothing Onramp knows).
+    /// `stored`, `duplicate` or `unmatched` (valid and stored, but about nothing Onramp knows:
+    /// not processed).
     pub status: &'static str,
 }
 
