@@ -165,14 +165,27 @@ impl VerificationDecider {
             }
             DeliveryOutcome::Failed { provider, reason } => (provider.clone(), reason.clone()),
         };
+        Ok(self.delivery_failed(state, delivery, provider, reason, quota, at))
+    }
+
+    /// Delivery `delivery` failed for good: its record, then the channel fallback (P-OTP-3).
+    fn delivery_failed(
+        &self,
+        state: &VerificationState,
+        delivery: &Delivery,
+        provider: String,
+        reason: String,
+        quota: SendAllowance,
+        at: OffsetDateTime,
+    ) -> Vec<VerificationEvent> {
         let mut events = vec![VerificationEvent::DeliveryFailed {
-            seq,
+            seq: delivery.seq,
             provider,
             reason,
             at,
         }];
         events.extend(self.fallback(state, delivery.generation, quota, at));
-        Ok(events)
+        events
     }
 
     /// The channel fallback after delivery of `generation` failed: only for the current code,
@@ -287,24 +300,23 @@ impl VerificationDecider {
                 reason,
                 moves_on: false,
             } => {
-                let mut events = vec![
-                    VerificationEvent::ProviderFailed {
-                        seq,
-                        provider,
-                        reason: reason.clone(),
-                        circuit_opened_until,
-                        skipped,
-                        probe,
-                        at,
-                    },
-                    VerificationEvent::DeliveryFailed {
-                        seq,
-                        provider: provider.to_string(),
-                        reason: reason.clone(),
-                        at,
-                    },
-                ];
-                events.extend(self.fallback(state, delivery.generation, quota, at));
+                let mut events = vec![VerificationEvent::ProviderFailed {
+                    seq,
+                    provider,
+                    reason: reason.clone(),
+                    circuit_opened_until,
+                    skipped,
+                    probe,
+                    at,
+                }];
+                events.extend(self.delivery_failed(
+                    state,
+                    delivery,
+                    provider.to_string(),
+                    reason.clone(),
+                    quota,
+                    at,
+                ));
                 events
             }
         })
@@ -341,16 +353,14 @@ impl VerificationDecider {
                 at,
             }],
             ReportedStatus::Failed { reason } => match delivery.channel {
-                Channel::Voice => {
-                    let mut events = vec![VerificationEvent::DeliveryFailed {
-                        seq,
-                        provider: provider.to_string(),
-                        reason: reason.clone(),
-                        at,
-                    }];
-                    events.extend(self.fallback(state, delivery.generation, quota, at));
-                    events
-                }
+                Channel::Voice => self.delivery_failed(
+                    state,
+                    delivery,
+                    provider.to_string(),
+                    reason.clone(),
+                    quota,
+                    at,
+                ),
                 Channel::Sms => vec![VerificationEvent::ProviderFailed {
                     seq,
                     provider,

@@ -341,25 +341,16 @@ pub async fn events(
     }))
 }
 
-/// One entry of a session's whole audit trail.
+/// One entry of a session's whole audit trail: an event and the stream it belongs to.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditEntry {
     /// `session` or `verification`.
     pub stream: String,
     /// The session's or the verification's id.
     pub stream_id: String,
-    /// Position in that stream, from 1.
-    pub version: u64,
-    /// Dotted type, e.g. `verification.provider_failed`.
-    #[serde(rename = "type")]
-    pub event_type: String,
-    /// The event's data (ciphertext fields left out).
-    #[schema(value_type = Object)]
-    pub data: Value,
-    /// When it was recorded (RFC 3339).
-    #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
-    pub recorded_at: time::OffsetDateTime,
+    /// The event (its `version` counts in its own stream; ciphertext fields left out).
+    #[serde(flatten)]
+    pub event: EventView,
 }
 
 /// A session's whole audit trail.
@@ -387,11 +378,8 @@ pub async fn audit(
             .into_iter()
             .map(|e| AuditEntry {
                 stream: e.stream.kind.as_str().to_string(),
-                stream_id: e.stream.id,
-                version: e.version,
-                event_type: e.event_type,
-                data: e.payload,
-                recorded_at: e.recorded_at,
+                stream_id: e.stream.id.clone(),
+                event: EventView::from(e),
             })
             .collect(),
     }))
