@@ -9,6 +9,7 @@ macro_rules! uuid_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(transparent)]
         pub struct $name(Uuid);
 
@@ -55,6 +56,18 @@ uuid_id!(
 uuid_id!(
     /// One outbox job or timer.
     JobId
+);
+uuid_id!(
+    /// One card-gated free trial (issue 4).
+    TrialId
+);
+uuid_id!(
+    /// One one-off payment order (issue 4, PayPal).
+    OrderId
+);
+uuid_id!(
+    /// One customer account, opened once per paid order or converted trial.
+    CustomerId
 );
 
 /// The text given is not a UUID.

@@ -23,12 +23,16 @@
 #![deny(missing_docs)]
 
 pub mod app;
+pub mod customer;
 pub mod decider;
 pub mod failover;
 pub mod flow;
 pub mod ids;
 pub mod integration;
+pub mod money;
+pub mod order;
 pub mod phone;
 pub mod ports;
 pub mod session;
+pub mod trial;
 pub mod verification;

@@ -6,7 +6,7 @@ use onramp_tests::{backends, spawn_app};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn both_flow_templates_are_listed_and_each_is_described_in_full() {
+async fn every_flow_template_is_listed_and_each_is_described_in_full() {
     for backend in backends() {
         let app = spawn_app(backend).await;
         let list = app.get("/v1/flows").await;
@@ -19,11 +19,21 @@ async fn both_flow_templates_are_listed_and_each_is_described_in_full() {
             .collect();
         assert_eq!(
             ids,
-            BTreeSet::from(["conversational-profile", "platform-setup"])
+            BTreeSet::from([
+                "ai-receptionist",
+                "conversational-profile",
+                "platform-setup",
+                "unified-voice-first"
+            ])
         );
         insta::assert_json_snapshot!("flow_list", list.body);
 
-        for id in ["conversational-profile", "platform-setup"] {
+        for id in [
+            "ai-receptionist",
+            "conversational-profile",
+            "platform-setup",
+            "unified-voice-first",
+        ] {
             let flow = app.get(&format!("/v1/flows/{id}")).await;
             assert_eq!(flow.status, 200, "{:?}", flow.body);
             assert_eq!(flow.body["id"], id);
@@ -52,12 +62,20 @@ async fn the_openapi_document_names_every_path_and_the_docs_page_serves_html() {
             .collect();
         let expected = BTreeSet::from([
             "/admin/v1/tenants",
+            "/v1/customers",
+            "/v1/customers/{id}",
             "/v1/flows",
             "/v1/flows/{flow_id}",
             "/v1/integrations",
             "/v1/integrations/{provider}",
             "/v1/integrations/{provider}/test",
+            "/v1/orders",
+            "/v1/orders/{id}",
+            "/v1/orders/{id}/capture",
+            "/v1/sandbox/clock/advance",
+            "/v1/sandbox/mail",
             "/v1/sandbox/messages",
+            "/v1/sandbox/paypal/orders/{id}/approve",
             "/v1/sessions",
             "/v1/sessions/{id}",
             "/v1/sessions/{id}/abandon",
@@ -68,6 +86,9 @@ async fn the_openapi_document_names_every_path_and_the_docs_page_serves_html() {
             "/v1/sessions/{id}/resume",
             "/v1/sessions/{id}/steps/{step_id}",
             "/v1/sessions/{id}/steps/{step_id}/skip",
+            "/v1/sessions/{id}/trial",
+            "/v1/trials/{id}",
+            "/v1/trials/{id}/cancel",
             "/v1/verifications",
             "/v1/verifications/{id}",
             "/v1/verifications/{id}/check",

@@ -12,6 +12,7 @@ mod journeys;
 mod provider_owned;
 mod rate_limit;
 mod sessions_list;
+mod trials;
 mod verification_codes;
 mod webhooks;
 

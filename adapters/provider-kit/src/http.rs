@@ -6,7 +6,7 @@ use std::time::Duration;
 use backon::{ExponentialBuilder, Retryable};
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
-use onramp_domain::ports::ProviderError;
+use onramp_domain::ports::{PaymentError, ProviderError};
 use url::Url;
 
 /// The longest `Retry-After` the adapter waits for inside one call; a longer one is handed to
@@ -97,11 +97,63 @@ impl Exchange {
     }
 }
 
+/// An adapter's error type: [`ProviderError`] for code delivery, [`PaymentError`] for payments.
+/// [`execute`] builds the generic failures from a [`ProviderError`] and asks the type which of
+/// the adapter's own classifications may be retried.
+pub trait CallError: From<ProviderError> + std::fmt::Display {
+    /// Unavailable or unexpected: a retry may succeed.
+    fn is_transient(&self) -> bool;
+    /// A long `Retry-After` the provider asked for.
+    fn retry_after(&self) -> Option<Duration>;
+    /// A refusal of this request (not of the credentials), which wins over a 403's generic
+    /// reading as unauthorized.
+    fn is_rejection(&self) -> bool;
+}
+
+impl CallError for ProviderError {
+    fn is_transient(&self) -> bool {
+        matches!(self, Self::Unavailable { .. } | Self::Unexpected(_))
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Unavailable { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    fn is_rejection(&self) -> bool {
+        matches!(self, Self::Rejected { .. })
+    }
+}
+
+impl CallError for PaymentError {
+    fn is_transient(&self) -> bool {
+        matches!(self, Self::Provider(p) if p.is_transient())
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Provider(p) => CallError::retry_after(p),
+            _ => None,
+        }
+    }
+
+    fn is_rejection(&self) -> bool {
+        matches!(
+            self,
+            Self::CardDeclined { .. }
+                | Self::Refused { .. }
+                | Self::Provider(ProviderError::Rejected { .. })
+        )
+    }
+}
+
 /// A failure before any answer: whether the provider may have acted on the request matters for
 /// retries.
 #[derive(Debug)]
-struct Attempt {
-    error: ProviderError,
+struct Attempt<E> {
+    error: E,
     /// True when the provider surely did nothing (no connection, or a 429).
     not_processed: bool,
     /// Retry-After the provider asked for, when short enough to wait inline.
@@ -147,12 +199,12 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 ///
 /// # Errors
 /// The classified failure of the last attempt.
-pub async fn execute<T>(
+pub async fn execute<T, E: CallError>(
     settings: &HttpSettings,
     safety: CallSafety,
     build: impl Fn() -> reqwest::RequestBuilder,
-    classify: impl Fn(&Exchange) -> Result<T, ProviderError>,
-) -> Result<T, ProviderError> {
+    classify: impl Fn(&Exchange) -> Result<T, E>,
+) -> Result<T, E> {
     let once = || async {
         let response = build().send().await.map_err(transport_failure)?;
         let status = response.status();
@@ -173,8 +225,8 @@ pub async fn execute<T>(
             // (Twilio 60205 landline, 60605 geo-permissions): the adapter's classification of
             // the body wins when it says so.
             Some(generic) => match classify(&exchange) {
-                Err(rejected @ ProviderError::Rejected { .. })
-                    if exchange.status == StatusCode::FORBIDDEN =>
+                Err(rejected)
+                    if rejected.is_rejection() && exchange.status == StatusCode::FORBIDDEN =>
                 {
                     Err(Attempt {
                         error: rejected,
@@ -182,7 +234,7 @@ pub async fn execute<T>(
                         wait: None,
                     })
                 }
-                _ => Err(generic),
+                _ => Err(generic.into_error()),
             },
         }
     };
@@ -191,26 +243,33 @@ pub async fn execute<T>(
         .with_max_times(settings.max_attempts.saturating_sub(1))
         .with_jitter();
     once.retry(backoff)
-        .when(|a: &Attempt| retryable(a, safety))
+        .when(|a: &Attempt<E>| retryable(a, safety))
         // The provider's short Retry-After replaces the backoff's delay, but only while the
         // backoff still grants an attempt: once it answers None the attempts are used up.
-        .adjust(|a: &Attempt, d| d.map(|d| a.wait.unwrap_or(d)))
-        .notify(|a: &Attempt, d| {
+        .adjust(|a: &Attempt<E>, d| d.map(|d| a.wait.unwrap_or(d)))
+        .notify(|a: &Attempt<E>, d| {
             tracing::debug!(error = %a.error, delay_ms = d.as_millis(), "retrying provider call");
         })
         .await
         .map_err(|a| a.error)
 }
 
-fn retryable(a: &Attempt, safety: CallSafety) -> bool {
-    let transient = matches!(
-        a.error,
-        ProviderError::Unavailable { .. } | ProviderError::Unexpected(_)
-    );
-    let retry_after_too_long = matches!(
-        &a.error,
-        ProviderError::Unavailable { retry_after: Some(d), .. } if *d > MAX_INLINE_RETRY_AFTER
-    );
+impl Attempt<ProviderError> {
+    fn into_error<E: CallError>(self) -> Attempt<E> {
+        Attempt {
+            error: self.error.into(),
+            not_processed: self.not_processed,
+            wait: self.wait,
+        }
+    }
+}
+
+fn retryable<E: CallError>(a: &Attempt<E>, safety: CallSafety) -> bool {
+    let transient = a.error.is_transient();
+    let retry_after_too_long = a
+        .error
+        .retry_after()
+        .is_some_and(|d| d > MAX_INLINE_RETRY_AFTER);
     transient
         && !retry_after_too_long
         && match safety {
@@ -219,7 +278,7 @@ fn retryable(a: &Attempt, safety: CallSafety) -> bool {
         }
 }
 
-fn transport_failure(e: reqwest::Error) -> Attempt {
+fn transport_failure<E: CallError>(e: reqwest::Error) -> Attempt<E> {
     let reason = if e.is_timeout() {
         "timeout".to_string()
     } else if e.is_connect() {
@@ -232,12 +291,13 @@ fn transport_failure(e: reqwest::Error) -> Attempt {
         error: ProviderError::Unavailable {
             retry_after: None,
             reason,
-        },
+        }
+        .into(),
         wait: None,
     }
 }
 
-fn generic_failure(x: &Exchange) -> Option<Attempt> {
+fn generic_failure(x: &Exchange) -> Option<Attempt<ProviderError>> {
     let status = x.status;
     if status == StatusCode::TOO_MANY_REQUESTS {
         let after = retry_after(&x.headers);

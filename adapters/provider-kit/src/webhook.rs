@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 use http::HeaderMap;
-use onramp_domain::ports::DeliveryReport;
+use onramp_domain::ports::{DeliveryReport, PaymentReport};
 
 /// One webhook delivery, as received.
 #[derive(Debug, Clone)]
@@ -78,6 +78,8 @@ pub struct ParsedWebhook {
     pub event_type: String,
     /// The delivery status it reports, when it is about a delivery.
     pub report: Option<DeliveryReport>,
+    /// What it reports about a payment (Stripe, PayPal).
+    pub payment: Option<PaymentReport>,
 }
 
 /// Why a webhook body could not be parsed (after a valid signature): answered 400.

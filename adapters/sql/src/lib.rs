@@ -10,7 +10,8 @@
 //! - **Events and projections.** Each aggregate is an append-only stream in `events` plus one
 //!   row in `aggregates`, written in the same transaction; the stream's version is the
 //!   optimistic-concurrency check, and a conflict writes nothing.
-//! - **Jobs.** The outbox and timers share `jobs`: claimed with a lease, retried, then dead.
+//! - **Jobs.** The outbox and timers share `jobs`: claimed with a lease, retried, then dead. The
+//!   sandbox test clock (`JobQueue::advance_timers`) moves one tenant's pending jobs earlier.
 //! - **Tenancy.** Every table has `tenant_id`, and every query of a tenant's data filters on it
 //!   (P-TEN-1). The job queue's claim is the system-wide exception; each job carries its tenant.
 //! - **SQLite** (`sqlite://onramp.db`, created if missing) runs every write through one writer
@@ -259,6 +260,13 @@ impl JobQueue for SqlStore {
 
     async fn next_due(&self) -> Result<Option<OffsetDateTime>, StoreError> {
         ops::next_due(&mut self.reader().await?.conn()).await
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
+    async fn advance_timers(&self, tenant: TenantId, seconds: i64) -> Result<u64, StoreError> {
+        self.write(WriteOp::AdvanceTimers { tenant, seconds })
+            .await?
+            .count()
     }
 }
 

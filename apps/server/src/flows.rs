@@ -16,6 +16,14 @@ pub const BUILTIN_FLOWS: &[(&str, &str)] = &[
         "platform-setup.toml",
         include_str!("../../../spec/flows/platform-setup.toml"),
     ),
+    (
+        "unified-voice-first.toml",
+        include_str!("../../../spec/flows/unified-voice-first.toml"),
+    ),
+    (
+        "ai-receptionist.toml",
+        include_str!("../../../spec/flows/ai-receptionist.toml"),
+    ),
 ];
 
 /// Loads and validates the built-in templates, or every `*.toml` of `dir`.

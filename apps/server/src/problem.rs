@@ -104,6 +104,40 @@ pub enum ApiError {
     /// A webhook's signature does not verify (401, `WEBHOOK_SIGNATURE_INVALID`).
     #[error("{0}")]
     WebhookSignature(String),
+    /// 404 `TRIAL_NOT_FOUND`, also for another tenant's trial.
+    #[error("no trial with this id")]
+    TrialNotFound,
+    /// 404 `ORDER_NOT_FOUND`, also for another tenant's order.
+    #[error("no order with this id")]
+    OrderNotFound,
+    /// 404 `CUSTOMER_NOT_FOUND`, also for another tenant's account.
+    #[error("no customer account with this id")]
+    CustomerNotFound,
+    /// 402 `CARD_DECLINED`: the card was declined; another card may be tried.
+    #[error("{detail}")]
+    CardDeclined {
+        /// The provider's message and code.
+        detail: String,
+        /// The issuer's decline code (`generic_decline`, `insufficient_funds`, ...).
+        decline_code: Option<String>,
+    },
+    /// 409 `TRIAL_ALREADY_USED`: this card or phone had a free trial (P-TRI-3).
+    #[error("this customer (card or phone) has had a free trial already")]
+    TrialAlreadyUsed,
+    /// 409 `ORDER_NOT_APPROVED`: the buyer has not approved the order yet.
+    #[error("{0}")]
+    OrderNotApproved(String),
+    /// 422 `PAYMENT_REFUSED`: the payment provider refused the request.
+    #[error("{0}")]
+    PaymentRefused(String),
+    /// 409 `INVALID_PAYMENT_TRANSITION`: the trial or order is not in a state for this.
+    #[error("{0}")]
+    InvalidPaymentTransition(String),
+    /// 401 `STRIPE_WEBHOOK_FAILED` (MISSION.md C): a Stripe webhook whose signature does not
+    /// verify.
+    #[error("{0}")]
+    StripeWebhook(String),
+    /// 503 `SERVICE_UNAVAILABLE`.
     #[error("the service is unavailable; retry later")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// 500 `INTERNAL_ERROR`: opaque to the client, logged with its cause chain.
@@ -135,6 +169,9 @@ pub struct Problem {
     /// Checks left, for an incorrect code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checks_remaining: Option<u32>,
+    /// The issuer's decline code, for a declined card.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decline_code: Option<String>,
 }
 
 impl ApiError {
@@ -175,6 +212,15 @@ impl ApiError {
             Provider { .. } => (StatusCode::BAD_GATEWAY, "PROVIDER_ERROR"),
             UnknownProvider(_) => (StatusCode::NOT_FOUND, "PROVIDER_NOT_FOUND"),
             WebhookSignature(_) => (StatusCode::UNAUTHORIZED, "WEBHOOK_SIGNATURE_INVALID"),
+            StripeWebhook(_) => (StatusCode::UNAUTHORIZED, "STRIPE_WEBHOOK_FAILED"),
+            TrialNotFound => (StatusCode::NOT_FOUND, "TRIAL_NOT_FOUND"),
+            OrderNotFound => (StatusCode::NOT_FOUND, "ORDER_NOT_FOUND"),
+            CustomerNotFound => (StatusCode::NOT_FOUND, "CUSTOMER_NOT_FOUND"),
+            CardDeclined { .. } => (StatusCode::PAYMENT_REQUIRED, "CARD_DECLINED"),
+            TrialAlreadyUsed => (StatusCode::CONFLICT, "TRIAL_ALREADY_USED"),
+            OrderNotApproved(_) => (StatusCode::CONFLICT, "ORDER_NOT_APPROVED"),
+            PaymentRefused(_) => (StatusCode::UNPROCESSABLE_ENTITY, "PAYMENT_REFUSED"),
+            InvalidPaymentTransition(_) => (StatusCode::CONFLICT, "INVALID_PAYMENT_TRANSITION"),
             Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR"),
         }
     }
@@ -198,14 +244,17 @@ impl IntoResponse for ApiError {
             tracing::error!(code, error = %cause_chain(&self), "request failed");
         }
         let detail = self.to_string();
-        let (errors, retry_after_seconds, checks_remaining) = match self {
-            ApiError::ValidationFailed { errors, .. } => (Some(errors), None, None),
+        let (errors, retry_after_seconds, checks_remaining, decline_code) = match self {
+            ApiError::ValidationFailed { errors, .. } => (Some(errors), None, None, None),
             ApiError::RateLimited {
                 retry_after_seconds,
                 ..
-            } => (None, Some(retry_after_seconds), None),
-            ApiError::CodeIncorrect { checks_remaining } => (None, None, Some(checks_remaining)),
-            _ => (None, None, None),
+            } => (None, Some(retry_after_seconds), None, None),
+            ApiError::CodeIncorrect { checks_remaining } => {
+                (None, None, Some(checks_remaining), None)
+            }
+            ApiError::CardDeclined { decline_code, .. } => (None, None, None, decline_code),
+            _ => (None, None, None, None),
         };
         let problem = Problem {
             kind: format!("urn:onramp:problem:{code}"),
@@ -216,6 +265,7 @@ impl IntoResponse for ApiError {
             errors,
             retry_after_seconds,
             checks_remaining,
+            decline_code,
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (status, body).into_response();
@@ -298,6 +348,32 @@ impl From<AppError> for ApiError {
                 detail: format!("invalid credentials: {detail}"),
                 errors: vec![],
             },
+            AppError::TrialNotFound => Self::TrialNotFound,
+            AppError::OrderNotFound => Self::OrderNotFound,
+            AppError::CustomerNotFound => Self::CustomerNotFound,
+            AppError::NoPaymentStep(kind) => Self::ValidationFailed {
+                detail: format!("the session's flow has no {kind} step with payment terms"),
+                errors: vec![],
+            },
+            AppError::Trial(t) => Self::InvalidPaymentTransition(t.to_string()),
+            AppError::Order(o) => Self::InvalidPaymentTransition(o.to_string()),
+            AppError::TrialAlreadyUsed => Self::TrialAlreadyUsed,
+            AppError::CardDeclined {
+                code,
+                decline_code,
+                message,
+            } => Self::CardDeclined {
+                detail: format!("the card was declined ({code}): {message} Try another card."),
+                decline_code,
+            },
+            AppError::PaymentRefused { code, message } if code == "ORDER_NOT_APPROVED" => {
+                Self::OrderNotApproved(format!(
+                    "the buyer has not approved this order yet: {message}"
+                ))
+            }
+            AppError::PaymentRefused { code, message } => {
+                Self::PaymentRefused(format!("the payment provider refused ({code}): {message}"))
+            }
             AppError::Store(_) | AppError::Corrupt(_) => Self::Internal(Box::new(e)),
         }
     }

@@ -136,7 +136,8 @@ impl Settings {
             .set_override_option("database_url", database_url)?
             .build()?;
         let mut settings: Settings = built.try_deserialize()?;
-        settings.provider_credentials = crate::providers::ServerCredentials::from_env();
+        settings.provider_credentials = crate::providers::ServerCredentials::from_env()
+            .map_err(config::ConfigError::Message)?;
         settings.check().map_err(config::ConfigError::Message)?;
         Ok(settings)
     }

@@ -7,7 +7,10 @@ use anyhow::Context;
 use onramp_domain::app::{FlowCatalog, Services};
 use onramp_domain::ports::{Clock, EventStore, JobQueue, Secrets};
 use onramp_domain::verification::{Channel, QuotaPolicy, VerificationPolicy};
-use onramp_sandbox::{SandboxInbox, SandboxVerificationSender};
+use onramp_sandbox::{
+    DEFAULT_APPROVE_BASE, SandboxCards, SandboxInbox, SandboxMailbox, SandboxOrders,
+    SandboxVerificationSender,
+};
 use onramp_secrets::{AesGcmSecrets, MasterKey};
 use onramp_sql::SqlStore;
 use secrecy::ExposeSecret;
@@ -74,12 +77,23 @@ impl Application {
         let clock = overrides.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let inbox = SandboxInbox::open_file(Path::new(&settings.sandbox_inbox))
             .with_context(|| format!("opening the sandbox inbox {}", settings.sandbox_inbox))?;
-        let sandbox = Arc::new(SandboxVerificationSender::new(inbox.clone(), clock.clone()));
+        let sandbox_orders = Arc::new(SandboxOrders::new(
+            settings
+                .public_url
+                .clone()
+                .unwrap_or_else(|| DEFAULT_APPROVE_BASE.to_string()),
+        ));
+        let mailbox = Arc::new(SandboxMailbox::new(clock.clone()));
+        let sandbox = crate::providers::Sandboxes {
+            sender: Arc::new(SandboxVerificationSender::new(inbox.clone(), clock.clone())),
+            cards: Arc::new(SandboxCards::new(clock.clone())),
+            orders: sandbox_orders.clone(),
+        };
         let live = settings.provider_credentials.live();
         if live.is_empty() {
             tracing::info!(
                 live_providers = "none",
-                "phone verification runs on the sandbox (no server-wide provider credentials; tenants may set their own with PUT /v1/integrations/{{provider}})"
+                "phone verification and payments run on the sandbox (no server-wide provider credentials; tenants may set their own with PUT /v1/integrations/{{provider}})"
             );
         } else {
             tracing::info!(live_providers = ?live, "server-wide provider credentials found");
@@ -100,6 +114,8 @@ impl Application {
         let services = Services {
             store: event_store,
             senders: directory.clone(),
+            payments: directory.clone(),
+            mailer: mailbox.clone(),
             failover,
             clock,
             ids: Arc::new(UuidV7),
@@ -130,6 +146,9 @@ impl Application {
                 .map(|t| hash_admin_token(secrets.as_ref(), t.expose_secret())),
             secrets,
             sandbox: Some(inbox),
+            mailbox: Some(mailbox),
+            sandbox_orders: Some(sandbox_orders),
+            wake: wake.clone(),
             providers: directory,
             public_url: settings.public_url.clone(),
             allow_tenant_base_urls: settings.allow_tenant_base_urls,

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use onramp_domain::app::Services;
 use onramp_domain::ports::{IdempotencyStore, Secrets, TenantStore};
-use onramp_sandbox::SandboxInbox;
+use onramp_sandbox::{SandboxInbox, SandboxMailbox, SandboxOrders};
 use onramp_sql::SqlStore;
 
 use crate::auth::TenantCache;
@@ -34,4 +34,10 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// Whether tenants may point a provider at another host (`base_url`).
     pub allow_tenant_base_urls: bool,
+    /// The sandbox mailbox, while mail goes to the sandbox.
+    pub mailbox: Option<Arc<SandboxMailbox>>,
+    /// The sandbox PayPal, for its approval route.
+    pub sandbox_orders: Option<Arc<SandboxOrders>>,
+    /// Wakes the worker (after the sandbox clock moved timers).
+    pub wake: Arc<tokio::sync::Notify>,
 }

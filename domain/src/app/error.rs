@@ -63,6 +63,64 @@ pub enum AppError {
     /// Integration credentials that do not fit the provider's shape.
     #[error("invalid credentials: {0}")]
     InvalidCredentials(String),
+    /// No such trial for this tenant.
+    #[error("trial not found")]
+    TrialNotFound,
+    /// No such order for this tenant.
+    #[error("order not found")]
+    OrderNotFound,
+    /// No such customer account for this tenant.
+    #[error("customer account not found")]
+    CustomerNotFound,
+    /// The session's flow has no payment step of that kind, or the step named is not one.
+    #[error("the session's flow has no {0} step")]
+    NoPaymentStep(&'static str),
+    /// A trial command was refused.
+    #[error(transparent)]
+    Trial(#[from] crate::trial::TrialError),
+    /// An order command was refused.
+    #[error(transparent)]
+    Order(#[from] crate::order::OrderError),
+    /// This card or phone had a free trial already (P-TRI-3).
+    #[error("this customer has had a free trial already")]
+    TrialAlreadyUsed,
+    /// The card was declined; another card may be tried.
+    #[error("card declined ({code}): {message}")]
+    CardDeclined {
+        /// The provider's code.
+        code: String,
+        /// The issuer's decline code.
+        decline_code: Option<String>,
+        /// The provider's message.
+        message: String,
+    },
+    /// The payment provider refused the request (`ORDER_NOT_APPROVED`, an unknown price, ...).
+    #[error("payment refused ({code}): {message}")]
+    PaymentRefused {
+        /// The provider's code.
+        code: String,
+        /// The provider's message.
+        message: String,
+    },
+}
+
+impl From<crate::ports::PaymentError> for AppError {
+    fn from(e: crate::ports::PaymentError) -> Self {
+        use crate::ports::PaymentError as P;
+        match e {
+            P::CardDeclined {
+                code,
+                decline_code,
+                message,
+            } => Self::CardDeclined {
+                code,
+                decline_code,
+                message,
+            },
+            P::Refused { code, message } => Self::PaymentRefused { code, message },
+            P::Provider(p) => Self::Provider(p),
+        }
+    }
 }
 
 impl From<StoreError> for AppError {

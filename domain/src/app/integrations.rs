@@ -50,6 +50,7 @@ impl Services {
                     flow_id: None,
                     phone: None,
                     external_ref: None,
+                    session_id: None,
                     created_at: after.updated_at.unwrap_or(now),
                     updated_at: now,
                 },

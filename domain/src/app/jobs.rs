@@ -51,6 +51,11 @@ impl Services {
     ) -> Result<JobOutcome, AppError> {
         match job.kind.as_str() {
             DELIVER_CODE_JOB => self.deliver_code(job).await,
+            super::payments::TRIAL_REMINDER_JOB
+            | super::payments::TRIAL_END_JOB
+            | super::payments::TRIAL_VOID_JOB => self.run_trial_job(job, backoff).await,
+            super::payments::orders::ORDER_EXPIRE_JOB => self.expire_order(job).await,
+            super::payments::MAIL_JOB => self.send_mail(job, backoff).await,
             super::webhooks::PROCESS_WEBHOOK_JOB => self.process_webhook(job, backoff).await,
             EXPIRE_VERIFICATION_JOB => {
                 let r: VerificationRef = payload(job)?;

@@ -11,6 +11,7 @@ mod delivery;
 mod error;
 pub mod integrations;
 pub mod jobs;
+pub mod payments;
 mod persist;
 pub mod sessions;
 mod verification_view;
@@ -23,7 +24,9 @@ pub use catalog::FlowCatalog;
 pub use error::AppError;
 
 use crate::failover::FailoverPolicy;
-use crate::ports::{Clock, CodeGenerator, EventStore, IdGen, Secrets, SenderDirectory};
+use crate::ports::{
+    Clock, CodeGenerator, EventStore, IdGen, Mailer, PaymentDirectory, Secrets, SenderDirectory,
+};
 use crate::verification::{QuotaPolicy, VerificationPolicy};
 
 /// Most attempts of one command under optimistic-concurrency conflicts before giving up with
@@ -53,6 +56,10 @@ pub struct Services {
     pub verification_policy: VerificationPolicy,
     /// Per-phone send quota.
     pub quota_policy: QuotaPolicy,
+    /// The card and order providers of each tenant.
+    pub payments: Arc<dyn PaymentDirectory>,
+    /// E-mail.
+    pub mailer: Arc<dyn Mailer>,
 }
 
 #[cfg(test)]

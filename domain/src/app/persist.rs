@@ -43,6 +43,7 @@ pub(crate) struct Columns {
     pub flow_id: Option<String>,
     pub phone: Option<String>,
     pub external_ref: Option<String>,
+    pub session_id: Option<String>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
 }
@@ -73,6 +74,7 @@ pub(crate) fn stream_write<E: Serialize, S: Serialize>(
             flow_id: columns.flow_id,
             phone: columns.phone,
             external_ref: columns.external_ref,
+            session_id: columns.session_id,
             created_at: columns.created_at,
             updated_at: columns.updated_at,
             state: to_json(state)?,

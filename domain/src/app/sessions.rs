@@ -58,7 +58,7 @@ fn expiry_timer_key(id: SessionId) -> String {
 
 impl Services {
     /// The flow a session pinned.
-    fn flow_of(&self, state: &SessionState) -> Result<Arc<Flow>, AppError> {
+    pub(crate) fn flow_of(&self, state: &SessionState) -> Result<Arc<Flow>, AppError> {
         let flow_id = state.flow_id.as_ref().ok_or(AppError::SessionNotFound)?;
         self.flows.pinned(flow_id, state.flow_version)
     }
@@ -101,6 +101,7 @@ impl Services {
                 flow_id: Some(flow.id().to_string()),
                 phone: after.phone.as_ref().map(|p| p.to_string()),
                 external_ref: after.external_ref.clone(),
+                session_id: None,
                 created_at: after.created_at.unwrap_or(now),
                 updated_at: now,
             },
@@ -280,10 +281,12 @@ impl Services {
             .get("verification_id")
             .and_then(Value::as_str)
             .and_then(|t| VerificationId::parse(t).ok());
+        let payment = self.payment_proof(tenant, id, &step, &answers).await?;
         self.execute_session(
             tenant,
             id,
             |at| SessionCommand::SubmitStep {
+                payment,
                 step: step.clone(),
                 answers: answers.clone(),
                 verified_phone: None,

@@ -78,6 +78,8 @@ fn services(store: MockEventStore, sender: MockVerificationSender) -> Services {
         flows: Arc::new(FlowCatalog::new([flow()])),
         verification_policy: VerificationPolicy::default(),
         quota_policy: QuotaPolicy::default(),
+        payments: Arc::new(crate::ports::MockPaymentDirectory::new()),
+        mailer: Arc::new(crate::ports::MockMailer::new()),
     }
 }
 
@@ -95,6 +97,7 @@ fn loaded(
             flow_id: None,
             phone: None,
             external_ref: None,
+            session_id: None,
             created_at: NOW,
             updated_at: NOW,
             state,

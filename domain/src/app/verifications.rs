@@ -230,6 +230,7 @@ impl Services {
                 flow_id: None,
                 phone: Some(phone.to_string()),
                 external_ref: after.session_id.map(|s| s.to_string()),
+                session_id: None,
                 created_at: after.created_at.unwrap_or(now),
                 updated_at: now,
             },
@@ -246,6 +247,7 @@ impl Services {
                     flow_id: None,
                     phone: Some(phone.to_string()),
                     external_ref: None,
+                    session_id: None,
                     created_at: created,
                     updated_at: now,
                 },
@@ -529,6 +531,7 @@ impl Services {
             return Ok(());
         }
         let command = SessionCommand::SubmitStep {
+            payment: None,
             step: step.id().clone(),
             answers: serde_json::json!({ "verification_id": vid.to_string() }),
             verified_phone: Some(VerifiedPhone {

@@ -6,7 +6,8 @@ use time::{Duration, OffsetDateTime};
 
 use crate::ids::TenantId;
 use crate::ports::{
-    AggregateKind, ClaimedJob, Commit, DeliveryReport, NewJob, ProviderId, StoreError, StreamId,
+    AggregateKind, ClaimedJob, Commit, DeliveryReport, NewJob, PaymentReport, ProviderId,
+    StoreError, StreamId,
 };
 use crate::verification::VerificationCommand;
 
@@ -37,6 +38,22 @@ pub struct InboundWebhook {
     pub event_type: String,
     /// The delivery status it reports, if any.
     pub report: Option<DeliveryReport>,
+    /// What it reports about a payment (Stripe, PayPal), if anything.
+    #[serde(default)]
+    pub payment: Option<PaymentReport>,
+}
+
+impl InboundWebhook {
+    fn processable(&self) -> bool {
+        self.report.is_some() || self.payment.is_some()
+    }
+
+    fn reference(&self) -> Option<String> {
+        self.report
+            .as_ref()
+            .map(|r| r.provider_ref.clone())
+            .or_else(|| self.payment.as_ref().map(|p| p.provider_ref().to_owned()))
+    }
 }
 
 /// What became of an inbound webhook.
@@ -78,6 +95,9 @@ impl Services {
         &self,
         webhook: &InboundWebhook,
     ) -> Result<Option<TenantId>, AppError> {
+        if let Some(payment) = &webhook.payment {
+            return self.payment_tenant(webhook, payment).await;
+        }
         let Some(report) = &webhook.report else {
             return Ok(None);
         };
@@ -134,7 +154,7 @@ impl Services {
             &[("webhook.received", stored.clone(), at)],
             &stored,
             Columns {
-                status: if webhook.report.is_some() {
+                status: if webhook.processable() {
                     "pending"
                 } else {
                     "stored"
@@ -142,12 +162,13 @@ impl Services {
                 .into(),
                 flow_id: None,
                 phone: None,
-                external_ref: webhook.report.as_ref().map(|r| r.provider_ref.clone()),
+                external_ref: webhook.reference(),
+                session_id: None,
                 created_at: at,
                 updated_at: at,
             },
         )?);
-        if process && webhook.report.is_some() {
+        if process && webhook.processable() {
             commit.jobs.push(NewJob {
                 id: crate::ids::JobId::new(self.ids.new_id()),
                 kind: PROCESS_WEBHOOK_JOB.into(),
@@ -185,6 +206,27 @@ impl Services {
                 r.stream_id
             )));
         };
+        if let Some(payment) = stored.state.webhook.payment.clone() {
+            let outcome = self
+                .apply_payment_report(tenant, &stored.state.webhook, &payment)
+                .await?;
+            let status = match outcome {
+                Some(status) => status,
+                None => {
+                    let now = self.clock.now();
+                    if now - stored.state.received_at < UNMATCHED_PATIENCE {
+                        return Ok(JobOutcome::RetryAt {
+                            run_at: now + backoff(job.attempts),
+                            reason: "payment reference not known yet".into(),
+                        });
+                    }
+                    "unmatched"
+                }
+            };
+            return self
+                .finish_webhook(tenant, job, &stream, &stored, status)
+                .await;
+        }
         let Some(report) = stored.state.webhook.report.clone() else {
             return self
                 .finish_webhook(tenant, job, &stream, &stored, "ignored")
@@ -278,12 +320,8 @@ impl Services {
                 status: status.into(),
                 flow_id: None,
                 phone: None,
-                external_ref: stored
-                    .state
-                    .webhook
-                    .report
-                    .as_ref()
-                    .map(|r| r.provider_ref.clone()),
+                external_ref: stored.state.webhook.reference(),
+                session_id: None,
                 created_at: stored.state.received_at,
                 updated_at: at,
             },

@@ -30,17 +30,27 @@ pub enum StepKind {
     PhoneVerification,
     /// Everything to confirm; answers `{"confirmed": true}` (`false` is refused).
     Review,
+    /// A card on file and a free trial (`[steps.payment]`: price, days, card-check amount);
+    /// answers `{"trial_id": "<uuid>"}`, and the session completes the step only once that
+    /// trial of this session has started.
+    CardOnFileTrial,
+    /// A one-off PayPal purchase (`[steps.payment]`: plan, amount, currency); answers
+    /// `{"order_id": "<uuid>"}`, and the session completes the step only once that order of
+    /// this session is captured.
+    PaypalCheckout,
 }
 
 impl StepKind {
     /// Every kind, in declaration order.
-    pub const ALL: [StepKind; 6] = [
+    pub const ALL: [StepKind; 8] = [
         Self::Info,
         Self::Consent,
         Self::Choice,
         Self::Form,
         Self::PhoneVerification,
         Self::Review,
+        Self::CardOnFileTrial,
+        Self::PaypalCheckout,
     ];
 
     /// The snake_case name, as written in templates.
@@ -52,6 +62,8 @@ impl StepKind {
             Self::Form => "form",
             Self::PhoneVerification => "phone_verification",
             Self::Review => "review",
+            Self::CardOnFileTrial => "card_on_file_trial",
+            Self::PaypalCheckout => "paypal_checkout",
         }
     }
 
@@ -92,6 +104,7 @@ pub struct Step {
     pub(crate) options: Vec<ChoiceOption>,
     pub(crate) schema: AnswerSchema,
     pub(crate) admin_only: bool,
+    pub(crate) payment: Option<super::payment::PaymentTerms>,
 }
 
 impl Step {
@@ -103,6 +116,12 @@ impl Step {
     /// The step's kind.
     pub fn kind(&self) -> StepKind {
         self.kind
+    }
+
+    /// What a payment step charges (`card_on_file_trial`, `paypal_checkout`); `None` for
+    /// other kinds.
+    pub fn payment(&self) -> Option<&super::payment::PaymentTerms> {
+        self.payment.as_ref()
     }
 
     /// The step's title, for people.
@@ -158,6 +177,7 @@ impl Step {
             when: self.when.as_ref().map(Condition::to_raw),
             options: (self.kind == StepKind::Choice).then(|| self.options.clone()),
             fields: Some(self.schema.fields().iter().map(fields::to_raw).collect()),
+            payment: self.payment.as_ref().map(super::payment::to_raw),
         }
     }
 }

@@ -70,6 +70,14 @@ pub enum FlowError {
         /// The kind as written.
         kind: String,
     },
+    /// A payment step's `[steps.payment]` table is missing or wrong, or another kind has one.
+    #[error("step `{step}`: {message}")]
+    InvalidPayment {
+        /// The step id.
+        step: String,
+        /// What is wrong.
+        message: String,
+    },
     /// Two steps share one id.
     #[error("step id `{step}` is used by more than one step")]
     DuplicateStepId {

@@ -65,15 +65,19 @@ pub(crate) fn fixed_schema(
             };
             vec![build_field(step, &raw)?]
         }
-        StepKind::PhoneVerification => {
-            let raw = RawField {
-                pattern: Some(UUID_PATTERN.to_owned()),
-                ..plain("verification_id", FieldType::String, title)
-            };
-            vec![build_field(step, &raw)?]
-        }
+        StepKind::PhoneVerification => vec![uuid_field(step, "verification_id", title)?],
+        StepKind::CardOnFileTrial => vec![uuid_field(step, "trial_id", title)?],
+        StepKind::PaypalCheckout => vec![uuid_field(step, "order_id", title)?],
     };
     Ok(Some(AnswerSchema { fields }))
+}
+
+fn uuid_field(step: &str, name: &str, title: &str) -> Result<FieldSpec, FlowError> {
+    let raw = RawField {
+        pattern: Some(UUID_PATTERN.to_owned()),
+        ..plain(name, FieldType::String, title)
+    };
+    build_field(step, &raw)
 }
 
 /// The document form of a field: every default written out, so it reads back equal.

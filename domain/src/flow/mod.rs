@@ -53,6 +53,7 @@ mod definition;
 mod error;
 mod fields;
 mod ids;
+mod payment;
 mod raw;
 mod registry;
 mod schema;
@@ -64,5 +65,8 @@ pub use condition::{Condition, ConditionTest};
 pub use definition::{ChoiceOption, Flow, Step, StepKind};
 pub use error::FlowError;
 pub use ids::{FlowId, StepId};
+pub use payment::{
+    CheckoutTerms, DEFAULT_TRIAL_DAYS, DEFAULT_VERIFICATION_AMOUNT, MAX_TRIAL_DAYS, PaymentTerms,
+};
 pub use registry::load_all;
 pub use schema::{AnswerSchema, FieldError, FieldErrorCode, FieldSpec, FieldType};

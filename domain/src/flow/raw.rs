@@ -49,6 +49,8 @@ pub(crate) struct RawStep {
     pub(crate) options: Option<Vec<ChoiceOption>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) fields: Option<Vec<RawField>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) payment: Option<super::payment::RawPayment>,
 }
 
 /// A `when = { step, field, in | not_in | equals }` table.

@@ -83,6 +83,7 @@ fn build_step(
     }
     let options = build_options(name, kind, raw.options.as_deref())?;
     let schema = build_schema(name, kind, &raw.title, &options, raw.fields.as_deref())?;
+    let payment = super::payment::build_payment(name, kind, raw.payment.as_ref())?;
     let when = match &raw.when {
         Some(condition) => Some(build_condition(name, condition, earlier, all_ids)?),
         None => None,
@@ -98,6 +99,7 @@ fn build_step(
         options,
         schema,
         admin_only: raw.admin_only.unwrap_or(false),
+        payment,
     })
 }
 

@@ -23,11 +23,23 @@ pub enum ProviderId {
     Twilio,
     /// Sinch Verification.
     Sinch,
+    /// Stripe: card on file and trial subscriptions.
+    Stripe,
+    /// PayPal: Orders v2.
+    Paypal,
 }
 
 impl ProviderId {
     /// Every real provider, in the default chain order.
     pub const REAL: [ProviderId; 3] = [Self::Telnyx, Self::Twilio, Self::Sinch];
+
+    /// The payment providers.
+    pub const PAYMENTS: [ProviderId; 2] = [Self::Stripe, Self::Paypal];
+
+    /// True for a provider that delivers codes (Telnyx, Twilio, Sinch, the sandbox).
+    pub fn delivers_codes(self) -> bool {
+        !Self::PAYMENTS.contains(&self)
+    }
 
     /// The stored and displayed name: `sandbox`, `telnyx`, `twilio`, `sinch`.
     pub fn as_str(self) -> &'static str {
@@ -36,6 +48,8 @@ impl ProviderId {
             Self::Telnyx => "telnyx",
             Self::Twilio => "twilio",
             Self::Sinch => "sinch",
+            Self::Stripe => "stripe",
+            Self::Paypal => "paypal",
         }
     }
 
@@ -46,6 +60,8 @@ impl ProviderId {
             "telnyx" => Some(Self::Telnyx),
             "twilio" => Some(Self::Twilio),
             "sinch" => Some(Self::Sinch),
+            "stripe" => Some(Self::Stripe),
+            "paypal" => Some(Self::Paypal),
             _ => None,
         }
     }

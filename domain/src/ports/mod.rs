@@ -6,11 +6,15 @@
 //! `MockEventStore`, `MockJobQueue`, `MockVerificationSender`, ...
 
 mod delivery;
+mod mail;
+mod payments;
 mod runtime;
 mod secrets;
 mod store;
 
 pub use delivery::*;
+pub use mail::*;
+pub use payments::*;
 pub use runtime::*;
 pub use secrets::*;
 pub use store::*;

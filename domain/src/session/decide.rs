@@ -79,6 +79,7 @@ impl<'a> SessionDecider<'a> {
             step,
             answers,
             verified_phone,
+            payment,
             at,
         } = cmd
         else {
@@ -105,6 +106,26 @@ impl<'a> SessionDecider<'a> {
         } else {
             None
         };
+        let proof = match (step_def.kind(), payment) {
+            (StepKind::CardOnFileTrial, Some(PaymentProof::Trial(id))) => {
+                Some(("trial_id", id.to_string()))
+            }
+            (StepKind::PaypalCheckout, Some(PaymentProof::Order(id))) => {
+                Some(("order_id", id.to_string()))
+            }
+            _ => None,
+        };
+        if matches!(
+            step_def.kind(),
+            StepKind::CardOnFileTrial | StepKind::PaypalCheckout
+        ) {
+            let proven = proof.is_some_and(|(field, id)| {
+                answers.get(field).and_then(|v| v.as_str()) == Some(id.as_str())
+            });
+            if !proven {
+                return Err(SessionError::PaymentRequired(step.clone()));
+            }
+        }
         let submitted = SessionEvent::StepSubmitted {
             step: step.clone(),
             answers: answers.clone(),

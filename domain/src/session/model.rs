@@ -99,6 +99,18 @@ pub struct VerifiedPhone {
     pub phone: PhoneNumber,
 }
 
+/// Proof offered for a payment step, built by the application service only from a trial that
+/// started (`card_on_file_trial`) or an order that was captured (`paypal_checkout`) for the
+/// same session and step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum PaymentProof {
+    /// A started trial.
+    Trial(crate::ids::TrialId),
+    /// A captured order.
+    Order(crate::ids::OrderId),
+}
+
 /// The folded state of one session.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SessionState {
@@ -161,6 +173,8 @@ pub enum SessionCommand {
         answers: Value,
         /// Proof for a `phone_verification` step.
         verified_phone: Option<VerifiedPhone>,
+        /// Proof for a `card_on_file_trial` or `paypal_checkout` step.
+        payment: Option<PaymentProof>,
         /// Now.
         at: OffsetDateTime,
     },
@@ -343,6 +357,9 @@ pub enum SessionError {
         /// Every failing field.
         errors: Vec<FieldError>,
     },
+    /// A payment step needs a started trial or a captured order of this session.
+    #[error("step {0} completes only with a started trial or a captured order of this session")]
+    PaymentRequired(StepId),
     /// A phone verification step needs an approved verification of this session.
     #[error("step {0} completes only with an approved phone verification of this session")]
     VerificationRequired(StepId),

@@ -7,6 +7,7 @@ mod support;
 mod capability;
 mod conditions;
 mod definition;
+mod payments;
 mod rejected;
 mod schemas;
 mod templates;

@@ -4,6 +4,8 @@
 //! Run: `cargo test -p onramp-domain --test properties`.
 
 mod failover;
+mod order;
 mod session;
 mod support;
+mod trial;
 mod verification;

@@ -75,6 +75,7 @@ pub fn parse(request: &WebhookRequest) -> Result<ParsedWebhook, PayloadError> {
         })
         .unwrap_or_else(|| "unknown".into());
     Ok(ParsedWebhook {
+        payment: None,
         event_id: format!("sha256:{}", hex::encode(Sha256::digest(&request.body))),
         event_type,
         report: None,
@@ -173,6 +174,7 @@ fn verification_event(
         _ => (format!("{id}:{event}"), None),
     };
     Ok(ParsedWebhook {
+        payment: None,
         event_id,
         event_type: event.to_string(),
         report: status.and_then(|s| report(id, s)),
@@ -202,6 +204,7 @@ fn message_delivery_report(value: &Value) -> Result<ParsedWebhook, PayloadError>
         },
     };
     Ok(ParsedWebhook {
+        payment: None,
         event_id: format!("{message_id}:{of}:{status}"),
         event_type: of.to_string(),
         report: report(message_id, reported),

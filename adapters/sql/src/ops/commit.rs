@@ -8,17 +8,17 @@ use crate::db::Conn;
 
 /// Creates a stream's projection row; also accepts a version-0 row left by an event-less write.
 const CREATE_AGGREGATE: &str = "\
-INSERT INTO aggregates (tenant_id, kind, id, version, status, flow_id, phone, external_ref, created_at, updated_at, state)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+INSERT INTO aggregates (tenant_id, kind, id, version, status, flow_id, phone, external_ref, session_id, created_at, updated_at, state)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 ON CONFLICT (tenant_id, kind, id) DO UPDATE SET
     version = excluded.version, status = excluded.status, flow_id = excluded.flow_id, phone = excluded.phone,
-    external_ref = excluded.external_ref, created_at = excluded.created_at, updated_at = excluded.updated_at,
-    state = excluded.state
+    external_ref = excluded.external_ref, session_id = excluded.session_id, created_at = excluded.created_at,
+    updated_at = excluded.updated_at, state = excluded.state
 WHERE aggregates.version = 0";
 
 /// Moves a stream's projection row from the expected version ($7) to the new one. An
-/// aggregate's flow, external reference and creation time never change after its first write,
-/// so they are not rewritten and the listing indexes on them are left alone.
+/// aggregate's flow, external reference, session and creation time never change after its first
+/// write, so they are not rewritten and the listing indexes on them are left alone.
 const UPDATE_AGGREGATE: &str = "\
 UPDATE aggregates SET version = $4, status = $5, phone = $6, updated_at = $8, state = $9
 WHERE tenant_id = $1 AND kind = $2 AND id = $3 AND version = $7";
@@ -108,6 +108,7 @@ async fn write_stream(
             snapshot.flow_id.into(),
             snapshot.phone.into(),
             snapshot.external_ref.into(),
+            snapshot.session_id.into(),
             snapshot.created_at.into(),
             snapshot.updated_at.into(),
             snapshot.state.into(),

@@ -1,11 +1,12 @@
-//! The job queue: claims with a lease, completion, failure with retry or death, next due time.
+//! The job queue: claims with a lease, completion, failure with retry or death, next due time,
+//! and the sandbox test clock.
 //!
-//! These are the system-wide queries: workers serve every tenant, and each job carries its
-//! tenant. Times come from the caller (`now`, `run_at`), never from the database clock, so a
+//! Except for the test clock, which moves one tenant's jobs, these are the system-wide queries:
+//! workers serve every tenant, and each job carries its tenant. Times come from the caller (`now`, `run_at`), never from the database clock, so a
 //! controlled clock drives leases and due times; only `done_at` / `dead_at`, which nothing
 //! compares, are stamped with the wall clock.
 
-use onramp_domain::ids::JobId;
+use onramp_domain::ids::{JobId, TenantId};
 use onramp_domain::ports::{ClaimedJob, StoreError};
 use time::{Duration, OffsetDateTime};
 
@@ -52,6 +53,22 @@ WHERE id = $1 AND done_at IS NULL AND dead_at IS NULL";
 const NEXT_DUE: &str = "\
 SELECT MIN(CASE WHEN locked_until IS NOT NULL AND locked_until > run_at THEN locked_until ELSE run_at END) AS value
 FROM jobs WHERE done_at IS NULL AND dead_at IS NULL";
+
+/// The test clock on PostgreSQL: `run_at` is a TIMESTAMPTZ, moved by an interval of $2 seconds.
+const ADVANCE_POSTGRES: &str = "\
+UPDATE jobs SET run_at = run_at - make_interval(secs => $2)
+WHERE tenant_id = $1 AND done_at IS NULL AND dead_at IS NULL";
+
+/// The test clock on SQLite: `run_at` is INTEGER unix microseconds, moved by $2 microseconds.
+/// Integer minus integer stays an integer, the representation inserts write, so claims compare
+/// and order moved and unmoved jobs alike.
+const ADVANCE_SQLITE: &str = "\
+UPDATE jobs SET run_at = run_at - $2
+WHERE tenant_id = $1 AND done_at IS NULL AND dead_at IS NULL";
+
+/// The most the test clock moves in one call: 100 years (of 365.25 days). Keeps every moved
+/// `run_at` inside the range both engines and `time` represent.
+const MAX_ADVANCE_SECONDS: i64 = 100 * 36_525 * 864;
 
 /// `last_error` is for operators; a provider's whole error page is not.
 const MAX_ERROR_CHARS: usize = 2_000;
@@ -111,4 +128,30 @@ pub(crate) async fn fail(
 pub(crate) async fn next_due(conn: &mut Conn<'_>) -> Result<Option<OffsetDateTime>, StoreError> {
     let row: Option<Scalar<Option<DbTime>>> = conn.fetch_optional(NEXT_DUE, Vec::new()).await?;
     Ok(row.and_then(|r| r.value).map(|t| t.0))
+}
+
+/// The sandbox test clock: moves every pending job of `tenant` (leased or not) `seconds`
+/// earlier; other tenants' jobs and done or dead jobs stay put. Leases are left as they are.
+/// Returns how many jobs moved.
+///
+/// # Errors
+/// [`StoreError::Unexpected`] when `seconds` is outside `1..=`[`MAX_ADVANCE_SECONDS`] (callers
+/// validate it; nothing is written then).
+pub(crate) async fn advance_timers(
+    conn: &mut Conn<'_>,
+    tenant: TenantId,
+    seconds: i64,
+) -> Result<u64, StoreError> {
+    if !(1..=MAX_ADVANCE_SECONDS).contains(&seconds) {
+        return Err(crate::error::unexpected(format!(
+            "cannot advance timers by {seconds} s: allowed 1..={MAX_ADVANCE_SECONDS}"
+        )));
+    }
+    let (sql, shift) = match conn.backend() {
+        Backend::Postgres => (ADVANCE_POSTGRES, seconds),
+        // In range: MAX_ADVANCE_SECONDS * 1_000_000 is about 3.2e15.
+        Backend::Sqlite => (ADVANCE_SQLITE, seconds * 1_000_000),
+    };
+    conn.execute(sql, vec![tenant.to_string().into(), shift.into()])
+        .await
 }

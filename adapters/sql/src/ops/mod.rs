@@ -62,6 +62,10 @@ pub(crate) enum WriteOp {
         tenant: TenantId,
         key: String,
     },
+    AdvanceTimers {
+        tenant: TenantId,
+        seconds: i64,
+    },
 }
 
 /// What a [`WriteOp`] returns.
@@ -70,6 +74,7 @@ pub(crate) enum WriteOutput {
     Done,
     Claimed(Vec<ClaimedJob>),
     Begun(IdempotencyBegin),
+    Count(u64),
 }
 
 impl WriteOutput {
@@ -89,6 +94,16 @@ impl WriteOutput {
             WriteOutput::Claimed(jobs) => Ok(jobs),
             other => Err(crate::error::unexpected(format!(
                 "expected claimed jobs, got {other:?}"
+            ))),
+        }
+    }
+
+    /// The output of a write that counts the rows it changed.
+    pub(crate) fn count(self) -> Result<u64, StoreError> {
+        match self {
+            WriteOutput::Count(n) => Ok(n),
+            other => Err(crate::error::unexpected(format!(
+                "expected a row count, got {other:?}"
             ))),
         }
     }
@@ -146,5 +161,8 @@ pub(crate) async fn execute(conn: &mut Conn<'_>, op: WriteOp) -> Result<WriteOut
         WriteOp::ReleaseRequest { tenant, key } => idempotency::release(conn, tenant, &key)
             .await
             .map(|()| WriteOutput::Done),
+        WriteOp::AdvanceTimers { tenant, seconds } => jobs::advance_timers(conn, tenant, seconds)
+            .await
+            .map(WriteOutput::Count),
     }
 }

@@ -11,11 +11,10 @@ use sqlx::AssertSqlSafe;
 use crate::codec::{AggregateRow, EventRow, decode_cursor};
 use crate::db::{Arg, Conn};
 
-const AGGREGATE_COLUMNS: &str =
-    "kind, id, version, status, flow_id, phone, external_ref, created_at, updated_at, state";
+const AGGREGATE_COLUMNS: &str = "kind, id, version, status, flow_id, phone, external_ref, session_id, created_at, updated_at, state";
 
 const LOAD: &str = "\
-SELECT kind, id, version, status, flow_id, phone, external_ref, created_at, updated_at, state
+SELECT kind, id, version, status, flow_id, phone, external_ref, session_id, created_at, updated_at, state
 FROM aggregates WHERE tenant_id = $1 AND kind = $2 AND id = $3";
 
 const EVENTS: &str = "\
@@ -103,6 +102,7 @@ pub(crate) async fn list(
         ("flow_id", &query.flow_id),
         ("phone", &query.phone),
         ("external_ref", &query.external_ref),
+        ("session_id", &query.session_id),
     ];
     for (column, value) in filters {
         if let Some(value) = value {

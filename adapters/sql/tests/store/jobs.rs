@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use onramp_domain::ports::{Commit, EventStore, JobQueue};
+use onramp_domain::ports::{Commit, EventStore, JobQueue, NewJob};
 use serde_json::json;
 
 use super::support::*;
@@ -363,5 +363,117 @@ async fn ten_concurrent_claimers_claim_each_of_fifty_jobs_once() {
         assert_eq!(claimed.len(), 50, "{label}: every job claimed once");
         assert_eq!(ids, enqueued, "{label}");
         assert!(claimed.iter().all(|j| j.attempts == 1), "{label}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn advancing_timers_moves_only_the_tenants_pending_jobs() {
+    const DAY: i64 = 86_400;
+    for db in backends().await {
+        let (store, label) = (&db.store, db.label);
+        let (t, u) = (tenant(), tenant());
+
+        // A done job and a dead job of the tenant: finished, they must not move.
+        let (done, dead) = (job_id(), job_id());
+        let dies_at_once = NewJob {
+            max_attempts: 1,
+            ..job(dead, at(0), None, json!({}))
+        };
+        store
+            .commit(jobs_commit(
+                t,
+                vec![job(done, at(0), None, json!({})), dies_at_once],
+            ))
+            .await
+            .expect("enqueue");
+        assert_eq!(
+            store.claim(at(0), 30, 10).await.expect("claim").len(),
+            2,
+            "{label}"
+        );
+        store.complete(done).await.expect("complete");
+        store.fail(dead, "gone", at(1)).await.expect("fail");
+
+        // Pending: a trial's end in seven days, a job after it, and another tenant's timer.
+        let (timer, later, foreign) = (job_id(), job_id(), job_id());
+        store
+            .commit(jobs_commit(
+                t,
+                vec![
+                    job(timer, at(7 * DAY), Some("trial.end"), json!({})),
+                    job(later, at(7 * DAY + 100), None, json!({})),
+                ],
+            ))
+            .await
+            .expect("tenant's timers");
+        store
+            .commit(jobs_commit(
+                u,
+                vec![job(foreign, at(7 * DAY), Some("trial.end"), json!({}))],
+            ))
+            .await
+            .expect("another tenant's timer");
+
+        assert_eq!(
+            store.advance_timers(t, 6 * DAY).await.expect("advance"),
+            2,
+            "{label}: the two pending jobs, not the done or dead one"
+        );
+        assert!(
+            store.claim(at(0), 30, 10).await.expect("claim").is_empty(),
+            "{label}: six days are not enough"
+        );
+        assert_eq!(
+            store.advance_timers(t, DAY).await.expect("advance"),
+            2,
+            "{label}"
+        );
+        assert_eq!(
+            store.next_due().await.expect("next_due"),
+            Some(at(0)),
+            "{label}"
+        );
+        assert!(
+            store.claim(at(-1), 30, 10).await.expect("claim").is_empty(),
+            "{label}: moved exactly seven days"
+        );
+        let claimed = store.claim(at(0), 30, 10).await.expect("claim");
+        assert_eq!(
+            claimed.iter().map(|j| (j.id, j.tenant)).collect::<Vec<_>>(),
+            vec![(timer, t)],
+            "{label}: due after seven days"
+        );
+        store.complete(timer).await.expect("complete");
+        let claimed = store.claim(at(100), 30, 10).await.expect("claim");
+        assert_eq!(
+            claimed.iter().map(|j| j.id).collect::<Vec<_>>(),
+            vec![later],
+            "{label}"
+        );
+        store.complete(later).await.expect("complete");
+        assert!(
+            store
+                .claim(at(7 * DAY - 1), 30, 10)
+                .await
+                .expect("claim")
+                .is_empty(),
+            "{label}: the other tenant's timer did not move"
+        );
+        let claimed = store.claim(at(7 * DAY), 30, 10).await.expect("claim");
+        assert_eq!(
+            claimed.iter().map(|j| (j.id, j.tenant)).collect::<Vec<_>>(),
+            vec![(foreign, u)],
+            "{label}"
+        );
+
+        assert_eq!(
+            store.advance_timers(tenant(), DAY).await.expect("advance"),
+            0,
+            "{label}: a tenant without jobs"
+        );
+        assert!(
+            store.advance_timers(t, 0).await.is_err(),
+            "{label}: the clock only moves forward"
+        );
     }
 }

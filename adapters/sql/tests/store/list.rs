@@ -50,6 +50,7 @@ async fn listings_filter_and_page_newest_first() {
                 flow_id: Some(format!("flow-{}", i % 3)),
                 phone: (i % 4 != 0).then(|| format!("+4477009001{:02}", i % 4)),
                 external_ref: Some(format!("ref-{i}")),
+                session_id: (i % 5 != 0).then(|| format!("session-{}", i % 5)),
                 ..snapshot("", i / 2, json!({ "i": i }))
             };
             store
@@ -140,6 +141,13 @@ async fn listings_filter_and_page_newest_first() {
                     ..ListQuery::default()
                 },
                 Box::new(|s| s.external_ref.as_deref() == Some("ref-7")),
+            ),
+            (
+                ListQuery {
+                    session_id: Some("session-2".into()),
+                    ..ListQuery::default()
+                },
+                Box::new(|s| s.session_id.as_deref() == Some("session-2")),
             ),
             (
                 ListQuery {
@@ -236,5 +244,95 @@ async fn listing_limits_are_clamped_and_foreign_cursors_rejected() {
                 "{label}: {bad:?}: {result:?}"
             );
         }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn listings_by_session_return_that_sessions_rows_newest_first_and_keep_the_first_session() {
+    for db in backends().await {
+        let (store, label) = (&db.store, db.label);
+        let (t, other) = (tenant(), tenant());
+        let trial = |id: &str| StreamId::new(AggregateKind::Trial, id);
+        let of_session = |session: Option<&str>, created: i64| Snapshot {
+            session_id: session.map(str::to_string),
+            ..snapshot("active", created, json!({}))
+        };
+        // Five trials of session A (two created at the same time: the id breaks the tie), and
+        // noise: session B, no session, another kind, another tenant.
+        let mine = [("t-1", 1), ("t-2", 4), ("t-3", 2), ("t-4", 4), ("t-5", 3)];
+        for (id, created) in mine {
+            store
+                .commit(commit_of(
+                    t,
+                    append(&trial(id), 0, 1, of_session(Some("A"), created)),
+                ))
+                .await
+                .expect("trial of A");
+        }
+        let noise = [
+            (t, trial("b-1"), Some("B")),
+            (t, trial("none"), None),
+            (t, StreamId::new(AggregateKind::Order, "o-1"), Some("A")),
+            (other, trial("x-1"), Some("A")),
+        ];
+        for (owner, stream, session) in noise {
+            store
+                .commit(commit_of(
+                    owner,
+                    append(&stream, 0, 1, of_session(session, 9)),
+                ))
+                .await
+                .expect("noise");
+        }
+        let by = |session: &str| ListQuery {
+            session_id: Some(session.to_string()),
+            limit: 2,
+            ..ListQuery::default()
+        };
+
+        let first = store
+            .list(t, AggregateKind::Trial, &by("A"))
+            .await
+            .expect("list");
+        assert_eq!(ids(&first.items), ["t-4", "t-2"], "{label}: first page");
+        assert!(first.next_cursor.is_some(), "{label}");
+        let got = all_pages(store, t, AggregateKind::Trial, by("A")).await;
+        assert_eq!(
+            ids(&got),
+            ["t-4", "t-2", "t-5", "t-3", "t-1"],
+            "{label}: newest first, over three pages"
+        );
+        assert!(
+            got.iter()
+                .all(|l| l.snapshot.session_id.as_deref() == Some("A")),
+            "{label}"
+        );
+        let orders = all_pages(store, t, AggregateKind::Order, by("A")).await;
+        assert_eq!(ids(&orders), ["o-1"], "{label}");
+        let others = all_pages(store, other, AggregateKind::Trial, by("A")).await;
+        assert_eq!(ids(&others), ["x-1"], "{label}");
+
+        // A later write passing another session keeps the first one.
+        store
+            .commit(commit_of(
+                t,
+                append(&trial("t-3"), 1, 1, of_session(Some("B"), 2)),
+            ))
+            .await
+            .expect("update");
+        let loaded = store.load(t, &trial("t-3")).await.expect("load");
+        assert_eq!(
+            loaded.map(|l| (l.version, l.snapshot.session_id)),
+            Some((2, Some("A".to_string()))),
+            "{label}"
+        );
+        let a = all_pages(store, t, AggregateKind::Trial, by("A")).await;
+        assert_eq!(
+            ids(&a),
+            ["t-4", "t-2", "t-5", "t-3", "t-1"],
+            "{label}: still A's"
+        );
+        let b = all_pages(store, t, AggregateKind::Trial, by("B")).await;
+        assert_eq!(ids(&b), ["b-1"], "{label}: not moved to B");
     }
 }

@@ -165,6 +165,7 @@ pub fn snapshot(status: &str, created: i64, state: Value) -> Snapshot {
         flow_id: Some("signup".to_string()),
         phone: Some("+447700900123".to_string()),
         external_ref: Some("crm-1".to_string()),
+        session_id: Some("session-1".to_string()),
         created_at: at(created),
         updated_at: at(created + 1),
         state,

@@ -21,8 +21,8 @@ enum Owner {
     B,
 }
 
-/// A write to an aggregate; ids, statuses, flows, phones and references come from tiny pools so
-/// the two tenants collide on all of them.
+/// A write to an aggregate; ids, statuses, flows, phones, references and sessions come from tiny
+/// pools so the two tenants collide on all of them.
 #[derive(Debug, Clone)]
 struct Write {
     owner: Owner,
@@ -32,6 +32,7 @@ struct Write {
     flow: u8,
     phone: u8,
     reference: u8,
+    session: u8,
     created: u8,
     events: u64,
 }
@@ -52,7 +53,8 @@ fn owner() -> impl Strategy<Value = Owner> {
 fn write() -> impl Strategy<Value = Write> {
     let kind = prop_oneof![
         Just(AggregateKind::Session),
-        Just(AggregateKind::Verification)
+        Just(AggregateKind::Verification),
+        Just(AggregateKind::Trial)
     ];
     (
         owner(),
@@ -62,11 +64,12 @@ fn write() -> impl Strategy<Value = Write> {
         0..2_u8,
         0..2_u8,
         0..2_u8,
+        0..2_u8,
         0..4_u8,
         1..3_u64,
     )
         .prop_map(
-            |(owner, kind, id, status, flow, phone, reference, created, events)| Write {
+            |(owner, kind, id, status, flow, phone, reference, session, created, events)| Write {
                 owner,
                 kind,
                 id,
@@ -74,6 +77,7 @@ fn write() -> impl Strategy<Value = Write> {
                 flow,
                 phone,
                 reference,
+                session,
                 created,
                 events,
             },
@@ -97,6 +101,7 @@ fn snapshot_of(w: &Write, tenant: TenantId) -> Snapshot {
         flow_id: Some(format!("flow-{}", w.flow)),
         phone: Some(format!("+44770090000{}", w.phone)),
         external_ref: Some(format!("ref-{}", w.reference)),
+        session_id: Some(format!("session-{}", w.session)),
         created_at: at(i64::from(w.created)),
         updated_at: at(i64::from(w.created)),
         state: json!({ "tenant": tenant.to_string() }),
@@ -155,14 +160,15 @@ async fn check(
             .commit(commit_of(t, write))
             .await
             .map_err(|e| TestCaseError::fail(format!("{label}: commit: {e:?}")))?;
-        // A stream's flow, external reference and creation time are fixed by its first write
-        // (the `Snapshot` contract); later writes keep them.
+        // A stream's flow, external reference, session and creation time are fixed by its first
+        // write (the `Snapshot` contract); later writes keep them.
         let mut snapshot = snapshot_of(w, t);
         if let Some((v, first)) = model.get(&(w.owner, w.kind, w.id))
             && *v > 0
         {
             snapshot.flow_id.clone_from(&first.flow_id);
             snapshot.external_ref.clone_from(&first.external_ref);
+            snapshot.session_id.clone_from(&first.session_id);
             snapshot.created_at = first.created_at;
         }
         model.insert((w.owner, w.kind, w.id), (expected + w.events, snapshot));
@@ -170,7 +176,11 @@ async fn check(
 
     for (&owner, &t) in &tenants {
         let mine = json!({ "tenant": t.to_string() });
-        for kind in [AggregateKind::Session, AggregateKind::Verification] {
+        for kind in [
+            AggregateKind::Session,
+            AggregateKind::Verification,
+            AggregateKind::Trial,
+        ] {
             for id in 0..3_u8 {
                 let stream = StreamId::new(kind, format!("agg-{id}"));
                 let loaded = store
@@ -218,6 +228,10 @@ async fn check(
                     external_ref: Some("ref-1".into()),
                     ..ListQuery::default()
                 },
+                ListQuery {
+                    session_id: Some("session-1".into()),
+                    ..ListQuery::default()
+                },
             ];
             for filter in filters {
                 let mut query = ListQuery {
@@ -255,6 +269,10 @@ async fn check(
                             .external_ref
                             .as_ref()
                             .is_none_or(|v| s.external_ref.as_ref() == Some(v))
+                        && filter
+                            .session_id
+                            .as_ref()
+                            .is_none_or(|v| s.session_id.as_ref() == Some(v))
                 };
                 let expected = model
                     .iter()

@@ -69,6 +69,7 @@ pub fn parse(request: &WebhookRequest) -> Result<ParsedWebhook, PayloadError> {
         _ => None,
     };
     Ok(ParsedWebhook {
+        payment: None,
         event_id: event.id,
         event_type: event.event_type,
         report,

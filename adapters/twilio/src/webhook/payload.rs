@@ -111,6 +111,7 @@ fn parse_form(body: &[u8], token: Option<String>) -> Result<ParsedWebhook, Paylo
             ("call", status, "CallSid", get("CallSid"))
         } else if get("AccountSid").is_some() || verification_sid.is_some() {
             return Ok(ParsedWebhook {
+                payment: None,
                 event_id,
                 event_type: "callback".into(),
                 report: None,
@@ -126,6 +127,7 @@ fn parse_form(body: &[u8], token: Option<String>) -> Result<ParsedWebhook, Paylo
         .ok_or_else(|| PayloadError(format!("{kind} status callback without {sid_name}")))?;
     let status_word = status.to_ascii_lowercase();
     Ok(ParsedWebhook {
+        payment: None,
         event_id,
         event_type: format!("{kind}.{status_word}"),
         report: Some(DeliveryReport {
@@ -208,6 +210,7 @@ fn parse_cloud_events(body: &[u8], token: Option<String>) -> Result<ParsedWebhoo
         .or_else(|| (ids.len() == events.len()).then(|| ids.join(",")))
         .unwrap_or_else(|| signature::body_sha256(body));
     Ok(ParsedWebhook {
+        payment: None,
         event_id,
         event_type: events[chosen].kind.clone(),
         report: reports[chosen].clone(),

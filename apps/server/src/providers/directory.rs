@@ -1,4 +1,5 @@
-//! [`ProviderDirectory`]: the `SenderDirectory` port over server-wide and tenant credentials.
+//! [`ProviderDirectory`]: the `SenderDirectory` and `PaymentDirectory` ports over server-wide
+//! and tenant credentials, with the sandbox behind them.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -7,13 +8,26 @@ use onramp_domain::app::integrations::integration_stream;
 use onramp_domain::ids::TenantId;
 use onramp_domain::integration::{IntegrationState, IntegrationStatus, credentials_context};
 use onramp_domain::ports::{
-    EventStore, ProviderError, ProviderId, Secrets, SenderDirectory, VerificationSender,
+    CardOnFile, EventStore, OrderPayments, PaymentDirectory, ProviderError, ProviderId, Secrets,
+    SenderDirectory, VerificationSender,
 };
+use onramp_provider_kit::webhook::{SignatureError, WebhookRequest};
 
-use super::{ProviderCredentials, ServerCredentials};
+use super::{ProviderClient, ProviderCredentials, ServerCredentials};
 
-/// A sender built for a tenant's credentials, kept while they do not change.
-type Cached = (String, Arc<dyn VerificationSender>);
+/// A client built for a tenant's credentials, kept while they do not change.
+type Cached = (String, ProviderClient);
+
+/// The in-process stand-ins used when a provider has no credentials.
+#[derive(Clone)]
+pub struct Sandboxes {
+    /// Code delivery.
+    pub sender: Arc<dyn VerificationSender>,
+    /// Cards and trials (Stripe's test payment methods).
+    pub cards: Arc<dyn CardOnFile>,
+    /// Orders (PayPal's flow).
+    pub orders: Arc<dyn OrderPayments>,
+}
 
 /// Finds a provider's sender for a tenant: the tenant's own credentials (an integration set with
 /// `PUT /v1/integrations/{provider}`, unless disabled), else the server-wide ones, else none.
@@ -21,9 +35,9 @@ pub struct ProviderDirectory {
     store: Arc<dyn EventStore>,
     secrets: Arc<dyn Secrets>,
     server: ServerCredentials,
-    server_senders: HashMap<ProviderId, Arc<dyn VerificationSender>>,
-    sandbox: Arc<dyn VerificationSender>,
-    tenant_senders: Mutex<HashMap<(TenantId, ProviderId), Cached>>,
+    server_clients: HashMap<ProviderId, ProviderClient>,
+    sandbox: Sandboxes,
+    tenant_clients: Mutex<HashMap<(TenantId, ProviderId), Cached>>,
 }
 
 impl std::fmt::Debug for ProviderDirectory {
@@ -36,30 +50,95 @@ impl std::fmt::Debug for ProviderDirectory {
 
 impl ProviderDirectory {
     /// A directory over `server` credentials, the tenants' integrations in `store` (sealed with
-    /// `secrets`), and the `sandbox` sender.
+    /// `secrets`), and the `sandbox` stand-ins.
     ///
     /// # Errors
-    /// A server-wide credential whose sender cannot be built (a base URL that does not parse).
+    /// A server-wide credential whose client cannot be built (a base URL that does not parse).
     pub fn new(
         store: Arc<dyn EventStore>,
         secrets: Arc<dyn Secrets>,
         server: ServerCredentials,
-        sandbox: Arc<dyn VerificationSender>,
+        sandbox: Sandboxes,
     ) -> Result<Self, ProviderError> {
-        let mut server_senders = HashMap::new();
+        let mut server_clients = HashMap::new();
         for provider in server.live() {
             if let Some(c) = server.get(provider) {
-                server_senders.insert(provider, c.sender()?);
+                server_clients.insert(provider, c.client()?);
             }
         }
         Ok(Self {
             store,
             secrets,
             server,
-            server_senders,
+            server_clients,
             sandbox,
-            tenant_senders: Mutex::new(HashMap::new()),
+            tenant_clients: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The client of `provider` for `tenant`: the tenant's own credentials unless disabled,
+    /// else the server-wide ones; None when neither exists (or the integration is disabled).
+    ///
+    /// # Errors
+    /// Stored credentials that do not decrypt or parse, or a client that cannot be built.
+    pub async fn client(
+        &self,
+        tenant: TenantId,
+        provider: ProviderId,
+    ) -> Result<Option<ProviderClient>, ProviderError> {
+        let state = self.integration(tenant, provider).await?;
+        if state.status == IntegrationStatus::Disabled {
+            return Ok(None);
+        }
+        let Some(sealed) = state.sealed_credentials else {
+            return Ok(self.server_clients.get(&provider).cloned());
+        };
+        let key = (tenant, provider);
+        if let Ok(cache) = self.tenant_clients.lock()
+            && let Some((s, client)) = cache.get(&key)
+            && *s == sealed
+        {
+            return Ok(Some(client.clone()));
+        }
+        let client = self.unseal(tenant, provider, &sealed)?.client()?;
+        if let Ok(mut cache) = self.tenant_clients.lock() {
+            cache.insert(key, (sealed, client.clone()));
+        }
+        Ok(Some(client))
+    }
+
+    /// Verifies a webhook signed for `credentials` (of `tenant`, or the server's when `None`).
+    /// PayPal's goes through the cached verifier of the same credentials (certificate cache,
+    /// OAuth token); the others are checked in place.
+    ///
+    /// # Errors
+    /// The adapter's [`SignatureError`].
+    pub async fn verify_webhook(
+        &self,
+        tenant: Option<TenantId>,
+        credentials: &ProviderCredentials,
+        request: &WebhookRequest,
+        now_unix: i64,
+    ) -> Result<(), SignatureError> {
+        if credentials.provider() != ProviderId::Paypal {
+            return credentials.verify_webhook(request, now_unix);
+        }
+        let client = match tenant {
+            Some(t) => self
+                .client(t, ProviderId::Paypal)
+                .await
+                .map_err(|e| SignatureError::InvalidSecret(e.to_string()))?,
+            None => self.server_clients.get(&ProviderId::Paypal).cloned(),
+        };
+        match client {
+            Some(ProviderClient::Orders {
+                webhooks: Some(verifier),
+                ..
+            }) => verifier.verify(request, now_unix).await,
+            _ => Err(SignatureError::InvalidSecret(
+                "no PayPal webhook_id configured to verify with".into(),
+            )),
+        }
     }
 
     /// The server-wide credentials.
@@ -134,30 +213,35 @@ impl SenderDirectory for ProviderDirectory {
         provider: ProviderId,
     ) -> Result<Option<Arc<dyn VerificationSender>>, ProviderError> {
         if provider == ProviderId::Sandbox {
-            return Ok(Some(self.sandbox.clone()));
+            return Ok(Some(self.sandbox.sender.clone()));
         }
-        let state = self.integration(tenant, provider).await?;
-        if state.status == IntegrationStatus::Disabled {
-            return Ok(None);
-        }
-        let Some(sealed) = state.sealed_credentials else {
-            return Ok(self.server_senders.get(&provider).cloned());
-        };
-        let key = (tenant, provider);
-        if let Ok(cache) = self.tenant_senders.lock()
-            && let Some((s, sender)) = cache.get(&key)
-            && *s == sealed
-        {
-            return Ok(Some(sender.clone()));
-        }
-        let sender = self.unseal(tenant, provider, &sealed)?.sender()?;
-        if let Ok(mut cache) = self.tenant_senders.lock() {
-            cache.insert(key, (sealed, sender.clone()));
-        }
-        Ok(Some(sender))
+        Ok(match self.client(tenant, provider).await? {
+            Some(ProviderClient::Verification(sender)) => Some(sender),
+            _ => None,
+        })
     }
 
     fn sandbox(&self) -> Arc<dyn VerificationSender> {
-        self.sandbox.clone()
+        self.sandbox.sender.clone()
+    }
+}
+
+#[async_trait::async_trait]
+impl PaymentDirectory for ProviderDirectory {
+    async fn card_on_file(&self, tenant: TenantId) -> Result<Arc<dyn CardOnFile>, ProviderError> {
+        Ok(match self.client(tenant, ProviderId::Stripe).await? {
+            Some(ProviderClient::Cards(cards)) => cards,
+            _ => self.sandbox.cards.clone(),
+        })
+    }
+
+    async fn order_payments(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Arc<dyn OrderPayments>, ProviderError> {
+        Ok(match self.client(tenant, ProviderId::Paypal).await? {
+            Some(ProviderClient::Orders { orders, .. }) => orders,
+            _ => self.sandbox.orders.clone(),
+        })
     }
 }

@@ -5,5 +5,5 @@
 mod credentials;
 mod directory;
 
-pub use credentials::{ProviderCredentials, ServerCredentials};
-pub use directory::ProviderDirectory;
+pub use credentials::{ProviderClient, ProviderCredentials, ServerCredentials};
+pub use directory::{ProviderDirectory, Sandboxes};

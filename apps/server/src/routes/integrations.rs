@@ -74,7 +74,7 @@ fn real_provider(name: &str) -> Result<ProviderId, ApiError> {
         .filter(|p| *p != ProviderId::Sandbox)
         .ok_or_else(|| {
             ApiError::UnknownProvider(format!(
-                "no provider {name:?}; known: telnyx, twilio, sinch"
+                "no provider {name:?}; known: telnyx, twilio, sinch, stripe, paypal"
             ))
         })
 }
@@ -105,7 +105,13 @@ async fn view(
         (false, false) => ("none", "not_configured".into()),
     };
     let mut breakers = Vec::new();
-    for channel in [Channel::Voice, Channel::Sms] {
+    // Breakers guard code delivery only: payment providers have none.
+    let channels = if provider.delivers_codes() {
+        &[Channel::Voice, Channel::Sms][..]
+    } else {
+        &[]
+    };
+    for &channel in channels {
         let b = state.services.breaker(tenant.id, provider, channel).await?;
         breakers.push(BreakerView {
             channel,
@@ -143,7 +149,7 @@ pub async fn list(
     Extension(tenant): Extension<TenantContext>,
 ) -> Result<axum::Json<IntegrationList>, ApiError> {
     let mut data = Vec::new();
-    for provider in ProviderId::REAL {
+    for provider in ProviderId::REAL.into_iter().chain(ProviderId::PAYMENTS) {
         data.push(view(&state, &tenant, provider).await?);
     }
     Ok(axum::Json(IntegrationList { data }))
@@ -155,7 +161,7 @@ pub async fn list(
 /// application_secret, webhook_secret?}`; each may add `base_url` where the server allows it,
 /// `ONRAMP_ALLOW_TENANT_BASE_URLS`, since it makes the server call that host). Never returned.
 #[utoipa::path(put, path = "/v1/integrations/{provider}", tag = "integrations",
-    params(("provider" = String, Path, description = "telnyx, twilio or sinch")),
+    params(("provider" = String, Path, description = "telnyx, twilio, sinch, stripe or paypal")),
     request_body(content = Object),
     responses((status = 200, body = IntegrationView), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("api_key" = [])))]
@@ -186,7 +192,7 @@ pub async fn put(
 /// Makes a cheap authenticated call with the credentials in force and records connected or the
 /// provider's error, with the response time.
 #[utoipa::path(post, path = "/v1/integrations/{provider}/test", tag = "integrations",
-    params(("provider" = String, Path, description = "telnyx, twilio or sinch")),
+    params(("provider" = String, Path, description = "telnyx, twilio, sinch, stripe or paypal")),
     responses((status = 200, body = IntegrationView), (status = 404, body = Problem)),
     security(("api_key" = [])))]
 pub async fn test(
@@ -205,11 +211,11 @@ pub async fn test(
                 "no {provider} credentials configured for this tenant or the server"
             ))
         })?;
-    let sender = credentials
-        .sender()
+    let client = credentials
+        .client()
         .map_err(|e| ApiError::Internal(Box::new(e)))?;
     let started = Instant::now();
-    let outcome = sender.health_check().await;
+    let outcome = client.health_check().await;
     let elapsed = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let error = outcome.err().map(|e| match &e {
         onramp_domain::ports::ProviderError::Unexpected(src) => format!("unexpected: {src}"),
@@ -225,7 +231,7 @@ pub async fn test(
 /// Disables the tenant's integration with a provider: the provider leaves the tenant's chains
 /// (even with server-wide credentials) until credentials are stored again with `PUT`.
 #[utoipa::path(delete, path = "/v1/integrations/{provider}", tag = "integrations",
-    params(("provider" = String, Path, description = "telnyx, twilio or sinch")),
+    params(("provider" = String, Path, description = "telnyx, twilio, sinch, stripe or paypal")),
     responses((status = 200, body = IntegrationView), (status = 404, body = Problem)),
     security(("api_key" = [])))]
 pub async fn disable(

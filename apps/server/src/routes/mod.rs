@@ -2,11 +2,15 @@
 //! authentication, idempotency, request ids and tracing.
 
 pub mod admin;
+pub mod customers;
 pub mod flows;
 pub mod health;
 pub mod integrations;
+pub mod orders;
 pub mod sandbox;
+pub mod sandbox_payments;
 pub mod sessions;
+pub mod trials;
 pub mod verifications;
 pub mod webhooks;
 
@@ -45,7 +49,8 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
         (name = "sessions", description = "Onboarding sessions"),
         (name = "verifications", description = "Phone verification by one-time code"),
         (name = "flows", description = "Flow templates"),
-        (name = "sandbox", description = "The sandbox provider's inbox"),
+        (name = "payments", description = "Card-gated trials, orders and the customer accounts they open"),
+        (name = "sandbox", description = "The sandbox providers' inbox, mailbox, test clock and PayPal approval"),
         (name = "admin", description = "Tenant administration")
     )
 )]
@@ -104,6 +109,17 @@ fn tenant_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(integrations::list))
         .routes(routes!(integrations::put, integrations::disable))
         .routes(routes!(integrations::test))
+        .routes(routes!(trials::submit_card, trials::session_trial))
+        .routes(routes!(trials::get_trial))
+        .routes(routes!(trials::cancel_trial))
+        .routes(routes!(orders::create_order))
+        .routes(routes!(orders::get_order))
+        .routes(routes!(orders::capture_order))
+        .routes(routes!(customers::get_customer))
+        .routes(routes!(customers::list_customers))
+        .routes(routes!(sandbox_payments::advance_clock))
+        .routes(routes!(sandbox_payments::mail))
+        .routes(routes!(sandbox_payments::approve_order))
 }
 
 fn admin_routes() -> OpenApiRouter<AppState> {

@@ -195,6 +195,7 @@ pub async fn list_sessions(
         flow_id: p.flow_id,
         phone: phone.map(|ph| ph.to_string()),
         external_ref: p.external_ref,
+        session_id: None,
         limit,
         cursor: p.cursor,
     };

@@ -42,12 +42,13 @@ pub async fn shared(
 ) -> Result<axum::Json<WebhookAck>, ApiError> {
     let provider = provider(&name)?;
     let credentials = state.providers.server().get(provider).ok_or_else(|| {
-        ApiError::WebhookSignature(format!(
-            "no server-wide {provider} credentials to verify with"
-        ))
+        signature_error(
+            provider,
+            format!("no server-wide {provider} credentials to verify with"),
+        )
     })?;
     let request = request(&state, method, &uri, headers, body);
-    let webhook = verified(&state, &credentials, &request)?;
+    let webhook = verified(&state, None, &credentials, &request).await?;
     let Some(tenant) = state.services.webhook_tenant(&webhook).await? else {
         tracing::info!(%provider, event_id = %webhook.event_id, event_type = %webhook.event_type, "webhook about nothing Onramp knows; acknowledged");
         return Ok(axum::Json(WebhookAck {
@@ -75,10 +76,13 @@ pub async fn for_tenant(
         .map_err(|e| ApiError::Internal(Box::new(e)))?
         .map(|(c, _)| c)
         .ok_or_else(|| {
-            ApiError::WebhookSignature(format!("no {provider} credentials for this tenant"))
+            signature_error(
+                provider,
+                format!("no {provider} credentials for this tenant"),
+            )
         })?;
     let request = request(&state, method, &uri, headers, body);
-    let webhook = verified(&state, &credentials, &request)?;
+    let webhook = verified(&state, Some(tenant), &credentials, &request).await?;
     store(&state, tenant, webhook).await
 }
 
@@ -106,16 +110,24 @@ fn request(
     }
 }
 
-fn verified(
+async fn verified(
     state: &AppState,
+    tenant: Option<TenantId>,
     credentials: &ProviderCredentials,
     request: &WebhookRequest,
 ) -> Result<InboundWebhook, ApiError> {
     let now = state.services.clock.now().unix_timestamp();
-    credentials.verify_webhook(request, now).map_err(|e| {
-        tracing::warn!(provider = %credentials.provider(), error = %e, "webhook refused");
-        ApiError::WebhookSignature(format!("the webhook signature is invalid: {e}"))
-    })?;
+    state
+        .providers
+        .verify_webhook(tenant, credentials, request, now)
+        .await
+        .map_err(|e| {
+            tracing::warn!(provider = %credentials.provider(), error = %e, "webhook refused");
+            signature_error(
+                credentials.provider(),
+                format!("the webhook signature is invalid: {e}"),
+            )
+        })?;
     let parsed = credentials
         .parse_webhook(request)
         .map_err(|e| ApiError::Malformed(e.to_string()))?;
@@ -124,7 +136,18 @@ fn verified(
         event_id: parsed.event_id,
         event_type: parsed.event_type,
         report: parsed.report,
+        payment: parsed.payment,
     })
+}
+
+/// 401: `STRIPE_WEBHOOK_FAILED` for Stripe (MISSION.md C names it), else
+/// `WEBHOOK_SIGNATURE_INVALID`.
+fn signature_error(provider: ProviderId, detail: String) -> ApiError {
+    if provider == ProviderId::Stripe {
+        ApiError::StripeWebhook(detail)
+    } else {
+        ApiError::WebhookSignature(detail)
+    }
 }
 
 async fn store(

@@ -256,7 +256,9 @@ pub fn any_flow() -> impl Strategy<Value = Flow> {
 mod answers;
 mod commands;
 mod otp_model;
+mod trial_run;
 
 pub use answers::*;
 pub use commands::*;
 pub use otp_model::*;
+pub use trial_run::*;

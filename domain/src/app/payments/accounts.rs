@@ -1,0 +1,209 @@
+//! Customer accounts: opened in the same commit as the capture or conversion that pays for them
+//! (P-PAY-1), read by id or listed by session or external reference.
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::customer::{AccountSource, AccountStatus, CustomerEvent, CustomerState, evolve};
+use crate::ids::{CustomerId, SessionId, TenantId};
+use crate::ports::{AggregateKind, Commit, ListQuery, StreamId};
+
+use super::super::persist::{Columns, Versioned, state_of, stream_write};
+use super::super::{AppError, Services};
+
+pub(crate) fn customer_stream(id: CustomerId) -> StreamId {
+    StreamId::new(AggregateKind::Customer, id)
+}
+
+/// A customer account as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CustomerView {
+    /// Id.
+    pub id: CustomerId,
+    /// The plan bought.
+    pub plan: String,
+    /// `active`, `past_due` or `closed`.
+    pub status: AccountStatus,
+    /// What paid for it: `{"kind": "order" | "trial", "id": "<uuid>"}`.
+    pub source: AccountSource,
+    /// The onboarding session it came from.
+    pub session_id: Option<SessionId>,
+    /// E-mail, when known.
+    pub email: Option<String>,
+    /// The tenant's reference.
+    pub external_ref: Option<String>,
+    /// When it was opened, RFC 3339.
+    #[serde(with = "time::serde::rfc3339")]
+    pub opened_at: OffsetDateTime,
+}
+
+impl CustomerView {
+    fn of(s: &CustomerState) -> Result<Self, AppError> {
+        let corrupt = || AppError::Corrupt("customer account without id".into());
+        Ok(Self {
+            id: s.id.ok_or_else(corrupt)?,
+            plan: s.plan.clone(),
+            status: s.status,
+            source: s.source.ok_or_else(corrupt)?,
+            session_id: s.session_id,
+            email: s.email.clone(),
+            external_ref: s.external_ref.clone(),
+            opened_at: s.opened_at.ok_or_else(corrupt)?,
+        })
+    }
+}
+
+/// Filters of `GET /v1/customers`.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerFilter {
+    /// Accounts of this session.
+    pub session_id: Option<SessionId>,
+    /// Accounts with this external reference.
+    pub external_ref: Option<String>,
+    /// Page size, 1..=100.
+    pub limit: u32,
+    /// Cursor from a previous page.
+    pub cursor: Option<String>,
+}
+
+/// What a new account is opened with.
+pub(crate) struct NewAccount {
+    pub id: CustomerId,
+    pub plan: String,
+    pub status: AccountStatus,
+    pub source: AccountSource,
+    pub session_id: Option<SessionId>,
+    pub email: Option<String>,
+    pub external_ref: Option<String>,
+}
+
+fn columns(s: &CustomerState, at: OffsetDateTime) -> Columns {
+    Columns {
+        status: s.status.as_str().into(),
+        flow_id: None,
+        phone: None,
+        external_ref: s.external_ref.clone(),
+        session_id: s.session_id.map(|id| id.to_string()),
+        created_at: s.opened_at.unwrap_or(at),
+        updated_at: at,
+    }
+}
+
+impl Services {
+    /// Adds the opening of an account to `commit` (a new stream, at version 0), with a welcome
+    /// e-mail when the address is known (MISSION.md E).
+    pub(crate) fn open_account(
+        &self,
+        commit: &mut Commit,
+        account: NewAccount,
+        at: OffsetDateTime,
+    ) -> Result<(), AppError> {
+        let event = CustomerEvent::Opened {
+            id: account.id,
+            plan: account.plan.clone(),
+            status: account.status,
+            source: account.source,
+            session_id: account.session_id,
+            email: account.email.clone(),
+            external_ref: account.external_ref,
+            at,
+        };
+        let state = evolve(CustomerState::default(), &event);
+        commit.streams.push(stream_write(
+            customer_stream(account.id),
+            0,
+            &[(event.event_type(), event, at)],
+            &state,
+            columns(&state, at),
+        )?);
+        if let Some(email) = &account.email {
+            commit.jobs.push(self.mail_job(
+                email,
+                format!("Welcome: your {} account is ready", account.plan),
+                format!(
+                    "Your {} account is active. Your account id is {}.",
+                    account.plan, account.id
+                ),
+            )?);
+        }
+        Ok(())
+    }
+
+    /// Adds a status change of an existing account to `commit` when the status differs.
+    pub(crate) async fn account_status_write(
+        &self,
+        commit: &mut Commit,
+        tenant: TenantId,
+        id: CustomerId,
+        status: AccountStatus,
+        at: OffsetDateTime,
+    ) -> Result<(), AppError> {
+        let Some(current) = self
+            .load_versioned::<CustomerState>(tenant, &customer_stream(id))
+            .await?
+        else {
+            return Ok(());
+        };
+        if current.state.status == status {
+            return Ok(());
+        }
+        let event = CustomerEvent::StatusChanged { status, at };
+        let after = evolve(current.state.clone(), &event);
+        commit.streams.push(stream_write(
+            customer_stream(id),
+            current.version,
+            &[(event.event_type(), event, at)],
+            &after,
+            columns(&after, at),
+        )?);
+        Ok(())
+    }
+
+    /// One account of `tenant`.
+    ///
+    /// # Errors
+    /// [`AppError::CustomerNotFound`] (also for another tenant's id).
+    pub async fn customer(
+        &self,
+        tenant: TenantId,
+        id: CustomerId,
+    ) -> Result<CustomerView, AppError> {
+        let current: Versioned<CustomerState> = self
+            .load_versioned(tenant, &customer_stream(id))
+            .await?
+            .ok_or(AppError::CustomerNotFound)?;
+        CustomerView::of(&current.state)
+    }
+
+    /// Accounts of `tenant`, newest first, filtered by session or external reference.
+    ///
+    /// # Errors
+    /// Store failures; an invalid cursor.
+    pub async fn customers(
+        &self,
+        tenant: TenantId,
+        filter: &CustomerFilter,
+    ) -> Result<(Vec<CustomerView>, Option<String>), AppError> {
+        let page = self
+            .store
+            .list(
+                tenant,
+                AggregateKind::Customer,
+                &ListQuery {
+                    session_id: filter.session_id.map(|s| s.to_string()),
+                    external_ref: filter.external_ref.clone(),
+                    limit: filter.limit,
+                    cursor: filter.cursor.clone(),
+                    ..ListQuery::default()
+                },
+            )
+            .await?;
+        let items = page
+            .items
+            .iter()
+            .map(|row| CustomerView::of(&state_of(row)?))
+            .collect::<Result<_, _>>()?;
+        Ok((items, page.next_cursor))
+    }
+}

@@ -1,0 +1,131 @@
+//! Payment webhooks (Stripe, PayPal) applied to the trial or order they name.
+
+use crate::ids::TenantId;
+use crate::order::OrderFact;
+use crate::ports::{OrderEvent, PaymentReport};
+
+use super::super::persist::Versioned;
+use super::super::webhooks::InboundWebhook;
+use super::super::{AppError, Services};
+use super::refs::{PaymentTarget, payment_ref_stream};
+use super::trials::TrialReport;
+
+impl Services {
+    /// Applies a verified payment report. `Ok(None)` when it names no trial or order of the
+    /// tenant (yet: the report can overtake the commit that records the reference); otherwise
+    /// the webhook's outcome, `processed` or `ignored`.
+    pub(crate) async fn apply_payment_report(
+        &self,
+        tenant: TenantId,
+        webhook: &InboundWebhook,
+        report: &PaymentReport,
+    ) -> Result<Option<&'static str>, AppError> {
+        let Some(target) = self
+            .load_versioned::<PaymentTarget>(
+                tenant,
+                &payment_ref_stream(webhook.provider, report.provider_ref()),
+            )
+            .await?
+            .map(|v: Versioned<PaymentTarget>| v.state)
+        else {
+            return Ok(None);
+        };
+        match (target, report) {
+            (
+                PaymentTarget::Trial(id),
+                PaymentReport::Subscription {
+                    status,
+                    trial_will_end,
+                    created,
+                    ..
+                },
+            ) => {
+                let report = TrialReport {
+                    event_id: webhook.event_id.clone(),
+                    status: *status,
+                    trial_will_end: *trial_will_end,
+                    created: *created,
+                };
+                self.apply_trial_report(tenant, id, &report, None).await?;
+                Ok(Some("processed"))
+            }
+            (PaymentTarget::Order(id), PaymentReport::Order { event, .. }) => {
+                let fact = match event {
+                    OrderEvent::Approved => OrderFact::Approved,
+                    OrderEvent::CaptureCompleted { capture } => {
+                        OrderFact::Captured(capture.clone())
+                    }
+                    OrderEvent::CapturePending { .. } => OrderFact::Pending,
+                    OrderEvent::CaptureDenied { .. } => OrderFact::Denied,
+                    OrderEvent::CaptureRefunded { .. } => OrderFact::Refunded,
+                };
+                self.apply_order_fact(tenant, id, fact, None).await?;
+                Ok(Some("processed"))
+            }
+            _ => Ok(Some("ignored")),
+        }
+    }
+
+    /// The tenant a payment report on shared credentials belongs to: the owner of the
+    /// subscription, order or capture it names.
+    pub(crate) async fn payment_tenant(
+        &self,
+        webhook: &InboundWebhook,
+        report: &PaymentReport,
+    ) -> Result<Option<TenantId>, AppError> {
+        Ok(self
+            .store
+            .stream_owner(&payment_ref_stream(webhook.provider, report.provider_ref()))
+            .await?)
+    }
+}
+
+impl Services {
+    /// The proof for a payment step's answers: the trial (`trial_id`) has started, or the order
+    /// (`order_id`) is captured, and it belongs to this session and step of this tenant.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub(crate) async fn payment_proof(
+        &self,
+        tenant: TenantId,
+        session: crate::ids::SessionId,
+        step: &crate::flow::StepId,
+        answers: &serde_json::Value,
+    ) -> Result<Option<crate::session::PaymentProof>, AppError> {
+        use crate::session::PaymentProof;
+        let id_of = |field: &str| {
+            answers
+                .get(field)
+                .and_then(serde_json::Value::as_str)
+                .and_then(|t| uuid::Uuid::parse_str(t).ok())
+        };
+        if let Some(id) = id_of("trial_id").map(crate::ids::TrialId::new) {
+            return Ok(match self.load_trial(tenant, id).await {
+                Ok(t)
+                    if t.state.session_id == Some(session)
+                        && t.state.step.as_ref() == Some(step)
+                        && t.state.started_at.is_some() =>
+                {
+                    Some(PaymentProof::Trial(id))
+                }
+                Ok(_) | Err(AppError::TrialNotFound) => None,
+                Err(e) => return Err(e),
+            });
+        }
+        if let Some(id) = id_of("order_id").map(crate::ids::OrderId::new) {
+            return Ok(match self.load_order(tenant, id).await {
+                Ok(o)
+                    if o.state.session_id == Some(session)
+                        && o.state.step.as_ref() == Some(step)
+                        && o.state.status() == crate::order::OrderStatus::Captured =>
+                {
+                    Some(PaymentProof::Order(id))
+                }
+                Ok(_) | Err(AppError::OrderNotFound) => None,
+                Err(e) => return Err(e),
+            });
+        }
+        Ok(None)
+    }
+}

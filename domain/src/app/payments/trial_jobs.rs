@@ -1,0 +1,178 @@
+//! A trial's timers (issue 4, item 6): the reminder three days before the end, the end, and the
+//! safety net that voids a card-check authorization the request could not void.
+
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+
+use crate::ids::{CustomerId, JobId, TrialId};
+use crate::ports::{ClaimedJob, NewJob, PaymentError};
+use crate::trial::{REMINDER_BEFORE_END, TrialCommand};
+
+use super::super::jobs::{JobOutcome, payload};
+use super::super::{AppError, Services};
+use super::timer_now;
+
+/// Job kind of the trial-will-end reminder.
+pub const TRIAL_REMINDER_JOB: &str = "trial.reminder";
+/// Job kind of the trial's end.
+pub const TRIAL_END_JOB: &str = "trial.end";
+/// Job kind of voiding a card-check authorization.
+pub const TRIAL_VOID_JOB: &str = "trial.void";
+
+/// The void job runs this long after the authorization, in case the request's own void failed.
+const VOID_SAFETY_DELAY: Duration = Duration::seconds(60);
+
+#[derive(Serialize, Deserialize)]
+struct TrialTimer {
+    trial_id: TrialId,
+    /// When the timer is due, RFC 3339: the time it judges by (see `timer_now`).
+    #[serde(with = "time::serde::rfc3339")]
+    due_at: OffsetDateTime,
+}
+
+/// The timer keys of a trial, canceled when it ends early.
+pub(crate) fn timer_keys(id: TrialId) -> [String; 2] {
+    [format!("trial:{id}:reminder"), format!("trial:{id}:end")]
+}
+
+impl Services {
+    fn trial_timer(
+        &self,
+        kind: &str,
+        key: String,
+        id: TrialId,
+        due: OffsetDateTime,
+        max_attempts: u32,
+    ) -> Result<NewJob, AppError> {
+        Ok(NewJob {
+            id: JobId::new(self.ids.new_id()),
+            kind: kind.into(),
+            payload: super::super::persist::to_json(&TrialTimer {
+                trial_id: id,
+                due_at: due,
+            })?,
+            run_at: due,
+            timer_key: Some(key),
+            max_attempts,
+        })
+    }
+
+    /// The reminder (3 days before the end, or at the start of a shorter trial) and the end.
+    pub(crate) fn trial_timers(
+        &self,
+        id: TrialId,
+        started_at: OffsetDateTime,
+        ends_at: OffsetDateTime,
+    ) -> Result<Vec<NewJob>, AppError> {
+        let [reminder, end] = timer_keys(id);
+        let remind_at = (ends_at - REMINDER_BEFORE_END).max(started_at);
+        Ok(vec![
+            self.trial_timer(TRIAL_REMINDER_JOB, reminder, id, remind_at, 5)?,
+            // The end asks the provider: many attempts, with backoff, before giving up.
+            self.trial_timer(TRIAL_END_JOB, end, id, ends_at, 20)?,
+        ])
+    }
+
+    /// The safety net of an authorization: voids it unless the request did.
+    pub(crate) fn void_job(&self, id: TrialId, at: OffsetDateTime) -> Result<NewJob, AppError> {
+        self.trial_timer(
+            TRIAL_VOID_JOB,
+            format!("trial:{id}:void:{}", at.unix_timestamp_nanos()),
+            id,
+            at + VOID_SAFETY_DELAY,
+            20,
+        )
+    }
+
+    /// Runs a trial timer.
+    pub(crate) async fn run_trial_job(
+        &self,
+        job: &ClaimedJob,
+        backoff: impl Fn(u32) -> Duration,
+    ) -> Result<JobOutcome, AppError> {
+        let timer: TrialTimer = payload(job)?;
+        let tenant = job.tenant;
+        let id = timer.trial_id;
+        let state = match self.load_trial(tenant, id).await {
+            Err(AppError::TrialNotFound) => {
+                self.complete_bare(tenant, job.id).await?;
+                return Ok(JobOutcome::Done);
+            }
+            other => other?.state,
+        };
+        let at = timer_now(job, self.clock.now());
+        let retry = |e: PaymentError| -> Result<JobOutcome, AppError> {
+            match e {
+                PaymentError::Provider(p) if p.counts_against_provider() => {
+                    Ok(JobOutcome::RetryAt {
+                        run_at: self.clock.now() + backoff(job.attempts),
+                        reason: p.reason(),
+                    })
+                }
+                other => Err(other.into()),
+            }
+        };
+        match job.kind.as_str() {
+            TRIAL_REMINDER_JOB => {
+                self.execute_trial(
+                    tenant,
+                    id,
+                    |_, _| TrialCommand::SendReminder { at },
+                    |_| Ok(vec![]),
+                    Some(job.id),
+                )
+                .await?;
+            }
+            TRIAL_END_JOB => {
+                let cards = self.payments.card_on_file(tenant).await?;
+                let outcome = match &state.subscription {
+                    Some(sub) => match cards.trial_end_outcome(sub).await {
+                        Ok(o) => o,
+                        Err(e) => return retry(e),
+                    },
+                    None => None,
+                };
+                let account = CustomerId::new(self.ids.new_id());
+                self.execute_trial(
+                    tenant,
+                    id,
+                    |_, _| TrialCommand::ReachEnd {
+                        outcome,
+                        account,
+                        at,
+                    },
+                    |_| Ok(vec![]),
+                    Some(job.id),
+                )
+                .await?;
+            }
+            TRIAL_VOID_JOB => {
+                let cards = self.payments.card_on_file(tenant).await?;
+                let unvoided: Vec<String> = state
+                    .authorizations
+                    .iter()
+                    .filter(|a| !a.voided)
+                    .map(|a| a.id.clone())
+                    .collect();
+                if unvoided.is_empty() {
+                    self.complete_bare(tenant, job.id).await?;
+                }
+                let last = unvoided.len().saturating_sub(1);
+                for (i, authorization) in unvoided.iter().enumerate() {
+                    let done = (i == last).then_some(job.id);
+                    if let Err(e) = self
+                        .void(tenant, &*cards, &state, authorization, done)
+                        .await
+                    {
+                        return match e {
+                            AppError::Provider(p) => retry(PaymentError::Provider(p)),
+                            other => Err(other),
+                        };
+                    }
+                }
+            }
+            other => return Err(AppError::Corrupt(format!("unknown trial job {other}"))),
+        }
+        Ok(JobOutcome::Done)
+    }
+}

@@ -1,0 +1,834 @@
+//! Card-gated trials (issue 4, MISSION.md A): `POST /v1/sessions/{id}/trial` runs the card
+//! check and starts the trial, one provider call and one commit at a time, so a retry resumes
+//! where the last one stopped.
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::customer::{AccountSource, AccountStatus};
+use crate::decider::Decider;
+use crate::flow::{PaymentTerms, StepId, StepKind};
+use crate::ids::{CustomerId, SessionId, TenantId, TrialId};
+use crate::money::Money;
+use crate::ports::{
+    AggregateKind, AttachCard, CardAuthorization, CardOnFile, Commit, IdempotencyKey, ListQuery,
+    NewCustomer, PaymentError, StreamId, StreamWrite, TrialSubscription,
+};
+use crate::trial::{
+    Authorization, ClaimKey, Decline, TrialClaim, TrialCommand, TrialDecider, TrialEvent,
+    TrialState, TrialStatus, TrialTerms, claim,
+};
+
+use super::super::persist::{Columns, Versioned, stream_write};
+use super::super::{AppError, Services};
+use super::accounts::NewAccount;
+use super::refs::{PaymentTarget, payment_ref_write};
+
+pub(crate) fn trial_stream(id: TrialId) -> StreamId {
+    StreamId::new(AggregateKind::Trial, id)
+}
+
+fn claim_stream(key: &ClaimKey) -> StreamId {
+    StreamId::new(AggregateKind::TrialClaim, key.stream_id())
+}
+
+/// `POST /v1/sessions/{id}/trial`: a card for the session's `card_on_file_trial` step.
+#[derive(Debug, Clone)]
+pub struct CardSubmission {
+    /// The step; the flow's first `card_on_file_trial` step when `None`.
+    pub step: Option<String>,
+    /// The payment method from the client (`pm_…`; in the sandbox, Stripe's test tokens).
+    pub payment_method: String,
+    /// Billing e-mail.
+    pub email: String,
+}
+
+/// A trial as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TrialView {
+    /// Id.
+    pub id: TrialId,
+    /// Session.
+    pub session_id: SessionId,
+    /// Step.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub step: StepId,
+    /// Status.
+    pub status: TrialStatus,
+    /// Trial length, days.
+    pub trial_days: u32,
+    /// The card check's amount (always voided).
+    pub verification_amount: Money,
+    /// The plan the trial converts to.
+    pub plan: String,
+    /// Card submissions so far.
+    pub attempts: u32,
+    /// The verified card: brand and last four digits.
+    pub card: Option<CardSummary>,
+    /// The last decline, while no card is verified.
+    pub last_decline: Option<Decline>,
+    /// Card-check authorizations and whether each was voided (P-TRI-1).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub authorizations: Vec<Authorization>,
+    /// Start, RFC 3339.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub started_at: Option<OffsetDateTime>,
+    /// End, RFC 3339: start + trial days exactly (P-TRI-4).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub ends_at: Option<OffsetDateTime>,
+    /// The trial-will-end reminder went out.
+    pub reminder_sent: bool,
+    /// The trial's end was reached.
+    pub end_reached: bool,
+    /// The customer account opened on conversion.
+    pub customer_id: Option<CustomerId>,
+}
+
+/// A card as shown: never the fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CardSummary {
+    /// Brand, e.g. `visa`.
+    pub brand: String,
+    /// Last four digits.
+    pub last4: String,
+}
+
+impl TrialView {
+    pub(crate) fn of(s: &TrialState) -> Result<Self, AppError> {
+        let corrupt = || AppError::Corrupt("trial without id or terms".into());
+        let terms = s.terms.as_ref().ok_or_else(corrupt)?;
+        Ok(Self {
+            id: s.id.ok_or_else(corrupt)?,
+            session_id: s.session_id.ok_or_else(corrupt)?,
+            step: s.step.clone().ok_or_else(corrupt)?,
+            status: s.status(),
+            trial_days: terms.days,
+            verification_amount: terms.verification_amount.clone(),
+            plan: terms.plan.clone(),
+            attempts: s.attempts,
+            card: s.card.as_ref().map(|c| CardSummary {
+                brand: c.brand.clone(),
+                last4: c.last4.clone(),
+            }),
+            last_decline: s.last_decline.clone(),
+            authorizations: s.authorizations.clone(),
+            started_at: s.started_at,
+            ends_at: s.ends_at,
+            reminder_sent: s.reminder_sent,
+            end_reached: s.end_reached,
+            customer_id: s.account,
+        })
+    }
+}
+
+/// The idempotency key of one provider call of a trial: (tenant, session, step, attempt,
+/// operation) (issue 4, item 3).
+pub(crate) fn trial_key(
+    tenant: TenantId,
+    s: &TrialState,
+    attempt: u32,
+    op: &str,
+) -> IdempotencyKey {
+    let scope = format!(
+        "{}-{}",
+        s.session_id.map(|i| i.to_string()).unwrap_or_default(),
+        s.step.as_ref().map(StepId::as_str).unwrap_or_default()
+    );
+    IdempotencyKey::derive(tenant, &scope, attempt, op)
+}
+
+impl Services {
+    pub(crate) async fn load_trial(
+        &self,
+        tenant: TenantId,
+        id: TrialId,
+    ) -> Result<Versioned<TrialState>, AppError> {
+        self.load_versioned(tenant, &trial_stream(id))
+            .await?
+            .ok_or(AppError::TrialNotFound)
+    }
+
+    /// Decides `command` on the trial as loaded, and commits its events with their effects and
+    /// `extra` writes; retried from a fresh load on conflicts. Returns the state after.
+    pub(crate) async fn execute_trial(
+        &self,
+        tenant: TenantId,
+        id: TrialId,
+        command: impl Fn(&TrialState, OffsetDateTime) -> TrialCommand,
+        extra: impl Fn(&TrialState) -> Result<Vec<StreamWrite>, AppError>,
+        complete_job: Option<crate::ids::JobId>,
+    ) -> Result<TrialState, AppError> {
+        self.retrying(|| async {
+            let current = self.load_trial(tenant, id).await?;
+            let at = self.clock.now();
+            let events = TrialDecider.decide(&current.state, &command(&current.state, at))?;
+            let mut commit = Commit::new(tenant);
+            commit.complete_job = complete_job;
+            if events.is_empty() && complete_job.is_none() {
+                return Ok(current.state);
+            }
+            commit.streams.extend(extra(&current.state)?);
+            let after = self
+                .trial_commit_parts(&mut commit, tenant, &current, &events)
+                .await?;
+            self.store.commit(commit).await?;
+            Ok(after)
+        })
+        .await
+    }
+
+    /// The trial's events, projection and effects: timers at the start, the void job of an
+    /// authorization, mail for the reminder, the account on conversion and its status after.
+    pub(crate) async fn trial_commit_parts(
+        &self,
+        commit: &mut Commit,
+        tenant: TenantId,
+        current: &Versioned<TrialState>,
+        events: &[TrialEvent],
+    ) -> Result<TrialState, AppError> {
+        if events.is_empty() {
+            return Ok(current.state.clone());
+        }
+        let after = events
+            .iter()
+            .fold(current.state.clone(), |s, e| TrialDecider.evolve(s, e));
+        let id = after.id.ok_or(AppError::TrialNotFound)?;
+        let at = events.last().map_or(self.clock.now(), TrialEvent::at);
+        for event in events {
+            self.trial_effects(commit, tenant, &after, event)?;
+        }
+        if let Some(account) = after.account.filter(|_| current.state.account.is_some())
+            && after.status() != current.state.status()
+        {
+            self.account_status_write(commit, tenant, account, account_status(after.status()), at)
+                .await?;
+        }
+        let tagged: Vec<_> = events
+            .iter()
+            .map(|e| (e.event_type(), e.clone(), e.at()))
+            .collect();
+        let created = after
+            .started_at
+            .or(events.first().map(TrialEvent::at))
+            .unwrap_or(at);
+        commit.streams.push(stream_write(
+            trial_stream(id),
+            current.version,
+            &tagged,
+            &after,
+            Columns {
+                status: after.status().as_str().into(),
+                flow_id: None,
+                phone: after.phone.as_ref().map(ToString::to_string),
+                external_ref: None,
+                session_id: after.session_id.map(|s| s.to_string()),
+                created_at: if current.version == 0 { created } else { at },
+                updated_at: at,
+            },
+        )?);
+        Ok(after)
+    }
+
+    fn trial_effects(
+        &self,
+        commit: &mut Commit,
+        tenant: TenantId,
+        after: &TrialState,
+        event: &TrialEvent,
+    ) -> Result<(), AppError> {
+        let id = after.id.ok_or(AppError::TrialNotFound)?;
+        match event {
+            TrialEvent::CardAuthorized { at, .. } => {
+                commit.jobs.push(self.void_job(id, *at)?);
+            }
+            TrialEvent::Started {
+                subscription,
+                started_at,
+                ends_at,
+                ..
+            } => {
+                let provider = self.trial_provider_hint(after);
+                commit.streams.push(payment_ref_write(
+                    provider,
+                    subscription,
+                    PaymentTarget::Trial(id),
+                    *started_at,
+                )?);
+                commit
+                    .jobs
+                    .extend(self.trial_timers(id, *started_at, *ends_at)?);
+            }
+            TrialEvent::ReminderSent { mailed: true, .. } => {
+                if let (Some(email), Some(ends_at), Some(terms)) =
+                    (&after.email, after.ends_at, &after.terms)
+                {
+                    commit.jobs.push(self.mail_job(
+                        email,
+                        format!("Your free trial of {} ends soon", terms.plan),
+                        format!(
+                            "Your free trial ends on {}. Your card on file will then be charged for the {} plan unless you cancel.",
+                            ends_at.date(),
+                            terms.plan
+                        ),
+                    )?);
+                }
+            }
+            TrialEvent::AccountOpened { account, at } => {
+                let terms = after.terms.as_ref().ok_or(AppError::TrialNotFound)?;
+                self.open_account(
+                    commit,
+                    NewAccount {
+                        id: *account,
+                        plan: terms.plan.clone(),
+                        status: account_status(after.status()),
+                        source: AccountSource::Trial(id),
+                        session_id: after.session_id,
+                        email: after.email.clone(),
+                        external_ref: None,
+                    },
+                    *at,
+                )?;
+            }
+            TrialEvent::EndReached { .. } | TrialEvent::StatusReported { .. } => {
+                if matches!(after.status(), TrialStatus::Canceled) {
+                    commit
+                        .cancel_timers
+                        .extend(super::trial_jobs::timer_keys(id));
+                }
+            }
+            _ => {}
+        }
+        let _ = tenant;
+        Ok(())
+    }
+
+    /// The trial of a session's `card_on_file_trial` step, `None` before the first card.
+    async fn find_session_trial(
+        &self,
+        tenant: TenantId,
+        session: SessionId,
+        step: Option<&StepId>,
+    ) -> Result<Option<Versioned<TrialState>>, AppError> {
+        let page = self
+            .store
+            .list(
+                tenant,
+                AggregateKind::Trial,
+                &ListQuery {
+                    session_id: Some(session.to_string()),
+                    limit: 100,
+                    ..ListQuery::default()
+                },
+            )
+            .await?;
+        for row in &page.items {
+            let state: TrialState = super::super::persist::state_of(row)?;
+            if step.is_none_or(|s| state.step.as_ref() == Some(s)) {
+                return Ok(Some(Versioned {
+                    state,
+                    version: row.version,
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The session's trial (`GET /v1/sessions/{id}/trial`).
+    ///
+    /// # Errors
+    /// [`AppError::SessionNotFound`], [`AppError::TrialNotFound`].
+    pub async fn session_trial(
+        &self,
+        tenant: TenantId,
+        session: SessionId,
+    ) -> Result<TrialView, AppError> {
+        self.load_session(tenant, session).await?;
+        let found = self.find_session_trial(tenant, session, None).await?;
+        TrialView::of(&found.ok_or(AppError::TrialNotFound)?.state)
+    }
+
+    /// One trial.
+    ///
+    /// # Errors
+    /// [`AppError::TrialNotFound`] (also for another tenant's id).
+    pub async fn trial(&self, tenant: TenantId, id: TrialId) -> Result<TrialView, AppError> {
+        TrialView::of(&self.load_trial(tenant, id).await?.state)
+    }
+
+    /// Runs the card check and starts the trial: customer, card attached, the verification
+    /// amount authorized then voided (P-TRI-1), the one-trial-per-customer claims (P-TRI-3), the
+    /// subscription with its trial (P-TRI-2). Each provider call is committed before the next,
+    /// with a key derived from the attempt, so a retry resumes and never doubles an effect.
+    ///
+    /// # Errors
+    /// [`AppError::CardDeclined`] (the user may try another card), [`AppError::TrialAlreadyUsed`],
+    /// [`AppError::PaymentRefused`], [`AppError::Provider`] (503/502), a session error when the
+    /// step is not a `card_on_file_trial` step of this session.
+    pub async fn submit_card(
+        &self,
+        tenant: TenantId,
+        session: SessionId,
+        submission: CardSubmission,
+    ) -> Result<TrialView, AppError> {
+        let cards = self.payments.card_on_file(tenant).await?;
+        let id = self.open_trial(tenant, session, &submission).await?;
+        let mut state = self.load_trial(tenant, id).await?.state;
+        if state.started_at.is_some() || state.status() == TrialStatus::Canceled {
+            return TrialView::of(&state);
+        }
+        if state.card.is_none() {
+            state = self
+                .execute_trial(
+                    tenant,
+                    id,
+                    |_, at| TrialCommand::SubmitCard {
+                        payment_method: submission.payment_method.clone(),
+                        at,
+                    },
+                    |_| Ok(vec![]),
+                    None,
+                )
+                .await?;
+            self.check_card(tenant, &*cards, &state, &submission.payment_method)
+                .await?;
+            state = self.load_trial(tenant, id).await?.state;
+        }
+        if let Some(auth) = state.unvoided().cloned() {
+            self.void(tenant, &*cards, &state, &auth.id, None).await?;
+        }
+        self.start(tenant, &*cards, id).await
+    }
+
+    /// Opens (or finds) the trial of the session's step.
+    async fn open_trial(
+        &self,
+        tenant: TenantId,
+        session: SessionId,
+        submission: &CardSubmission,
+    ) -> Result<TrialId, AppError> {
+        let current = self.load_session(tenant, session).await?;
+        let flow = self.flow_of(&current.state)?;
+        let step = match &submission.step {
+            Some(name) => flow
+                .steps()
+                .iter()
+                .find(|s| s.id().as_str() == name)
+                .ok_or_else(|| crate::session::SessionError::UnknownStep(name.clone()))?,
+            None => flow
+                .steps()
+                .iter()
+                .find(|s| s.kind() == StepKind::CardOnFileTrial)
+                .ok_or(AppError::NoPaymentStep("card_on_file_trial"))?,
+        };
+        let Some(PaymentTerms::Trial(terms)) = step.payment() else {
+            return Err(AppError::NoPaymentStep("card_on_file_trial"));
+        };
+        if current.state.status.is_final() {
+            return Err(crate::session::SessionError::Finished(current.state.status).into());
+        }
+        // The card comes when the journey reaches the trial step: after the phone steps before
+        // it, so the verified phone is known to the one-trial-per-customer guard (P-TRI-3).
+        let reached = current.state.outcomes.contains_key(step.id())
+            || crate::session::current_step(&flow, &current.state).map(|s| s.id())
+                == Some(step.id());
+        if !reached {
+            return Err(crate::session::SessionError::StepOutOfOrder {
+                step: step.id().clone(),
+                current: crate::session::current_step(&flow, &current.state)
+                    .map_or_else(|| "none".to_string(), |c| c.id().to_string()),
+            }
+            .into());
+        }
+        if let Some(found) = self
+            .find_session_trial(tenant, session, Some(step.id()))
+            .await?
+        {
+            return found.state.id.ok_or(AppError::TrialNotFound);
+        }
+        let phone = current
+            .state
+            .phone
+            .clone()
+            .filter(|_| current.state.phone_verified);
+        self.begin_trial(
+            tenant,
+            session,
+            step.id().clone(),
+            terms.clone(),
+            phone,
+            submission,
+        )
+        .await
+    }
+
+    async fn begin_trial(
+        &self,
+        tenant: TenantId,
+        session: SessionId,
+        step: StepId,
+        terms: TrialTerms,
+        phone: Option<crate::phone::PhoneNumber>,
+        submission: &CardSubmission,
+    ) -> Result<TrialId, AppError> {
+        let email = submission.email.trim().to_owned();
+        if !email.contains('@') || email.len() > 254 {
+            return Err(AppError::Validation(vec![crate::flow::FieldError {
+                field: "email".into(),
+                code: crate::flow::FieldErrorCode::PatternMismatch,
+                message: "a billing e-mail address is required".into(),
+            }]));
+        }
+        let id = TrialId::new(self.ids.new_id());
+        let at = self.clock.now();
+        let command = TrialCommand::Begin {
+            trial: id,
+            session,
+            step: step.clone(),
+            terms,
+            email,
+            phone,
+            at,
+        };
+        let events = TrialDecider.decide(&TrialState::default(), &command)?;
+        let mut commit = Commit::new(tenant);
+        // One trial per (session, step): a concurrent first submission conflicts here.
+        let guard = ClaimKey::Card(format!("session:{session}:{step}"));
+        commit.streams.push(claim_write(&guard, id, at)?);
+        self.trial_commit_parts(&mut commit, tenant, &Versioned::empty(), &events)
+            .await?;
+        match self.store.commit(commit).await {
+            Ok(()) => Ok(id),
+            Err(crate::ports::StoreError::Conflict(_)) => self
+                .find_session_trial(tenant, session, Some(&step))
+                .await?
+                .and_then(|t| t.state.id)
+                .ok_or(AppError::Contention),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Customer, attach, claims, authorization: the card check of one attempt.
+    async fn check_card(
+        &self,
+        tenant: TenantId,
+        cards: &dyn CardOnFile,
+        state: &TrialState,
+        payment_method: &str,
+    ) -> Result<(), AppError> {
+        let id = state.id.ok_or(AppError::TrialNotFound)?;
+        let attempt = state.attempts;
+        let customer = match &state.customer {
+            Some(c) => c.clone(),
+            None => {
+                let customer = cards
+                    .create_customer(&NewCustomer {
+                        tenant,
+                        email: state.email.clone().unwrap_or_default(),
+                        phone: state.phone.as_ref().map(ToString::to_string),
+                        trial_ref: id.to_string(),
+                        key: trial_key(tenant, state, 0, "customer"),
+                    })
+                    .await?;
+                self.execute_trial(
+                    tenant,
+                    id,
+                    |_, at| TrialCommand::RecordCustomer {
+                        customer: customer.clone(),
+                        at,
+                    },
+                    |_| Ok(vec![]),
+                    None,
+                )
+                .await?;
+                customer
+            }
+        };
+        let card = cards
+            .attach_card(&AttachCard {
+                customer: customer.clone(),
+                payment_method: payment_method.to_owned(),
+                key: trial_key(tenant, state, attempt, "attach"),
+            })
+            .await;
+        let card = self.declined(tenant, id, payment_method, card).await?;
+        let keys = ClaimKey::of(&card.fingerprint, state.phone.as_ref());
+        self.reserve_claims(tenant, id, &keys).await?;
+        let terms = state.terms.clone().ok_or(AppError::TrialNotFound)?;
+        let authorization = cards
+            .authorize(&CardAuthorization {
+                customer,
+                payment_method: card.payment_method.clone(),
+                amount: terms.verification_amount,
+                key: trial_key(tenant, state, attempt, "authorize"),
+            })
+            .await;
+        let authorization = self
+            .declined(tenant, id, payment_method, authorization)
+            .await?;
+        self.execute_trial(
+            tenant,
+            id,
+            |_, at| TrialCommand::RecordAuthorization {
+                card: card.clone(),
+                authorization: authorization.clone(),
+                at,
+            },
+            |_| Ok(vec![]),
+            None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Claims `keys` for trial `id` before any money moves, or refuses when another trial of
+    /// the tenant holds one (P-TRI-3). Two trials racing for a key conflict on its stream at
+    /// version 0; the loser reads the winner's claim.
+    async fn reserve_claims(
+        &self,
+        tenant: TenantId,
+        id: TrialId,
+        keys: &[ClaimKey],
+    ) -> Result<(), AppError> {
+        self.retrying(|| async {
+            let mut held = Vec::with_capacity(keys.len());
+            for key in keys {
+                let state = self
+                    .load_versioned::<TrialClaim>(tenant, &claim_stream(key))
+                    .await?
+                    .map(|v| v.state)
+                    .unwrap_or_default();
+                held.push((key, state));
+            }
+            let free = claim(id, held.iter().map(|(k, s)| (*k, s)))
+                .map_err(|_| AppError::TrialAlreadyUsed)?;
+            if free.is_empty() {
+                return Ok(());
+            }
+            let at = self.clock.now();
+            let mut commit = Commit::new(tenant);
+            for key in &free {
+                commit.streams.push(claim_write(key, id, at)?);
+            }
+            self.store.commit(commit).await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// A decline is recorded on the trial and answered CARD_DECLINED; other outcomes pass.
+    async fn declined<T>(
+        &self,
+        tenant: TenantId,
+        id: TrialId,
+        payment_method: &str,
+        result: Result<T, PaymentError>,
+    ) -> Result<T, AppError> {
+        match result {
+            Err(PaymentError::CardDeclined {
+                code,
+                decline_code,
+                message,
+            }) => {
+                let decline = Decline {
+                    payment_method: payment_method.to_owned(),
+                    code: code.clone(),
+                    decline_code: decline_code.clone(),
+                    message: message.clone(),
+                };
+                self.execute_trial(
+                    tenant,
+                    id,
+                    |_, at| TrialCommand::RecordDecline {
+                        decline: decline.clone(),
+                        at,
+                    },
+                    |_| Ok(vec![]),
+                    None,
+                )
+                .await?;
+                Err(AppError::CardDeclined {
+                    code,
+                    decline_code,
+                    message,
+                })
+            }
+            other => Ok(other?),
+        }
+    }
+
+    /// Voids one authorization and records it (the void job's work too).
+    pub(crate) async fn void(
+        &self,
+        tenant: TenantId,
+        cards: &dyn CardOnFile,
+        state: &TrialState,
+        authorization: &str,
+        job: Option<crate::ids::JobId>,
+    ) -> Result<(), AppError> {
+        let id = state.id.ok_or(AppError::TrialNotFound)?;
+        cards
+            .void_authorization(authorization, &void_key(tenant, state, authorization))
+            .await?;
+        self.execute_trial(
+            tenant,
+            id,
+            |_, at| TrialCommand::RecordVoid {
+                authorization: authorization.to_owned(),
+                at,
+            },
+            |_| Ok(vec![]),
+            job,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Starts the subscription of a verified, voided card (P-TRI-2).
+    async fn start(
+        &self,
+        tenant: TenantId,
+        cards: &dyn CardOnFile,
+        id: TrialId,
+    ) -> Result<TrialView, AppError> {
+        let state = self.load_trial(tenant, id).await?.state;
+        if state.started_at.is_some() {
+            return TrialView::of(&state);
+        }
+        let (Some(customer), Some(card), Some(terms)) =
+            (&state.customer, &state.card, &state.terms)
+        else {
+            return Err(crate::trial::TrialError::CardNotVerified("no verified card").into());
+        };
+        let subscription = cards
+            .start_trial(&TrialSubscription {
+                customer: customer.clone(),
+                price: terms.price.clone(),
+                payment_method: card.payment_method.clone(),
+                trial_days: terms.days,
+                trial_ref: id.to_string(),
+                key: trial_key(tenant, &state, state.attempts, "subscription"),
+            })
+            .await?;
+        let after = self
+            .execute_trial(
+                tenant,
+                id,
+                |_, at| TrialCommand::Start {
+                    subscription: subscription.clone(),
+                    at,
+                },
+                |_| Ok(vec![]),
+                None,
+            )
+            .await?;
+        TrialView::of(&after)
+    }
+
+    /// Cancels a trial: the provider's subscription first, then the record.
+    ///
+    /// # Errors
+    /// [`AppError::TrialNotFound`], [`AppError::Trial`] when it is canceled already, provider
+    /// failures.
+    pub async fn cancel_trial(&self, tenant: TenantId, id: TrialId) -> Result<TrialView, AppError> {
+        let state = self.load_trial(tenant, id).await?.state;
+        if state.status() == TrialStatus::Canceled {
+            return Err(crate::trial::TrialError::Finished(TrialStatus::Canceled).into());
+        }
+        if let Some(subscription) = &state.subscription {
+            let cards = self.payments.card_on_file(tenant).await?;
+            cards
+                .cancel_subscription(subscription, &trial_key(tenant, &state, 0, "cancel"))
+                .await?;
+        }
+        let after = self
+            .execute_trial(
+                tenant,
+                id,
+                |_, at| TrialCommand::Cancel { at },
+                |_| Ok(vec![]),
+                None,
+            )
+            .await?;
+        TrialView::of(&after)
+    }
+
+    /// The provider a trial's references are recorded under.
+    fn trial_provider_hint(&self, _after: &TrialState) -> crate::ports::ProviderId {
+        crate::ports::ProviderId::Stripe
+    }
+
+    /// Applies a subscription report to a trial (a webhook, or the sandbox's trial end).
+    pub(crate) async fn apply_trial_report(
+        &self,
+        tenant: TenantId,
+        id: TrialId,
+        report: &TrialReport,
+        job: Option<crate::ids::JobId>,
+    ) -> Result<(), AppError> {
+        let account = CustomerId::new(self.ids.new_id());
+        self.execute_trial(
+            tenant,
+            id,
+            |_, at| TrialCommand::ApplyReport {
+                event_id: report.event_id.clone(),
+                status: report.status,
+                trial_will_end: report.trial_will_end,
+                created: report.created,
+                account,
+                at,
+            },
+            |_| Ok(vec![]),
+            job,
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// A subscription report for [`Services::apply_trial_report`].
+#[derive(Debug, Clone)]
+pub(crate) struct TrialReport {
+    pub event_id: String,
+    pub status: Option<crate::ports::SubscriptionStatus>,
+    pub trial_will_end: bool,
+    pub created: i64,
+}
+
+/// The void's key: one per authorization, whoever voids it (the request or the void job).
+pub(crate) fn void_key(tenant: TenantId, s: &TrialState, authorization: &str) -> IdempotencyKey {
+    trial_key(tenant, s, 0, &format!("void-{authorization}"))
+}
+
+/// An account's status from its trial's.
+pub(crate) fn account_status(status: TrialStatus) -> AccountStatus {
+    match status {
+        TrialStatus::PastDue | TrialStatus::Paused => AccountStatus::PastDue,
+        TrialStatus::Canceled => AccountStatus::Closed,
+        _ => AccountStatus::Active,
+    }
+}
+
+fn claim_write(
+    key: &ClaimKey,
+    trial: TrialId,
+    at: OffsetDateTime,
+) -> Result<StreamWrite, AppError> {
+    let state = TrialClaim { trial: Some(trial) };
+    stream_write(
+        claim_stream(key),
+        0,
+        &[("trial_claim.claimed", state.clone(), at)],
+        &state,
+        Columns {
+            status: "claimed".into(),
+            flow_id: None,
+            phone: None,
+            external_ref: None,
+            session_id: None,
+            created_at: at,
+            updated_at: at,
+        },
+    )
+}
