@@ -13,7 +13,7 @@ use crate::{assert_problem, id_of};
 const DAY: i64 = 86_400;
 
 /// A session of `unified-voice-first` at its trial step: phone verified, business answered.
-pub async fn session_at_trial(app: &TestApp, phone: &str) -> String {
+pub(crate) async fn session_at_trial(app: &TestApp, phone: &str) -> String {
     let started = app.post_session("unified-voice-first", Some(phone)).await;
     let sid = id_of(&started);
     let vid = verify_again(app, &sid, phone).await;

@@ -16,6 +16,11 @@ impl TestClock {
     pub fn advance(&self, seconds: i64) {
         self.offset_seconds.fetch_add(seconds, Ordering::SeqCst);
     }
+
+    /// Now, in Unix seconds (what webhook signatures carry).
+    pub fn now_unix(&self) -> i64 {
+        self.now().unix_timestamp()
+    }
 }
 
 impl Clock for TestClock {
