@@ -11,7 +11,9 @@ mod mail;
 pub mod orders;
 mod refs;
 mod reports;
+mod trial_commit;
 mod trial_jobs;
+mod trial_view;
 pub mod trials;
 
 pub use mail::MAIL_JOB;

@@ -8,7 +8,7 @@ use super::super::persist::Versioned;
 use super::super::webhooks::InboundWebhook;
 use super::super::{AppError, Services};
 use super::refs::{PaymentTarget, payment_ref_stream};
-use super::trials::TrialReport;
+use super::trial_commit::TrialReport;
 
 impl Services {
     /// Applies a verified payment report. `Ok(None)` when it names no trial or order of the

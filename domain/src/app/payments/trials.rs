@@ -2,31 +2,24 @@
 //! check and starts the trial, one provider call and one commit at a time, so a retry resumes
 //! where the last one stopped.
 
-use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::customer::{AccountSource, AccountStatus};
 use crate::decider::Decider;
 use crate::flow::{PaymentTerms, StepId, StepKind};
-use crate::ids::{CustomerId, SessionId, TenantId, TrialId};
-use crate::money::Money;
+use crate::ids::{SessionId, TenantId, TrialId};
 use crate::ports::{
-    AggregateKind, AttachCard, CardAuthorization, CardOnFile, Commit, IdempotencyKey, ListQuery,
-    NewCustomer, PaymentError, StreamId, StreamWrite, TrialSubscription,
+    AggregateKind, AttachCard, CardAuthorization, CardOnFile, Commit, IdempotencyKey, NewCustomer,
+    PaymentError, StreamId, StreamWrite, TrialSubscription,
 };
 use crate::trial::{
-    Authorization, ClaimKey, Decline, TrialClaim, TrialCommand, TrialDecider, TrialEvent,
-    TrialState, TrialStatus, TrialTerms, claim,
+    ClaimKey, Decline, TrialClaim, TrialCommand, TrialDecider, TrialState, TrialStatus, TrialTerms,
+    claim,
 };
+
+pub use super::trial_view::{CardSummary, TrialView};
 
 use super::super::persist::{Columns, Versioned, stream_write};
 use super::super::{AppError, Services};
-use super::accounts::NewAccount;
-use super::refs::{PaymentTarget, payment_ref_write};
-
-pub(crate) fn trial_stream(id: TrialId) -> StreamId {
-    StreamId::new(AggregateKind::Trial, id)
-}
 
 fn claim_stream(key: &ClaimKey) -> StreamId {
     StreamId::new(AggregateKind::TrialClaim, key.stream_id())
@@ -41,86 +34,6 @@ pub struct CardSubmission {
     pub payment_method: String,
     /// Billing e-mail.
     pub email: String,
-}
-
-/// A trial as the API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct TrialView {
-    /// Id.
-    pub id: TrialId,
-    /// Session.
-    pub session_id: SessionId,
-    /// Step.
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    pub step: StepId,
-    /// Status.
-    pub status: TrialStatus,
-    /// Trial length, days.
-    pub trial_days: u32,
-    /// The card check's amount (always voided).
-    pub verification_amount: Money,
-    /// The plan the trial converts to.
-    pub plan: String,
-    /// Card submissions so far.
-    pub attempts: u32,
-    /// The verified card: brand and last four digits.
-    pub card: Option<CardSummary>,
-    /// The last decline, while no card is verified.
-    pub last_decline: Option<Decline>,
-    /// Card-check authorizations and whether each was voided (P-TRI-1).
-    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
-    pub authorizations: Vec<Authorization>,
-    /// Start, RFC 3339.
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub started_at: Option<OffsetDateTime>,
-    /// End, RFC 3339: start + trial days exactly (P-TRI-4).
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub ends_at: Option<OffsetDateTime>,
-    /// The trial-will-end reminder went out.
-    pub reminder_sent: bool,
-    /// The trial's end was reached.
-    pub end_reached: bool,
-    /// The customer account opened on conversion.
-    pub customer_id: Option<CustomerId>,
-}
-
-/// A card as shown: never the fingerprint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct CardSummary {
-    /// Brand, e.g. `visa`.
-    pub brand: String,
-    /// Last four digits.
-    pub last4: String,
-}
-
-impl TrialView {
-    pub(crate) fn of(s: &TrialState) -> Result<Self, AppError> {
-        let corrupt = || AppError::Corrupt("trial without id or terms".into());
-        let terms = s.terms.as_ref().ok_or_else(corrupt)?;
-        Ok(Self {
-            id: s.id.ok_or_else(corrupt)?,
-            session_id: s.session_id.ok_or_else(corrupt)?,
-            step: s.step.clone().ok_or_else(corrupt)?,
-            status: s.status(),
-            trial_days: terms.days,
-            verification_amount: terms.verification_amount.clone(),
-            plan: terms.plan.clone(),
-            attempts: s.attempts,
-            card: s.card.as_ref().map(|c| CardSummary {
-                brand: c.brand.clone(),
-                last4: c.last4.clone(),
-            }),
-            last_decline: s.last_decline.clone(),
-            authorizations: s.authorizations.clone(),
-            started_at: s.started_at,
-            ends_at: s.ends_at,
-            reminder_sent: s.reminder_sent,
-            end_reached: s.end_reached,
-            customer_id: s.account,
-        })
-    }
 }
 
 /// The idempotency key of one provider call of a trial: (tenant, session, step, attempt,
@@ -140,201 +53,6 @@ pub(crate) fn trial_key(
 }
 
 impl Services {
-    pub(crate) async fn load_trial(
-        &self,
-        tenant: TenantId,
-        id: TrialId,
-    ) -> Result<Versioned<TrialState>, AppError> {
-        self.load_versioned(tenant, &trial_stream(id))
-            .await?
-            .ok_or(AppError::TrialNotFound)
-    }
-
-    /// Decides `command` on the trial as loaded, and commits its events with their effects and
-    /// `extra` writes; retried from a fresh load on conflicts. Returns the state after.
-    pub(crate) async fn execute_trial(
-        &self,
-        tenant: TenantId,
-        id: TrialId,
-        command: impl Fn(&TrialState, OffsetDateTime) -> TrialCommand,
-        extra: impl Fn(&TrialState) -> Result<Vec<StreamWrite>, AppError>,
-        complete_job: Option<crate::ids::JobId>,
-    ) -> Result<TrialState, AppError> {
-        self.retrying(|| async {
-            let current = self.load_trial(tenant, id).await?;
-            let at = self.clock.now();
-            let events = TrialDecider.decide(&current.state, &command(&current.state, at))?;
-            let mut commit = Commit::new(tenant);
-            commit.complete_job = complete_job;
-            if events.is_empty() && complete_job.is_none() {
-                return Ok(current.state);
-            }
-            commit.streams.extend(extra(&current.state)?);
-            let after = self
-                .trial_commit_parts(&mut commit, tenant, &current, &events)
-                .await?;
-            self.store.commit(commit).await?;
-            Ok(after)
-        })
-        .await
-    }
-
-    /// The trial's events, projection and effects: timers at the start, the void job of an
-    /// authorization, mail for the reminder, the account on conversion and its status after.
-    pub(crate) async fn trial_commit_parts(
-        &self,
-        commit: &mut Commit,
-        tenant: TenantId,
-        current: &Versioned<TrialState>,
-        events: &[TrialEvent],
-    ) -> Result<TrialState, AppError> {
-        if events.is_empty() {
-            return Ok(current.state.clone());
-        }
-        let after = events
-            .iter()
-            .fold(current.state.clone(), |s, e| TrialDecider.evolve(s, e));
-        let id = after.id.ok_or(AppError::TrialNotFound)?;
-        let at = events.last().map_or(self.clock.now(), TrialEvent::at);
-        for event in events {
-            self.trial_effects(commit, tenant, &after, event)?;
-        }
-        if let Some(account) = after.account.filter(|_| current.state.account.is_some())
-            && after.status() != current.state.status()
-        {
-            self.account_status_write(commit, tenant, account, account_status(after.status()), at)
-                .await?;
-        }
-        let tagged: Vec<_> = events
-            .iter()
-            .map(|e| (e.event_type(), e.clone(), e.at()))
-            .collect();
-        let created = after
-            .started_at
-            .or(events.first().map(TrialEvent::at))
-            .unwrap_or(at);
-        commit.streams.push(stream_write(
-            trial_stream(id),
-            current.version,
-            &tagged,
-            &after,
-            Columns {
-                status: after.status().as_str().into(),
-                flow_id: None,
-                phone: after.phone.as_ref().map(ToString::to_string),
-                external_ref: None,
-                session_id: after.session_id.map(|s| s.to_string()),
-                created_at: if current.version == 0 { created } else { at },
-                updated_at: at,
-            },
-        )?);
-        Ok(after)
-    }
-
-    fn trial_effects(
-        &self,
-        commit: &mut Commit,
-        tenant: TenantId,
-        after: &TrialState,
-        event: &TrialEvent,
-    ) -> Result<(), AppError> {
-        let id = after.id.ok_or(AppError::TrialNotFound)?;
-        match event {
-            TrialEvent::CardAuthorized { at, .. } => {
-                commit.jobs.push(self.void_job(id, *at)?);
-            }
-            TrialEvent::Started {
-                subscription,
-                started_at,
-                ends_at,
-                ..
-            } => {
-                let provider = self.trial_provider_hint(after);
-                commit.streams.push(payment_ref_write(
-                    provider,
-                    subscription,
-                    PaymentTarget::Trial(id),
-                    *started_at,
-                )?);
-                commit
-                    .jobs
-                    .extend(self.trial_timers(id, *started_at, *ends_at)?);
-            }
-            TrialEvent::ReminderSent { mailed: true, .. } => {
-                if let (Some(email), Some(ends_at), Some(terms)) =
-                    (&after.email, after.ends_at, &after.terms)
-                {
-                    commit.jobs.push(self.mail_job(
-                        email,
-                        format!("Your free trial of {} ends soon", terms.plan),
-                        format!(
-                            "Your free trial ends on {}. Your card on file will then be charged for the {} plan unless you cancel.",
-                            ends_at.date(),
-                            terms.plan
-                        ),
-                    )?);
-                }
-            }
-            TrialEvent::AccountOpened { account, at } => {
-                let terms = after.terms.as_ref().ok_or(AppError::TrialNotFound)?;
-                self.open_account(
-                    commit,
-                    NewAccount {
-                        id: *account,
-                        plan: terms.plan.clone(),
-                        status: account_status(after.status()),
-                        source: AccountSource::Trial(id),
-                        session_id: after.session_id,
-                        email: after.email.clone(),
-                        external_ref: None,
-                    },
-                    *at,
-                )?;
-            }
-            TrialEvent::EndReached { .. } | TrialEvent::StatusReported { .. } => {
-                if matches!(after.status(), TrialStatus::Canceled) {
-                    commit
-                        .cancel_timers
-                        .extend(super::trial_jobs::timer_keys(id));
-                }
-            }
-            _ => {}
-        }
-        let _ = tenant;
-        Ok(())
-    }
-
-    /// The trial of a session's `card_on_file_trial` step, `None` before the first card.
-    async fn find_session_trial(
-        &self,
-        tenant: TenantId,
-        session: SessionId,
-        step: Option<&StepId>,
-    ) -> Result<Option<Versioned<TrialState>>, AppError> {
-        let page = self
-            .store
-            .list(
-                tenant,
-                AggregateKind::Trial,
-                &ListQuery {
-                    session_id: Some(session.to_string()),
-                    limit: 100,
-                    ..ListQuery::default()
-                },
-            )
-            .await?;
-        for row in &page.items {
-            let state: TrialState = super::super::persist::state_of(row)?;
-            if step.is_none_or(|s| state.step.as_ref() == Some(s)) {
-                return Ok(Some(Versioned {
-                    state,
-                    version: row.version,
-                }));
-            }
-        }
-        Ok(None)
-    }
-
     /// The session's trial (`GET /v1/sessions/{id}/trial`).
     ///
     /// # Errors
@@ -753,61 +471,11 @@ impl Services {
             .await?;
         TrialView::of(&after)
     }
-
-    /// The provider a trial's references are recorded under.
-    fn trial_provider_hint(&self, _after: &TrialState) -> crate::ports::ProviderId {
-        crate::ports::ProviderId::Stripe
-    }
-
-    /// Applies a subscription report to a trial (a webhook, or the sandbox's trial end).
-    pub(crate) async fn apply_trial_report(
-        &self,
-        tenant: TenantId,
-        id: TrialId,
-        report: &TrialReport,
-        job: Option<crate::ids::JobId>,
-    ) -> Result<(), AppError> {
-        let account = CustomerId::new(self.ids.new_id());
-        self.execute_trial(
-            tenant,
-            id,
-            |_, at| TrialCommand::ApplyReport {
-                event_id: report.event_id.clone(),
-                status: report.status,
-                trial_will_end: report.trial_will_end,
-                created: report.created,
-                account,
-                at,
-            },
-            |_| Ok(vec![]),
-            job,
-        )
-        .await?;
-        Ok(())
-    }
-}
-
-/// A subscription report for [`Services::apply_trial_report`].
-#[derive(Debug, Clone)]
-pub(crate) struct TrialReport {
-    pub event_id: String,
-    pub status: Option<crate::ports::SubscriptionStatus>,
-    pub trial_will_end: bool,
-    pub created: i64,
 }
 
 /// The void's key: one per authorization, whoever voids it (the request or the void job).
 pub(crate) fn void_key(tenant: TenantId, s: &TrialState, authorization: &str) -> IdempotencyKey {
     trial_key(tenant, s, 0, &format!("void-{authorization}"))
-}
-
-/// An account's status from its trial's.
-pub(crate) fn account_status(status: TrialStatus) -> AccountStatus {
-    match status {
-        TrialStatus::PastDue | TrialStatus::Paused => AccountStatus::PastDue,
-        TrialStatus::Canceled => AccountStatus::Closed,
-        _ => AccountStatus::Active,
-    }
 }
 
 fn claim_write(
