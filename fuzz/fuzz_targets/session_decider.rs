@@ -10,18 +10,24 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use onramp_domain::decider::Decider;
 use onramp_domain::flow::{Flow, Step, StepKind};
-use onramp_domain::ids::{SessionId, VerificationId};
+use onramp_domain::ids::{OrderId, SessionId, TrialId, VerificationId};
 use onramp_domain::phone::PhoneNumber;
 use onramp_domain::session::{
-    SessionCommand, SessionDecider, SessionError, SessionState, SessionStatus, VerifiedPhone,
+    PaymentProof, SessionCommand, SessionDecider, SessionError, SessionState, SessionStatus,
+    VerifiedPhone,
     current_step, progress,
 };
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 
-static FLOW: LazyLock<Flow> = LazyLock::new(|| {
-    Flow::from_toml(include_str!("../../spec/flows/conversational-profile.toml"))
-        .expect("the template loads")
+/// The templates fuzzed: a choice-heavy one, and the two with payment steps.
+static FLOWS: LazyLock<[Flow; 3]> = LazyLock::new(|| {
+    [
+        include_str!("../../spec/flows/conversational-profile.toml"),
+        include_str!("../../spec/flows/unified-voice-first.toml"),
+        include_str!("../../spec/flows/ai-receptionist.toml"),
+    ]
+    .map(|toml| Flow::from_toml(toml).expect("the template loads"))
 });
 
 static PHONE: LazyLock<PhoneNumber> =
@@ -57,8 +63,8 @@ fn verification_id() -> VerificationId {
     VerificationId::new(uuid::Uuid::from_u128(0xc0de))
 }
 
-fn answers(step: &Step, option: u8, valid: bool) -> (Value, Option<VerifiedPhone>) {
-    match (step.kind(), valid) {
+fn answers(step: &Step, option: u8, valid: bool) -> (Value, Option<VerifiedPhone>, Option<PaymentProof>) {
+    let (answers, phone) = match (step.kind(), valid) {
         (StepKind::Info, true) => (json!({}), None),
         (StepKind::Consent, v) => (json!({ "accepted": v }), None),
         (StepKind::Review, v) => (json!({ "confirmed": v }), None),
@@ -85,8 +91,18 @@ fn answers(step: &Step, option: u8, valid: bool) -> (Value, Option<VerifiedPhone
                 phone: PHONE.clone(),
             }),
         ),
+        // A payment step's proof: the trial or order with this id started or was captured.
+        (StepKind::CardOnFileTrial, v) => {
+            let id = TrialId::new(uuid::Uuid::from_u128(0x7e1a));
+            return (json!({ "trial_id": id.to_string() }), None, v.then_some(PaymentProof::Trial(id)));
+        }
+        (StepKind::PaypalCheckout, v) => {
+            let id = OrderId::new(uuid::Uuid::from_u128(0x0d3e));
+            return (json!({ "order_id": id.to_string() }), None, v.then_some(PaymentProof::Order(id)));
+        }
         (_, false) => (json!({ "choice": 1, "unknown": [] }), None),
-    }
+    };
+    (answers, phone, None)
 }
 
 fn command(flow: &Flow, state: &SessionState, act: &Act, at: OffsetDateTime) -> SessionCommand {
@@ -111,11 +127,12 @@ fn command(flow: &Flow, state: &SessionState, act: &Act, at: OffsetDateTime) -> 
             valid,
         } => {
             let step = pick(*step);
-            let (answers, verified_phone) = answers(step, *option, *valid);
+            let (answers, verified_phone, payment) = answers(step, *option, *valid);
             SessionCommand::SubmitStep {
                 step: step.id().clone(),
                 answers,
                 verified_phone,
+                payment,
                 at,
             }
         }
@@ -131,8 +148,9 @@ fn command(flow: &Flow, state: &SessionState, act: &Act, at: OffsetDateTime) -> 
     }
 }
 
-fuzz_target!(|acts: Vec<Timed>| {
-    let flow = &*FLOW;
+fuzz_target!(|input: (u8, Vec<Timed>)| {
+    let (pick, acts) = input;
+    let flow = &FLOWS[usize::from(pick) % 3];
     let decider = SessionDecider::new(flow);
     let mut state = SessionState::default();
     let mut now = time::macros::datetime!(2026-03-02 09:00 UTC);

@@ -1,8 +1,9 @@
 //! `onramp webhook verify` and `onramp webhook send`: check a provider's webhook signature
 //! offline, and deliver a signed event to an Onramp server as the provider would.
 //!
-//! Both use the adapters' own `webhook::{verify, sign}` (`onramp-telnyx`, `onramp-twilio`,
-//! `onramp-sinch`), so the CLI accepts exactly what the server accepts.
+//! Both use the adapters' own verifiers and signers (`onramp-telnyx`, `onramp-twilio`,
+//! `onramp-sinch`, `onramp-stripe`: `webhook::{verify, sign}`; `onramp-paypal`:
+//! `webhook::{verify_offline, sign}`), so the CLI accepts exactly what the server accepts.
 //!
 //! # Layout
 //! - `webhook.rs` (this file): the clap arguments, the provider table ([`Provider::scheme`])
@@ -10,11 +11,21 @@
 //! - `verify.rs`: `--header` parsing, the `WebhookRequest` and the verdict;
 //! - `send.rs`: the delivery URL, signing and the POST.
 //!
+//! # Schemes
+//! Telnyx, Twilio, Sinch and Stripe take one secret (`--secret`; for `send`, else the
+//! provider's environment variable). PayPal signs with a certificate's key instead: `verify`
+//! takes the webhook registration's id (`--webhook-id`) and the certificate served at
+//! `PAYPAL-CERT-URL` (`--cert-file`, read locally, never fetched); `send` takes the webhook id
+//! (`--webhook-id`, else `PAYPAL_WEBHOOK_ID`), an RSA private key (`--key-file`) and the URL
+//! to announce in `PAYPAL-CERT-URL` (`--cert-url`).
+//!
 //! # Exit status
-//! 0: valid signature / a 2xx answer; 1: invalid signature (including a `verify` secret the
-//! scheme cannot use), a non-2xx answer, a provider whose webhooks are not built yet, or a
-//! transport error; 2: a mistake in the command line (a malformed `--header`, a missing `--url`
-//! or secret, an unreadable file, a `send` secret the signer cannot use).
+//! 0: valid signature / a 2xx answer; 1: invalid signature (including a `verify` secret or
+//! certificate the scheme cannot use, or a PayPal certificate not valid at `--now`), a
+//! non-2xx answer, a provider whose webhooks are not built yet (meta), or a transport error;
+//! 2: a mistake in the command line (a malformed `--header`; a missing `--url`, secret,
+//! webhook id, certificate, key or certificate URL; an option of another provider; an
+//! unreadable file; a `send` secret or key the signer cannot use).
 
 mod send;
 mod verify;
@@ -41,8 +52,8 @@ pub enum WebhookCommand {
     Send(SendArgs),
 }
 
-/// A webhook sender. stripe, paypal and meta are listed so that scripts get a clear
-/// "not yet" rather than a parse error; their schemes arrive with a later issue.
+/// A webhook sender. meta is listed so that scripts get a clear "not yet" rather than a
+/// parse error; its scheme arrives with a later issue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Provider {
     /// Telnyx: Ed25519 over `{telnyx-timestamp}|{body}`.
@@ -51,9 +62,9 @@ pub enum Provider {
     Twilio,
     /// Sinch: HMAC-SHA256 webhook signature, or the Application signed request.
     Sinch,
-    /// Stripe (not built yet).
+    /// Stripe: `Stripe-Signature`, HMAC-SHA256 of `{t}.{body}` with the endpoint's secret.
     Stripe,
-    /// PayPal (not built yet).
+    /// PayPal: SHA256withRSA over `{transmission id}|{time}|{webhook id}|{crc32(body)}`.
     Paypal,
     /// Meta / WhatsApp (not built yet).
     Meta,
@@ -66,7 +77,19 @@ type SignFn = fn(&str, &[u8], &str, i64) -> Result<Vec<(String, String)>, Signat
 
 /// One provider's signature scheme, as its adapter implements it.
 #[derive(Clone, Copy)]
-struct Scheme {
+enum Scheme {
+    /// One secret verifies and signs (`--secret`).
+    Secret(SecretScheme),
+    /// PayPal's certificate scheme: verified with the webhook id and the signing certificate
+    /// (`onramp_paypal::webhook::verify_offline`), signed with the webhook id, a private key
+    /// and the certificate's URL (`onramp_paypal::webhook::sign`); see `verify.rs` and
+    /// `send.rs`.
+    PaypalCertificate,
+}
+
+/// A scheme in which one secret string both verifies and signs.
+#[derive(Clone, Copy)]
+struct SecretScheme {
     /// `onramp_<p>::webhook::verify`.
     verify: VerifyFn,
     /// `onramp_<p>::webhook::sign`.
@@ -92,27 +115,35 @@ impl Provider {
 
     /// The provider's scheme; `None` while its adapter is not built.
     fn scheme(self) -> Option<Scheme> {
-        match self {
-            Self::Telnyx => Some(Scheme {
+        let secret = match self {
+            Self::Telnyx => SecretScheme {
                 verify: onramp_telnyx::webhook::verify,
                 sign: onramp_telnyx::webhook::sign,
                 signed_url: unchanged_url,
                 send_secret_env: "TELNYX_WEBHOOK_SIGNING_SEED",
-            }),
-            Self::Twilio => Some(Scheme {
+            },
+            Self::Twilio => SecretScheme {
                 verify: onramp_twilio::webhook::verify,
                 sign: onramp_twilio::webhook::sign,
                 signed_url: twilio_signed_url,
                 send_secret_env: "TWILIO_AUTH_TOKEN",
-            }),
-            Self::Sinch => Some(Scheme {
+            },
+            Self::Sinch => SecretScheme {
                 verify: onramp_sinch::webhook::verify,
                 sign: onramp_sinch::webhook::sign,
                 signed_url: unchanged_url,
                 send_secret_env: "SINCH_WEBHOOK_SECRET",
-            }),
-            Self::Stripe | Self::Paypal | Self::Meta => None,
-        }
+            },
+            Self::Stripe => SecretScheme {
+                verify: onramp_stripe::webhook::verify,
+                sign: stripe_sign,
+                signed_url: unchanged_url,
+                send_secret_env: onramp_stripe::ENV_WEBHOOK_SECRET,
+            },
+            Self::Paypal => return Some(Scheme::PaypalCertificate),
+            Self::Meta => return None,
+        };
+        Some(Scheme::Secret(secret))
     }
 }
 
@@ -136,6 +167,21 @@ fn twilio_signed_url(url: &str, body: &[u8]) -> String {
     }
 }
 
+/// `onramp_stripe::webhook::sign` in the table's shape: Stripe signs the body only, not the
+/// URL, and signing cannot fail (HMAC takes keys of any length).
+fn stripe_sign(
+    _url: &str,
+    body: &[u8],
+    secret: &str,
+    now_unix: i64,
+) -> Result<Vec<(String, String)>, SignatureError> {
+    let value = onramp_stripe::webhook::sign(body, secret, now_unix);
+    Ok(vec![(
+        onramp_stripe::webhook::SIGNATURE_HEADER.into(),
+        value,
+    )])
+}
+
 /// Whether `body` parses as JSON (any JSON value); otherwise it is taken as a form.
 fn is_json(body: &[u8]) -> bool {
     serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok()
@@ -155,8 +201,19 @@ pub struct VerifyArgs {
     /// sinch:  the webhook secret, for HMAC-signed webhooks (x-sinch-webhook-signature);
     ///         or application_key:base64_application_secret, for signed Verification
     ///         callbacks (Authorization: Application ...); --url is then required.
+    /// stripe: the endpoint's signing secret, whsec_... (STRIPE_WEBHOOK_SECRET), used as is.
+    /// paypal: not used; give --webhook-id and --cert-file.
     #[arg(long, verbatim_doc_comment)]
-    secret: SecretString,
+    secret: Option<SecretString>,
+    /// paypal only (required): the id of the webhook registration the delivery is for
+    /// (PAYPAL_WEBHOOK_ID); PayPal signs it in.
+    #[arg(long, value_name = "ID")]
+    webhook_id: Option<String>,
+    /// paypal only (required): the PEM certificate served at the delivery's PAYPAL-CERT-URL,
+    /// downloaded beforehand; it is read from this file, never fetched. It must be valid at
+    /// --now and issued to *.paypal.com.
+    #[arg(long, value_name = "PEM_FILE")]
+    cert_file: Option<PathBuf>,
     /// The full URL the provider called, with its query (Twilio and Sinch Application
     /// callbacks sign it; behind a proxy, the public URL).
     #[arg(long, value_name = "URL", required_if_eq("provider", "twilio"))]
@@ -170,13 +227,15 @@ pub struct VerifyArgs {
     /// File holding the raw request body, byte for byte.
     #[arg(long, value_name = "FILE")]
     body_file: PathBuf,
-    /// The time to check the signature's timestamp against, in Unix seconds; now by default.
+    /// The time to check against, in Unix seconds; now by default. Telnyx, Sinch and Stripe
+    /// compare the signature's timestamp with it; PayPal's certificate must be valid at it.
     #[arg(long, value_name = "UNIX_SECONDS", allow_negative_numbers = true)]
     now: Option<i64>,
 }
 
 /// `onramp webhook send`.
 #[derive(Debug, Args)]
+#[command(after_long_help = PAYPAL_SEND_NOTE)]
 pub struct SendArgs {
     /// Which provider to impersonate.
     #[arg(long, value_enum)]
@@ -193,15 +252,39 @@ pub struct SendArgs {
     /// twilio: the account's auth token [env: TWILIO_AUTH_TOKEN].
     /// sinch:  the webhook secret (HMAC scheme), or application_key:base64_application_secret
     ///         (Application signed request) [env: SINCH_WEBHOOK_SECRET].
+    /// stripe: the endpoint's signing secret, whsec_... [env: STRIPE_WEBHOOK_SECRET].
+    /// paypal: not used; give --webhook-id, --key-file and --cert-url.
     #[arg(long, verbatim_doc_comment)]
     secret: Option<SecretString>,
+    /// paypal only: the id of the webhook registration to sign for
+    /// [env: PAYPAL_WEBHOOK_ID].
+    #[arg(long, value_name = "ID")]
+    webhook_id: Option<String>,
+    /// paypal only (required): the RSA private key to sign with, a PEM file (PKCS#8
+    /// `PRIVATE KEY` or PKCS#1 `RSA PRIVATE KEY`, 2048 bits or more).
+    #[arg(long, value_name = "PEM_FILE")]
+    key_file: Option<PathBuf>,
+    /// paypal only (required): the URL sent as PAYPAL-CERT-URL, where the certificate of
+    /// --key-file's key is served.
+    #[arg(long, value_name = "URL")]
+    cert_url: Option<String>,
     /// Send to the tenant's route, `/webhooks/{provider}/{tenant}`.
     #[arg(long, value_name = "TENANT_ID")]
     tenant: Option<String>,
-    /// The signing time in Unix seconds; now by default.
+    /// The signing time in Unix seconds (PayPal: the PAYPAL-TRANSMISSION-TIME); now by
+    /// default.
     #[arg(long, value_name = "UNIX_SECONDS", allow_negative_numbers = true)]
     now: Option<i64>,
 }
+
+/// What `send --help` says about PayPal deliveries signed with one's own key.
+const PAYPAL_SEND_NOTE: &str = "\
+PayPal: each delivery gets a fresh PAYPAL-TRANSMISSION-ID (a UUID v4) and is signed with your
+own key. A server set to offline verification (the default) fetches the certificate at
+PAYPAL-CERT-URL from PayPal's hosts only, so it refuses such a delivery. `send` is for servers
+set to online verification (PAYPAL_WEBHOOK_VERIFICATION=online: the verify API at
+PAYPAL_BASE_URL decides, e.g. a stand-in for PayPal's) and for tests that hold the certificate
+of your key (`onramp webhook verify --provider paypal --cert-file ...` checks a delivery).";
 
 /// Why a command did not complete.
 #[derive(Debug)]
@@ -243,6 +326,30 @@ fn unsupported(provider: Provider) -> bool {
     false
 }
 
+/// The value of an option `provider`'s scheme needs, or a usage error saying why it is needed.
+fn required<T>(value: Option<T>, provider: Provider, flag: &str, why: &str) -> Result<T, Failure> {
+    value.ok_or_else(|| {
+        Failure::Usage(format!(
+            "{flag} is required with --provider {provider}: {why}"
+        ))
+    })
+}
+
+/// Refuses the options of another scheme (`given`: each flag and whether it was given),
+/// naming the first one and what `provider` takes instead.
+fn refuse_foreign(
+    provider: Provider,
+    given: &[(&str, bool)],
+    instead: &str,
+) -> Result<(), Failure> {
+    match given.iter().find(|(_, present)| *present) {
+        Some((flag, _)) => Err(Failure::Usage(format!(
+            "{flag} does not apply to --provider {provider}; {instead}"
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// The current time in Unix seconds (negative before 1970, saturating).
 fn now_unix() -> i64 {
     match SystemTime::now().duration_since(UNIX_EPOCH) {
@@ -281,12 +388,28 @@ mod tests {
     }
 
     #[test]
-    fn only_telnyx_twilio_and_sinch_have_a_scheme() {
+    fn paypal_signs_with_a_certificate_and_only_meta_has_no_scheme() {
         for p in Provider::value_variants() {
-            let built = matches!(p, Provider::Telnyx | Provider::Twilio | Provider::Sinch);
-            assert_eq!(p.scheme().is_some(), built, "{p}");
+            let kind = match p.scheme() {
+                Some(Scheme::Secret(_)) => "secret",
+                Some(Scheme::PaypalCertificate) => "certificate",
+                None => "none",
+            };
+            let expected = match p {
+                Provider::Paypal => "certificate",
+                Provider::Meta => "none",
+                _ => "secret",
+            };
+            assert_eq!(kind, expected, "{p}");
             let typed = p.to_possible_value().map(|v| v.get_name().to_string());
             assert_eq!(typed.as_deref(), Some(p.name()));
         }
+    }
+
+    #[test]
+    fn stripe_signs_the_body_into_one_stripe_signature_header() {
+        let signed = stripe_sign("https://ignored", b"{}", "whsec_x", 1_700_000_000);
+        let value = onramp_stripe::webhook::sign(b"{}", "whsec_x", 1_700_000_000);
+        assert_eq!(signed, Ok(vec![("stripe-signature".to_string(), value)]));
     }
 }

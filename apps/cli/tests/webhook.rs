@@ -1,8 +1,10 @@
 //! `onramp webhook verify` and `onramp webhook send`, run as the built binary.
 //!
-//! Bodies are signed with the adapters' own `sign`, so these tests prove that the command line
-//! reaches the adapters' verifiers intact (headers, URL, method, raw body, time) and that what
-//! `send` delivers is what the server's verifier accepts.
+//! Bodies are signed with the adapters' own `sign`, or are the providers' official vectors
+//! (Stripe, PayPal), so these tests prove that the command line reaches the adapters' verifiers
+//! intact (headers, URL, method, raw body, time, certificate) and that what `send` delivers is
+//! what the server's verifier accepts. Telnyx, Twilio and Sinch are here; Stripe and PayPal in
+//! `webhook/stripe.rs` and `webhook/paypal.rs`, over the same helpers.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -10,6 +12,11 @@ use std::process::{Command, Output};
 use onramp_provider_kit::webhook::WebhookRequest;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+#[path = "webhook/paypal.rs"]
+mod paypal;
+#[path = "webhook/stripe.rs"]
+mod stripe;
 
 /// The fixed key pair of team-telnyx/telnyx-java's WebhookVerificationTest.kt (PROVIDERS.md
 /// section 3 checked them to be consistent).
@@ -38,10 +45,12 @@ const SINCH_EVENT: &[u8] = concat!(
 .as_bytes();
 
 /// The provider variables `webhook send` falls back to; removed so the host's never leak in.
-const SECRET_VARIABLES: [&str; 3] = [
+const SECRET_VARIABLES: [&str; 5] = [
     "TELNYX_WEBHOOK_SIGNING_SEED",
     "TWILIO_AUTH_TOKEN",
     "SINCH_WEBHOOK_SECRET",
+    "STRIPE_WEBHOOK_SECRET",
+    "PAYPAL_WEBHOOK_ID",
 ];
 
 fn onramp(args: &[String], env: &[(&str, &str)]) -> Output {
@@ -79,10 +88,16 @@ fn sign(provider: &str, url: &str, body: &[u8], secret: &str, now: i64) -> Vec<(
     signed.expect("the body is signed")
 }
 
+/// `--secret VALUE`.
+fn secret(value: &str) -> Vec<String> {
+    vec!["--secret".into(), value.into()]
+}
+
 /// A `webhook verify` invocation.
 struct Verify<'a> {
     provider: &'a str,
-    secret: &'a str,
+    /// What to verify with: `--secret ...`, or PayPal's `--webhook-id ... --cert-file ...`.
+    credentials: Vec<String>,
     url: Option<&'a str>,
     headers: Vec<(String, String)>,
     body: &'a [u8],
@@ -96,7 +111,7 @@ impl Verify<'_> {
             .into_iter()
             .map(String::from)
             .collect();
-        args.extend(["--secret".into(), self.secret.into()]);
+        args.extend(self.credentials.iter().cloned());
         if let Some(url) = self.url {
             args.extend(["--url".into(), url.into()]);
         }
@@ -127,7 +142,7 @@ fn telnyx<'a>(body: &'a [u8], key: &'a str, now: i64) -> Verify<'a> {
     let url = "https://example.com/webhooks/telnyx";
     Verify {
         provider: "telnyx",
-        secret: key,
+        credentials: secret(key),
         url: None,
         headers: sign("telnyx", url, TELNYX_EVENT, TELNYX_SEED, NOW),
         body,
@@ -169,7 +184,7 @@ const TWILIO_URL: &str = "https://example.com/webhooks/twilio?tenant=t1";
 fn twilio<'a>(url: &'a str, signed_body: &[u8], body: &'a [u8], token: &'a str) -> Verify<'a> {
     Verify {
         provider: "twilio",
-        secret: token,
+        credentials: secret(token),
         url: Some(url),
         headers: sign("twilio", url, signed_body, "auth-token-1", NOW),
         body,
@@ -217,10 +232,10 @@ fn twilio_without_url_is_a_usage_error() {
 
 // ---- Sinch -----------------------------------------------------------------------------------
 
-fn sinch<'a>(body: &'a [u8], secret: &'a str, now: i64) -> Verify<'a> {
+fn sinch<'a>(body: &'a [u8], key: &str, now: i64) -> Verify<'a> {
     Verify {
         provider: "sinch",
-        secret,
+        credentials: secret(key),
         url: None,
         headers: sign("sinch", "", SINCH_EVENT, "webhook-secret-1", NOW),
         body,
@@ -261,7 +276,7 @@ fn a_sinch_verification_callback_signed_by_the_application_verifies_with_its_url
     let url = "https://example.com/webhooks/sinch";
     let v = Verify {
         provider: "sinch",
-        secret: SINCH_APPLICATION,
+        credentials: secret(SINCH_APPLICATION),
         url: Some(url),
         headers: sign("sinch", url, SINCH_EVENT, SINCH_APPLICATION, NOW),
         body: SINCH_EVENT,
@@ -285,14 +300,14 @@ fn a_sinch_verification_callback_signed_by_the_application_verifies_with_its_url
 // ---- Command line ----------------------------------------------------------------------------
 
 #[test]
-fn stripe_webhooks_are_answered_as_unsupported() {
-    let mut v = sinch(SINCH_EVENT, "whsec_x", NOW);
-    v.provider = "stripe";
-    let o = v.run("stripe");
+fn meta_webhooks_are_answered_as_unsupported() {
+    let mut v = sinch(SINCH_EVENT, "app-secret", NOW);
+    v.provider = "meta";
+    let o = v.run("meta");
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(
         stderr(&o),
-        "unsupported: stripe webhooks arrive with a later issue\n"
+        "unsupported: meta webhooks arrive with a later issue\n"
     );
 }
 
@@ -319,6 +334,8 @@ fn the_help_documents_each_providers_secret() {
         "32-byte Ed25519 public key",
         "auth token",
         "application_key:base64_application_secret",
+        "whsec_",
+        "--webhook-id and --cert-file",
     ] {
         assert!(
             help.contains(expected),

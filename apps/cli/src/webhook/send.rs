@@ -4,26 +4,28 @@
 use std::time::Duration;
 
 use anyhow::Context as _;
+use onramp_provider_kit::webhook::SignatureError;
 use reqwest::Url;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
-use secrecy::{ExposeSecret as _, SecretString};
+use secrecy::{ExposeSecret as _, SecretSlice, SecretString};
+use uuid::Uuid;
 
-use super::{Failure, Provider, SendArgs, is_json, now_unix, read_file, unsupported};
+use super::{
+    Failure, Provider, Scheme, SecretScheme, SendArgs, is_json, now_unix, read_file,
+    refuse_foreign, required, unsupported,
+};
 
 /// Signs and sends; prints `HTTP <status>` and the answer's body. True on a 2xx answer.
-pub(super) async fn run(args: SendArgs) -> Result<bool, Failure> {
+pub(super) async fn run(mut args: SendArgs) -> Result<bool, Failure> {
     let Some(scheme) = args.provider.scheme() else {
         return Ok(unsupported(args.provider));
     };
-    let secret = match args.secret {
-        Some(secret) => secret,
-        None => secret_from_env(scheme.send_secret_env)?,
-    };
+    let signer = signer(scheme, &mut args)?;
     let body = read_file(&args.event, "event file")?;
     let route = webhook_url(&args.server.server, args.provider, args.tenant.as_deref())?;
-    let url = (scheme.signed_url)(route.as_str(), &body);
     let now = args.now.unwrap_or_else(now_unix);
-    let signed = (scheme.sign)(&url, &body, secret.expose_secret(), now)
+    let (url, signed) = signer
+        .sign(route.as_str(), &body, now)
         .map_err(|e| Failure::Usage(format!("cannot sign the event: {e}")))?;
     let headers = headers(signed, &body).map_err(Failure::Usage)?;
 
@@ -52,12 +54,123 @@ pub(super) async fn run(args: SendArgs) -> Result<bool, Failure> {
     Ok(status.is_success())
 }
 
-/// The secret from the provider's environment variable (when `--secret` is absent).
-fn secret_from_env(name: &str) -> Result<SecretString, Failure> {
+/// What signs a delivery, once the command line is read.
+enum Signer {
+    /// A secret scheme's `sign`, with `--secret` or the provider's variable.
+    Secret {
+        scheme: SecretScheme,
+        secret: SecretString,
+    },
+    /// `onramp_paypal::webhook::sign`, with the webhook id, the PEM of `--key-file` and
+    /// `--cert-url`.
+    Paypal {
+        webhook_id: String,
+        private_key: SecretSlice<u8>,
+        cert_url: String,
+    },
+}
+
+impl Signer {
+    /// The URL to POST `body` to, given the route's URL (Twilio's may gain a `bodySHA256`),
+    /// and the headers the provider would send with it at `now_unix`. A PayPal delivery gets
+    /// a fresh transmission id, a UUID v4, as PayPal's own do.
+    ///
+    /// # Errors
+    /// The adapter's: a secret or key it cannot sign with, a time it cannot write.
+    fn sign(
+        &self,
+        route: &str,
+        body: &[u8],
+        now_unix: i64,
+    ) -> Result<(String, Vec<(String, String)>), SignatureError> {
+        match self {
+            Self::Secret { scheme, secret } => {
+                let url = (scheme.signed_url)(route, body);
+                let headers = (scheme.sign)(&url, body, secret.expose_secret(), now_unix)?;
+                Ok((url, headers))
+            }
+            Self::Paypal {
+                webhook_id,
+                private_key,
+                cert_url,
+            } => {
+                let transmission_id = Uuid::new_v4().to_string();
+                let transmission_time = onramp_paypal::webhook::transmission_time(now_unix)?;
+                let headers = onramp_paypal::webhook::sign(
+                    body,
+                    webhook_id,
+                    &transmission_id,
+                    &transmission_time,
+                    private_key.expose_secret(),
+                    cert_url,
+                )?;
+                Ok((route.to_string(), headers))
+            }
+        }
+    }
+}
+
+/// Takes the scheme's inputs out of `args` (or the environment), reading PayPal's key file.
+///
+/// # Errors
+/// [`Failure::Usage`] for a missing input, an input of another scheme, or an unreadable key
+/// file.
+fn signer(scheme: Scheme, args: &mut SendArgs) -> Result<Signer, Failure> {
+    let provider = args.provider;
+    match scheme {
+        Scheme::Secret(scheme) => {
+            refuse_foreign(
+                provider,
+                &[
+                    ("--webhook-id", args.webhook_id.is_some()),
+                    ("--key-file", args.key_file.is_some()),
+                    ("--cert-url", args.cert_url.is_some()),
+                ],
+                "it is for --provider paypal",
+            )?;
+            let secret = match args.secret.take() {
+                Some(secret) => secret,
+                None => SecretString::from(from_env("--secret", scheme.send_secret_env)?),
+            };
+            Ok(Signer::Secret { scheme, secret })
+        }
+        Scheme::PaypalCertificate => {
+            refuse_foreign(
+                provider,
+                &[("--secret", args.secret.is_some())],
+                "give --webhook-id, --key-file and --cert-url",
+            )?;
+            let webhook_id = match args.webhook_id.take() {
+                Some(id) => id,
+                None => from_env("--webhook-id", onramp_paypal::ENV_WEBHOOK_ID)?,
+            };
+            let key_file = required(
+                args.key_file.take(),
+                provider,
+                "--key-file",
+                "the PEM RSA private key to sign with",
+            )?;
+            let cert_url = required(
+                args.cert_url.take(),
+                provider,
+                "--cert-url",
+                "the URL to send as PAYPAL-CERT-URL",
+            )?;
+            Ok(Signer::Paypal {
+                webhook_id,
+                private_key: read_file(&key_file, "key file")?.into(),
+                cert_url,
+            })
+        }
+    }
+}
+
+/// The value of the environment variable `name`, standing in for the absent option `flag`.
+fn from_env(flag: &str, name: &str) -> Result<String, Failure> {
     match std::env::var(name) {
-        Ok(value) if !value.is_empty() => Ok(SecretString::from(value)),
+        Ok(value) if !value.is_empty() => Ok(value),
         _ => Err(Failure::Usage(format!(
-            "no --secret given and {name} is not set"
+            "no {flag} given and {name} is not set"
         ))),
     }
 }

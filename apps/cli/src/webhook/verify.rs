@@ -2,10 +2,13 @@
 //! provider's adapter for its verdict.
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
-use onramp_provider_kit::webhook::WebhookRequest;
-use secrecy::ExposeSecret as _;
+use onramp_provider_kit::webhook::{SignatureError, WebhookRequest};
+use secrecy::{ExposeSecret as _, SecretString};
 
-use super::{Failure, Provider, VerifyArgs, now_unix, read_file, unsupported};
+use super::{
+    Failure, Provider, Scheme, VerifyArgs, VerifyFn, now_unix, read_file, refuse_foreign, required,
+    unsupported,
+};
 
 /// Parses `--header 'Name: value'` (RFC 9110 section 5: a token, a colon, the value with its
 /// surrounding spaces and tabs trimmed; an empty value is allowed).
@@ -44,22 +47,14 @@ pub(super) fn parse_method(text: &str) -> Result<String, String> {
 }
 
 /// Checks the signature; prints `valid` (true) or `invalid: <reason>` to stderr (false).
-pub(super) fn run(args: VerifyArgs) -> Result<bool, Failure> {
+pub(super) fn run(mut args: VerifyArgs) -> Result<bool, Failure> {
     let Some(scheme) = args.provider.scheme() else {
         return Ok(unsupported(args.provider));
     };
-    let secret = args.secret.expose_secret();
-    // The Application scheme signs the request path (onramp_sinch::webhook, module docs).
-    if args.provider == Provider::Sinch && secret.contains(':') && args.url.is_none() {
-        return Err(Failure::Usage(
-            "--url is required with a Sinch application_key:secret: the Application scheme \
-             signs the request path"
-                .into(),
-        ));
-    }
+    let verifier = verifier(scheme, &mut args)?;
     let body = read_file(&args.body_file, "body file")?;
     let request = request(args.method, args.url, args.headers, body);
-    match (scheme.verify)(&request, secret, args.now.unwrap_or_else(now_unix)) {
+    match verifier.check(&request, args.now.unwrap_or_else(now_unix)) {
         Ok(()) => {
             println!("valid");
             Ok(true)
@@ -67,6 +62,98 @@ pub(super) fn run(args: VerifyArgs) -> Result<bool, Failure> {
         Err(reason) => {
             eprintln!("invalid: {reason}");
             Ok(false)
+        }
+    }
+}
+
+/// What checks a request, once the command line is read.
+enum Verifier {
+    /// A secret scheme's `verify`, with `--secret`.
+    Secret {
+        verify: VerifyFn,
+        secret: SecretString,
+    },
+    /// `onramp_paypal::webhook::verify_offline`, with `--webhook-id` and the PEM of
+    /// `--cert-file`.
+    Paypal {
+        webhook_id: String,
+        certificate: Vec<u8>,
+    },
+}
+
+impl Verifier {
+    /// The adapter's verdict on `request` at `now_unix` (for PayPal, the instant the
+    /// certificate must be valid at: PayPal's SDKs do not compare the transmission time).
+    fn check(&self, request: &WebhookRequest, now_unix: i64) -> Result<(), SignatureError> {
+        match self {
+            Self::Secret { verify, secret } => verify(request, secret.expose_secret(), now_unix),
+            Self::Paypal {
+                webhook_id,
+                certificate,
+            } => onramp_paypal::webhook::verify_offline(request, webhook_id, certificate, now_unix),
+        }
+    }
+}
+
+/// Takes the scheme's inputs out of `args`, reading the certificate file for PayPal.
+///
+/// # Errors
+/// [`Failure::Usage`] for a missing input, an input of another scheme, a Sinch application
+/// key without `--url`, or an unreadable certificate file.
+fn verifier(scheme: Scheme, args: &mut VerifyArgs) -> Result<Verifier, Failure> {
+    let provider = args.provider;
+    match scheme {
+        Scheme::Secret(scheme) => {
+            refuse_foreign(
+                provider,
+                &[
+                    ("--webhook-id", args.webhook_id.is_some()),
+                    ("--cert-file", args.cert_file.is_some()),
+                ],
+                "it is for --provider paypal",
+            )?;
+            let secret = required(
+                args.secret.take(),
+                provider,
+                "--secret",
+                "the key or secret to verify with (see --help)",
+            )?;
+            // The Application scheme signs the request path (onramp_sinch::webhook, module docs).
+            let application = secret.expose_secret().contains(':');
+            if provider == Provider::Sinch && application && args.url.is_none() {
+                return Err(Failure::Usage(
+                    "--url is required with a Sinch application_key:secret: the Application \
+                     scheme signs the request path"
+                        .into(),
+                ));
+            }
+            Ok(Verifier::Secret {
+                verify: scheme.verify,
+                secret,
+            })
+        }
+        Scheme::PaypalCertificate => {
+            refuse_foreign(
+                provider,
+                &[("--secret", args.secret.is_some())],
+                "give --webhook-id and --cert-file",
+            )?;
+            let webhook_id = required(
+                args.webhook_id.take(),
+                provider,
+                "--webhook-id",
+                "the id of your webhook registration, which PayPal signs in",
+            )?;
+            let cert_file = required(
+                args.cert_file.take(),
+                provider,
+                "--cert-file",
+                "the PEM certificate served at the delivery's PAYPAL-CERT-URL (never fetched)",
+            )?;
+            Ok(Verifier::Paypal {
+                webhook_id,
+                certificate: read_file(&cert_file, "certificate file")?,
+            })
         }
     }
 }
