@@ -88,12 +88,57 @@ async fn a_sandbox_purchase_is_approved_captured_once_and_opens_one_active_accou
             .await;
         assert_eq!(s.status, 200, "{:?}", s.body);
         assert_eq!(s.body["current_step"], "business_info");
+        finish_receptionist_setup(&app, &sid).await;
 
         // Another tenant cannot read the order.
         let (_, other) = app.create_tenant("other").await;
         let r = app.get_as(&other, &format!("/v1/orders/{id}")).await;
         assert_problem(&r, 404, "ORDER_NOT_FOUND");
     }
+}
+
+/// The seven set-up steps after the purchase, the calendar skipped (its OAuth failed), to
+/// completion at 100 %.
+async fn finish_receptionist_setup(app: &TestApp, sid: &str) {
+    let ok = |r: onramp_tests::Reply| {
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        r.body
+    };
+    ok(app
+        .submit_step(
+            sid,
+            "business_info",
+            json!({ "business_name": "Harbor Street Dental", "business_type": "dental", "opening_hours": "Mon-Fri 8:00-17:00" }),
+        )
+        .await);
+    let phone = "+12025550160";
+    let started = app.start_verification(phone, Some(sid)).await;
+    let vid = id_of(&started);
+    let code = app.wait_for_code(phone, 1).await;
+    assert_eq!(app.check_code(&vid, &code).await.body["status"], "approved");
+    ok(app
+        .submit_step(sid, "phone_setup", json!({ "verification_id": vid }))
+        .await);
+    ok(app
+        .submit_step(
+            sid,
+            "caller_responses",
+            json!({ "greeting": "Thank you for calling Harbor Street Dental.", "after_hours": "take_message" }),
+        )
+        .await);
+    let s = ok(app.skip_step(sid, "calendar").await);
+    assert_eq!(s["current_step"], "demo");
+    ok(app
+        .submit_step(sid, "demo", json!({ "satisfied": true }))
+        .await);
+    ok(app
+        .submit_step(sid, "review", json!({ "confirmed": true }))
+        .await);
+    let done = ok(app
+        .submit_step(sid, "go_live", json!({ "accepted": true }))
+        .await);
+    assert_eq!(done["status"], "completed", "{done:?}");
+    assert_eq!(done["progress"]["percent"], 100);
 }
 
 async fn futures_join(app: &TestApp, order: &str, n: usize) -> Vec<onramp_tests::Reply> {

@@ -193,6 +193,13 @@ async fn a_visa_trial_is_verified_by_a_voided_authorization_reminded_at_day_4_an
         assert_eq!(account.status, 200, "{:?}", account.body);
         wait_for_mail(&app, email, 2).await;
 
+        // The template runs to its end.
+        let done = app
+            .submit_step(&sid, "review", json!({ "confirmed": true }))
+            .await;
+        assert_eq!(done.status, 200, "{:?}", done.body);
+        assert_eq!(done.body["status"], "completed", "{:?}", done.body);
+
         // Another tenant sees none of it.
         let (_, other_key) = app.create_tenant("other").await;
         let r = app
