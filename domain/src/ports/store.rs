@@ -31,8 +31,8 @@ pub enum AggregateKind {
     Integration,
     /// A card-gated free trial, keyed by trial id.
     Trial,
-    /// A key that identifies a customer across trials (`card:{fingerprint}`,
-    /// `phone:{e164}`), held by the first trial that claimed it (P-TRI-3).
+    /// A key held by one trial: a customer's card or phone (`card:{fingerprint}`,
+    /// `phone:{e164}`, P-TRI-3), or a session step's one trial (`session:{id}:{step}`).
     TrialClaim,
     /// A one-off payment order, keyed by order id.
     Order,

@@ -76,6 +76,15 @@ pub async fn create_order(
             "external_ref is at most 200 characters".into(),
         ));
     }
+    if req
+        .email
+        .as_ref()
+        .is_some_and(|e| !e.contains('@') || e.len() > 254)
+    {
+        return Err(ApiError::Malformed(
+            "email must be an e-mail address".into(),
+        ));
+    }
     let session = req.session_id.as_deref().map(session_id).transpose()?;
     if session.is_some() && (req.plan.is_some() || req.amount.is_some()) {
         return Err(ApiError::Malformed(

@@ -7,7 +7,7 @@ use crate::customer::{AccountSource, AccountStatus};
 use crate::decider::Decider;
 use crate::flow::StepId;
 use crate::ids::{CustomerId, SessionId, TenantId, TrialId};
-use crate::ports::{AggregateKind, Commit, ListQuery, ProviderId, StreamId, StreamWrite};
+use crate::ports::{AggregateKind, Commit, ListQuery, ProviderId, StreamId};
 use crate::trial::{TrialCommand, TrialDecider, TrialEvent, TrialState, TrialStatus};
 
 use super::super::persist::{Columns, Versioned, stream_write};
@@ -53,13 +53,12 @@ impl Services {
     }
 
     /// Decides `command` on the trial as loaded, and commits its events with their effects and
-    /// `extra` writes; retried from a fresh load on conflicts. Returns the state after.
+    /// the job it completes; retried from a fresh load on conflicts. Returns the state after.
     pub(crate) async fn execute_trial(
         &self,
         tenant: TenantId,
         id: TrialId,
         command: impl Fn(&TrialState, OffsetDateTime) -> TrialCommand,
-        extra: impl Fn(&TrialState) -> Result<Vec<StreamWrite>, AppError>,
         complete_job: Option<crate::ids::JobId>,
     ) -> Result<TrialState, AppError> {
         self.retrying(|| async {
@@ -71,7 +70,6 @@ impl Services {
             if events.is_empty() && complete_job.is_none() {
                 return Ok(current.state);
             }
-            commit.streams.extend(extra(&current.state)?);
             let after = self
                 .trial_commit_parts(&mut commit, tenant, &current, &events)
                 .await?;
@@ -99,7 +97,7 @@ impl Services {
         let id = after.id.ok_or(AppError::TrialNotFound)?;
         let at = events.last().map_or(self.clock.now(), TrialEvent::at);
         for event in events {
-            self.trial_effects(commit, tenant, &after, event)?;
+            self.trial_effects(commit, &after, event)?;
         }
         if let Some(account) = after.account.filter(|_| current.state.account.is_some())
             && after.status() != current.state.status()
@@ -136,7 +134,6 @@ impl Services {
     fn trial_effects(
         &self,
         commit: &mut Commit,
-        tenant: TenantId,
         after: &TrialState,
         event: &TrialEvent,
     ) -> Result<(), AppError> {
@@ -202,7 +199,6 @@ impl Services {
             }
             _ => {}
         }
-        let _ = tenant;
         Ok(())
     }
 
@@ -257,7 +253,6 @@ impl Services {
                 account,
                 at,
             },
-            |_| Ok(vec![]),
             job,
         )
         .await?;

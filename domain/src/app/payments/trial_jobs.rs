@@ -118,7 +118,6 @@ impl Services {
                     tenant,
                     id,
                     |_, _| TrialCommand::SendReminder { at },
-                    |_| Ok(vec![]),
                     Some(job.id),
                 )
                 .await?;
@@ -141,7 +140,6 @@ impl Services {
                         account,
                         at,
                     },
-                    |_| Ok(vec![]),
                     Some(job.id),
                 )
                 .await?;

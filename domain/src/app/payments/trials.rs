@@ -105,7 +105,6 @@ impl Services {
                         payment_method: submission.payment_method.clone(),
                         at,
                     },
-                    |_| Ok(vec![]),
                     None,
                 )
                 .await?;
@@ -212,8 +211,11 @@ impl Services {
         let events = TrialDecider.decide(&TrialState::default(), &command)?;
         let mut commit = Commit::new(tenant);
         // One trial per (session, step): a concurrent first submission conflicts here.
-        let guard = ClaimKey::Card(format!("session:{session}:{step}"));
-        commit.streams.push(claim_write(&guard, id, at)?);
+        let guard = StreamId::new(
+            AggregateKind::TrialClaim,
+            format!("session:{session}:{step}"),
+        );
+        commit.streams.push(claim_write(guard, id, at)?);
         self.trial_commit_parts(&mut commit, tenant, &Versioned::empty(), &events)
             .await?;
         match self.store.commit(commit).await {
@@ -256,7 +258,6 @@ impl Services {
                         customer: customer.clone(),
                         at,
                     },
-                    |_| Ok(vec![]),
                     None,
                 )
                 .await?;
@@ -293,7 +294,6 @@ impl Services {
                 authorization: authorization.clone(),
                 at,
             },
-            |_| Ok(vec![]),
             None,
         )
         .await?;
@@ -327,7 +327,7 @@ impl Services {
             let at = self.clock.now();
             let mut commit = Commit::new(tenant);
             for key in &free {
-                commit.streams.push(claim_write(key, id, at)?);
+                commit.streams.push(claim_write(claim_stream(key), id, at)?);
             }
             self.store.commit(commit).await?;
             Ok(())
@@ -362,7 +362,6 @@ impl Services {
                         decline: decline.clone(),
                         at,
                     },
-                    |_| Ok(vec![]),
                     None,
                 )
                 .await?;
@@ -396,7 +395,6 @@ impl Services {
                 authorization: authorization.to_owned(),
                 at,
             },
-            |_| Ok(vec![]),
             job,
         )
         .await?;
@@ -437,7 +435,6 @@ impl Services {
                     subscription: subscription.clone(),
                     at,
                 },
-                |_| Ok(vec![]),
                 None,
             )
             .await?;
@@ -461,13 +458,7 @@ impl Services {
                 .await?;
         }
         let after = self
-            .execute_trial(
-                tenant,
-                id,
-                |_, at| TrialCommand::Cancel { at },
-                |_| Ok(vec![]),
-                None,
-            )
+            .execute_trial(tenant, id, |_, at| TrialCommand::Cancel { at }, None)
             .await?;
         TrialView::of(&after)
     }
@@ -478,14 +469,16 @@ pub(crate) fn void_key(tenant: TenantId, s: &TrialState, authorization: &str) ->
     trial_key(tenant, s, 0, &format!("void-{authorization}"))
 }
 
+/// Holds `stream` (a customer key, or the session step's one trial) for `trial`: written at
+/// version 0, so a second holder conflicts.
 fn claim_write(
-    key: &ClaimKey,
+    stream: StreamId,
     trial: TrialId,
     at: OffsetDateTime,
 ) -> Result<StreamWrite, AppError> {
     let state = TrialClaim { trial: Some(trial) };
     stream_write(
-        claim_stream(key),
+        stream,
         0,
         &[("trial_claim.claimed", state.clone(), at)],
         &state,
