@@ -1,6 +1,7 @@
 //! [`PaypalCredentials`]: what a tenant (or the server, from the environment) configures to take
 //! payments through PayPal Orders v2 and to verify PayPal's webhooks.
 
+use onramp_provider_kit::credentials::{check_base_url, check_header_safe};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize, Serializer};
 
@@ -141,8 +142,8 @@ impl PaypalCredentials {
     /// literal id `WEBHOOK_ID`, and `-` alike; `|`, the signed string's separator, never is); a
     /// base URL that is not an absolute http(s) URL with a host.
     pub fn validate(&self) -> Result<(), String> {
-        header_safe(&self.client_id, "client_id", ENV_CLIENT_ID)?;
-        header_safe(
+        check_header_safe(&self.client_id, "client_id", ENV_CLIENT_ID)?;
+        check_header_safe(
             self.client_secret.expose_secret(),
             "client_secret",
             ENV_CLIENT_SECRET,
@@ -159,52 +160,18 @@ impl PaypalCredentials {
             ));
         }
         if let Some(base_url) = &self.base_url {
-            let url = url::Url::parse(base_url).map_err(|e| {
-                format!("base_url ({ENV_BASE_URL}) is not a URL ({e}): {base_url:?}")
-            })?;
-            if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-                return Err(format!(
-                    "base_url ({ENV_BASE_URL}) must be an http(s) URL with a host: {base_url:?}"
-                ));
-            }
+            check_base_url(base_url, ENV_BASE_URL)?;
         }
         Ok(())
     }
 }
 
-fn header_safe(value: &str, field: &str, env: &str) -> Result<(), String> {
-    if value.is_empty() {
-        return Err(format!("{field} ({env}) is empty"));
-    }
-    if value
-        .chars()
-        .any(|c| c.is_whitespace() || c.is_control() || !c.is_ascii())
-    {
-        return Err(format!(
-            "{field} ({env}) contains white space, control or non-ASCII characters"
-        ));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use onramp_provider_kit::testing::env_vars;
 
     const SECRET: &str = "EGnHDxD_qRPdaLdZz8iCr8N7_MzF-YHPTkjs6NKYQvQSBngp4PTTVWkPZRbL";
-
-    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let owned: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |name| {
-            owned
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        }
-    }
 
     fn valid() -> PaypalCredentials {
         PaypalCredentials {
@@ -220,7 +187,7 @@ mod tests {
 
     #[test]
     fn all_five_variables_are_read() {
-        let c = PaypalCredentials::from_vars(vars(&[
+        let c = PaypalCredentials::from_vars(env_vars(&[
             (ENV_CLIENT_ID, "client"),
             (ENV_CLIENT_SECRET, "secret"),
             (ENV_WEBHOOK_ID, "8PT597110X687430LKGECATA"),
@@ -238,9 +205,9 @@ mod tests {
 
     #[test]
     fn a_missing_or_empty_required_variable_gives_none() {
-        let only_id = vars(&[(ENV_CLIENT_ID, "client")]);
+        let only_id = env_vars(&[(ENV_CLIENT_ID, "client")]);
         assert!(PaypalCredentials::from_vars(only_id).unwrap().is_none());
-        let blank_secret = vars(&[(ENV_CLIENT_ID, "client"), (ENV_CLIENT_SECRET, "  ")]);
+        let blank_secret = env_vars(&[(ENV_CLIENT_ID, "client"), (ENV_CLIENT_SECRET, "  ")]);
         assert!(
             PaypalCredentials::from_vars(blank_secret)
                 .unwrap()
@@ -250,7 +217,7 @@ mod tests {
 
     #[test]
     fn optional_variables_default_to_live_and_offline() {
-        let c = PaypalCredentials::from_vars(vars(&[
+        let c = PaypalCredentials::from_vars(env_vars(&[
             (ENV_CLIENT_ID, "client"),
             (ENV_CLIENT_SECRET, "secret"),
             (ENV_BASE_URL, ""),
@@ -264,7 +231,7 @@ mod tests {
 
     #[test]
     fn an_unknown_verification_mode_is_an_error_naming_the_variable() {
-        let e = PaypalCredentials::from_vars(vars(&[
+        let e = PaypalCredentials::from_vars(env_vars(&[
             (ENV_CLIENT_ID, "client"),
             (ENV_CLIENT_SECRET, "secret"),
             (ENV_WEBHOOK_VERIFICATION, "sometimes"),

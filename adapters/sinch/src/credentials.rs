@@ -3,6 +3,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use onramp_provider_kit::credentials::{BaseUrlError, parse_http_url};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize, Serializer};
 
@@ -98,11 +99,10 @@ impl SinchCredentials {
             return Err("webhook_secret is empty".into());
         }
         if let Some(base) = &self.base_url {
-            match url::Url::parse(base) {
-                Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => {}
-                Ok(_) => return Err(format!("base_url {base:?} is not an http(s) URL")),
-                Err(e) => return Err(format!("base_url {base:?} does not parse: {e}")),
-            }
+            parse_http_url(base).map_err(|reason| match reason {
+                BaseUrlError::NotAUrl(e) => format!("base_url {base:?} does not parse: {e}"),
+                BaseUrlError::NotHttp => format!("base_url {base:?} is not an http(s) URL"),
+            })?;
         }
         Ok(())
     }
@@ -146,15 +146,7 @@ fn expose_optional<S: Serializer>(secret: &Option<SecretString>, s: S) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
-
-    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |name| map.get(name).cloned()
-    }
+    use onramp_provider_kit::testing::env_vars;
 
     fn valid() -> SinchCredentials {
         SinchCredentials {
@@ -167,7 +159,7 @@ mod tests {
 
     #[test]
     fn the_environment_gives_every_field() {
-        let c = SinchCredentials::from_vars(vars(&[
+        let c = SinchCredentials::from_vars(env_vars(&[
             (ENV_APPLICATION_KEY, "key"),
             (ENV_APPLICATION_SECRET, "c2VjcmV0"),
             (ENV_WEBHOOK_SECRET, "hook"),
@@ -182,9 +174,9 @@ mod tests {
 
     #[test]
     fn a_missing_or_empty_required_variable_gives_nothing() {
-        assert!(SinchCredentials::from_vars(vars(&[(ENV_APPLICATION_KEY, "key")])).is_none());
+        assert!(SinchCredentials::from_vars(env_vars(&[(ENV_APPLICATION_KEY, "key")])).is_none());
         assert!(
-            SinchCredentials::from_vars(vars(&[
+            SinchCredentials::from_vars(env_vars(&[
                 (ENV_APPLICATION_KEY, " "),
                 (ENV_APPLICATION_SECRET, "c2VjcmV0"),
             ]))
@@ -194,7 +186,7 @@ mod tests {
 
     #[test]
     fn optional_variables_may_be_absent() {
-        let c = SinchCredentials::from_vars(vars(&[
+        let c = SinchCredentials::from_vars(env_vars(&[
             (ENV_APPLICATION_KEY, "key"),
             (ENV_APPLICATION_SECRET, "c2VjcmV0"),
         ]))

@@ -1,6 +1,7 @@
 //! [`StripeCredentials`]: what a tenant (or the server, from the environment) configures to keep
 //! cards on file and start trials through Stripe, and to verify Stripe's webhooks.
 
+use onramp_provider_kit::credentials::{check_base_url, is_header_safe};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize, Serializer};
 
@@ -108,7 +109,7 @@ impl StripeCredentials {
             let rest = secret.strip_prefix(WEBHOOK_SECRET_PREFIX).ok_or_else(|| {
                 format!("webhook_secret ({ENV_WEBHOOK_SECRET}) must start with `whsec_`")
             })?;
-            if rest.is_empty() || !is_header_safe(rest) {
+            if !is_header_safe(rest) {
                 return Err(format!(
                     "webhook_secret ({ENV_WEBHOOK_SECRET}) is empty after `whsec_` or contains \
                      white space, control or non-ASCII characters"
@@ -116,14 +117,7 @@ impl StripeCredentials {
             }
         }
         if let Some(base_url) = &self.base_url {
-            let url = url::Url::parse(base_url).map_err(|e| {
-                format!("base_url ({ENV_BASE_URL}) is not a URL ({e}): {base_url:?}")
-            })?;
-            if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-                return Err(format!(
-                    "base_url ({ENV_BASE_URL}) must be an http(s) URL with a host: {base_url:?}"
-                ));
-            }
+            check_base_url(base_url, ENV_BASE_URL)?;
         }
         Ok(())
     }
@@ -144,7 +138,7 @@ pub(crate) fn check_secret_key(key: &str) -> Result<(), String> {
             SECRET_KEY_PREFIXES.join(", ")
         ));
     };
-    if rest.is_empty() || !is_header_safe(rest) {
+    if !is_header_safe(rest) {
         return Err(format!(
             "secret_key ({ENV_SECRET_KEY}) is empty after its prefix or contains white space, \
              control or non-ASCII characters"
@@ -153,30 +147,13 @@ pub(crate) fn check_secret_key(key: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Visible ASCII only: the value can go in an HTTP header as is.
-fn is_header_safe(text: &str) -> bool {
-    text.bytes().all(|b| b.is_ascii_graphic())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use onramp_provider_kit::testing::env_vars;
 
     const KEY: &str = "sk_test_51Onramp0123456789secret";
     const WHSEC: &str = "whsec_onramp0123456789secret";
-
-    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let owned: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |name| {
-            owned
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        }
-    }
 
     fn valid() -> StripeCredentials {
         StripeCredentials {
@@ -188,7 +165,7 @@ mod tests {
 
     #[test]
     fn all_three_variables_are_read() {
-        let c = StripeCredentials::from_vars(vars(&[
+        let c = StripeCredentials::from_vars(env_vars(&[
             (ENV_SECRET_KEY, KEY),
             (ENV_WEBHOOK_SECRET, WHSEC),
             (ENV_BASE_URL, "http://127.0.0.1:12111"),
@@ -201,15 +178,17 @@ mod tests {
 
     #[test]
     fn no_secret_key_gives_none() {
-        assert!(StripeCredentials::from_vars(vars(&[(ENV_WEBHOOK_SECRET, WHSEC)])).is_none());
-        assert!(StripeCredentials::from_vars(vars(&[(ENV_SECRET_KEY, "  ")])).is_none());
+        assert!(StripeCredentials::from_vars(env_vars(&[(ENV_WEBHOOK_SECRET, WHSEC)])).is_none());
+        assert!(StripeCredentials::from_vars(env_vars(&[(ENV_SECRET_KEY, "  ")])).is_none());
     }
 
     #[test]
     fn optional_variables_may_be_absent_or_empty() {
-        let c =
-            StripeCredentials::from_vars(vars(&[(ENV_SECRET_KEY, KEY), (ENV_WEBHOOK_SECRET, "")]))
-                .unwrap();
+        let c = StripeCredentials::from_vars(env_vars(&[
+            (ENV_SECRET_KEY, KEY),
+            (ENV_WEBHOOK_SECRET, ""),
+        ]))
+        .unwrap();
         assert!(c.webhook_secret.is_none());
         assert!(c.base_url.is_none());
         assert_eq!(c.base_url(), DEFAULT_BASE_URL);

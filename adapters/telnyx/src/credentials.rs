@@ -3,6 +3,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use onramp_provider_kit::credentials::{check_base_url, check_header_safe};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize, Serializer};
 
@@ -75,19 +76,7 @@ impl TelnyxCredentials {
     /// UUID (the OpenAPI description's `format: uuid`); a public key that is not base64 of 32
     /// bytes forming an Ed25519 point; a base URL that is not an absolute http(s) URL.
     pub fn validate(&self) -> Result<(), String> {
-        let key = self.api_key.expose_secret();
-        if key.is_empty() {
-            return Err("api_key (TELNYX_API_KEY) is empty".into());
-        }
-        if key
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || !c.is_ascii())
-        {
-            return Err(
-                "api_key (TELNYX_API_KEY) contains white space, control or non-ASCII characters"
-                    .into(),
-            );
-        }
+        check_header_safe(self.api_key.expose_secret(), "api_key", ENV_API_KEY)?;
         if !is_uuid(&self.verify_profile_id) {
             return Err(format!(
                 "verify_profile_id (TELNYX_VERIFY_PROFILE_ID) is not a UUID: {:?}",
@@ -99,14 +88,7 @@ impl TelnyxCredentials {
                 .map_err(|reason| format!("public_key (TELNYX_PUBLIC_KEY) {reason}"))?;
         }
         if let Some(base_url) = &self.base_url {
-            let url = url::Url::parse(base_url).map_err(|e| {
-                format!("base_url (TELNYX_BASE_URL) is not a URL ({e}): {base_url:?}")
-            })?;
-            if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-                return Err(format!(
-                    "base_url (TELNYX_BASE_URL) must be an http(s) URL with a host: {base_url:?}"
-                ));
-            }
+            check_base_url(base_url, ENV_BASE_URL)?;
         }
         Ok(())
     }
@@ -145,23 +127,11 @@ fn is_uuid(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use onramp_provider_kit::testing::env_vars;
 
     const PROFILE: &str = "12ade33a-21c0-473b-b055-b3c836e1c292";
     /// team-telnyx/telnyx-java WebhookVerificationTest.kt `testPublicKeyB64`.
     const PUBLIC: &str = "jrMBoswHlhhVx2W2Www72WU/xn4UMpjreslD0m2u0qs=";
-
-    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let owned: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |name| {
-            owned
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        }
-    }
 
     fn valid() -> TelnyxCredentials {
         TelnyxCredentials {
@@ -174,7 +144,7 @@ mod tests {
 
     #[test]
     fn all_four_variables_are_read() {
-        let c = TelnyxCredentials::from_vars(vars(&[
+        let c = TelnyxCredentials::from_vars(env_vars(&[
             (ENV_API_KEY, "KEYabc"),
             (ENV_VERIFY_PROFILE_ID, PROFILE),
             (ENV_PUBLIC_KEY, PUBLIC),
@@ -189,10 +159,12 @@ mod tests {
 
     #[test]
     fn a_missing_or_empty_required_variable_gives_none() {
-        assert!(TelnyxCredentials::from_vars(vars(&[(ENV_API_KEY, "KEYabc")])).is_none());
-        assert!(TelnyxCredentials::from_vars(vars(&[(ENV_VERIFY_PROFILE_ID, PROFILE)])).is_none());
+        assert!(TelnyxCredentials::from_vars(env_vars(&[(ENV_API_KEY, "KEYabc")])).is_none());
         assert!(
-            TelnyxCredentials::from_vars(vars(&[
+            TelnyxCredentials::from_vars(env_vars(&[(ENV_VERIFY_PROFILE_ID, PROFILE)])).is_none()
+        );
+        assert!(
+            TelnyxCredentials::from_vars(env_vars(&[
                 (ENV_API_KEY, " "),
                 (ENV_VERIFY_PROFILE_ID, PROFILE)
             ]))
@@ -202,7 +174,7 @@ mod tests {
 
     #[test]
     fn optional_variables_may_be_absent_or_empty() {
-        let c = TelnyxCredentials::from_vars(vars(&[
+        let c = TelnyxCredentials::from_vars(env_vars(&[
             (ENV_API_KEY, "KEYabc"),
             (ENV_VERIFY_PROFILE_ID, PROFILE),
             (ENV_BASE_URL, ""),

@@ -1,6 +1,7 @@
 //! [`TwilioCredentials`]: what a tenant (or the server) configures to send codes through Twilio
 //! Verify, read from the environment variables Twilio's own tools use.
 
+use onramp_provider_kit::credentials::{BaseUrlError, parse_http_url};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize, Serializer};
 
@@ -131,13 +132,14 @@ impl TwilioCredentials {
             }
         }
         if let Some(base) = &self.base_url {
-            let parsed = url::Url::parse(base)
-                .map_err(|e| format!("base_url ({ENV_BASE_URL}) {base:?} is not a URL: {e}"))?;
-            if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-                return Err(format!(
+            parse_http_url(base).map_err(|reason| match reason {
+                BaseUrlError::NotAUrl(e) => {
+                    format!("base_url ({ENV_BASE_URL}) {base:?} is not a URL: {e}")
+                }
+                BaseUrlError::NotHttp => format!(
                     "base_url ({ENV_BASE_URL}) {base:?} must be an http or https URL with a host"
-                ));
-            }
+                ),
+            })?;
         }
         Ok(())
     }
@@ -185,19 +187,11 @@ fn check_secret(value: &str, field: &str, env: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
+    use onramp_provider_kit::testing::env_vars;
 
     const AC: &str = "AC00000000000000000000000000000001";
     const VA: &str = "VA00000000000000000000000000000002";
     const SK: &str = "SK00000000000000000000000000000003";
-
-    fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |name| map.get(name).cloned()
-    }
 
     fn valid() -> TwilioCredentials {
         TwilioCredentials {
@@ -212,7 +206,7 @@ mod tests {
 
     #[test]
     fn the_three_required_variables_make_credentials() {
-        let c = TwilioCredentials::from_lookup(lookup(&[
+        let c = TwilioCredentials::from_lookup(env_vars(&[
             (ENV_ACCOUNT_SID, AC),
             (ENV_AUTH_TOKEN, " token "),
             (ENV_VERIFY_SERVICE_SID, VA),
@@ -227,14 +221,14 @@ mod tests {
     #[test]
     fn a_missing_or_empty_required_variable_gives_none() {
         assert!(
-            TwilioCredentials::from_lookup(lookup(&[
+            TwilioCredentials::from_lookup(env_vars(&[
                 (ENV_ACCOUNT_SID, AC),
                 (ENV_AUTH_TOKEN, "token"),
             ]))
             .is_none()
         );
         assert!(
-            TwilioCredentials::from_lookup(lookup(&[
+            TwilioCredentials::from_lookup(env_vars(&[
                 (ENV_ACCOUNT_SID, AC),
                 (ENV_AUTH_TOKEN, "  "),
                 (ENV_VERIFY_SERVICE_SID, VA),
@@ -245,7 +239,7 @@ mod tests {
 
     #[test]
     fn the_optional_variables_are_read() {
-        let c = TwilioCredentials::from_lookup(lookup(&[
+        let c = TwilioCredentials::from_lookup(env_vars(&[
             (ENV_ACCOUNT_SID, AC),
             (ENV_AUTH_TOKEN, "token"),
             (ENV_VERIFY_SERVICE_SID, VA),

@@ -6,14 +6,18 @@
 //!   `../shared/provider-specs/` (path, method, content type, required and known fields, enums);
 //! - [`sender_suite`]: the one contract suite of the
 //!   [`VerificationSender`](onramp_domain::ports::VerificationSender) port, run by every adapter
-//!   through its [`SenderFixture`].
+//!   through its [`SenderFixture`];
+//! - [`env_vars`]: a variable lookup standing in for the environment in the adapters'
+//!   `…Credentials::from_vars` tests.
 
 pub mod conformance;
+mod env;
 mod form;
 mod routes;
 mod schema;
 pub mod sender_suite;
 pub mod snapshot;
 
+pub use env::env_vars;
 pub use sender_suite::{SenderFixture, run_sender_suite};
 pub use snapshot::request_snapshot;
