@@ -12,7 +12,12 @@
 //! - [`session`]: the `OnboardingSession` decider.
 //! - [`verification`]: the `PhoneVerification` decider and the per-phone send quota decider.
 //! - [`ports`]: the async traits adapters implement (store, outbox, code delivery, secrets, clock).
-//! - [`app`]: application services (sessions, verifications, delivery worker).
+//! - [`trial`], [`order`], [`customer`]: card-gated trials, one-off orders and the customer
+//!   accounts they open.
+//! - [`waba`]: the `WabaOnboarding` decider (Meta Embedded Signup saga, Sinch BSP review).
+//! - [`link`]: the `ChannelLink` decider (a code sent on one channel links a session on another).
+//! - [`token`]: end-user session tokens (idle timeout, refresh, one tenant, platform and session).
+//! - [`app`]: application services (sessions, verifications, payments, delivery worker).
 //!
 //! # Example
 //! ```
@@ -29,10 +34,13 @@ pub mod failover;
 pub mod flow;
 pub mod ids;
 pub mod integration;
+pub mod link;
 pub mod money;
 pub mod order;
 pub mod phone;
 pub mod ports;
 pub mod session;
+pub mod token;
 pub mod trial;
 pub mod verification;
+pub mod waba;

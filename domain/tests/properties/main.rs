@@ -9,3 +9,4 @@ mod session;
 mod support;
 mod trial;
 mod verification;
+mod whatsapp;

@@ -257,8 +257,10 @@ mod answers;
 mod commands;
 mod otp_model;
 mod trial_run;
+mod waba_saga;
 
 pub use answers::*;
 pub use commands::*;
 pub use otp_model::*;
 pub use trial_run::*;
+pub use waba_saga::*;

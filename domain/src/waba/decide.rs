@@ -1,0 +1,380 @@
+//! The `WabaOnboarding` decider (P-WABA-1, P-WABA-2, P-WABA-4 in spec/properties.md).
+
+use time::{Duration, OffsetDateTime};
+
+use super::events::{WabaError, WabaEvent};
+use super::model::*;
+use super::saga::{SignupStep, StepResult};
+use crate::decider::Decider;
+
+/// The WABA decider; it carries the code's time to live (a policy value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WabaDecider {
+    /// How long Embedded Signup's code may be exchanged after it was received
+    /// ([`DEFAULT_CODE_TTL`] by default); exactly `code_ttl` old is still in time.
+    pub code_ttl: Duration,
+}
+
+impl Default for WabaDecider {
+    fn default() -> Self {
+        Self {
+            code_ttl: DEFAULT_CODE_TTL,
+        }
+    }
+}
+
+impl WabaDecider {
+    /// A decider whose codes live `code_ttl`.
+    pub fn with_code_ttl(code_ttl: Duration) -> Self {
+        Self { code_ttl }
+    }
+
+    /// True when the code received at `received` is past its TTL at `at`.
+    fn code_expired(&self, received: OffsetDateTime, at: OffsetDateTime) -> bool {
+        at - received > self.code_ttl
+    }
+}
+
+impl Decider for WabaDecider {
+    type State = WabaState;
+    type Command = WabaCommand;
+    type Event = WabaEvent;
+    type Error = WabaError;
+
+    fn decide(&self, s: &WabaState, command: &WabaCommand) -> Result<Vec<WabaEvent>, WabaError> {
+        use WabaCommand as C;
+        match command {
+            C::Begin {
+                account,
+                ids,
+                code_received_at,
+                at,
+            } => {
+                if s.path.is_some() {
+                    return Err(WabaError::AlreadyBegun);
+                }
+                Ok(vec![WabaEvent::SignupBegun {
+                    account: *account,
+                    ids: ids.clone(),
+                    code_received_at: *code_received_at,
+                    at: *at,
+                }])
+            }
+            C::Submit { account, at } => {
+                if s.path.is_some() {
+                    return Err(WabaError::AlreadyBegun);
+                }
+                Ok(vec![WabaEvent::Submitted {
+                    account: *account,
+                    at: *at,
+                }])
+            }
+            C::ExchangeCode { at } => {
+                let received = signup(s)?;
+                if s.is_done(SignupStep::CodeExchange) {
+                    return Ok(vec![]);
+                }
+                if s.status == WabaStatus::SignupExpired || self.code_expired(received, *at) {
+                    return Err(WabaError::CodeExpired);
+                }
+                Ok(vec![WabaEvent::CodeExchangeRequested { at: *at }])
+            }
+            C::ExpireCode { at } => {
+                let received = signup(s)?;
+                if s.is_done(SignupStep::CodeExchange) || s.status == WabaStatus::SignupExpired {
+                    return Ok(vec![]);
+                }
+                if !self.code_expired(received, *at) {
+                    return Err(WabaError::CodeStillLive);
+                }
+                Ok(vec![WabaEvent::SignupExpired { at: *at }])
+            }
+            C::RecordStep { result, at } => record_step(s, result, *at),
+            C::StepFailed { step, reason, at } => {
+                signup(s)?;
+                if s.is_done(*step) {
+                    return Ok(vec![]);
+                }
+                due(s, *step)?;
+                Ok(vec![WabaEvent::StepFailed {
+                    step: *step,
+                    reason: reason.clone(),
+                    at: *at,
+                }])
+            }
+            C::RefreshToken {
+                sealed_token,
+                expires_at,
+                at,
+            } => {
+                signup(s)?;
+                if s.sealed_token.is_none() {
+                    return Err(WabaError::NoToken);
+                }
+                Ok(vec![WabaEvent::TokenRefreshed {
+                    sealed_token: sealed_token.clone(),
+                    expires_at: *expires_at,
+                    at: *at,
+                }])
+            }
+            C::FlagTokenExpiring { at } => {
+                signup(s)?;
+                if s.sealed_token.is_none() {
+                    return Err(WabaError::NoToken);
+                }
+                Ok(if s.token_expiring {
+                    vec![]
+                } else {
+                    vec![WabaEvent::TokenExpiring { at: *at }]
+                })
+            }
+            C::ReportQuality { mark, at } => {
+                if s.path.is_none() {
+                    return Err(WabaError::NotFound);
+                }
+                Ok(if s.quality.is_none_or(|q| *mark > q) {
+                    vec![WabaEvent::QualityReported {
+                        mark: *mark,
+                        at: *at,
+                    }]
+                } else {
+                    vec![]
+                })
+            }
+            C::StartReview { at } => bsp(
+                s,
+                WabaStatus::InReview,
+                &[WabaStatus::Submitted, WabaStatus::Resubmitted],
+                WabaEvent::ReviewStarted { at: *at },
+            ),
+            C::Approve { at } => bsp(
+                s,
+                WabaStatus::Approved,
+                &[WabaStatus::InReview],
+                WabaEvent::Approved { at: *at },
+            ),
+            C::Reject { reason, at } => bsp(
+                s,
+                WabaStatus::Rejected,
+                &[WabaStatus::InReview],
+                WabaEvent::Rejected {
+                    reason: reason.clone(),
+                    at: *at,
+                },
+            ),
+            C::Resubmit { corrections, at } => {
+                if s.path != Some(WabaPath::Bsp) {
+                    return Err(not_found_or(s, WabaError::WrongPath));
+                }
+                // Every resubmission is news (new corrections): never idempotent.
+                if s.status != WabaStatus::Rejected {
+                    return Err(WabaError::InvalidTransition {
+                        from: s.status,
+                        to: WabaStatus::Resubmitted,
+                    });
+                }
+                Ok(vec![WabaEvent::Resubmitted {
+                    corrections: corrections.clone(),
+                    at: *at,
+                }])
+            }
+        }
+    }
+
+    fn evolve(&self, mut s: WabaState, event: &WabaEvent) -> WabaState {
+        match event {
+            WabaEvent::SignupBegun {
+                account,
+                ids,
+                code_received_at,
+                ..
+            } => {
+                s.account = Some(*account);
+                s.path = Some(WabaPath::EmbeddedSignup);
+                s.status = WabaStatus::CodeReceived;
+                s.signup = Some(ids.clone());
+                s.code_received_at = Some(*code_received_at);
+            }
+            WabaEvent::CodeExchangeRequested { .. } => s.exchange_requests += 1,
+            WabaEvent::SignupExpired { .. } => s.status = WabaStatus::SignupExpired,
+            WabaEvent::CodeExchanged {
+                sealed_token,
+                expires_at,
+                ..
+            } => {
+                step_done(&mut s, SignupStep::CodeExchange, WabaStatus::TokenExchanged);
+                s.sealed_token = Some(sealed_token.clone());
+                s.token_expires_at = Some(*expires_at);
+            }
+            WabaEvent::WebhooksSubscribed { .. } => step_done(
+                &mut s,
+                SignupStep::WebhookSubscription,
+                WabaStatus::WebhooksSubscribed,
+            ),
+            WabaEvent::CreditLineShared {
+                allocation_config_id,
+                ..
+            } => {
+                step_done(
+                    &mut s,
+                    SignupStep::CreditLineSharing,
+                    WabaStatus::CreditLineShared,
+                );
+                s.allocation_config_id = Some(allocation_config_id.clone());
+            }
+            WabaEvent::PhoneRegistered { sealed_pin, .. } => {
+                let status = s.status;
+                step_done(&mut s, SignupStep::PhoneRegistration, status);
+                s.sealed_pin = Some(sealed_pin.clone());
+            }
+            WabaEvent::Activated { .. } => s.status = WabaStatus::Active,
+            WabaEvent::StepFailed { step, reason, at } => {
+                *s.failures.entry(*step).or_insert(0) += 1;
+                s.last_failure = Some(StepFailure {
+                    step: *step,
+                    reason: reason.clone(),
+                    at: *at,
+                });
+            }
+            WabaEvent::TokenRefreshed {
+                sealed_token,
+                expires_at,
+                ..
+            } => {
+                s.sealed_token = Some(sealed_token.clone());
+                s.token_expires_at = Some(*expires_at);
+                s.token_expiring = false;
+            }
+            WabaEvent::TokenExpiring { .. } => s.token_expiring = true,
+            WabaEvent::QualityReported { mark, .. } => {
+                if s.quality.is_none_or(|q| *mark > q) {
+                    s.quality = Some(*mark);
+                }
+            }
+            WabaEvent::Submitted { account, .. } => {
+                s.account = Some(*account);
+                s.path = Some(WabaPath::Bsp);
+                s.status = WabaStatus::Submitted;
+                s.submissions = 1;
+            }
+            WabaEvent::ReviewStarted { .. } => s.status = WabaStatus::InReview,
+            WabaEvent::Approved { .. } => {
+                s.status = WabaStatus::Approved;
+                s.rejection = None;
+            }
+            WabaEvent::Rejected { reason, .. } => {
+                s.status = WabaStatus::Rejected;
+                s.rejection = Some(reason.clone());
+            }
+            WabaEvent::Resubmitted { corrections, .. } => {
+                s.status = WabaStatus::Resubmitted;
+                s.submissions += 1;
+                s.corrections.push(corrections.clone());
+            }
+        }
+        s
+    }
+}
+
+/// `NotFound` before any event, else `other`.
+fn not_found_or(s: &WabaState, other: WabaError) -> WabaError {
+    if s.path.is_none() {
+        WabaError::NotFound
+    } else {
+        other
+    }
+}
+
+/// The code's reception time, when the onboarding is on the Embedded Signup path.
+fn signup(s: &WabaState) -> Result<OffsetDateTime, WabaError> {
+    match (s.path, s.code_received_at) {
+        (Some(WabaPath::EmbeddedSignup), Some(received)) => Ok(received),
+        _ => Err(not_found_or(s, WabaError::WrongPath)),
+    }
+}
+
+/// Refuses `step` unless it is the step due.
+fn due(s: &WabaState, step: SignupStep) -> Result<(), WabaError> {
+    let due = s.next_step();
+    if due == Some(step) {
+        Ok(())
+    } else if s.status == WabaStatus::SignupExpired {
+        Err(WabaError::CodeExpired)
+    } else {
+        Err(WabaError::StepOutOfOrder { due, got: step })
+    }
+}
+
+/// A step's success: recorded once, in order; the last one activates the account.
+fn record_step(
+    s: &WabaState,
+    result: &StepResult,
+    at: OffsetDateTime,
+) -> Result<Vec<WabaEvent>, WabaError> {
+    signup(s)?;
+    let step = result.step();
+    if s.is_done(step) {
+        return Ok(vec![]);
+    }
+    due(s, step)?;
+    let event = match result {
+        StepResult::CodeExchanged {
+            sealed_token,
+            expires_at,
+        } => {
+            if s.exchange_requests == 0 {
+                return Err(WabaError::ExchangeNotRequested);
+            }
+            WabaEvent::CodeExchanged {
+                sealed_token: sealed_token.clone(),
+                expires_at: *expires_at,
+                at,
+            }
+        }
+        StepResult::WebhooksSubscribed => WabaEvent::WebhooksSubscribed { at },
+        StepResult::CreditLineShared {
+            allocation_config_id,
+        } => WabaEvent::CreditLineShared {
+            allocation_config_id: allocation_config_id.clone(),
+            at,
+        },
+        StepResult::PhoneRegistered { sealed_pin } => {
+            return Ok(vec![
+                WabaEvent::PhoneRegistered {
+                    sealed_pin: sealed_pin.clone(),
+                    at,
+                },
+                WabaEvent::Activated { at },
+            ]);
+        }
+    };
+    Ok(vec![event])
+}
+
+/// Marks `step` done (once) and sets `status`.
+fn step_done(s: &mut WabaState, step: SignupStep, status: WabaStatus) {
+    if !s.steps_done.contains(&step) {
+        s.steps_done.push(step);
+    }
+    s.status = status;
+}
+
+/// A BSP status change to `to`, allowed only from `from`; already there is accepted with no
+/// event (a duplicate report).
+fn bsp(
+    s: &WabaState,
+    to: WabaStatus,
+    from: &[WabaStatus],
+    event: WabaEvent,
+) -> Result<Vec<WabaEvent>, WabaError> {
+    if s.path != Some(WabaPath::Bsp) {
+        return Err(not_found_or(s, WabaError::WrongPath));
+    }
+    if s.status == to {
+        return Ok(vec![]);
+    }
+    if !from.contains(&s.status) {
+        return Err(WabaError::InvalidTransition { from: s.status, to });
+    }
+    Ok(vec![event])
+}

@@ -1,0 +1,293 @@
+//! The `WabaOnboarding` aggregate's data: ids, status, state, commands, events and errors.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::saga::{QualityMark, SignupStep};
+use crate::ids::CustomerId;
+
+macro_rules! meta_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Wraps the provider's id as given.
+            pub fn new(id: impl Into<String>) -> Self {
+                Self(id.into())
+            }
+
+            /// The id's text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
+meta_id!(
+    /// A WhatsApp Business Account's id at Meta (`waba_id` of Embedded Signup's FINISH event).
+    WabaId
+);
+meta_id!(
+    /// A WhatsApp phone number's id at Meta (`phone_number_id`).
+    PhoneNumberId
+);
+meta_id!(
+    /// A Meta business portfolio's id (`business_id`).
+    BusinessId
+);
+
+/// The time to live of Embedded Signup's authorization code by default: about 30 s
+/// (MISSION.md D; PROVIDERS.md section 6 marks the exact lifetime UNCONFIRMED).
+pub const DEFAULT_CODE_TTL: time::Duration = time::Duration::seconds(30);
+
+/// Which way the WABA is onboarded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WabaPath {
+    /// Meta's Embedded Signup, Onramp as Solution Partner (MISSION.md D).
+    EmbeddedSignup,
+    /// A sender provisioned through a BSP, Sinch (MISSION.md A).
+    Bsp,
+}
+
+/// Where a WABA's onboarding stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WabaStatus {
+    /// Nothing yet.
+    #[default]
+    NotStarted,
+    /// Embedded Signup: the code was received, not exchanged yet.
+    CodeReceived,
+    /// Embedded Signup: the business token is held (sealed).
+    TokenExchanged,
+    /// Embedded Signup: the app receives the WABA's webhooks.
+    WebhooksSubscribed,
+    /// Embedded Signup: the partner's credit line is shared.
+    CreditLineShared,
+    /// Embedded Signup: the phone number is registered; the client is ready.
+    Active,
+    /// Embedded Signup: the code expired before its exchange; the user must sign up again.
+    SignupExpired,
+    /// BSP: the sender was submitted.
+    Submitted,
+    /// BSP: the provider is reviewing it (24-48 h).
+    InReview,
+    /// BSP: approved.
+    Approved,
+    /// BSP: rejected; it may be corrected and resubmitted.
+    Rejected,
+    /// BSP: corrected and submitted again.
+    Resubmitted,
+}
+
+impl WabaStatus {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotStarted => "not_started",
+            Self::CodeReceived => "code_received",
+            Self::TokenExchanged => "token_exchanged",
+            Self::WebhooksSubscribed => "webhooks_subscribed",
+            Self::CreditLineShared => "credit_line_shared",
+            Self::Active => "active",
+            Self::SignupExpired => "signup_expired",
+            Self::Submitted => "submitted",
+            Self::InReview => "in_review",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+            Self::Resubmitted => "resubmitted",
+        }
+    }
+}
+
+/// The ids Embedded Signup's FINISH event gives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignupIds {
+    /// The WABA.
+    pub waba_id: WabaId,
+    /// Its phone number.
+    pub phone_number_id: PhoneNumberId,
+    /// The client's business.
+    pub business_id: BusinessId,
+}
+
+/// The last failure of a saga step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepFailure {
+    /// The step.
+    pub step: SignupStep,
+    /// Why (the provider's message).
+    pub reason: String,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// The folded state of one WABA onboarding. It holds no secret in clear: the business token and
+/// the PIN only as sealed ciphertext made outside.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WabaState {
+    /// The customer account it belongs to; `None` before `Begin` or `Submit`.
+    pub account: Option<CustomerId>,
+    /// The path taken.
+    pub path: Option<WabaPath>,
+    /// Where it stands.
+    pub status: WabaStatus,
+    /// Embedded Signup's ids.
+    pub signup: Option<SignupIds>,
+    /// When the code was received (its TTL counts from here).
+    #[serde(with = "time::serde::rfc3339::option", default)]
+    pub code_received_at: Option<OffsetDateTime>,
+    /// Exchanges of the code allowed so far (each within the code's TTL).
+    pub exchange_requests: u32,
+    /// Saga steps done, in order.
+    pub steps_done: Vec<SignupStep>,
+    /// Failures counted per step.
+    pub failures: BTreeMap<SignupStep, u32>,
+    /// The last failure.
+    pub last_failure: Option<StepFailure>,
+    /// The business token, sealed.
+    pub sealed_token: Option<String>,
+    /// When the business token expires.
+    #[serde(with = "time::serde::rfc3339::option", default)]
+    pub token_expires_at: Option<OffsetDateTime>,
+    /// True once the token was flagged as expiring, until it is refreshed.
+    pub token_expiring: bool,
+    /// Meta's credit allocation.
+    pub allocation_config_id: Option<String>,
+    /// The registration PIN, sealed.
+    pub sealed_pin: Option<String>,
+    /// The latest quality report.
+    pub quality: Option<QualityMark>,
+    /// BSP: submissions so far (the first and every resubmission).
+    pub submissions: u32,
+    /// BSP: the last rejection's reason.
+    pub rejection: Option<String>,
+    /// BSP: the corrections of each resubmission, in order.
+    pub corrections: Vec<String>,
+}
+
+impl WabaState {
+    /// The Embedded Signup step due next: `None` before `Begin`, on the BSP path, once the
+    /// signup expired and once every step is done.
+    pub fn next_step(&self) -> Option<SignupStep> {
+        if self.path != Some(WabaPath::EmbeddedSignup) || self.status == WabaStatus::SignupExpired {
+            return None;
+        }
+        SignupStep::ALL
+            .into_iter()
+            .find(|s| !self.steps_done.contains(s))
+    }
+
+    /// True once `step` was recorded.
+    pub fn is_done(&self, step: SignupStep) -> bool {
+        self.steps_done.contains(&step)
+    }
+
+    /// Failures recorded for `step`.
+    pub fn failures_of(&self, step: SignupStep) -> u32 {
+        self.failures.get(&step).copied().unwrap_or(0)
+    }
+}
+
+/// An intention about a WABA onboarding.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WabaCommand {
+    /// Embedded Signup finished in the browser: the server holds the ids and the code.
+    Begin {
+        /// The customer account.
+        account: CustomerId,
+        /// The ids from the FINISH event.
+        ids: SignupIds,
+        /// When the code was received (its TTL counts from here).
+        code_received_at: OffsetDateTime,
+        /// Now.
+        at: OffsetDateTime,
+    },
+    /// Ask to exchange the code now: allowed only within the code's TTL (else `CodeExpired`).
+    ExchangeCode {
+        /// Now.
+        at: OffsetDateTime,
+    },
+    /// The code's TTL ran out before its exchange: the signup expires (the timer, or the app
+    /// after a `CodeExpired` refusal).
+    ExpireCode {
+        /// Now.
+        at: OffsetDateTime,
+    },
+    /// A saga step's provider call succeeded.
+    RecordStep {
+        /// What it gave.
+        result: super::saga::StepResult,
+        /// Now.
+        at: OffsetDateTime,
+    },
+    /// A saga step's provider call failed; the step stays due.
+    StepFailed {
+        /// The step.
+        step: SignupStep,
+        /// The provider's message.
+        reason: String,
+        /// Now.
+        at: OffsetDateTime,
+    },
+    /// The business token was refreshed.
+    RefreshToken {
+        /// The new token, sealed.
+        sealed_token: String,
+        /// Its expiry.
+        expires_at: OffsetDateTime,
+        /// Now.
+        at: OffsetDateTime,
+    },
+    /// The business token nears its expiry (the timer).
+    FlagTokenExpiring {
+        /// Now.
+        at: OffsetDateTime,
+    },
+    /// Meta reported the phone number's quality.
+    ReportQuality {
+        /// The report.
+        mark: QualityMark,
+        /// Now.
+        at: OffsetDateTime,
+    },
+    /// BSP: submit the sender.
+    Submit {
+        /// The customer account.
+        account: CustomerId,
+        /// Now.
+        at: OffsetDateTime,
+    },
+    /// BSP: the provider started reviewing it.
+    StartReview {
+        /// Now.
+        at: OffsetDateTime,
+    },
+    /// BSP: the provider approved it (only from review).
+    Approve {
+        /// Now.
+        at: OffsetDateTime,
+    },
+    /// BSP: the provider rejected it (only from review).
+    Reject {
+        /// The provider's reason.
+        reason: String,
+        /// Now.
+        at: OffsetDateTime,
+    },
+    /// BSP: correct a rejected sender and submit it again.
+    Resubmit {
+        /// What was corrected.
+        corrections: String,
+        /// Now.
+        at: OffsetDateTime,
+    },
+}
