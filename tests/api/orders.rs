@@ -285,33 +285,24 @@ async fn paypal_mock() -> MockServer {
 }
 
 async fn post_paypal_webhook(app: &TestApp, body: &str) -> onramp_tests::Reply {
-    let r = app
-        .client
-        .post(format!("{}/webhooks/paypal/{}", app.address, app.tenant_id))
-        .header("content-type", "application/json")
-        .header(
-            "paypal-transmission-id",
-            "69cd13f0-d67a-11e5-baa3-778b53f4ae55",
-        )
-        .header("paypal-transmission-time", "2026-11-21T10:05:02Z")
-        .header("paypal-transmission-sig", "c2lnbmF0dXJl")
-        .header(
-            "paypal-cert-url",
-            "https://api.paypal.com/v1/notifications/certs/CERT-360caa42-fca2a594-a5cafa77",
-        )
-        .header("paypal-auth-algo", "SHA256withRSA")
-        .body(body.to_owned())
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let headers = r.headers().clone();
-    let body = r.json().await.unwrap_or(Value::Null);
-    onramp_tests::Reply {
-        status,
-        headers,
+    app.post_webhook(
+        &format!("/webhooks/paypal/{}", app.tenant_id),
+        &[
+            (
+                "paypal-transmission-id",
+                "69cd13f0-d67a-11e5-baa3-778b53f4ae55",
+            ),
+            ("paypal-transmission-time", "2026-11-21T10:05:02Z"),
+            ("paypal-transmission-sig", "c2lnbmF0dXJl"),
+            (
+                "paypal-cert-url",
+                "https://api.paypal.com/v1/notifications/certs/CERT-360caa42-fca2a594-a5cafa77",
+            ),
+            ("paypal-auth-algo", "SHA256withRSA"),
+        ],
         body,
-    }
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

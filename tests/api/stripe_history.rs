@@ -130,23 +130,12 @@ fn history(start: i64) -> Vec<String> {
 }
 
 async fn post_event(app: &TestApp, body: &str, signature: &str) -> onramp_tests::Reply {
-    let r = app
-        .client
-        .post(format!("{}/webhooks/stripe/{}", app.address, app.tenant_id))
-        .header("content-type", "application/json")
-        .header("stripe-signature", signature)
-        .body(body.to_owned())
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let headers = r.headers().clone();
-    let body = r.json().await.unwrap_or(Value::Null);
-    onramp_tests::Reply {
-        status,
-        headers,
+    app.post_webhook(
+        &format!("/webhooks/stripe/{}", app.tenant_id),
+        &[("stripe-signature", signature)],
         body,
-    }
+    )
+    .await
 }
 
 /// A server whose tenant runs its trials on the Stripe mock; the trial started.

@@ -291,6 +291,19 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
+    /// POSTs a provider's webhook: the raw JSON `body` with `headers`, no API key.
+    pub async fn post_webhook(&self, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+        let mut req = self
+            .client
+            .post(self.url(path))
+            .header("content-type", "application/json")
+            .body(body.to_owned());
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        read(req.send().await.unwrap()).await
+    }
+
     /// POSTs JSON with the tenant's key.
     pub async fn post(&self, path: &str, body: &Value) -> Reply {
         self.post_as(&self.api_key, path, body).await
