@@ -40,7 +40,7 @@ fn phone() -> PhoneNumber {
 fn journey() -> Vec<SessionCommand> {
     let vid = VerificationId::new(uuid::Uuid::from_u128(7));
     let answer = |id: &str, answers: Value, at: i64| SessionCommand::SubmitStep {
-        payment: None,
+        proof: None,
         step: step(id),
         answers,
         verified_phone: (id == "phone").then(|| VerifiedPhone {

@@ -69,6 +69,14 @@ uuid_id!(
     /// One customer account, opened once per paid order or converted trial.
     CustomerId
 );
+uuid_id!(
+    /// One WhatsApp Business Account onboarding (issue 5): Embedded Signup or a BSP sender.
+    WabaAccountId
+);
+uuid_id!(
+    /// One cross-channel link code request (issue 5, MISSION.md B).
+    LinkId
+);
 
 /// The text given is not a UUID.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -10,22 +10,23 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use onramp_domain::decider::Decider;
 use onramp_domain::flow::{Flow, Step, StepKind};
-use onramp_domain::ids::{OrderId, SessionId, TrialId, VerificationId};
+use onramp_domain::ids::{OrderId, SessionId, TrialId, VerificationId, WabaAccountId};
 use onramp_domain::phone::PhoneNumber;
 use onramp_domain::session::{
-    PaymentProof, SessionCommand, SessionDecider, SessionError, SessionState, SessionStatus,
-    VerifiedPhone,
-    current_step, progress,
+    SessionCommand, SessionDecider, SessionError, SessionState, SessionStatus, StepProof,
+    VerifiedPhone, current_step, progress,
 };
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 
-/// The templates fuzzed: a choice-heavy one, and the two with payment steps.
-static FLOWS: LazyLock<[Flow; 3]> = LazyLock::new(|| {
+/// The templates fuzzed: a choice-heavy one, the two with payment steps (one with a WhatsApp
+/// sender step) and the one with Embedded Signup.
+static FLOWS: LazyLock<[Flow; 4]> = LazyLock::new(|| {
     [
         include_str!("../../spec/flows/conversational-profile.toml"),
         include_str!("../../spec/flows/unified-voice-first.toml"),
         include_str!("../../spec/flows/ai-receptionist.toml"),
+        include_str!("../../spec/flows/solution-partner-whatsapp.toml"),
     ]
     .map(|toml| Flow::from_toml(toml).expect("the template loads"))
 });
@@ -63,7 +64,11 @@ fn verification_id() -> VerificationId {
     VerificationId::new(uuid::Uuid::from_u128(0xc0de))
 }
 
-fn answers(step: &Step, option: u8, valid: bool) -> (Value, Option<VerifiedPhone>, Option<PaymentProof>) {
+fn answers(
+    step: &Step,
+    option: u8,
+    valid: bool,
+) -> (Value, Option<VerifiedPhone>, Option<StepProof>) {
     let (answers, phone) = match (step.kind(), valid) {
         (StepKind::Info, true) => (json!({}), None),
         (StepKind::Consent, v) => (json!({ "accepted": v }), None),
@@ -94,11 +99,29 @@ fn answers(step: &Step, option: u8, valid: bool) -> (Value, Option<VerifiedPhone
         // A payment step's proof: the trial or order with this id started or was captured.
         (StepKind::CardOnFileTrial, v) => {
             let id = TrialId::new(uuid::Uuid::from_u128(0x7e1a));
-            return (json!({ "trial_id": id.to_string() }), None, v.then_some(PaymentProof::Trial(id)));
+            return (
+                json!({ "trial_id": id.to_string() }),
+                None,
+                v.then_some(StepProof::Trial(id)),
+            );
         }
         (StepKind::PaypalCheckout, v) => {
             let id = OrderId::new(uuid::Uuid::from_u128(0x0d3e));
-            return (json!({ "order_id": id.to_string() }), None, v.then_some(PaymentProof::Order(id)));
+            return (
+                json!({ "order_id": id.to_string() }),
+                None,
+                v.then_some(StepProof::Order(id)),
+            );
+        }
+        // A WhatsApp step's proof: the account of this session is active (signup) or
+        // submitted (sender).
+        (StepKind::WhatsappSignup | StepKind::WhatsappSender, v) => {
+            let id = WabaAccountId::new(uuid::Uuid::from_u128(0x3aba));
+            return (
+                json!({ "waba_account_id": id.to_string() }),
+                None,
+                v.then_some(StepProof::Waba(id)),
+            );
         }
         (_, false) => (json!({ "choice": 1, "unknown": [] }), None),
     };
@@ -127,12 +150,12 @@ fn command(flow: &Flow, state: &SessionState, act: &Act, at: OffsetDateTime) -> 
             valid,
         } => {
             let step = pick(*step);
-            let (answers, verified_phone, payment) = answers(step, *option, *valid);
+            let (answers, verified_phone, proof) = answers(step, *option, *valid);
             SessionCommand::SubmitStep {
                 step: step.id().clone(),
                 answers,
                 verified_phone,
-                payment,
+                proof,
                 at,
             }
         }
@@ -150,7 +173,7 @@ fn command(flow: &Flow, state: &SessionState, act: &Act, at: OffsetDateTime) -> 
 
 fuzz_target!(|input: (u8, Vec<Timed>)| {
     let (pick, acts) = input;
-    let flow = &FLOWS[usize::from(pick) % 3];
+    let flow = &FLOWS[usize::from(pick) % FLOWS.len()];
     let decider = SessionDecider::new(flow);
     let mut state = SessionState::default();
     let mut now = time::macros::datetime!(2026-03-02 09:00 UTC);

@@ -17,6 +17,9 @@ mod stripe_history;
 mod trials;
 mod verification_codes;
 mod webhooks;
+mod whatsapp_accounts;
+mod whatsapp_chat;
+mod whatsapp_signup;
 
 use onramp_tests::{Reply, TestApp};
 

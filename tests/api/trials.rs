@@ -147,7 +147,7 @@ async fn a_visa_trial_is_verified_by_a_voided_authorization_reminded_at_day_4_an
             .submit_step(&sid, "trial", json!({ "trial_id": trial_id }))
             .await;
         assert_eq!(s.status, 200, "{:?}", s.body);
-        assert_eq!(s.body["current_step"], "review");
+        assert_eq!(s.body["current_step"], "whatsapp");
         assert_eq!(
             app.get(&format!("/v1/sessions/{sid}/trial")).await.body["id"],
             trial_id
@@ -193,7 +193,15 @@ async fn a_visa_trial_is_verified_by_a_voided_authorization_reminded_at_day_4_an
         assert_eq!(account.status, 200, "{:?}", account.body);
         wait_for_mail(&app, email, 2).await;
 
-        // The template runs to its end.
+        // The template runs to its end: the WhatsApp sender is submitted (its review is
+        // tests/api/whatsapp_accounts.rs's), then the review.
+        let sender = app
+            .post(
+                "/v1/whatsapp/senders",
+                &json!({ "session_id": sid, "display_name": "Bright Dental Care", "phone": "+12025550140" }),
+            )
+            .await;
+        assert_eq!(sender.status, 201, "{:?}", sender.body);
         let done = app
             .submit_step(&sid, "review", json!({ "confirmed": true }))
             .await;

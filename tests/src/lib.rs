@@ -109,17 +109,46 @@ pub fn backends() -> Vec<Backend> {
     vec![Backend::Sqlite]
 }
 
+/// Every log line the servers of this test binary wrote (JSON lines, `info` and up unless
+/// `RUST_LOG` says otherwise), for tests that check what is never logged (P-WABA-3).
+static CAPTURED_LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+/// The log sink: the capture buffer, and stdout too with `TEST_LOG`.
+struct CaptureWriter;
+
+impl std::io::Write for CaptureWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut logs) = CAPTURED_LOGS.lock() {
+            logs.extend_from_slice(buf);
+        }
+        if std::env::var_os("TEST_LOG").is_some() {
+            std::io::stdout().write_all(buf)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The logs captured so far (see [`CAPTURED_LOGS`]).
+pub fn captured_logs() -> String {
+    CAPTURED_LOGS
+        .lock()
+        .map(|l| String::from_utf8_lossy(&l).into_owned())
+        .unwrap_or_default()
+}
+
 fn init_logs() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-        if std::env::var_os("TEST_LOG").is_some() {
-            let sub = onramp_server::telemetry::get_subscriber(
-                onramp_server::settings::LogFormat::Pretty,
-                std::io::stdout,
-            );
-            onramp_server::telemetry::init_subscriber(sub);
-        }
+        let sub = onramp_server::telemetry::get_subscriber(
+            onramp_server::settings::LogFormat::Json,
+            || CaptureWriter,
+        );
+        onramp_server::telemetry::init_subscriber(sub);
     });
 }
 
@@ -203,6 +232,26 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
 pub async fn spawn_app_on(backend: Backend, database_url: String, dir: PathBuf) -> TestApp {
     let settings = Settings::for_tests(&database_url, &dir);
     spawn_app_with_settings(backend, settings, database_url, dir).await
+}
+
+/// Stops `previous` (its server and worker, as a crash would: jobs it held stay claimed until
+/// their lease runs out) and starts a new server on the same database and scratch folder, its
+/// settings changed by `configure`, serving the same tenant (API key and id).
+pub async fn restart_app_with(previous: TestApp, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let (backend, url, dir) = (
+        previous.backend,
+        previous.database_url.clone(),
+        previous.dir.clone(),
+    );
+    let (key, tenant) = (previous.api_key.clone(), previous.tenant_id.clone());
+    drop(previous);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut settings = Settings::for_tests(&url, &dir);
+    configure(&mut settings);
+    let mut app = spawn_app_with_settings(backend, settings, url, dir).await;
+    app.api_key = key;
+    app.tenant_id = tenant;
+    app
 }
 
 async fn spawn_app_with_settings(
@@ -302,6 +351,48 @@ impl TestApp {
             req = req.header(*name, *value);
         }
         read(req.send().await.unwrap()).await
+    }
+
+    /// A request of an end user: `Authorization: Bearer <token>` and `X-Onramp-Platform`,
+    /// with a JSON body when given (POST), else a GET.
+    pub async fn end_user(
+        &self,
+        token: &str,
+        platform: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Reply {
+        let req = match body {
+            Some(b) => self.client.post(self.url(path)).json(b),
+            None => self.client.get(self.url(path)),
+        };
+        let req = req.bearer_auth(token).header("x-onramp-platform", platform);
+        read(req.send().await.unwrap()).await
+    }
+
+    /// The WhatsApp messages the tenant's bot sent to `phone` on the sandbox, oldest first.
+    pub async fn sandbox_whatsapp(&self, phone: &str) -> Vec<Value> {
+        let r = self
+            .get(&format!(
+                "/v1/sandbox/whatsapp/messages?to={}",
+                phone.replace('+', "%2B")
+            ))
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        r.body["data"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Waits (up to 10 s) until the sandbox WhatsApp holds at least `count` messages to
+    /// `phone`; answers them.
+    pub async fn wait_for_whatsapp(&self, phone: &str, count: usize) -> Vec<Value> {
+        for _ in 0..200 {
+            let messages = self.sandbox_whatsapp(phone).await;
+            if messages.len() >= count {
+                return messages;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("fewer than {count} WhatsApp messages reached {phone}");
     }
 
     /// POSTs JSON with the tenant's key.

@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 use http::HeaderMap;
-use onramp_domain::ports::{DeliveryReport, PaymentReport};
+use onramp_domain::ports::{DeliveryReport, PaymentReport, WhatsAppReport};
 
 /// One webhook delivery, as received.
 #[derive(Debug, Clone)]
@@ -80,6 +80,9 @@ pub struct ParsedWebhook {
     pub report: Option<DeliveryReport>,
     /// What it reports about a payment (Stripe, PayPal).
     pub payment: Option<PaymentReport>,
+    /// What it reports about WhatsApp: an inbound message, a message status, a WABA review, a
+    /// quality or template update, a BSP sender's state (Meta, Twilio, Sinch).
+    pub whatsapp: Option<WhatsAppReport>,
 }
 
 /// Why a webhook body could not be parsed (after a valid signature): answered 400.

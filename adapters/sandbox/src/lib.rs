@@ -16,6 +16,17 @@
 //!   ([`SandboxOrders::approve`]), one capture however many calls race.
 //! - [`SandboxMailbox`] implements [`Mailer`](onramp_domain::ports::Mailer) into an in-memory
 //!   mailbox per tenant ([`SandboxMailbox::mail_to`]), de-duplicated by the mail's key.
+//! - [`SandboxWhatsApp`] implements
+//!   [`WhatsAppMessaging`](onramp_domain::ports::WhatsAppMessaging) for one tenant
+//!   ([`SandboxConversations::for_tenant`]) into a [`SandboxConversations`] log read back with
+//!   [`SandboxConversations::messages_to`]; idempotent by message key, answering
+//!   `wamid.sbx_<key>`. Magic numbers below (WhatsApp column).
+//! - [`SandboxSignup`] implements [`EmbeddedSignup`](onramp_domain::ports::EmbeddedSignup)
+//!   with Meta's Embedded Signup: [`SandboxSignup::begin`] is the browser's FINISH event and its
+//!   single-use code, then the code exchange and the steps with the business token (section
+//!   below).
+//! - [`SandboxBsp`] implements [`BspProvisioning`](onramp_domain::ports::BspProvisioning) with
+//!   Sinch's sender lifecycle, Meta's review decided by magic display names (table below).
 //!
 //! Every simulator is cheap to clone (clones share state) and answers
 //! `ProviderId::Sandbox`.
@@ -26,19 +37,63 @@
 //! time. They are in the fictional range 555-0100 to 555-0199 of area code 202 (reserved by
 //! NANPA for fiction, and valid for libphonenumber; the UK drama range +44 7700 900xxx is not).
 //!
-//! | Number | Constant | Voice | SMS |
-//! |---|---|---|---|
-//! | `+12025550101` | [`magic::VOICE_NEVER_ANSWERED`] | rejected `call_not_answered` | delivered |
-//! | `+12025550110` to `+12025550119` | [`magic::VOICE_NEVER_ANSWERED_RANGE`] | rejected `call_not_answered` | delivered |
-//! | `+12025550102` | [`magic::SMS_ALWAYS_FAILS`] | delivered | rejected `sms_undelivered` |
-//! | `+12025550103` | [`magic::UNDELIVERABLE`] | rejected `undeliverable` | rejected `undeliverable` |
-//! | `+12025550104` | [`magic::PROVIDER_UNAVAILABLE`] | unavailable `sandbox outage` | unavailable `sandbox outage` |
-//! | any other valid number | | delivered | delivered |
+//! | Number | Constant | Voice | SMS | WhatsApp |
+//! |---|---|---|---|---|
+//! | `+12025550101` | [`magic::VOICE_NEVER_ANSWERED`] | rejected `call_not_answered` | delivered | delivered |
+//! | `+12025550110` to `+12025550119` | [`magic::VOICE_NEVER_ANSWERED_RANGE`] | rejected `call_not_answered` | delivered | delivered |
+//! | `+12025550102` | [`magic::SMS_ALWAYS_FAILS`] | delivered | rejected `sms_undelivered` | delivered |
+//! | `+12025550103` | [`magic::UNDELIVERABLE`] | rejected `undeliverable` | rejected `undeliverable` | rejected `undeliverable` |
+//! | `+12025550104` | [`magic::PROVIDER_UNAVAILABLE`] | unavailable `sandbox outage` | unavailable `sandbox outage` | unavailable `sandbox outage` |
+//! | `+12025550105` | [`magic::WHATSAPP_NOT_JOINED`] | delivered | delivered | rejected `not_joined` (Twilio's 63015) |
+//! | any other valid number | | delivered | delivered | delivered |
 //!
 //! "Rejected" is `ProviderError::Rejected { code, .. }`, and the failed attempt is recorded in the
 //! inbox with status `failed`. "Unavailable" is `ProviderError::Unavailable` with no
 //! `retry_after`, and nothing is recorded (the provider never accepted the request). A delivered
 //! code answers `DeliveryReceipt { provider: ProviderId::Sandbox, provider_ref: "sbx_<delivery id>", .. }`.
+//!
+//! The WhatsApp column is [`SandboxWhatsApp`]'s `send_text` and [`SandboxSignup`]'s
+//! `send_as_client`. There, nothing is recorded for a rejected or unavailable message; an
+//! accepted one answers `SentMessage { provider: ProviderId::Sandbox, provider_ref:
+//! "wamid.sbx_<key>" }`. A recipient that is not a valid number is rejected `invalid_number`,
+//! a text over 4096 characters `invalid_parameter`. [`SandboxBsp`]'s `create_sender` for a
+//! sender number [`magic::PROVIDER_UNAVAILABLE`] is unavailable too.
+//!
+//! # Embedded Signup
+//!
+//! [`SandboxSignup`] follows Meta's rules (PROVIDERS.md section 6):
+//!
+//! | Call | Sandbox rule | Failure |
+//! |---|---|---|
+//! | [`SandboxSignup::begin`] | new 15-digit `waba_id`, `phone_number_id`, `business_id`, and a code `sbx_code_<uuid>` | |
+//! | `exchange_code` | a minted code, once, within 30 s → `sbx_token_<32 hex>`, `expires_in: Some(5_184_000)` | rejected `code_expired` (OAuthException 100) |
+//! | `subscribe_webhooks` | a live token of that WABA | unauthorized |
+//! | `share_credit_line` | a minted WABA, an ISO 4217 currency → numeric `allocation_config_id`, the same per WABA | rejected `invalid_parameter` |
+//! | `register_phone` | a live token of the number's WABA, a 6-digit PIN, the same PIN as the first registration | unauthorized; rejected `invalid_pin` |
+//! | `refresh_token` | a live token → a new one for the same WABA (the old one stays valid) | unauthorized |
+//! | `send_as_client` | a live token of the number's WABA, the number registered, then the WhatsApp column | unauthorized; rejected `graph_error`; as `send_text` |
+//!
+//! Tokens expire after 60 days on the sandbox's clock. [`SandboxSignup::calls`] and
+//! [`SandboxSignup::successes`] count calls per [`SignupOperation`] and WABA, and
+//! [`SandboxSignup::fail_next`] makes the next calls of one operation unavailable
+//! ([`SIGNUP_OUTAGE_REASON`]).
+//!
+//! # BSP review
+//!
+//! [`SandboxBsp`] creates senders `IN_PROGRESS` with id `sbx_sender_<key>` (the same key
+//! answers the same sender); the review is decided by the display name (ignoring case) at the
+//! first poll (`sender`), not at the creation:
+//!
+//! | Display name contains | Constant | Review |
+//! |---|---|---|
+//! | `Rejected` | [`magic::BSP_REJECTED`] | `Error { reason: "display name does not follow WhatsApp's display name guidelines" }` |
+//! | `Suspended` (and not `Rejected`) | [`magic::BSP_SUSPENDED`] | `Suspended { reason: "SUSPENDED" }` |
+//! | `Slow Review` | [`magic::BSP_SLOW_REVIEW`] | still `InProgress` at the first poll, decided by the rows above at the second |
+//! | none of these | | `Active` |
+//!
+//! `resubmit` of an `Error` sender answers `InProgress`, and the next poll makes it `Active`,
+//! or `Error` again when the corrections contain `Rejected`. Resubmitting a sender not in
+//! `Error` is rejected `not_rejected`; an unknown id is rejected `sender_not_found`.
 //!
 //! # Test cards
 //!
@@ -107,7 +162,9 @@
 
 #![deny(missing_docs)]
 
+mod bsp;
 mod cards;
+mod conversation;
 mod ids;
 mod inbox;
 pub mod magic;
@@ -115,10 +172,20 @@ mod mail;
 mod orders;
 mod replay;
 mod sender;
+mod signup;
+mod signup_state;
 mod test_cards;
+mod whatsapp;
 
+pub use bsp::{SENDER_ID_PREFIX, SandboxBsp, SandboxSender};
 pub use cards::{HeldAuthorization, SandboxCards, SandboxSubscription};
+pub use conversation::{MAX_TEXT_CHARS, MessageKeyReused, SandboxWhatsAppMessage, WAMID_PREFIX};
 pub use inbox::{SandboxInbox, SandboxMessage, SandboxStatus};
 pub use mail::{MAILBOX_OUTAGE_REASON, SandboxMail, SandboxMailbox};
 pub use orders::{DEFAULT_APPROVE_BASE, SandboxOrder, SandboxOrderStatus, SandboxOrders};
 pub use sender::{DeliveryIdReused, PROVIDER, PROVIDER_REF_PREFIX, SandboxVerificationSender};
+pub use signup::{
+    CODE_PREFIX, SIGNUP_OUTAGE_REASON, SandboxFinish, SandboxSignup, SandboxWaba, SignupOperation,
+    TOKEN_LIFETIME_SECS, TOKEN_PREFIX,
+};
+pub use whatsapp::{SandboxConversations, SandboxWhatsApp};

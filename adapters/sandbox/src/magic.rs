@@ -1,5 +1,5 @@
-//! Magic numbers: destinations whose sandbox behaviour is fixed, like the providers' test
-//! numbers. All are in the North American fictional range 555-0100 to 555-0199 (NANPA reserves
+//! Magic numbers and names: destinations (and BSP display names) whose sandbox behaviour is
+//! fixed, like the providers' test numbers. All are in the North American fictional range 555-0100 to 555-0199 (NANPA reserves
 //! it for films and books, so no real phone can ever be called), which libphonenumber accepts
 //! as valid. The UK's Ofcom drama range +44 7700 900xxx would read better but libphonenumber
 //! rejects it as invalid, so [`PhoneNumber::parse`](onramp_domain::phone::PhoneNumber::parse)
@@ -32,12 +32,19 @@ pub const UNDELIVERABLE: &str = "+12025550103";
 /// The provider is unavailable on every channel ([`OUTAGE_REASON`]), for retries and failover.
 pub const PROVIDER_UNAVAILABLE: &str = "+12025550104";
 
+/// A WhatsApp user who has not joined the sandbox ([`CODE_NOT_JOINED`]), like Twilio's error
+/// 63015 for a recipient that never sent `join <code>` to Twilio's sandbox number (PROVIDERS.md
+/// section 4). Voice calls and SMS are delivered.
+pub const WHATSAPP_NOT_JOINED: &str = "+12025550105";
+
 /// `ProviderError::Rejected` code for an unanswered voice call.
 pub const CODE_CALL_NOT_ANSWERED: &str = "call_not_answered";
 /// `ProviderError::Rejected` code for an SMS the network did not deliver.
 pub const CODE_SMS_UNDELIVERED: &str = "sms_undelivered";
 /// `ProviderError::Rejected` code for a destination unreachable on any channel.
 pub const CODE_UNDELIVERABLE: &str = "undeliverable";
+/// `ProviderError::Rejected` code for a WhatsApp message to [`WHATSAPP_NOT_JOINED`].
+pub const CODE_NOT_JOINED: &str = "not_joined";
 /// `ProviderError::Unavailable` reason for [`PROVIDER_UNAVAILABLE`].
 pub const OUTAGE_REASON: &str = "sandbox outage";
 
@@ -63,6 +70,38 @@ pub(crate) fn outcome(to: &str, channel: Channel) -> Outcome {
         (PROVIDER_UNAVAILABLE, _) => Outcome::Unavailable,
         _ => Outcome::Delivered,
     }
+}
+
+/// The fixed behaviour of a WhatsApp message to `to` (E.164); every number not listed is
+/// delivered.
+pub(crate) fn whatsapp_outcome(to: &str) -> Outcome {
+    match to {
+        WHATSAPP_NOT_JOINED => Outcome::Rejected(CODE_NOT_JOINED),
+        UNDELIVERABLE => Outcome::Rejected(CODE_UNDELIVERABLE),
+        PROVIDER_UNAVAILABLE => Outcome::Unavailable,
+        _ => Outcome::Delivered,
+    }
+}
+
+/// A BSP display name containing this word (ignoring case) is rejected at its first review
+/// ([`SenderState::Error`](onramp_domain::ports::SenderState::Error) with
+/// [`REJECTED_DISPLAY_NAME_REASON`]); corrections containing it are rejected again.
+pub const BSP_REJECTED: &str = "Rejected";
+/// A BSP display name containing this word (ignoring case) is suspended at its review
+/// ([`SenderState::Suspended`](onramp_domain::ports::SenderState::Suspended), reason
+/// `SUSPENDED`), unless it also contains [`BSP_REJECTED`].
+pub const BSP_SUSPENDED: &str = "Suspended";
+/// A BSP display name containing these words (ignoring case) stays `IN_PROGRESS` at the first
+/// poll and gets its decision at the second.
+pub const BSP_SLOW_REVIEW: &str = "Slow Review";
+/// The `ERROR` reason of a sender rejected for [`BSP_REJECTED`].
+pub const REJECTED_DISPLAY_NAME_REASON: &str =
+    "display name does not follow WhatsApp's display name guidelines";
+
+/// Whether `text` contains the magic `word`, ignoring ASCII case.
+pub(crate) fn mentions(text: &str, word: &str) -> bool {
+    text.to_ascii_lowercase()
+        .contains(&word.to_ascii_lowercase())
 }
 
 #[cfg(test)]
@@ -110,11 +149,36 @@ mod tests {
             (UNDELIVERABLE, Sms, Outcome::Rejected(CODE_UNDELIVERABLE)),
             (PROVIDER_UNAVAILABLE, Voice, Outcome::Unavailable),
             (PROVIDER_UNAVAILABLE, Sms, Outcome::Unavailable),
+            (WHATSAPP_NOT_JOINED, Voice, Outcome::Delivered),
+            (WHATSAPP_NOT_JOINED, Sms, Outcome::Delivered),
             ("+12025550199", Voice, Outcome::Delivered),
             ("+442079460018", Sms, Outcome::Delivered),
         ];
         for (to, channel, expected) in table {
             assert_eq!(outcome(to, channel), expected, "{to} by {channel:?}");
         }
+    }
+
+    #[test]
+    fn each_magic_number_has_its_whatsapp_outcome() {
+        let table = [
+            (WHATSAPP_NOT_JOINED, Outcome::Rejected(CODE_NOT_JOINED)),
+            (UNDELIVERABLE, Outcome::Rejected(CODE_UNDELIVERABLE)),
+            (PROVIDER_UNAVAILABLE, Outcome::Unavailable),
+            (VOICE_NEVER_ANSWERED, Outcome::Delivered),
+            (SMS_ALWAYS_FAILS, Outcome::Delivered),
+            ("+12025550199", Outcome::Delivered),
+        ];
+        for (to, expected) in table {
+            assert_eq!(whatsapp_outcome(to), expected, "{to}");
+        }
+    }
+
+    #[test]
+    fn magic_names_are_found_ignoring_case_anywhere_in_the_text() {
+        assert!(mentions("ACME REJECTED Ltd", BSP_REJECTED));
+        assert!(mentions("acme slow review", BSP_SLOW_REVIEW));
+        assert!(!mentions("Acme Slow-Review", BSP_SLOW_REVIEW));
+        assert!(!mentions("Acme", BSP_SUSPENDED));
     }
 }

@@ -1,9 +1,13 @@
-//! Sinch Verification credentials: the application key and secret of a Sinch app (Sinch
-//! dashboard, "Apps"), the optional Conversation-API webhook secret, and the API base URL.
+//! Sinch credentials: the application key and secret of a Sinch Verification app (Sinch
+//! dashboard, "Apps"), the optional webhook secret and API base URL, and, for WhatsApp, the
+//! project's access key (Sinch dashboard, "Settings > Access keys") with the Conversation API
+//! app that carries the WhatsApp channel.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use onramp_provider_kit::credentials::{BaseUrlError, parse_http_url};
+use onramp_provider_kit::credentials::{
+    BaseUrlError, check_base_url, check_header_safe, parse_http_url,
+};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize, Serializer};
 
@@ -15,12 +19,34 @@ pub const ENV_APPLICATION_SECRET: &str = "SINCH_APPLICATION_SECRET";
 pub const ENV_WEBHOOK_SECRET: &str = "SINCH_WEBHOOK_SECRET";
 /// Environment variable of [`SinchCredentials::base_url`] (optional).
 pub const ENV_BASE_URL: &str = "SINCH_VERIFICATION_BASE_URL";
+/// Environment variable of [`SinchCredentials::project_id`] (optional).
+pub const ENV_PROJECT_ID: &str = "SINCH_PROJECT_ID";
+/// Environment variable of [`SinchCredentials::access_key_id`] (optional).
+pub const ENV_ACCESS_KEY_ID: &str = "SINCH_ACCESS_KEY_ID";
+/// Environment variable of [`SinchCredentials::access_key_secret`] (optional).
+pub const ENV_ACCESS_KEY_SECRET: &str = "SINCH_ACCESS_KEY_SECRET";
+/// Environment variable of [`SinchCredentials::conversation_app_id`] (optional).
+pub const ENV_CONVERSATION_APP_ID: &str = "SINCH_CONVERSATION_APP_ID";
+/// Environment variable of [`SinchCredentials::conversation_region`] (optional).
+pub const ENV_CONVERSATION_REGION: &str = "SINCH_CONVERSATION_REGION";
+/// Environment variable of [`SinchCredentials::provisioning_base_url`] (optional).
+pub const ENV_PROVISIONING_BASE_URL: &str = "SINCH_PROVISIONING_BASE_URL";
+/// Environment variable of [`SinchCredentials::conversation_base_url`] (optional).
+pub const ENV_CONVERSATION_BASE_URL: &str = "SINCH_CONVERSATION_BASE_URL";
 
-/// The credentials of one Sinch Verification application.
+/// The Conversation API region used when none is configured (sinch-sdk-java's default
+/// `conversation-region`; PROVIDERS.md section 5).
+pub const DEFAULT_CONVERSATION_REGION: &str = "us";
+
+/// The credentials of one Sinch account: a Verification application, and optionally the
+/// project access of the Provisioning and Conversation APIs (WhatsApp).
 ///
-/// Serialized as `{"application_key", "application_secret", "webhook_secret"?, "base_url"?}`
-/// with the secrets in clear (the form stored encrypted by the secrets adapter); `Debug`
-/// redacts them.
+/// Serialized as `{"application_key", "application_secret", "webhook_secret"?, "base_url"?,
+/// "project_id"?, "access_key_id"?, "access_key_secret"?, "conversation_app_id"?,
+/// "conversation_region"?, "provisioning_base_url"?, "conversation_base_url"?}` with the secrets
+/// in clear (the form stored encrypted by the secrets adapter); every WhatsApp field is
+/// optional, so credentials stored before they existed still parse. `Debug` redacts the
+/// secrets.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct SinchCredentials {
     /// The application key (a UUID such as `669E367E-6BBA-48AB-AF15-266871C28135`), sent in
@@ -42,12 +68,63 @@ pub struct SinchCredentials {
     /// API base URL; None means [`crate::DEFAULT_BASE_URL`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
+    /// The Sinch project id (a UUID), the `{projectId}` of every Provisioning and Conversation
+    /// API path; needed for WhatsApp.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<String>,
+    /// The project access key's id (the `client_id`), the Basic auth user name of the
+    /// Provisioning and Conversation APIs; needed for WhatsApp.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_key_id: Option<String>,
+    /// The project access key's secret (the `client_secret`), the Basic auth password; needed
+    /// for WhatsApp.
+    #[serde(
+        default,
+        serialize_with = "expose_optional",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub access_key_secret: Option<SecretString>,
+    /// The Conversation API app whose WhatsApp channel sends and receives messages; needed by
+    /// [`crate::SinchConversation`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_app_id: Option<String>,
+    /// The Conversation API region of that app (`us`, `eu`, `br`); None means
+    /// [`DEFAULT_CONVERSATION_REGION`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_region: Option<String>,
+    /// Provisioning API base URL; None means [`crate::DEFAULT_PROVISIONING_BASE_URL`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provisioning_base_url: Option<String>,
+    /// Conversation API base URL; None means `https://{region}.conversation.api.sinch.com`
+    /// ([`Self::conversation_base_url`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_base_url: Option<String>,
 }
 
 impl SinchCredentials {
+    /// Verification credentials of the application `application_key` with its base64
+    /// `application_secret`, every optional field unset (fill them with struct update syntax).
+    pub fn new(application_key: impl Into<String>, application_secret: SecretString) -> Self {
+        Self {
+            application_key: application_key.into(),
+            application_secret,
+            webhook_secret: None,
+            base_url: None,
+            project_id: None,
+            access_key_id: None,
+            access_key_secret: None,
+            conversation_app_id: None,
+            conversation_region: None,
+            provisioning_base_url: None,
+            conversation_base_url: None,
+        }
+    }
+
     /// Reads `SINCH_APPLICATION_KEY`, `SINCH_APPLICATION_SECRET` (both required),
-    /// `SINCH_WEBHOOK_SECRET` and `SINCH_VERIFICATION_BASE_URL` (optional). An empty variable
-    /// counts as absent.
+    /// `SINCH_WEBHOOK_SECRET`, `SINCH_VERIFICATION_BASE_URL`, `SINCH_PROJECT_ID`,
+    /// `SINCH_ACCESS_KEY_ID`, `SINCH_ACCESS_KEY_SECRET`, `SINCH_CONVERSATION_APP_ID`,
+    /// `SINCH_CONVERSATION_REGION`, `SINCH_PROVISIONING_BASE_URL` and
+    /// `SINCH_CONVERSATION_BASE_URL` (optional). An empty variable counts as absent.
     ///
     /// Returns None when a required variable is missing; the values are not checked (call
     /// [`Self::validate`]).
@@ -64,6 +141,13 @@ impl SinchCredentials {
             application_secret: SecretString::from(read(ENV_APPLICATION_SECRET)?),
             webhook_secret: read(ENV_WEBHOOK_SECRET).map(SecretString::from),
             base_url: read(ENV_BASE_URL),
+            project_id: read(ENV_PROJECT_ID),
+            access_key_id: read(ENV_ACCESS_KEY_ID),
+            access_key_secret: read(ENV_ACCESS_KEY_SECRET).map(SecretString::from),
+            conversation_app_id: read(ENV_CONVERSATION_APP_ID),
+            conversation_region: read(ENV_CONVERSATION_REGION),
+            provisioning_base_url: read(ENV_PROVISIONING_BASE_URL),
+            conversation_base_url: read(ENV_CONVERSATION_BASE_URL),
         })
     }
 
@@ -73,7 +157,8 @@ impl SinchCredentials {
     /// A message naming the field and what is wrong: an empty application key, or one with
     /// white space, `:` (it could not be told apart from the signature in the `Authorization`
     /// header) or anything but visible ASCII; an application secret that is empty or not standard base64; an
-    /// empty webhook secret; a base URL that is not an absolute `http`/`https` URL.
+    /// empty webhook secret; a base URL that is not an absolute `http`/`https` URL; and the
+    /// WhatsApp fields as [`Self::validate_project_access`] checks them.
     pub fn validate(&self) -> Result<(), String> {
         let key = self.application_key.as_str();
         if key.is_empty() {
@@ -104,7 +189,104 @@ impl SinchCredentials {
                 BaseUrlError::NotHttp => format!("base_url {base:?} is not an http(s) URL"),
             })?;
         }
+        self.validate_project_access()
+    }
+
+    /// Checks the WhatsApp fields that are set, with the provider kit's checks (messages
+    /// `<field> (<ENV_VARIABLE>) <what is wrong>`): project id, access key id and secret,
+    /// Conversation app id and region must be non-empty visible ASCII (they travel in a path or
+    /// in the Basic auth header), the region moreover lower-case letters and digits only (it is
+    /// a host name label); the access key id and secret come together; the base URL overrides
+    /// are absolute `http`/`https` URLs with a host.
+    ///
+    /// # Errors
+    /// The message of the first field that is wrong.
+    pub fn validate_project_access(&self) -> Result<(), String> {
+        let optional = [
+            (&self.project_id, "project_id", ENV_PROJECT_ID),
+            (&self.access_key_id, "access_key_id", ENV_ACCESS_KEY_ID),
+            (
+                &self.conversation_app_id,
+                "conversation_app_id",
+                ENV_CONVERSATION_APP_ID,
+            ),
+            (
+                &self.conversation_region,
+                "conversation_region",
+                ENV_CONVERSATION_REGION,
+            ),
+        ];
+        for (value, field, env) in optional {
+            if let Some(value) = value {
+                check_header_safe(value, field, env)?;
+            }
+        }
+        if let Some(secret) = &self.access_key_secret {
+            check_header_safe(
+                secret.expose_secret(),
+                "access_key_secret",
+                ENV_ACCESS_KEY_SECRET,
+            )?;
+        }
+        match (&self.access_key_id, &self.access_key_secret) {
+            (Some(_), None) => {
+                return Err(format!(
+                    "access_key_secret ({ENV_ACCESS_KEY_SECRET}) is required with access_key_id"
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(format!(
+                    "access_key_id ({ENV_ACCESS_KEY_ID}) is required with access_key_secret"
+                ));
+            }
+            _ => {}
+        }
+        if let Some(region) = &self.conversation_region
+            && !region
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        {
+            return Err(format!(
+                "conversation_region ({ENV_CONVERSATION_REGION}) must be lower-case letters and \
+                 digits, such as `us` or `eu`: {region:?}"
+            ));
+        }
+        for (url, env) in [
+            (&self.provisioning_base_url, ENV_PROVISIONING_BASE_URL),
+            (&self.conversation_base_url, ENV_CONVERSATION_BASE_URL),
+        ] {
+            if let Some(url) = url {
+                check_base_url(url, env)?;
+            }
+        }
         Ok(())
+    }
+
+    /// The Conversation API region: [`Self::conversation_region`], or
+    /// [`DEFAULT_CONVERSATION_REGION`].
+    pub fn conversation_region(&self) -> &str {
+        self.conversation_region
+            .as_deref()
+            .unwrap_or(DEFAULT_CONVERSATION_REGION)
+    }
+
+    /// The Conversation API base URL: [`Self::conversation_base_url`], or
+    /// `https://{region}.conversation.api.sinch.com` (PROVIDERS.md section 5).
+    pub fn conversation_base_url(&self) -> String {
+        self.conversation_base_url.clone().unwrap_or_else(|| {
+            format!(
+                "https://{}.conversation.api.sinch.com",
+                self.conversation_region()
+            )
+        })
+    }
+
+    /// The Provisioning API base URL: [`Self::provisioning_base_url`], or
+    /// [`crate::DEFAULT_PROVISIONING_BASE_URL`].
+    pub fn provisioning_base_url(&self) -> &str {
+        self.provisioning_base_url
+            .as_deref()
+            .unwrap_or(crate::DEFAULT_PROVISIONING_BASE_URL)
     }
 
     /// The secret handed to [`crate::webhook::verify`] for Verification callbacks signed with
@@ -128,6 +310,16 @@ impl std::fmt::Debug for SinchCredentials {
                 &self.webhook_secret.as_ref().map(|_| "[redacted]"),
             )
             .field("base_url", &self.base_url)
+            .field("project_id", &self.project_id)
+            .field("access_key_id", &self.access_key_id)
+            .field(
+                "access_key_secret",
+                &self.access_key_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .field("conversation_app_id", &self.conversation_app_id)
+            .field("conversation_region", &self.conversation_region)
+            .field("provisioning_base_url", &self.provisioning_base_url)
+            .field("conversation_base_url", &self.conversation_base_url)
             .finish()
     }
 }
@@ -154,6 +346,13 @@ mod tests {
             application_secret: SecretString::from("BeIukql3pTKJ8RGL5zo0DA=="),
             webhook_secret: Some(SecretString::from("foo_secret1234")),
             base_url: None,
+            project_id: Some("e2df3a34-a71b-4448-9db5-a8d2baad28e4".into()),
+            access_key_id: Some("key-id".into()),
+            access_key_secret: Some(SecretString::from("access-secret-42")),
+            conversation_app_id: Some("01W4FFL35P4NC4K35CONVAPP01".into()),
+            conversation_region: None,
+            provisioning_base_url: None,
+            conversation_base_url: None,
         }
     }
 
@@ -170,6 +369,103 @@ mod tests {
         assert_eq!(c.application_secret.expose_secret(), "c2VjcmV0");
         assert_eq!(c.webhook_secret.unwrap().expose_secret(), "hook");
         assert_eq!(c.base_url.as_deref(), Some("http://127.0.0.1:1"));
+    }
+
+    #[test]
+    fn the_environment_gives_every_whatsapp_field() {
+        let c = SinchCredentials::from_vars(env_vars(&[
+            (ENV_APPLICATION_KEY, "key"),
+            (ENV_APPLICATION_SECRET, "c2VjcmV0"),
+            (ENV_PROJECT_ID, "project"),
+            (ENV_ACCESS_KEY_ID, "key-id"),
+            (ENV_ACCESS_KEY_SECRET, "key-secret"),
+            (ENV_CONVERSATION_APP_ID, "app"),
+            (ENV_CONVERSATION_REGION, "eu"),
+            (ENV_PROVISIONING_BASE_URL, "http://127.0.0.1:2"),
+            (ENV_CONVERSATION_BASE_URL, "http://127.0.0.1:3"),
+        ]))
+        .unwrap();
+        assert_eq!(c.project_id.as_deref(), Some("project"));
+        assert_eq!(c.access_key_id.as_deref(), Some("key-id"));
+        assert_eq!(
+            c.access_key_secret.as_ref().unwrap().expose_secret(),
+            "key-secret"
+        );
+        assert_eq!(c.conversation_app_id.as_deref(), Some("app"));
+        assert_eq!(c.conversation_region(), "eu");
+        assert_eq!(c.provisioning_base_url(), "http://127.0.0.1:2");
+        assert_eq!(c.conversation_base_url(), "http://127.0.0.1:3");
+        assert_eq!(c.validate(), Ok(()));
+    }
+
+    #[test]
+    fn without_overrides_the_whatsapp_hosts_are_sinchs() {
+        let mut c = valid();
+        assert_eq!(c.conversation_region(), DEFAULT_CONVERSATION_REGION);
+        assert_eq!(
+            c.conversation_base_url(),
+            "https://us.conversation.api.sinch.com"
+        );
+        c.conversation_region = Some("eu".into());
+        assert_eq!(
+            c.conversation_base_url(),
+            "https://eu.conversation.api.sinch.com"
+        );
+        assert_eq!(
+            c.provisioning_base_url(),
+            "https://provisioning.api.sinch.com"
+        );
+    }
+
+    #[test]
+    fn credentials_stored_before_whatsapp_still_parse() {
+        let stored = serde_json::json!({
+            "application_key": "669E367E-6BBA-48AB-AF15-266871C28135",
+            "application_secret": "BeIukql3pTKJ8RGL5zo0DA==",
+        });
+        let c: SinchCredentials = serde_json::from_value(stored).unwrap();
+        assert!(c.project_id.is_none() && c.access_key_secret.is_none());
+        assert_eq!(c.validate(), Ok(()));
+    }
+
+    #[test]
+    fn each_malformed_whatsapp_field_is_named_with_its_variable() {
+        type Breaks = fn(&mut SinchCredentials);
+        let cases: [(Breaks, &str); 8] = [
+            (|c| c.project_id = Some(String::new()), ENV_PROJECT_ID),
+            (|c| c.access_key_id = Some("a b".into()), ENV_ACCESS_KEY_ID),
+            (
+                |c| c.access_key_secret = Some(SecretString::from("tab\there")),
+                ENV_ACCESS_KEY_SECRET,
+            ),
+            (|c| c.access_key_secret = None, ENV_ACCESS_KEY_SECRET),
+            (
+                |c| c.conversation_app_id = Some("é".into()),
+                ENV_CONVERSATION_APP_ID,
+            ),
+            (
+                |c| c.conversation_region = Some("EU".into()),
+                ENV_CONVERSATION_REGION,
+            ),
+            (
+                |c| c.provisioning_base_url = Some("ftp://x".into()),
+                ENV_PROVISIONING_BASE_URL,
+            ),
+            (
+                |c| c.conversation_base_url = Some("nope".into()),
+                ENV_CONVERSATION_BASE_URL,
+            ),
+        ];
+        for (breaks, env) in cases {
+            let mut c = valid();
+            breaks(&mut c);
+            let message = c.validate().unwrap_err();
+            assert!(message.contains(env), "{env}: {message}");
+            assert!(!message.contains("access-secret-42"), "{message}");
+        }
+        let mut c = valid();
+        c.access_key_id = None;
+        assert!(c.validate().unwrap_err().contains(ENV_ACCESS_KEY_ID));
     }
 
     #[test]
@@ -193,6 +489,8 @@ mod tests {
         .unwrap();
         assert!(c.webhook_secret.is_none());
         assert!(c.base_url.is_none());
+        assert!(c.project_id.is_none() && c.access_key_id.is_none());
+        assert!(c.conversation_app_id.is_none() && c.conversation_base_url.is_none());
     }
 
     #[test]
@@ -227,7 +525,9 @@ mod tests {
         let text = format!("{:?}", valid());
         assert!(!text.contains("BeIukql3pTKJ8RGL5zo0DA=="));
         assert!(!text.contains("foo_secret1234"));
+        assert!(!text.contains("access-secret-42"));
         assert!(text.contains("669E367E"));
+        assert!(text.contains("key-id"));
     }
 
     #[test]
@@ -235,6 +535,8 @@ mod tests {
         let json = serde_json::to_value(valid()).unwrap();
         assert_eq!(json["application_secret"], "BeIukql3pTKJ8RGL5zo0DA==");
         assert!(json.get("base_url").is_none());
+        assert_eq!(json["access_key_id"], "key-id");
+        assert!(json.get("conversation_region").is_none());
         let back: SinchCredentials = serde_json::from_value(json).unwrap();
         assert_eq!(
             back.application_secret.expose_secret(),
@@ -243,6 +545,10 @@ mod tests {
         assert_eq!(
             back.webhook_secret.unwrap().expose_secret(),
             "foo_secret1234"
+        );
+        assert_eq!(
+            back.access_key_secret.unwrap().expose_secret(),
+            "access-secret-42"
         );
     }
 

@@ -12,6 +12,7 @@ use secrecy::ExposeSecret;
 use time::OffsetDateTime;
 
 use crate::credentials::SinchCredentials;
+use crate::path::segment;
 use crate::signing::{self, ApplicationKey, JSON_CONTENT_TYPE, SignedParts, TIMESTAMP_HEADER};
 use crate::{classify, wire};
 
@@ -153,19 +154,6 @@ fn json(value: &impl serde::Serialize) -> Result<Vec<u8>, ProviderError> {
     serde_json::to_vec(value).map_err(|e| ProviderError::Unexpected(Box::new(e)))
 }
 
-/// Percent-encodes a path segment (everything but RFC 3986 unreserved characters).
-fn segment(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
 #[async_trait::async_trait]
 impl VerificationSender for SinchVerification {
     fn provider(&self) -> ProviderId {
@@ -247,16 +235,5 @@ impl VerificationSender for SinchVerification {
             classify::health_answer,
         )
         .await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn path_segments_are_percent_encoded() {
-        assert_eq!(segment("abc-123_~."), "abc-123_~.");
-        assert_eq!(segment("a/b c"), "a%2Fb%20c");
     }
 }

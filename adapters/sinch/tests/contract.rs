@@ -47,10 +47,8 @@ fn health_path() -> String {
 
 fn credentials(base_url: Option<&str>) -> SinchCredentials {
     SinchCredentials {
-        application_key: KEY.into(),
-        application_secret: SecretString::from(SECRET),
-        webhook_secret: None,
         base_url: base_url.map(str::to_string),
+        ..SinchCredentials::new(KEY, SecretString::from(SECRET))
     }
 }
 

@@ -1,6 +1,9 @@
 //! The one place where Twilio's error answers become [`ProviderError`]s (HOUSE-STYLE.md
 //! section 3). The generic part (timeouts, 429, 5xx, 401, 403) is the provider kit's
-//! (`onramp_provider_kit::http::execute`); this module reads Twilio's own error codes.
+//! (`onramp_provider_kit::http::execute`); this module reads Twilio's own error codes, per
+//! family of calls.
+//!
+//! Verify (`Call::Start`, `Call::Check`, `Call::Health`):
 //!
 //! | Twilio code | HTTP | Meaning | Ours |
 //! |---|---|---|---|
@@ -15,6 +18,24 @@
 //! Sources: <https://www.twilio.com/docs/api/errors/60200>, .../60006, .../60205, .../60410,
 //! .../60605, .../20404. The 60202/60203 limits answer HTTP 429 and are therefore the kit's
 //! `Unavailable` (<https://www.twilio.com/docs/api/errors/60203>).
+//!
+//! Messages and Accounts, for WhatsApp (`Call::Message`, `Call::Account`):
+//!
+//! | Twilio code | Meaning | Ours |
+//! |---|---|---|
+//! | 63015 | the recipient has not joined the WhatsApp sandbox | `Rejected { code: "not_joined" }` |
+//! | 21211 | invalid `To` phone number | `Rejected { code: "invalid_number" }` |
+//! | 21614 | `To` is not a valid mobile number | `Rejected { code: "invalid_number" }` |
+//! | 63016 | free-form message outside the 24-hour window | `Rejected { code: "outside_window" }` |
+//! | 63018, 20429 | rate limit of the channel, too many requests | `Unavailable` |
+//! | 20003 | authentication failed | `Unauthorized` |
+//! | 20404 | account not found (health check) | `Unauthorized` (wrong account SID) |
+//! | anything else | our request or our configuration | `Unexpected(TwilioApiError)` |
+//!
+//! Sources: PROVIDERS.md section 4 (Messages (WhatsApp): 63015);
+//! <https://www.twilio.com/docs/api/errors/21211>, .../21614, .../63016, .../63018, .../20429,
+//! .../20003. Whatever HTTP status carries them: 20003 and 20429 normally come as 401 and 429,
+//! which the kit classifies the same way before this module is asked.
 
 use http::StatusCode;
 use onramp_domain::ports::ProviderError;
@@ -30,6 +51,17 @@ pub(crate) enum Call {
     Check,
     /// `GET /v2/Services/{Sid}`.
     Health,
+    /// `POST /2010-04-01/Accounts/{AccountSid}/Messages.json`.
+    Message,
+    /// `GET /2010-04-01/Accounts/{Sid}.json` (the WhatsApp channel's health check).
+    Account,
+}
+
+impl Call {
+    /// True for the calls of the core API (Messages, Accounts) rather than Verify.
+    fn is_messaging(self) -> bool {
+        matches!(self, Self::Message | Self::Account)
+    }
 }
 
 /// A Twilio error answer that no rule turned into a rejection; the source of
@@ -71,15 +103,32 @@ impl TwilioApiError {
 /// Classifies an answer the kit handed over (not 2xx, and not 401, 403, 429 or 5xx) for `call`.
 pub(crate) fn classify(call: Call, status: StatusCode, body: &[u8]) -> ProviderError {
     let error = TwilioApiError::from_answer(status.as_u16(), body);
-    if let Some(rejected) = rejection(&error) {
-        return rejected;
+    let known = if call.is_messaging() {
+        messaging(&error)
+    } else {
+        rejection(&error)
+    };
+    if let Some(known) = known {
+        return known;
     }
-    if call == Call::Health && status == StatusCode::NOT_FOUND {
-        return ProviderError::Unauthorized {
-            reason: format!(
-                "the Verify service was not found, check TWILIO_VERIFY_SERVICE_SID ({error})"
-            ),
-        };
+    if status == StatusCode::NOT_FOUND {
+        match call {
+            Call::Health => {
+                return ProviderError::Unauthorized {
+                    reason: format!(
+                        "the Verify service was not found, check TWILIO_VERIFY_SERVICE_SID ({error})"
+                    ),
+                };
+            }
+            Call::Account => {
+                return ProviderError::Unauthorized {
+                    reason: format!(
+                        "the account was not found, check TWILIO_ACCOUNT_SID ({error})"
+                    ),
+                };
+            }
+            Call::Start | Call::Check | Call::Message => {}
+        }
     }
     ProviderError::Unexpected(Box::new(error))
 }
@@ -113,12 +162,33 @@ fn rejection(error: &TwilioApiError) -> Option<ProviderError> {
         60410 | 60605 => "blocked_country",
         _ => return None,
     };
-    let more = error
-        .more_info
-        .as_deref()
-        .map(|m| format!(" ({m})"))
-        .unwrap_or_default();
-    Some(ProviderError::rejected(code, format!("{error}{more}")))
+    Some(ProviderError::rejected(code, with_more_info(error)))
+}
+
+/// The Messages API's codes (second table of the module docs).
+fn messaging(error: &TwilioApiError) -> Option<ProviderError> {
+    let rejected = |code: &str| Some(ProviderError::rejected(code, with_more_info(error)));
+    match error.code? {
+        63015 => rejected("not_joined"),
+        21211 | 21614 => rejected("invalid_number"),
+        63016 => rejected("outside_window"),
+        63018 | 20429 => Some(ProviderError::Unavailable {
+            retry_after: None,
+            reason: error.to_string(),
+        }),
+        20003 => Some(ProviderError::Unauthorized {
+            reason: error.to_string(),
+        }),
+        _ => None,
+    }
+}
+
+/// The error's text, followed by its documentation link when Twilio gave one.
+fn with_more_info(error: &TwilioApiError) -> String {
+    match error.more_info.as_deref() {
+        Some(link) => format!("{error} ({link})"),
+        None => error.to_string(),
+    }
 }
 
 /// True for 60200's `Invalid parameter: <name>` naming `name`.
@@ -230,5 +300,79 @@ mod tests {
             reason: "no body".into(),
         });
         assert!(matches!(e, ProviderError::Unauthorized { .. }));
+    }
+
+    #[test]
+    fn whatsapp_refusals_of_the_recipient_are_rejections() {
+        for (code, ours) in [
+            (63015, "not_joined"),
+            (21211, "invalid_number"),
+            (21614, "invalid_number"),
+            (63016, "outside_window"),
+        ] {
+            let e = classify(
+                Call::Message,
+                StatusCode::BAD_REQUEST,
+                &body(code, "refused", 400),
+            );
+            assert_eq!(rejected_code(&e), Some(ours), "{code}");
+            assert!(e.to_string().contains(&code.to_string()), "{e}");
+        }
+    }
+
+    #[test]
+    fn whatsapp_rate_limits_are_unavailable_and_bad_credentials_unauthorized() {
+        for code in [63018, 20429] {
+            let e = classify(
+                Call::Message,
+                StatusCode::BAD_REQUEST,
+                &body(code, "Rate limit exceeded", 400),
+            );
+            assert!(
+                matches!(e, ProviderError::Unavailable { .. }),
+                "{code}: {e:?}"
+            );
+        }
+        let e = classify(
+            Call::Message,
+            StatusCode::BAD_REQUEST,
+            &body(20003, "Authenticate", 400),
+        );
+        assert!(matches!(e, ProviderError::Unauthorized { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn verify_codes_are_not_read_on_messages_nor_messaging_codes_on_verify() {
+        let e = classify(
+            Call::Message,
+            StatusCode::BAD_REQUEST,
+            &body(60200, "Invalid parameter: To", 400),
+        );
+        assert!(matches!(e, ProviderError::Unexpected(_)), "{e:?}");
+        let e = classify(
+            Call::Start,
+            StatusCode::BAD_REQUEST,
+            &body(63015, "not joined", 400),
+        );
+        assert!(matches!(e, ProviderError::Unexpected(_)), "{e:?}");
+    }
+
+    #[test]
+    fn a_missing_account_fails_the_whatsapp_health_check_as_unauthorized() {
+        let e = classify(
+            Call::Account,
+            StatusCode::NOT_FOUND,
+            &body(20404, "The requested resource was not found", 404),
+        );
+        assert!(
+            matches!(&e, ProviderError::Unauthorized { reason } if reason.contains("TWILIO_ACCOUNT_SID")),
+            "{e:?}"
+        );
+        let e = classify(
+            Call::Message,
+            StatusCode::NOT_FOUND,
+            &body(20404, "The requested resource was not found", 404),
+        );
+        assert!(matches!(e, ProviderError::Unexpected(_)), "{e:?}");
     }
 }

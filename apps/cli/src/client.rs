@@ -3,7 +3,8 @@
 //! Every POST carries an `Idempotency-Key` (a fresh UUID per logical request), and the same key
 //! is reused when the request is retried after a connection error or a 503, so a retry never
 //! runs an operation twice. Errors come back as [`ApiError`], which keeps the problem+json
-//! `code` and `detail`.
+//! `code` and `detail`. The endpoints of conversations, links and end users are in
+//! `client/chat.rs`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,6 +15,9 @@ use serde_json::{Value, json};
 
 use crate::stats::Recorder;
 pub use crate::wire::*;
+
+mod chat;
+pub use chat::*;
 
 /// Attempts after the first one, for connection errors and 503s.
 const MAX_RETRIES: u32 = 3;
@@ -97,12 +101,15 @@ impl std::error::Error for ApiError {
     }
 }
 
-/// An API client for one server and one bearer token (a tenant API key or the admin token).
+/// An API client for one server and one bearer token (a tenant API key, the admin token, or
+/// an end user's session token with its platform).
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
     base: String,
     token: String,
+    /// Sent as `X-Onramp-Platform` (end-user session tokens only).
+    platform: Option<String>,
     recorder: Option<Arc<Recorder>>,
 }
 
@@ -121,8 +128,23 @@ impl Client {
             http,
             base: server.trim_end_matches('/').to_string(),
             token: token.to_string(),
+            platform: None,
             recorder: None,
         })
+    }
+
+    /// A client of the same server acting as an end user: `token` is an end-user session token
+    /// (`ort_...`) for `platform` (`web`, ...), sent as `Authorization: Bearer` with
+    /// `X-Onramp-Platform`, for the `/v1/me/...` routes. Not recorded.
+    #[must_use]
+    pub fn end_user(&self, token: &str, platform: &str) -> Self {
+        Self {
+            http: self.http.clone(),
+            base: self.base.clone(),
+            token: token.to_string(),
+            platform: Some(platform.to_string()),
+            recorder: None,
+        }
     }
 
     /// This client, recording every attempt's latency in `recorder`.
@@ -211,7 +233,6 @@ impl Client {
     }
 
     /// `POST /v1/sessions/{id}/abandon`.
-    #[allow(dead_code)] // The typed client covers every endpoint; no command needs this one yet.
     pub async fn abandon(&self, id: &str, reason: Option<&str>) -> Result<SessionView, ApiError> {
         self.post(
             &format!("/v1/sessions/{}/abandon", seg(id)),
@@ -310,6 +331,9 @@ impl Client {
             }
             if let Some(key) = &key {
                 request = request.header("Idempotency-Key", key);
+            }
+            if let Some(platform) = &self.platform {
+                request = request.header("X-Onramp-Platform", platform);
             }
             if let Some(body) = &body {
                 request = request.json(body);

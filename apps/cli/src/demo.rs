@@ -1,35 +1,53 @@
 //! `onramp demo`: one whole journey over HTTP, step by step, with a progress bar; then a phone
-//! verification whose voice call fails and falls back to SMS with the same code.
+//! verification whose voice call fails and falls back to SMS with the same code
+//! (`demo/fallback.rs`). With `--channel whatsapp`, the journey starts as a chat on the
+//! sandbox's WhatsApp and finishes on the web (`demo/whatsapp.rs`).
+
+mod chat;
+mod fallback;
+mod whatsapp;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, ensure};
+use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::answers::{Action, AnswerPolicy, FlowDef, OptionalSteps, StepDef};
-use crate::client::{
-    Client, Delivery, SandboxMessage, SessionView, StartSession, StartVerification,
-    VerificationView,
-};
-use crate::journey::{self, Observer, Timing, event_types, inbox_ids, wait_for_code};
+use crate::client::{Client, SandboxMessage, SessionView, StartSession, VerificationView};
+use crate::journey::{self, Observer, Timing, event_types};
 
 /// The sandbox's number whose voice calls are never answered (`onramp_sandbox::magic`), so
 /// its code falls back to SMS.
 pub const VOICE_NEVER_ANSWERED: &str = "+12025550101";
+
+/// Where the demo's person answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DemoChannel {
+    /// Every step over the tenant's session routes, as a web page's backend would.
+    Web,
+    /// A chat on the sandbox's WhatsApp, then a link code to the web, where the person
+    /// finishes with an end-user token.
+    Whatsapp,
+}
 
 /// Inputs of the demo.
 #[derive(Debug, Clone)]
 pub struct DemoArgs {
     /// Flow template to walk.
     pub flow: String,
+    /// Where the person answers.
+    pub channel: DemoChannel,
+    /// `whatsapp` only: steps answered in the chat before moving to the web.
+    pub link_after: usize,
     /// The session's phone; a random fictional number when absent.
     pub phone: Option<String>,
-    /// The number whose voice calls are never answered, for the fallback demonstration.
+    /// The number whose voice calls are never answered, for the fallback demonstration (web
+    /// channel only).
     pub fallback_phone: Option<String>,
     /// Choice overrides, `step -> option`.
     pub choices: Vec<(String, String)>,
-    /// What to do with optional steps.
+    /// What to do with optional steps (web channel; on WhatsApp they are answered).
     pub optional: OptionalSteps,
     /// How long to wait for a code, and between steps.
     pub timing: Timing,
@@ -48,13 +66,17 @@ pub async fn run(client: &Client, args: DemoArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("fetching flow {}", args.flow))?;
     let flow = FlowDef::from_json(&definition)?;
+    let optional = match args.channel {
+        DemoChannel::Web => args.optional,
+        // Neither the chat nor the end-user routes can skip a step.
+        DemoChannel::Whatsapp => OptionalSteps::Answer,
+    };
     let mut policy = AnswerPolicy {
-        optional: args.optional,
+        optional,
         ..AnswerPolicy::default()
     };
     policy.choices.extend(args.choices.iter().cloned());
     policy.check_choices(&flow)?;
-    let phone = args.phone.clone().unwrap_or_else(fictional_number);
     println!(
         "Flow      {} v{}: {} ({} steps)",
         flow.id,
@@ -63,6 +85,27 @@ pub async fn run(client: &Client, args: DemoArgs) -> anyhow::Result<()> {
         flow.steps.len()
     );
 
+    let session = match args.channel {
+        DemoChannel::Web => on_the_web(client, &flow, &policy, &args).await?,
+        DemoChannel::Whatsapp => whatsapp::run(client, &flow, &policy, &args).await?,
+    };
+    let events = event_types(client, &session.id).await?;
+    print_summary(&session, &events, started.elapsed());
+    if args.channel == DemoChannel::Whatsapp {
+        whatsapp::print_history(client, &session.id).await?;
+    }
+    Ok(())
+}
+
+/// The web channel: a session started by the tenant and walked over its routes, then the
+/// voice-to-SMS fallback unless `--no-fallback`.
+async fn on_the_web(
+    client: &Client,
+    flow: &FlowDef,
+    policy: &AnswerPolicy,
+    args: &DemoArgs,
+) -> anyhow::Result<SessionView> {
+    let phone = args.phone.clone().unwrap_or_else(fictional_number);
     let request = StartSession {
         flow_id: flow.id.clone(),
         channel: "web".into(),
@@ -78,29 +121,44 @@ pub async fn run(client: &Client, args: DemoArgs) -> anyhow::Result<()> {
     println!("Next      {}: {}", next.kind, next.message);
     println!();
 
+    let session = walk_with_bar(
+        journey::Answerer::Tenant(client),
+        flow,
+        policy,
+        session,
+        args.timing,
+    )
+    .await?;
+
+    if let Some(fallback) = &args.fallback_phone {
+        println!();
+        fallback::voice_fallback_on_a_fresh_number(client, fallback, args.timing.code_timeout)
+            .await
+            .context("demonstrating the SMS fallback")?;
+    }
+    Ok(session)
+}
+
+/// [`journey::walk_as`] with a progress bar, each step printed above it.
+async fn walk_with_bar(
+    answerer: journey::Answerer<'_>,
+    flow: &FlowDef,
+    policy: &AnswerPolicy,
+    session: SessionView,
+    timing: Timing,
+) -> anyhow::Result<SessionView> {
     let bar = progress_bar(&session);
     let mut printer = Printer {
         bar: &bar,
         total: flow.steps.len(),
     };
-    let session = journey::walk(client, &flow, &policy, session, args.timing, &mut printer).await;
+    let session = journey::walk_as(answerer, flow, policy, session, timing, &mut printer).await;
     bar.finish_and_clear();
-    let session = session?;
-
-    if let Some(fallback) = &args.fallback_phone {
-        println!();
-        voice_fallback_on_a_fresh_number(client, fallback, args.timing.code_timeout)
-            .await
-            .context("demonstrating the SMS fallback")?;
-    }
-
-    let events = event_types(client, &session.id).await?;
-    print_summary(&session, &events, started.elapsed());
-    Ok(())
+    session
 }
 
 /// A random number of NANPA's fictional range `+1 202 555 0120`..`0199`, away from the
-/// sandbox's magic numbers (`0101` to `0104`, `0110` to `0119`), so repeated demos do not
+/// sandbox's magic numbers (`0101` to `0105`, `0110` to `0119`), so repeated demos do not
 /// exhaust one number's 5 sends per hour. (Ofcom's drama range +44 7700 900xxx is refused by
 /// libphonenumber.)
 fn fictional_number() -> String {
@@ -194,186 +252,6 @@ impl Observer for Printer<'_> {
     }
 }
 
-/// Runs [`voice_fallback`] on `phone` or, when that is the sandbox's default voice-failing
-/// number and its send quota cannot take a call and a fallback SMS any more (a demo repeated
-/// within the hour), on the next number of the sandbox's voice-failing range.
-async fn voice_fallback_on_a_fresh_number(
-    client: &Client,
-    phone: &str,
-    timeout: Duration,
-) -> anyhow::Result<()> {
-    let mut candidates = vec![phone.to_string()];
-    if phone == onramp_sandbox::magic::VOICE_NEVER_ANSWERED {
-        candidates.extend(
-            onramp_sandbox::magic::VOICE_NEVER_ANSWERED_RANGE.map(|n| format!("+1202555{n:04}")),
-        );
-    }
-    let last = candidates.len() - 1;
-    for (i, candidate) in candidates.iter().enumerate() {
-        match voice_fallback(client, candidate, timeout).await {
-            Err(e) if i < last && e.downcast_ref::<QuotaSpent>().is_some() => {
-                println!(
-                    "  {candidate} has no room for a call and a fallback SMS this hour; trying the next voice-failing number"
-                );
-            }
-            other => return other,
-        }
-    }
-    Ok(())
-}
-
-/// The phone's send quota cannot take the call and its fallback SMS.
-#[derive(Debug, thiserror::Error)]
-#[error("the send quota of this phone is spent for this hour")]
-struct QuotaSpent;
-
-/// Verifies `phone`, whose voice calls the sandbox never answers: shows the failed call, the
-/// SMS fallback with the same code, and checks that code.
-async fn voice_fallback(client: &Client, phone: &str, timeout: Duration) -> anyhow::Result<()> {
-    println!("Voice failure and SMS fallback: verifying {phone} by voice");
-    let known = inbox_ids(client, phone).await?;
-    let request = StartVerification {
-        phone: phone.to_string(),
-        channel: Some("voice".into()),
-        session_id: None,
-    };
-    let verification = match client.start_verification(&request).await {
-        Err(e) if e.code() == Some("RATE_LIMITED") => return Err(QuotaSpent.into()),
-        other => other.context("starting the verification")?,
-    };
-    if verification.sends_remaining == 0 {
-        // The call took the last send: the fallback SMS would be refused.
-        return Err(QuotaSpent.into());
-    }
-    let (sms, code, waited) =
-        wait_for_code(client, phone, &verification.id, &known, timeout).await?;
-    // The inbox entry is written before the server records the delivery; wait for the record.
-    let view = wait_for_settled_deliveries(client, &verification.id, timeout).await?;
-    println!(
-        "  deliveries of verification {} to {} (GET /v1/verifications/{{id}}; {} sends left this hour, {} checks left):",
-        view.id, view.phone, view.sends_remaining, view.checks_remaining
-    );
-    for d in &view.deliveries {
-        println!("    {}", delivery_line(d));
-    }
-    let messages = client.unrecorded().sandbox_messages(phone).await?;
-    let fresh: Vec<&SandboxMessage> = messages.iter().filter(|m| !known.contains(&m.id)).collect();
-    println!("  sandbox inbox of {phone}:");
-    for m in &fresh {
-        let failure = m
-            .failure
-            .as_deref()
-            .map(|f| format!(" ({f})"))
-            .unwrap_or_default();
-        println!(
-            "    {:<5} {:<9} code {}{failure}  {:?}",
-            m.channel,
-            m.status,
-            m.code.as_deref().unwrap_or("-"),
-            m.body
-        );
-    }
-    check_fallback(&view.deliveries, &fresh, &code)?;
-    println!(
-        "  the voice call failed; the SMS fallback delivered the same code {code} after {} ms",
-        waited.as_millis()
-    );
-    ensure!(
-        sms.channel == "sms",
-        "the code arrived by {}, not by the SMS fallback",
-        sms.channel
-    );
-    let approved = client
-        .check(&verification.id, &code)
-        .await
-        .context("checking the fallback code")?;
-    println!("  checked {code}: verification {}", approved.status);
-    ensure!(
-        approved.status == "approved",
-        "the verification is {} after a correct code",
-        approved.status
-    );
-    Ok(())
-}
-
-async fn wait_for_settled_deliveries(
-    client: &Client,
-    id: &str,
-    timeout: Duration,
-) -> anyhow::Result<VerificationView> {
-    let started = Instant::now();
-    loop {
-        let view = client
-            .verification(id)
-            .await
-            .context("reading the verification")?;
-        if view.deliveries.iter().any(|d| d.status == "delivered") || started.elapsed() >= timeout {
-            return Ok(view);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-fn delivery_line(d: &Delivery) -> String {
-    let fallback = if d.fallback { "  fallback" } else { "" };
-    let reason = d
-        .reason
-        .as_deref()
-        .map(|r| format!("  reason: {r}"))
-        .unwrap_or_default();
-    format!(
-        "#{} {:<5} {:<9} code generation {}  provider {}{fallback}{reason}",
-        d.seq,
-        d.channel,
-        d.status,
-        d.generation,
-        d.provider.as_deref().unwrap_or("-")
-    )
-}
-
-/// The deliveries show a failed voice call, then a delivered SMS fallback of the same code
-/// generation; and the inbox agrees (when the failed call's entry carries its code).
-fn check_fallback(
-    deliveries: &[Delivery],
-    inbox: &[&SandboxMessage],
-    code: &str,
-) -> anyhow::Result<()> {
-    let voice = deliveries
-        .iter()
-        .find(|d| d.channel == "voice")
-        .context("no voice delivery was attempted")?;
-    ensure!(
-        voice.status == "failed",
-        "the voice delivery is {}, not failed",
-        voice.status
-    );
-    let sms = deliveries
-        .iter()
-        .find(|d| d.channel == "sms" && d.fallback)
-        .context("no SMS fallback delivery was recorded")?;
-    ensure!(
-        sms.status == "delivered",
-        "the SMS fallback is {}, not delivered",
-        sms.status
-    );
-    ensure!(
-        sms.generation == voice.generation,
-        "the SMS fallback carries code generation {}, the call {}",
-        sms.generation,
-        voice.generation
-    );
-    let voice_codes: Vec<&str> = inbox
-        .iter()
-        .filter(|m| m.channel == "voice")
-        .filter_map(|m| m.code.as_deref())
-        .collect();
-    ensure!(
-        voice_codes.iter().all(|c| *c == code),
-        "the failed call carried {voice_codes:?}, the SMS {code}"
-    );
-    Ok(())
-}
-
 fn print_summary(session: &SessionView, events: &[String], took: Duration) {
     let p = &session.progress;
     let steps: BTreeMap<&str, usize> = session.steps.iter().fold(BTreeMap::new(), |mut acc, s| {
@@ -446,10 +324,12 @@ mod tests {
             magic::SMS_ALWAYS_FAILS,
             magic::UNDELIVERABLE,
             magic::PROVIDER_UNAVAILABLE,
+            magic::WHATSAPP_NOT_JOINED,
         ];
         for _ in 0..500 {
             let n = fictional_number();
             assert!(!magic.contains(&n.as_str()), "{n}");
+            assert!(!magic::voice_never_answered(&n), "{n}");
             onramp_domain::phone::PhoneNumber::parse(&n, None).expect("a valid number");
         }
     }

@@ -1,6 +1,8 @@
 //! One scripted journey through a session, shared by `onramp demo` (which prints each step) and
 //! `onramp bench` (which counts them): answer the current step until none is left, verify the
-//! phone through the sandbox inbox, complete.
+//! phone through the sandbox inbox, complete. The tenant answers ([`walk`]), or the person on
+//! the web with an end-user token ([`walk_as`] with [`Answerer::Person`], the second half of
+//! `onramp demo --channel whatsapp`).
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -9,7 +11,9 @@ use anyhow::{Context, bail, ensure};
 use serde_json::Value;
 
 use crate::answers::{Action, AnswerPolicy, FlowDef, StepDef};
-use crate::client::{Client, SandboxMessage, SessionView, StartVerification, VerificationView};
+use crate::client::{
+    ApiError, Client, SandboxMessage, SessionView, StartVerification, VerificationView,
+};
 
 /// How often the sandbox inbox is polled for a code.
 const POLL_EVERY: Duration = Duration::from_millis(50);
@@ -39,20 +43,93 @@ pub trait Observer {
     fn step_done(&mut self, _step: &StepDef, _action: &Action, _view: &SessionView) {}
 }
 
-/// Answers the current step of `session` until there is none left, then completes the session
-/// if it did not complete by itself. Returns the final view.
+/// Who answers a journey's steps.
+#[derive(Clone, Copy)]
+pub enum Answerer<'a> {
+    /// The tenant, with its API key: `POST /v1/sessions/{id}/steps/{step_id}[/skip]`.
+    Tenant(&'a Client),
+    /// The person, with an end-user token (`person`, see [`Client::end_user`]):
+    /// `POST /v1/me/session/steps/{step_id}`. The tenant's client verifies the phone
+    /// (`/v1/verifications`) and completes the session, which an end user cannot do; there is
+    /// no end-user route to skip a step.
+    Person {
+        /// The tenant's client.
+        tenant: &'a Client,
+        /// The end user's client.
+        person: &'a Client,
+    },
+}
+
+impl Answerer<'_> {
+    /// The tenant's client.
+    fn tenant(&self) -> &Client {
+        match self {
+            Self::Tenant(client) | Self::Person { tenant: client, .. } => client,
+        }
+    }
+
+    async fn submit(
+        &self,
+        session: &str,
+        step: &str,
+        answers: &Value,
+    ) -> Result<SessionView, ApiError> {
+        match self {
+            Self::Tenant(client) => client.submit_step(session, step, answers).await,
+            Self::Person { person, .. } => person.me_submit_step(step, answers).await,
+        }
+    }
+
+    async fn skip(&self, session: &str, step: &str) -> anyhow::Result<SessionView> {
+        match self {
+            Self::Tenant(client) => Ok(client.skip_step(session, step).await?),
+            Self::Person { .. } => {
+                bail!("an end user cannot skip step `{step}`: answer optional steps instead")
+            }
+        }
+    }
+}
+
+/// Answers the current step of `session` as the tenant until there is none left, then
+/// completes the session if it did not complete by itself. Returns the final view.
+///
+/// # Errors
+/// As [`walk_as`].
+pub async fn walk(
+    client: &Client,
+    flow: &FlowDef,
+    policy: &AnswerPolicy,
+    session: SessionView,
+    timing: Timing,
+    observer: &mut impl Observer,
+) -> anyhow::Result<SessionView> {
+    walk_as(
+        Answerer::Tenant(client),
+        flow,
+        policy,
+        session,
+        timing,
+        observer,
+    )
+    .await
+}
+
+/// Answers the current step of `session` as `answerer` until there is none left, then
+/// completes the session if it did not complete by itself ([`finish`]). Returns the final
+/// view.
 ///
 /// # Errors
 /// Any request failing, a step the definition lacks, a step that stays current after it was
-/// answered, or no code arriving within `timing.code_timeout`.
-pub async fn walk(
-    client: &Client,
+/// answered, a skip by an end user, or no code arriving within `timing.code_timeout`.
+pub async fn walk_as(
+    answerer: Answerer<'_>,
     flow: &FlowDef,
     policy: &AnswerPolicy,
     mut session: SessionView,
     timing: Timing,
     observer: &mut impl Observer,
 ) -> anyhow::Result<SessionView> {
+    let client = answerer.tenant();
     // Every step is answered at most once, plus a margin for steps a condition brings back.
     let max_rounds = flow.steps.len() * 2 + 2;
     for _ in 0..max_rounds {
@@ -71,12 +148,12 @@ pub async fn walk(
         let action = policy.action(flow, step)?;
         observer.step_started(step, &action, &session);
         let after = match &action {
-            Action::Submit(answers) => client
-                .submit_step(&session.id, &step.id, answers)
+            Action::Submit(answers) => answerer
+                .submit(&session.id, &step.id, answers)
                 .await
                 .with_context(|| format!("answering step `{}`", step.id))?,
-            Action::Skip => client
-                .skip_step(&session.id, &step.id)
+            Action::Skip => answerer
+                .skip(&session.id, &step.id)
                 .await
                 .with_context(|| format!("skipping step `{}`", step.id))?,
             Action::VerifyPhone => {
@@ -98,6 +175,16 @@ pub async fn walk(
             tokio::time::sleep(timing.step_delay).await;
         }
     }
+    finish(client, session).await
+}
+
+/// Completes `session` (as the tenant) when no step is left but it did not complete by
+/// itself; returns the final view.
+///
+/// # Errors
+/// The request failing, or the session ending otherwise than completed (a step left, or
+/// abandoned, expired...).
+pub async fn finish(client: &Client, mut session: SessionView) -> anyhow::Result<SessionView> {
     if session.status == "active" && session.current_step.is_none() {
         session = client
             .complete(&session.id)
@@ -106,8 +193,9 @@ pub async fn walk(
     }
     ensure!(
         session.status == "completed",
-        "the session ended {} instead of completed",
-        session.status
+        "the session ended {} instead of completed (current step: {})",
+        session.status,
+        session.current_step.as_deref().unwrap_or("none")
     );
     Ok(session)
 }
@@ -145,7 +233,7 @@ async fn verify_session_phone(
         .await
         .context("starting the verification")?;
     let (message, code, waited) =
-        wait_for_code(client, &phone, &verification.id, &known, code_timeout).await?;
+        wait_for_code(client, &phone, Some(&verification.id), &known, code_timeout).await?;
     observer.code_received(&message, &verification, waited);
     let approved = client
         .check(&verification.id, &code)
@@ -197,7 +285,8 @@ pub async fn inbox_ids(client: &Client, phone: &str) -> anyhow::Result<HashSet<S
 
 /// Polls `phone`'s sandbox inbox every 50 ms until a delivered message with a code appears that
 /// is not among `known`; returns it, its code and how long it took. Every fifth poll also reads
-/// `verification`, to stop early when every delivery failed and no fallback is on its way.
+/// `verification` when its id is known, to stop early when every delivery failed and no
+/// fallback is on its way (a verification the WhatsApp bot started has no id the CLI sees).
 /// Polling is never recorded as endpoint latency: the wait is the outbox worker's, not a
 /// request's.
 ///
@@ -206,7 +295,7 @@ pub async fn inbox_ids(client: &Client, phone: &str) -> anyhow::Result<HashSet<S
 pub async fn wait_for_code(
     client: &Client,
     phone: &str,
-    verification: &str,
+    verification: Option<&str>,
     known: &HashSet<String>,
     timeout: Duration,
 ) -> anyhow::Result<(SandboxMessage, String, Duration)> {
@@ -226,7 +315,7 @@ pub async fn wait_for_code(
         if let Some((code, message)) = fresh {
             return Ok((message, code, started.elapsed()));
         }
-        if poll % 5 == 0 {
+        if let Some(verification) = verification.filter(|_| poll % 5 == 0) {
             let view = poller
                 .verification(verification)
                 .await

@@ -7,6 +7,8 @@
 //! - `journey.rs`: one scripted journey, shared by `demo` and `bench`; `answers.rs` builds each
 //!   step's answers from the flow definition.
 //! - `demo.rs`, `bench.rs`, `tenant.rs`, `validate.rs`: the commands; `stats.rs`: percentiles.
+//!   `demo/whatsapp.rs` and `demo/chat.rs`: `demo --channel whatsapp`, a chat that moves to
+//!   the web; `demo/fallback.rs`: the voice-to-SMS fallback of the web demo.
 //! - `webhook.rs`: `webhook verify` and `webhook send`, over the provider adapters' signatures.
 
 mod answers;
@@ -45,7 +47,8 @@ enum Command {
     /// Tenant administration (admin token).
     #[command(subcommand)]
     Tenant(TenantCommand),
-    /// Walk one whole journey over HTTP, printing each step and the progress.
+    /// Walk one whole journey over HTTP, printing each step and the progress; with
+    /// `--channel whatsapp`, chat through it on the sandbox's WhatsApp, then finish on the web.
     Demo(DemoCli),
     /// Run N whole journeys with C concurrent workers and report latencies.
     Bench(BenchCli),
@@ -107,14 +110,25 @@ struct TenantAuth {
 struct DemoCli {
     #[command(flatten)]
     auth: TenantAuth,
-    /// Flow template to walk.
+    /// Flow template to walk. With --channel whatsapp, the server's WhatsApp bot starts the
+    /// flow it is configured with (ONRAMP_WHATSAPP_INBOUND_FLOW, conversational-profile by
+    /// default): the demo stops if that is another one.
     #[arg(long, default_value = "conversational-profile")]
     flow: String,
-    /// The session's phone, E.164; a random fictional +1 202 555 0105..0199 when absent.
+    /// Where the person answers: `web` (the tenant's session routes) or `whatsapp` (a chat on
+    /// the sandbox's WhatsApp, then a link code to the web, where the person finishes with
+    /// an end-user token).
+    #[arg(long, value_enum, default_value_t = demo::DemoChannel::Web)]
+    channel: demo::DemoChannel,
+    /// With --channel whatsapp: steps answered in the chat before moving to the web.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    link_after: usize,
+    /// The session's phone, E.164; a random fictional +1 202 555 0120..0199 when absent
+    /// (with --channel whatsapp, one without an open session).
     #[arg(long)]
     phone: Option<String>,
     /// Number whose voice calls fail, verified to show the SMS fallback (the sandbox's
-    /// magic number).
+    /// magic number). Web channel only.
     #[arg(long, default_value = demo::VOICE_NEVER_ANSWERED)]
     fallback_phone: String,
     /// Do not demonstrate the voice-to-SMS fallback.
@@ -124,7 +138,8 @@ struct DemoCli {
     /// and self_employed for income_type.
     #[arg(long = "choice", value_parser = answers::parse_choice)]
     choices: Vec<(String, String)>,
-    /// What to do with optional steps.
+    /// What to do with optional steps (web channel; with --channel whatsapp they are
+    /// answered: neither the chat nor the end-user routes skip a step).
     #[arg(long, value_enum, default_value_t = OptionalSteps::Alternate)]
     optional: OptionalSteps,
     /// Seconds to wait for a code to reach the sandbox inbox.
@@ -170,10 +185,13 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
         }
         Command::Demo(d) => {
             let client = Client::new(&d.auth.server.server, &d.auth.api_key)?;
+            let web = d.channel == demo::DemoChannel::Web;
             let args = demo::DemoArgs {
                 flow: d.flow,
+                channel: d.channel,
+                link_after: d.link_after,
                 phone: d.phone,
-                fallback_phone: (!d.no_fallback).then_some(d.fallback_phone),
+                fallback_phone: (web && !d.no_fallback).then_some(d.fallback_phone),
                 choices: d.choices,
                 optional: d.optional,
                 timing: journey::Timing {
@@ -258,5 +276,26 @@ mod tests {
         assert_eq!(d.choices, vec![("goal".to_string(), "file".to_string())]);
         assert_eq!(d.optional, OptionalSteps::Skip);
         assert_eq!(d.auth.server.server, "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn demo_takes_the_whatsapp_channel_and_when_to_link() {
+        let parse = |extra: &[&str]| {
+            let mut args = vec!["onramp", "demo", "--api-key", "k"];
+            args.extend_from_slice(extra);
+            match Cli::try_parse_from(args).expect("parses").command {
+                Command::Demo(d) => d,
+                _ => panic!("not demo"),
+            }
+        };
+        let d = parse(&[]);
+        assert_eq!(d.channel, demo::DemoChannel::Web);
+        assert_eq!(d.link_after, 4);
+        let d = parse(&["--channel", "whatsapp", "--link-after", "2"]);
+        assert_eq!(d.channel, demo::DemoChannel::Whatsapp);
+        assert_eq!(d.link_after, 2);
+        assert!(
+            Cli::try_parse_from(["onramp", "demo", "--api-key", "k", "--channel", "sms"]).is_err()
+        );
     }
 }

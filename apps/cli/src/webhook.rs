@@ -2,8 +2,9 @@
 //! offline, and deliver a signed event to an Onramp server as the provider would.
 //!
 //! Both use the adapters' own verifiers and signers (`onramp-telnyx`, `onramp-twilio`,
-//! `onramp-sinch`, `onramp-stripe`: `webhook::{verify, sign}`; `onramp-paypal`:
-//! `webhook::{verify_offline, sign}`), so the CLI accepts exactly what the server accepts.
+//! `onramp-sinch`, `onramp-stripe`, `onramp-meta`: `webhook::{verify, sign}`;
+//! `onramp-paypal`: `webhook::{verify_offline, sign}`), so the CLI accepts exactly what the
+//! server accepts.
 //!
 //! # Layout
 //! - `webhook.rs` (this file): the clap arguments, the provider table ([`Provider::scheme`])
@@ -12,7 +13,7 @@
 //! - `send.rs`: the delivery URL, signing and the POST.
 //!
 //! # Schemes
-//! Telnyx, Twilio, Sinch and Stripe take one secret (`--secret`; for `send`, else the
+//! Telnyx, Twilio, Sinch, Stripe and Meta take one secret (`--secret`; for `send`, else the
 //! provider's environment variable). PayPal signs with a certificate's key instead: `verify`
 //! takes the webhook registration's id (`--webhook-id`) and the certificate served at
 //! `PAYPAL-CERT-URL` (`--cert-file`, read locally, never fetched); `send` takes the webhook id
@@ -22,7 +23,7 @@
 //! # Exit status
 //! 0: valid signature / a 2xx answer; 1: invalid signature (including a `verify` secret or
 //! certificate the scheme cannot use, or a PayPal certificate not valid at `--now`), a
-//! non-2xx answer, a provider whose webhooks are not built yet (meta), or a transport error;
+//! non-2xx answer, or a transport error;
 //! 2: a mistake in the command line (a malformed `--header`; a missing `--url`, secret,
 //! webhook id, certificate, key or certificate URL; an option of another provider; an
 //! unreadable file; a `send` secret or key the signer cannot use).
@@ -52,8 +53,7 @@ pub enum WebhookCommand {
     Send(SendArgs),
 }
 
-/// A webhook sender. meta is listed so that scripts get a clear "not yet" rather than a
-/// parse error; its scheme arrives with a later issue.
+/// A webhook sender.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Provider {
     /// Telnyx: Ed25519 over `{telnyx-timestamp}|{body}`.
@@ -66,7 +66,8 @@ pub enum Provider {
     Stripe,
     /// PayPal: SHA256withRSA over `{transmission id}|{time}|{webhook id}|{crc32(body)}`.
     Paypal,
-    /// Meta / WhatsApp (not built yet).
+    /// Meta / WhatsApp: `X-Hub-Signature-256`, `sha256=` and the hex HMAC-SHA256 of the body
+    /// with the app secret.
     Meta,
 }
 
@@ -113,8 +114,8 @@ impl Provider {
         }
     }
 
-    /// The provider's scheme; `None` while its adapter is not built.
-    fn scheme(self) -> Option<Scheme> {
+    /// The provider's scheme.
+    fn scheme(self) -> Scheme {
         let secret = match self {
             Self::Telnyx => SecretScheme {
                 verify: onramp_telnyx::webhook::verify,
@@ -140,10 +141,15 @@ impl Provider {
                 signed_url: unchanged_url,
                 send_secret_env: onramp_stripe::ENV_WEBHOOK_SECRET,
             },
-            Self::Paypal => return Some(Scheme::PaypalCertificate),
-            Self::Meta => return None,
+            Self::Meta => SecretScheme {
+                verify: meta_verify,
+                sign: meta_sign,
+                signed_url: unchanged_url,
+                send_secret_env: onramp_meta::ENV_APP_SECRET,
+            },
+            Self::Paypal => return Scheme::PaypalCertificate,
         };
-        Some(Scheme::Secret(secret))
+        Scheme::Secret(secret)
     }
 }
 
@@ -182,6 +188,28 @@ fn stripe_sign(
     )])
 }
 
+/// `onramp_meta::webhook::verify` in the table's shape: Meta's scheme has no timestamp, so
+/// there is no replay window to check `now` against (PROVIDERS.md section 6, "Webhooks").
+fn meta_verify(
+    request: &WebhookRequest,
+    app_secret: &str,
+    _now_unix: i64,
+) -> Result<(), SignatureError> {
+    onramp_meta::webhook::verify(request, app_secret)
+}
+
+/// `onramp_meta::webhook::sign` in the table's shape: Meta signs the body only, with no time,
+/// into one `X-Hub-Signature-256` header; signing cannot fail (HMAC takes keys of any length).
+fn meta_sign(
+    _url: &str,
+    body: &[u8],
+    app_secret: &str,
+    _now_unix: i64,
+) -> Result<Vec<(String, String)>, SignatureError> {
+    let value = onramp_meta::webhook::sign(body, app_secret);
+    Ok(vec![(onramp_meta::webhook::SIGNATURE_HEADER.into(), value)])
+}
+
 /// Whether `body` parses as JSON (any JSON value); otherwise it is taken as a form.
 fn is_json(body: &[u8]) -> bool {
     serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok()
@@ -202,6 +230,7 @@ pub struct VerifyArgs {
     ///         or application_key:base64_application_secret, for signed Verification
     ///         callbacks (Authorization: Application ...); --url is then required.
     /// stripe: the endpoint's signing secret, whsec_... (STRIPE_WEBHOOK_SECRET), used as is.
+    /// meta:   the Meta app secret (META_APP_SECRET), the key of X-Hub-Signature-256.
     /// paypal: not used; give --webhook-id and --cert-file.
     #[arg(long, verbatim_doc_comment)]
     secret: Option<SecretString>,
@@ -228,7 +257,8 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "FILE")]
     body_file: PathBuf,
     /// The time to check against, in Unix seconds; now by default. Telnyx, Sinch and Stripe
-    /// compare the signature's timestamp with it; PayPal's certificate must be valid at it.
+    /// compare the signature's timestamp with it; PayPal's certificate must be valid at it;
+    /// Meta's signature has no time.
     #[arg(long, value_name = "UNIX_SECONDS", allow_negative_numbers = true)]
     now: Option<i64>,
 }
@@ -253,6 +283,7 @@ pub struct SendArgs {
     /// sinch:  the webhook secret (HMAC scheme), or application_key:base64_application_secret
     ///         (Application signed request) [env: SINCH_WEBHOOK_SECRET].
     /// stripe: the endpoint's signing secret, whsec_... [env: STRIPE_WEBHOOK_SECRET].
+    /// meta:   the Meta app secret [env: META_APP_SECRET].
     /// paypal: not used; give --webhook-id, --key-file and --cert-url.
     #[arg(long, verbatim_doc_comment)]
     secret: Option<SecretString>,
@@ -320,12 +351,6 @@ pub async fn run(command: WebhookCommand) -> anyhow::Result<bool> {
     }
 }
 
-/// The answer for a provider whose webhooks are not built yet (exit 1).
-fn unsupported(provider: Provider) -> bool {
-    eprintln!("unsupported: {provider} webhooks arrive with a later issue");
-    false
-}
-
 /// The value of an option `provider`'s scheme needs, or a usage error saying why it is needed.
 fn required<T>(value: Option<T>, provider: Provider, flag: &str, why: &str) -> Result<T, Failure> {
     value.ok_or_else(|| {
@@ -388,16 +413,14 @@ mod tests {
     }
 
     #[test]
-    fn paypal_signs_with_a_certificate_and_only_meta_has_no_scheme() {
+    fn paypal_signs_with_a_certificate_and_the_others_with_a_secret() {
         for p in Provider::value_variants() {
             let kind = match p.scheme() {
-                Some(Scheme::Secret(_)) => "secret",
-                Some(Scheme::PaypalCertificate) => "certificate",
-                None => "none",
+                Scheme::Secret(_) => "secret",
+                Scheme::PaypalCertificate => "certificate",
             };
             let expected = match p {
                 Provider::Paypal => "certificate",
-                Provider::Meta => "none",
                 _ => "secret",
             };
             assert_eq!(kind, expected, "{p}");
@@ -411,5 +434,15 @@ mod tests {
         let signed = stripe_sign("https://ignored", b"{}", "whsec_x", 1_700_000_000);
         let value = onramp_stripe::webhook::sign(b"{}", "whsec_x", 1_700_000_000);
         assert_eq!(signed, Ok(vec![("stripe-signature".to_string(), value)]));
+    }
+
+    #[test]
+    fn meta_signs_the_body_into_one_x_hub_signature_256_header_whatever_the_time() {
+        let signed = meta_sign("https://ignored", b"test", "TEST_APP_SECRET", 0);
+        let value = "sha256=0c61947b610d4f45e65f3d680e26027121ec2413e77598bcb6cfc6e0d9888221";
+        assert_eq!(
+            signed,
+            Ok(vec![("x-hub-signature-256".to_string(), value.to_string())])
+        );
     }
 }

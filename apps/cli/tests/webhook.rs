@@ -3,8 +3,9 @@
 //! Bodies are signed with the adapters' own `sign`, or are the providers' official vectors
 //! (Stripe, PayPal), so these tests prove that the command line reaches the adapters' verifiers
 //! intact (headers, URL, method, raw body, time, certificate) and that what `send` delivers is
-//! what the server's verifier accepts. Telnyx, Twilio and Sinch are here; Stripe and PayPal in
-//! `webhook/stripe.rs` and `webhook/paypal.rs`, over the same helpers.
+//! what the server's verifier accepts. Telnyx, Twilio and Sinch are here; Stripe, PayPal and
+//! Meta in `webhook/stripe.rs`, `webhook/paypal.rs` and `webhook/meta.rs`, over the same
+//! helpers.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -13,6 +14,8 @@ use onramp_provider_kit::webhook::WebhookRequest;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+#[path = "webhook/meta.rs"]
+mod meta;
 #[path = "webhook/paypal.rs"]
 mod paypal;
 #[path = "webhook/stripe.rs"]
@@ -45,12 +48,13 @@ const SINCH_EVENT: &[u8] = concat!(
 .as_bytes();
 
 /// The provider variables `webhook send` falls back to; removed so the host's never leak in.
-const SECRET_VARIABLES: [&str; 5] = [
+const SECRET_VARIABLES: [&str; 6] = [
     "TELNYX_WEBHOOK_SIGNING_SEED",
     "TWILIO_AUTH_TOKEN",
     "SINCH_WEBHOOK_SECRET",
     "STRIPE_WEBHOOK_SECRET",
     "PAYPAL_WEBHOOK_ID",
+    "META_APP_SECRET",
 ];
 
 fn onramp(args: &[String], env: &[(&str, &str)]) -> Output {
@@ -300,18 +304,6 @@ fn a_sinch_verification_callback_signed_by_the_application_verifies_with_its_url
 // ---- Command line ----------------------------------------------------------------------------
 
 #[test]
-fn meta_webhooks_are_answered_as_unsupported() {
-    let mut v = sinch(SINCH_EVENT, "app-secret", NOW);
-    v.provider = "meta";
-    let o = v.run("meta");
-    assert_eq!(o.status.code(), Some(1));
-    assert_eq!(
-        stderr(&o),
-        "unsupported: meta webhooks arrive with a later issue\n"
-    );
-}
-
-#[test]
 fn a_malformed_header_is_a_usage_error_naming_the_fault() {
     let mut v = telnyx(TELNYX_EVENT, TELNYX_PUBLIC_KEY, NOW);
     v.headers.push(("telnyx-timestamp= 1".into(), "".into()));
@@ -335,6 +327,7 @@ fn the_help_documents_each_providers_secret() {
         "auth token",
         "application_key:base64_application_secret",
         "whsec_",
+        "Meta app secret",
         "--webhook-id and --cert-file",
     ] {
         assert!(

@@ -79,6 +79,38 @@ impl TenantCache {
     }
 }
 
+/// The header naming the platform an end user's request comes from (`web`, `partner-app`).
+pub const PLATFORM_HEADER: &str = "x-onramp-platform";
+
+/// Middleware for the end-user routes: checks the `Authorization: Bearer ort_…` session token
+/// for the platform named by `X-Onramp-Platform` (P-TOK-1) and hands the grant to the
+/// handler, or answers 401 `SESSION_TOKEN_INVALID`.
+pub async fn require_end_user(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let invalid = |m: &str| ApiError::SessionTokenInvalid(m.into());
+    let token = bearer(&req)
+        .ok_or_else(|| invalid("send the session token as Authorization: Bearer <token>"))?
+        .to_owned();
+    let platform = req
+        .headers()
+        .get(PLATFORM_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| invalid("name the platform in the X-Onramp-Platform header"))?;
+    let platform = onramp_domain::app::end_users::tokens::parse_platform(platform)
+        .map_err(|_| invalid("X-Onramp-Platform is not a platform name"))?;
+    let user = state
+        .services
+        .authenticate_token(&token, &platform)
+        .await
+        .map_err(ApiError::from)?;
+    tracing::Span::current().record("tenant_id", tracing::field::display(user.tenant));
+    req.extensions_mut().insert(user);
+    Ok(next.run(req).await)
+}
+
 fn bearer(req: &Request) -> Option<&str> {
     let value = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;

@@ -21,8 +21,16 @@ pub const BUILTIN_FLOWS: &[(&str, &str)] = &[
         include_str!("../../../spec/flows/unified-voice-first.toml"),
     ),
     (
+        "unified-voice-first-v1.toml",
+        include_str!("../../../spec/flows/unified-voice-first-v1.toml"),
+    ),
+    (
         "ai-receptionist.toml",
         include_str!("../../../spec/flows/ai-receptionist.toml"),
+    ),
+    (
+        "solution-partner-whatsapp.toml",
+        include_str!("../../../spec/flows/solution-partner-whatsapp.toml"),
     ),
 ];
 

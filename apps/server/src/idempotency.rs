@@ -52,10 +52,16 @@ pub async fn idempotency(
             ApiError::Malformed("Idempotency-Key must be 1 to 255 visible ASCII characters".into())
         })?
         .to_string();
-    let tenant = req
+    // An end user's keys live in their own space, apart from the tenant's.
+    let end_user = req
         .extensions()
-        .get::<TenantContext>()
-        .map_or(TenantId::new(uuid::Uuid::nil()), |t| t.id);
+        .get::<onramp_domain::app::end_users::tokens::EndUser>()
+        .cloned();
+    let (tenant, key) = match (req.extensions().get::<TenantContext>(), end_user) {
+        (Some(t), _) => (t.id, key),
+        (None, Some(u)) => (u.tenant, format!("end-user:{}:{key}", u.token_id.uuid())),
+        (None, None) => (TenantId::new(uuid::Uuid::nil()), key),
+    };
     let (parts, body) = req.into_parts();
     let bytes = axum::body::to_bytes(body, MAX_BODY)
         .await

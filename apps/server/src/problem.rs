@@ -137,6 +137,46 @@ pub enum ApiError {
     /// verify.
     #[error("{0}")]
     StripeWebhook(String),
+    /// 404 `WHATSAPP_ACCOUNT_NOT_FOUND`, also for another tenant's account.
+    #[error("no WhatsApp account with this id")]
+    WabaNotFound,
+    /// 409 `INVALID_WABA_TRANSITION`: the account is not in a state for this (a resubmission
+    /// of a sender that is not rejected, a message from an account not active yet).
+    #[error("{0}")]
+    InvalidWabaTransition(String),
+    /// 410 `SIGNUP_CODE_EXPIRED`: Embedded Signup's code is past its time to live (or Meta says
+    /// it is used); nothing was exchanged; the user signs up again (P-WABA-2).
+    #[error("the signup code expired before it could be exchanged; sign up again")]
+    SignupCodeExpired,
+    /// 422 `LINK_CODE_INCORRECT`: a wrong link code; attempts remain.
+    #[error("the link code is incorrect; {attempts_remaining} attempts remaining")]
+    LinkCodeIncorrect {
+        /// Attempts left before the code locks.
+        attempts_remaining: u32,
+    },
+    /// 404 `LINK_CODE_NOT_FOUND`: no link code was asked for this phone.
+    #[error("no link code was requested for this phone number")]
+    LinkCodeNotFound,
+    /// 410 `LINK_CODE_EXPIRED`: the code is past its 300 s, or was used already.
+    #[error("{0}")]
+    LinkCodeExpired(String),
+    /// 423 `LINK_CODE_LOCKED`: too many wrong codes; ask for a new one.
+    #[error("too many wrong link codes; ask for a new code")]
+    LinkCodeLocked,
+    /// 401 `SESSION_TOKEN_INVALID`: the end-user token is missing, unknown, idle for more than
+    /// an hour, revoked, or not for this platform (P-TOK-1).
+    #[error("{0}")]
+    SessionTokenInvalid(String),
+    /// 403 `PLATFORMS_NOT_LINKED`: the tenant has not linked these platforms.
+    #[error("{0}")]
+    PlatformsNotLinked(String),
+    /// 403 `STEP_ADMIN_ONLY`: an end user answered a step only the tenant may answer.
+    #[error("{0}")]
+    AdminOnlyStep(String),
+    /// 409 `WHATSAPP_CHANNEL_UNAVAILABLE`: the session cannot be reached on WhatsApp (no phone,
+    /// or finished).
+    #[error("{0}")]
+    WhatsappChannelUnavailable(String),
     /// 503 `SERVICE_UNAVAILABLE`.
     #[error("the service is unavailable; retry later")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -221,6 +261,17 @@ impl ApiError {
             OrderNotApproved(_) => (StatusCode::CONFLICT, "ORDER_NOT_APPROVED"),
             PaymentRefused(_) => (StatusCode::UNPROCESSABLE_ENTITY, "PAYMENT_REFUSED"),
             InvalidPaymentTransition(_) => (StatusCode::CONFLICT, "INVALID_PAYMENT_TRANSITION"),
+            WabaNotFound => (StatusCode::NOT_FOUND, "WHATSAPP_ACCOUNT_NOT_FOUND"),
+            InvalidWabaTransition(_) => (StatusCode::CONFLICT, "INVALID_WABA_TRANSITION"),
+            SignupCodeExpired => (StatusCode::GONE, "SIGNUP_CODE_EXPIRED"),
+            LinkCodeIncorrect { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "LINK_CODE_INCORRECT"),
+            LinkCodeNotFound => (StatusCode::NOT_FOUND, "LINK_CODE_NOT_FOUND"),
+            LinkCodeExpired(_) => (StatusCode::GONE, "LINK_CODE_EXPIRED"),
+            LinkCodeLocked => (StatusCode::LOCKED, "LINK_CODE_LOCKED"),
+            SessionTokenInvalid(_) => (StatusCode::UNAUTHORIZED, "SESSION_TOKEN_INVALID"),
+            PlatformsNotLinked(_) => (StatusCode::FORBIDDEN, "PLATFORMS_NOT_LINKED"),
+            AdminOnlyStep(_) => (StatusCode::FORBIDDEN, "STEP_ADMIN_ONLY"),
+            WhatsappChannelUnavailable(_) => (StatusCode::CONFLICT, "WHATSAPP_CHANNEL_UNAVAILABLE"),
             Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR"),
         }
     }
@@ -252,6 +303,9 @@ impl IntoResponse for ApiError {
             } => (None, Some(retry_after_seconds), None, None),
             ApiError::CodeIncorrect { checks_remaining } => {
                 (None, None, Some(checks_remaining), None)
+            }
+            ApiError::LinkCodeIncorrect { attempts_remaining } => {
+                (None, None, Some(attempts_remaining), None)
             }
             ApiError::CardDeclined { decline_code, .. } => (None, None, None, decline_code),
             _ => (None, None, None, None),
@@ -374,6 +428,26 @@ impl From<AppError> for ApiError {
             AppError::PaymentRefused { code, message } => {
                 Self::PaymentRefused(format!("the payment provider refused ({code}): {message}"))
             }
+            AppError::WabaNotFound => Self::WabaNotFound,
+            AppError::Waba(w) => Self::InvalidWabaTransition(w.to_string()),
+            AppError::SignupCodeExpired => Self::SignupCodeExpired,
+            AppError::Link(l) => {
+                use onramp_domain::link::LinkError;
+                match l {
+                    LinkError::NoCode => Self::LinkCodeNotFound,
+                    LinkError::Locked => Self::LinkCodeLocked,
+                    LinkError::Expired | LinkError::AlreadyUsed => {
+                        Self::LinkCodeExpired(l.to_string())
+                    }
+                }
+            }
+            AppError::LinkCodeIncorrect { attempts_remaining } => {
+                Self::LinkCodeIncorrect { attempts_remaining }
+            }
+            AppError::TokenInvalid => Self::SessionTokenInvalid(e.to_string()),
+            AppError::PlatformsNotLinked { .. } => Self::PlatformsNotLinked(e.to_string()),
+            AppError::NoWhatsappChannel(detail) => Self::WhatsappChannelUnavailable(detail),
+            AppError::AdminOnlyStep(_) => Self::AdminOnlyStep(e.to_string()),
             AppError::Store(_) | AppError::Corrupt(_) => Self::Internal(Box::new(e)),
         }
     }

@@ -23,6 +23,9 @@
 //! | `ONRAMP_BREAKER_FAILURES` | `3` | consecutive provider failures that open its circuit breaker |
 //! | `ONRAMP_BREAKER_COOLDOWN_SECONDS` | `60` | how long an open breaker refuses calls before a probe |
 //! | `ONRAMP_ALLOW_TENANT_BASE_URLS` | `false` | accept a `base_url` in a tenant's integration credentials (off: a tenant could otherwise make the server call any host, an SSRF) |
+//! | `ONRAMP_SIGNUP_CODE_TTL_SECONDS` | `30` | how long Embedded Signup's code may be exchanged after it was received (P-WABA-2) |
+//! | `ONRAMP_WHATSAPP_CREDIT_CURRENCY` | `USD` | the currency of the credit line shared with clients' WABAs |
+//! | `ONRAMP_WHATSAPP_INBOUND_FLOW` | `conversational-profile` | the flow a person who writes first on WhatsApp starts |
 //! | `ONRAMP_PUBLIC_URL` | unset | the public base URL providers call (`https://onramp.example.com`); Twilio signs the URL it called, so behind a proxy set this |
 //!
 //! Server-wide provider credentials come from the providers' usual variables: `TELNYX_API_KEY`,
@@ -96,6 +99,12 @@ pub struct Settings {
     pub breaker_failures: u32,
     /// Breaker cooldown, seconds.
     pub breaker_cooldown_seconds: u32,
+    /// Embedded Signup's code time to live, seconds.
+    pub signup_code_ttl_seconds: u32,
+    /// The currency of the shared credit line (ISO 4217).
+    pub whatsapp_credit_currency: String,
+    /// The flow a person who writes first on WhatsApp starts.
+    pub whatsapp_inbound_flow: String,
     /// Public base URL, for webhook signatures over URLs.
     pub public_url: Option<String>,
     /// Accept `base_url` in tenants' integration credentials.
@@ -130,6 +139,9 @@ impl Settings {
             .set_default("breaker_failures", 3)?
             .set_default("breaker_cooldown_seconds", 60)?
             .set_default("allow_tenant_base_urls", false)?
+            .set_default("signup_code_ttl_seconds", 30)?
+            .set_default("whatsapp_credit_currency", "USD")?
+            .set_default("whatsapp_inbound_flow", "conversational-profile")?
             .add_source(config::File::with_name(&file).required(false))
             .add_source(config::Environment::with_prefix("ONRAMP").try_parsing(true))
             // DATABASE_URL is the conventional name, without our prefix.
@@ -163,9 +175,22 @@ impl Settings {
             sms_providers: "telnyx,twilio,sinch".into(),
             breaker_failures: 3,
             breaker_cooldown_seconds: 60,
+            signup_code_ttl_seconds: 30,
+            whatsapp_credit_currency: "USD".into(),
+            whatsapp_inbound_flow: "conversational-profile".into(),
             public_url: None,
             allow_tenant_base_urls: true,
             provider_credentials: crate::providers::ServerCredentials::default(),
+        }
+    }
+
+    /// The WhatsApp settings.
+    pub fn whatsapp_policy(&self) -> onramp_domain::app::whatsapp::WhatsAppPolicy {
+        onramp_domain::app::whatsapp::WhatsAppPolicy {
+            code_ttl: time::Duration::seconds(i64::from(self.signup_code_ttl_seconds)),
+            credit_currency: self.whatsapp_credit_currency.clone(),
+            inbound_flow: self.whatsapp_inbound_flow.clone(),
+            ..onramp_domain::app::whatsapp::WhatsAppPolicy::default()
         }
     }
 
@@ -204,6 +229,12 @@ impl Settings {
             ));
         }
         self.failover()?;
+        if self.signup_code_ttl_seconds == 0 || self.signup_code_ttl_seconds > 3600 {
+            return Err("ONRAMP_SIGNUP_CODE_TTL_SECONDS must be 1 to 3600".into());
+        }
+        if onramp_domain::money::Money::new(1, &self.whatsapp_credit_currency).is_err() {
+            return Err("ONRAMP_WHATSAPP_CREDIT_CURRENCY must be an ISO 4217 code".into());
+        }
         if self.otp_ttl_seconds == 0 || self.otp_max_checks == 0 || self.otp_sends_per_hour == 0 {
             return Err("ONRAMP_OTP_TTL_SECONDS, ONRAMP_OTP_MAX_CHECKS and ONRAMP_OTP_SENDS_PER_HOUR must be > 0".into());
         }

@@ -84,10 +84,15 @@ impl Application {
                 .unwrap_or_else(|| DEFAULT_APPROVE_BASE.to_string()),
         ));
         let mailbox = Arc::new(SandboxMailbox::new(clock.clone()));
+        let sandbox_whatsapp = onramp_sandbox::SandboxConversations::new(clock.clone());
+        let sandbox_signup = Arc::new(onramp_sandbox::SandboxSignup::new(clock.clone()));
         let sandbox = crate::providers::Sandboxes {
             sender: Arc::new(SandboxVerificationSender::new(inbox.clone(), clock.clone())),
             cards: Arc::new(SandboxCards::new(clock.clone())),
             orders: sandbox_orders.clone(),
+            whatsapp: sandbox_whatsapp.clone(),
+            signup: sandbox_signup.clone(),
+            bsp: Arc::new(onramp_sandbox::SandboxBsp::new()),
         };
         let live = settings.provider_credentials.live();
         if live.is_empty() {
@@ -115,6 +120,9 @@ impl Application {
             store: event_store,
             senders: directory.clone(),
             payments: directory.clone(),
+            whatsapp: directory.clone(),
+            whatsapp_policy: settings.whatsapp_policy(),
+            end_user_policy: onramp_domain::app::end_users::EndUserPolicy::default(),
             mailer: mailbox.clone(),
             failover,
             clock,
@@ -148,6 +156,8 @@ impl Application {
             sandbox: Some(inbox),
             mailbox: Some(mailbox),
             sandbox_orders: Some(sandbox_orders),
+            sandbox_whatsapp: Some(sandbox_whatsapp),
+            sandbox_signup: Some(sandbox_signup),
             wake: wake.clone(),
             providers: directory,
             public_url: settings.public_url.clone(),

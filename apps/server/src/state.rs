@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use onramp_domain::app::Services;
 use onramp_domain::ports::{IdempotencyStore, Secrets, TenantStore};
-use onramp_sandbox::{SandboxInbox, SandboxMailbox, SandboxOrders};
+use onramp_sandbox::{
+    SandboxConversations, SandboxInbox, SandboxMailbox, SandboxOrders, SandboxSignup,
+};
 use onramp_sql::SqlStore;
 
 use crate::auth::TenantCache;
@@ -38,6 +40,10 @@ pub struct AppState {
     pub mailbox: Option<Arc<SandboxMailbox>>,
     /// The sandbox PayPal, for its approval route.
     pub sandbox_orders: Option<Arc<SandboxOrders>>,
+    /// The sandbox WhatsApp's inbox, while WhatsApp runs on the sandbox.
+    pub sandbox_whatsapp: Option<SandboxConversations>,
+    /// The sandbox Embedded Signup, which mints FINISH data and codes.
+    pub sandbox_signup: Option<Arc<SandboxSignup>>,
     /// Wakes the worker (after the sandbox clock moved timers).
     pub wake: Arc<tokio::sync::Notify>,
 }

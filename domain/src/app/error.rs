@@ -94,6 +94,44 @@ pub enum AppError {
         /// The provider's message.
         message: String,
     },
+    /// No such WhatsApp Business Account onboarding for this tenant.
+    #[error("WhatsApp account not found")]
+    WabaNotFound,
+    /// A WABA command was refused (out of order, wrong path, invalid BSP transition).
+    #[error(transparent)]
+    Waba(#[from] crate::waba::WabaError),
+    /// Embedded Signup's code is older than its time to live: it was not exchanged, and the
+    /// user must sign up again (P-WABA-2).
+    #[error("the signup code expired before its exchange; sign up again")]
+    SignupCodeExpired,
+    /// A link code was refused (none asked, used, expired, locked) or is wrong.
+    #[error(transparent)]
+    Link(#[from] crate::link::LinkError),
+    /// A wrong link code; attempts remain.
+    #[error("incorrect link code; {attempts_remaining} attempts remaining")]
+    LinkCodeIncorrect {
+        /// Attempts left before the code locks.
+        attempts_remaining: u32,
+    },
+    /// The end-user token is missing, malformed, unknown, idle for too long, revoked, or of
+    /// another tenant or platform (P-TOK-1): 401 without saying which.
+    #[error("the session token is invalid or expired")]
+    TokenInvalid,
+    /// The platforms named are not linked for token exchange.
+    #[error("platform {from} is not linked to platform {to}")]
+    PlatformsNotLinked {
+        /// The token's platform.
+        from: String,
+        /// The platform asked for.
+        to: String,
+    },
+    /// An end user tried to answer a step only the tenant's administrators may answer
+    /// (`admin_only`, MISSION.md C's step-based permissions).
+    #[error("step {0} is answered by an administrator of the account, not by the end user")]
+    AdminOnlyStep(String),
+    /// The session's flow has no current step that WhatsApp can answer.
+    #[error("the session has no WhatsApp channel: {0}")]
+    NoWhatsappChannel(String),
     /// The payment provider refused the request (`ORDER_NOT_APPROVED`, an unknown price, ...).
     #[error("payment refused ({code}): {message}")]
     PaymentRefused {

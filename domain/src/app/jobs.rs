@@ -57,6 +57,11 @@ impl Services {
             super::payments::orders::ORDER_EXPIRE_JOB => self.expire_order(job).await,
             super::payments::MAIL_JOB => self.send_mail(job, backoff).await,
             super::webhooks::PROCESS_WEBHOOK_JOB => self.process_webhook(job, backoff).await,
+            super::whatsapp::WABA_STEP_JOB => self.run_waba_step(job, backoff).await,
+            super::whatsapp::WABA_TOKEN_JOB => self.refresh_waba_token(job, backoff).await,
+            super::whatsapp::WABA_SUBMIT_JOB => self.run_bsp_submit(job, backoff).await,
+            super::whatsapp::WABA_POLL_JOB => self.run_bsp_poll(job, backoff).await,
+            super::whatsapp::WHATSAPP_SEND_JOB => self.send_whatsapp(job, backoff).await,
             EXPIRE_VERIFICATION_JOB => {
                 let r: VerificationRef = payload(job)?;
                 self.expire_verification(job.tenant, r.verification_id, job.id)

@@ -8,6 +8,7 @@
 mod audit;
 mod catalog;
 mod delivery;
+pub mod end_users;
 mod error;
 pub mod integrations;
 pub mod jobs;
@@ -17,6 +18,7 @@ pub mod sessions;
 mod verification_view;
 pub mod verifications;
 pub mod webhooks;
+pub mod whatsapp;
 
 use std::sync::Arc;
 
@@ -26,6 +28,7 @@ pub use error::AppError;
 use crate::failover::FailoverPolicy;
 use crate::ports::{
     Clock, CodeGenerator, EventStore, IdGen, Mailer, PaymentDirectory, Secrets, SenderDirectory,
+    WhatsAppDirectory,
 };
 use crate::verification::{QuotaPolicy, VerificationPolicy};
 
@@ -60,6 +63,12 @@ pub struct Services {
     pub payments: Arc<dyn PaymentDirectory>,
     /// E-mail.
     pub mailer: Arc<dyn Mailer>,
+    /// The WhatsApp providers of each tenant (messages, Embedded Signup, BSP).
+    pub whatsapp: Arc<dyn WhatsAppDirectory>,
+    /// WhatsApp settings.
+    pub whatsapp_policy: whatsapp::WhatsAppPolicy,
+    /// End-user tokens and link codes settings.
+    pub end_user_policy: end_users::EndUserPolicy,
 }
 
 #[cfg(test)]

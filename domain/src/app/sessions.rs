@@ -281,12 +281,15 @@ impl Services {
             .get("verification_id")
             .and_then(Value::as_str)
             .and_then(|t| VerificationId::parse(t).ok());
-        let payment = self.payment_proof(tenant, id, &step, &answers).await?;
+        let step_proof = match self.payment_proof(tenant, id, &step, &answers).await? {
+            Some(p) => Some(p),
+            None => self.waba_proof(tenant, id, &step, &answers).await?,
+        };
         self.execute_session(
             tenant,
             id,
             |at| SessionCommand::SubmitStep {
-                payment,
+                proof: step_proof,
                 step: step.clone(),
                 answers: answers.clone(),
                 verified_phone: None,

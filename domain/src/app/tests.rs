@@ -80,6 +80,9 @@ fn services(store: MockEventStore, sender: MockVerificationSender) -> Services {
         quota_policy: QuotaPolicy::default(),
         payments: Arc::new(crate::ports::MockPaymentDirectory::new()),
         mailer: Arc::new(crate::ports::MockMailer::new()),
+        whatsapp: Arc::new(crate::ports::MockWhatsAppDirectory::new()),
+        whatsapp_policy: super::whatsapp::WhatsAppPolicy::default(),
+        end_user_policy: super::end_users::EndUserPolicy::default(),
     }
 }
 

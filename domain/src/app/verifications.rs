@@ -531,7 +531,7 @@ impl Services {
             return Ok(());
         }
         let command = SessionCommand::SubmitStep {
-            payment: None,
+            proof: None,
             step: step.id().clone(),
             answers: serde_json::json!({ "verification_id": vid.to_string() }),
             verified_phone: Some(VerifiedPhone {

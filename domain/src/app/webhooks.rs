@@ -7,7 +7,7 @@ use time::{Duration, OffsetDateTime};
 use crate::ids::TenantId;
 use crate::ports::{
     AggregateKind, ClaimedJob, Commit, DeliveryReport, NewJob, PaymentReport, ProviderId,
-    StoreError, StreamId,
+    StoreError, StreamId, WhatsAppReport,
 };
 use crate::verification::VerificationCommand;
 
@@ -41,11 +41,14 @@ pub struct InboundWebhook {
     /// What it reports about a payment (Stripe, PayPal), if anything.
     #[serde(default)]
     pub payment: Option<PaymentReport>,
+    /// What it reports about WhatsApp (messages, statuses, WABA reviews), if anything.
+    #[serde(default)]
+    pub whatsapp: Option<WhatsAppReport>,
 }
 
 impl InboundWebhook {
     fn processable(&self) -> bool {
-        self.report.is_some() || self.payment.is_some()
+        self.report.is_some() || self.payment.is_some() || self.whatsapp.is_some()
     }
 
     fn reference(&self) -> Option<String> {
@@ -53,6 +56,7 @@ impl InboundWebhook {
             .as_ref()
             .map(|r| r.provider_ref.clone())
             .or_else(|| self.payment.as_ref().map(|p| p.provider_ref().to_owned()))
+            .or_else(|| self.whatsapp.as_ref().map(|w| w.routing_ref().to_owned()))
     }
 }
 
@@ -97,6 +101,9 @@ impl Services {
     ) -> Result<Option<TenantId>, AppError> {
         if let Some(payment) = &webhook.payment {
             return self.payment_tenant(webhook, payment).await;
+        }
+        if let Some(report) = &webhook.whatsapp {
+            return self.whatsapp_tenant(webhook, report).await;
         }
         let Some(report) = &webhook.report else {
             return Ok(None);
@@ -218,6 +225,27 @@ impl Services {
                         return Ok(JobOutcome::RetryAt {
                             run_at: now + backoff(job.attempts),
                             reason: "payment reference not known yet".into(),
+                        });
+                    }
+                    "unmatched"
+                }
+            };
+            return self
+                .finish_webhook(tenant, job, &stream, &stored, status)
+                .await;
+        }
+        if let Some(report) = stored.state.webhook.whatsapp.clone() {
+            let outcome = self
+                .apply_whatsapp_report(tenant, &stored.state.webhook, &report)
+                .await?;
+            let status = match outcome {
+                Some(status) => status,
+                None => {
+                    let now = self.clock.now();
+                    if now - stored.state.received_at < UNMATCHED_PATIENCE {
+                        return Ok(JobOutcome::RetryAt {
+                            run_at: now + backoff(job.attempts),
+                            reason: "WhatsApp reference not known yet".into(),
                         });
                     }
                     "unmatched"

@@ -38,11 +38,20 @@ pub enum StepKind {
     /// `{"order_id": "<uuid>"}`, and the session completes the step only once that order of
     /// this session is captured.
     PaypalCheckout,
+    /// Meta's Embedded Signup of the customer's WhatsApp Business Account (MISSION.md D);
+    /// answers `{"waba_account_id": "<uuid>"}`, and the session completes the step only once
+    /// that account of this session is active (every step of the signup saga done).
+    WhatsappSignup,
+    /// A WhatsApp sender created through the BSP (Sinch, MISSION.md A); answers
+    /// `{"waba_account_id": "<uuid>"}`, and the session completes the step once that account of
+    /// this session is submitted for review (approval takes 24-48 h and is tracked on the
+    /// account).
+    WhatsappSender,
 }
 
 impl StepKind {
     /// Every kind, in declaration order.
-    pub const ALL: [StepKind; 8] = [
+    pub const ALL: [StepKind; 10] = [
         Self::Info,
         Self::Consent,
         Self::Choice,
@@ -51,6 +60,8 @@ impl StepKind {
         Self::Review,
         Self::CardOnFileTrial,
         Self::PaypalCheckout,
+        Self::WhatsappSignup,
+        Self::WhatsappSender,
     ];
 
     /// The snake_case name, as written in templates.
@@ -64,6 +75,8 @@ impl StepKind {
             Self::Review => "review",
             Self::CardOnFileTrial => "card_on_file_trial",
             Self::PaypalCheckout => "paypal_checkout",
+            Self::WhatsappSignup => "whatsapp_signup",
+            Self::WhatsappSender => "whatsapp_sender",
         }
     }
 

@@ -68,6 +68,9 @@ pub(crate) fn fixed_schema(
         StepKind::PhoneVerification => vec![uuid_field(step, "verification_id", title)?],
         StepKind::CardOnFileTrial => vec![uuid_field(step, "trial_id", title)?],
         StepKind::PaypalCheckout => vec![uuid_field(step, "order_id", title)?],
+        StepKind::WhatsappSignup | StepKind::WhatsappSender => {
+            vec![uuid_field(step, "waba_account_id", title)?]
+        }
     };
     Ok(Some(AnswerSchema { fields }))
 }

@@ -27,6 +27,8 @@ pub enum ProviderId {
     Stripe,
     /// PayPal: Orders v2.
     Paypal,
+    /// Meta: the WhatsApp Cloud API and Embedded Signup.
+    Meta,
 }
 
 impl ProviderId {
@@ -38,7 +40,7 @@ impl ProviderId {
 
     /// True for a provider that delivers codes (Telnyx, Twilio, Sinch, the sandbox).
     pub fn delivers_codes(self) -> bool {
-        !Self::PAYMENTS.contains(&self)
+        !Self::PAYMENTS.contains(&self) && self != Self::Meta
     }
 
     /// The stored and displayed name: `sandbox`, `telnyx`, `twilio`, `sinch`.
@@ -50,6 +52,7 @@ impl ProviderId {
             Self::Sinch => "sinch",
             Self::Stripe => "stripe",
             Self::Paypal => "paypal",
+            Self::Meta => "meta",
         }
     }
 
@@ -62,6 +65,7 @@ impl ProviderId {
             "sinch" => Some(Self::Sinch),
             "stripe" => Some(Self::Stripe),
             "paypal" => Some(Self::Paypal),
+            "meta" => Some(Self::Meta),
             _ => None,
         }
     }

@@ -11,6 +11,7 @@ mod payments;
 mod runtime;
 mod secrets;
 mod store;
+mod whatsapp;
 
 pub use delivery::*;
 pub use mail::*;
@@ -18,3 +19,4 @@ pub use payments::*;
 pub use runtime::*;
 pub use secrets::*;
 pub use store::*;
+pub use whatsapp::*;

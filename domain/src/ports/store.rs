@@ -41,6 +41,17 @@ pub enum AggregateKind {
     /// A payment provider's reference (`{provider}:{subscription, order or capture id}`):
     /// finds the trial or order a payment webhook is about.
     PaymentRef,
+    /// A WhatsApp Business Account onboarding, keyed by its id (issue 5).
+    WabaAccount,
+    /// A WhatsApp provider's reference (`{provider}:{waba id, phone number id, sender id or
+    /// message id}`): finds the account or conversation a WhatsApp webhook is about.
+    WhatsappRef,
+    /// The message history of one session (every user and bot message), keyed by session id.
+    Conversation,
+    /// The link codes of one phone number, keyed by E.164 (P-LNK-1).
+    ChannelLink,
+    /// One end-user session token, keyed by token id (P-TOK-1).
+    SessionToken,
 }
 
 impl AggregateKind {
@@ -59,6 +70,11 @@ impl AggregateKind {
             Self::Order => "order",
             Self::Customer => "customer",
             Self::PaymentRef => "payment_ref",
+            Self::WabaAccount => "waba_account",
+            Self::WhatsappRef => "whatsapp_ref",
+            Self::Conversation => "conversation",
+            Self::ChannelLink => "channel_link",
+            Self::SessionToken => "session_token",
         }
     }
 
@@ -77,6 +93,11 @@ impl AggregateKind {
             "order" => Some(Self::Order),
             "customer" => Some(Self::Customer),
             "payment_ref" => Some(Self::PaymentRef),
+            "waba_account" => Some(Self::WabaAccount),
+            "whatsapp_ref" => Some(Self::WhatsappRef),
+            "conversation" => Some(Self::Conversation),
+            "channel_link" => Some(Self::ChannelLink),
+            "session_token" => Some(Self::SessionToken),
             _ => None,
         }
     }

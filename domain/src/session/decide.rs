@@ -79,7 +79,7 @@ impl<'a> SessionDecider<'a> {
             step,
             answers,
             verified_phone,
-            payment,
+            proof: offered,
             at,
         } = cmd
         else {
@@ -106,25 +106,34 @@ impl<'a> SessionDecider<'a> {
         } else {
             None
         };
-        let proof = match (step_def.kind(), payment) {
-            (StepKind::CardOnFileTrial, Some(PaymentProof::Trial(id))) => {
+        let proof = match (step_def.kind(), offered) {
+            (StepKind::CardOnFileTrial, Some(StepProof::Trial(id))) => {
                 Some(("trial_id", id.to_string()))
             }
-            (StepKind::PaypalCheckout, Some(PaymentProof::Order(id))) => {
+            (StepKind::PaypalCheckout, Some(StepProof::Order(id))) => {
                 Some(("order_id", id.to_string()))
+            }
+            (StepKind::WhatsappSignup | StepKind::WhatsappSender, Some(StepProof::Waba(id))) => {
+                Some(("waba_account_id", id.to_string()))
             }
             _ => None,
         };
+        let proven = proof.is_some_and(|(field, id)| {
+            answers.get(field).and_then(|v| v.as_str()) == Some(id.as_str())
+        });
         if matches!(
             step_def.kind(),
             StepKind::CardOnFileTrial | StepKind::PaypalCheckout
-        ) {
-            let proven = proof.is_some_and(|(field, id)| {
-                answers.get(field).and_then(|v| v.as_str()) == Some(id.as_str())
-            });
-            if !proven {
-                return Err(SessionError::PaymentRequired(step.clone()));
-            }
+        ) && !proven
+        {
+            return Err(SessionError::PaymentRequired(step.clone()));
+        }
+        if matches!(
+            step_def.kind(),
+            StepKind::WhatsappSignup | StepKind::WhatsappSender
+        ) && !proven
+        {
+            return Err(SessionError::WabaRequired(step.clone()));
         }
         let submitted = SessionEvent::StepSubmitted {
             step: step.clone(),

@@ -99,16 +99,20 @@ pub struct VerifiedPhone {
     pub phone: PhoneNumber,
 }
 
-/// Proof offered for a payment step, built by the application service only from a trial that
-/// started (`card_on_file_trial`) or an order that was captured (`paypal_checkout`) for the
-/// same session and step.
+/// Proof offered for a step that completes on something outside the session, built by the
+/// application service only from what belongs to the same session and step: a trial that
+/// started (`card_on_file_trial`), an order that was captured (`paypal_checkout`), a WhatsApp
+/// Business Account that is active (`whatsapp_signup`) or submitted to its BSP
+/// (`whatsapp_sender`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
-pub enum PaymentProof {
+pub enum StepProof {
     /// A started trial.
     Trial(crate::ids::TrialId),
     /// A captured order.
     Order(crate::ids::OrderId),
+    /// A WhatsApp Business Account onboarding far enough along for its step.
+    Waba(crate::ids::WabaAccountId),
 }
 
 /// The folded state of one session.
@@ -173,8 +177,9 @@ pub enum SessionCommand {
         answers: Value,
         /// Proof for a `phone_verification` step.
         verified_phone: Option<VerifiedPhone>,
-        /// Proof for a `card_on_file_trial` or `paypal_checkout` step.
-        payment: Option<PaymentProof>,
+        /// Proof for a `card_on_file_trial`, `paypal_checkout`, `whatsapp_signup` or
+        /// `whatsapp_sender` step.
+        proof: Option<StepProof>,
         /// Now.
         at: OffsetDateTime,
     },
@@ -360,6 +365,12 @@ pub enum SessionError {
     /// A payment step needs a started trial or a captured order of this session.
     #[error("step {0} completes only with a started trial or a captured order of this session")]
     PaymentRequired(StepId),
+    /// A WhatsApp step needs an account of this session: active (`whatsapp_signup`) or
+    /// submitted to its BSP (`whatsapp_sender`).
+    #[error(
+        "step {0} completes only with a WhatsApp Business Account of this session that is far enough along"
+    )]
+    WabaRequired(StepId),
     /// A phone verification step needs an approved verification of this session.
     #[error("step {0} completes only with an approved phone verification of this session")]
     VerificationRequired(StepId),

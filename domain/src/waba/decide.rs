@@ -141,6 +141,19 @@ impl Decider for WabaDecider {
                     vec![]
                 })
             }
+            C::RecordSender { sender_id, at } => {
+                if s.path != Some(WabaPath::Bsp) {
+                    return Err(not_found_or(s, WabaError::WrongPath));
+                }
+                match &s.sender_id {
+                    Some(known) if known == sender_id => Ok(vec![]),
+                    Some(_) => Err(WabaError::SenderMismatch),
+                    None => Ok(vec![WabaEvent::SenderCreated {
+                        sender_id: sender_id.clone(),
+                        at: *at,
+                    }]),
+                }
+            }
             C::StartReview { at } => bsp(
                 s,
                 WabaStatus::InReview,
@@ -266,6 +279,7 @@ impl Decider for WabaDecider {
                 s.status = WabaStatus::Rejected;
                 s.rejection = Some(reason.clone());
             }
+            WabaEvent::SenderCreated { sender_id, .. } => s.sender_id = Some(sender_id.clone()),
             WabaEvent::Resubmitted { corrections, .. } => {
                 s.status = WabaStatus::Resubmitted;
                 s.submissions += 1;

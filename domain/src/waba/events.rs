@@ -119,6 +119,14 @@ pub enum WabaEvent {
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
+    /// BSP: the BSP created the sender.
+    SenderCreated {
+        /// The BSP's sender id.
+        sender_id: String,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
     /// BSP: in review.
     ReviewStarted {
         /// When.
@@ -166,6 +174,7 @@ impl WabaEvent {
             Self::TokenExpiring { .. } => "waba.token_expiring",
             Self::QualityReported { .. } => "waba.quality_reported",
             Self::Submitted { .. } => "waba.submitted",
+            Self::SenderCreated { .. } => "waba.sender_created",
             Self::ReviewStarted { .. } => "waba.review_started",
             Self::Approved { .. } => "waba.approved",
             Self::Rejected { .. } => "waba.rejected",
@@ -189,6 +198,7 @@ impl WabaEvent {
             | Self::TokenExpiring { at }
             | Self::QualityReported { at, .. }
             | Self::Submitted { at, .. }
+            | Self::SenderCreated { at, .. }
             | Self::ReviewStarted { at }
             | Self::Approved { at }
             | Self::Rejected { at, .. }
@@ -226,6 +236,9 @@ pub enum WabaError {
         /// The step given.
         got: SignupStep,
     },
+    /// `RecordSender` with another id than the one recorded.
+    #[error("the sender was created with another id")]
+    SenderMismatch,
     /// Token commands before the code's exchange.
     #[error("no business token yet")]
     NoToken,

@@ -172,6 +172,9 @@ pub struct WabaState {
     pub rejection: Option<String>,
     /// BSP: the corrections of each resubmission, in order.
     pub corrections: Vec<String>,
+    /// BSP: the sender's id at the BSP, once created.
+    #[serde(default)]
+    pub sender_id: Option<String>,
 }
 
 impl WabaState {
@@ -263,6 +266,13 @@ pub enum WabaCommand {
     Submit {
         /// The customer account.
         account: CustomerId,
+        /// Now.
+        at: OffsetDateTime,
+    },
+    /// BSP: the provider created the sender (its id), before or with its review.
+    RecordSender {
+        /// The BSP's sender id.
+        sender_id: String,
         /// Now.
         at: OffsetDateTime,
     },

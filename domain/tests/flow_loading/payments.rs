@@ -17,8 +17,9 @@ fn invalid(step: &str, message: &str) -> Result<Flow, FlowError> {
 }
 
 #[test]
-fn the_unified_voice_first_template_has_a_seven_day_trial_after_the_phone() {
+fn the_unified_voice_first_template_has_a_seven_day_trial_after_the_phone_then_its_waba() {
     let flow = loaded(UNIFIED);
+    assert_eq!(flow.version(), 2);
     let kinds: Vec<StepKind> = flow.steps().iter().map(|s| s.kind()).collect();
     assert_eq!(
         kinds,
@@ -26,9 +27,14 @@ fn the_unified_voice_first_template_has_a_seven_day_trial_after_the_phone() {
             StepKind::PhoneVerification,
             StepKind::Form,
             StepKind::CardOnFileTrial,
+            StepKind::WhatsappSender,
             StepKind::Review
         ]
     );
+    let v1 = loaded(include_str!(
+        "../../../spec/flows/unified-voice-first-v1.toml"
+    ));
+    assert_eq!((v1.id(), v1.version()), (flow.id(), 1));
     let Some(PaymentTerms::Trial(terms)) = flow.step(&sid("trial")).and_then(|s| s.payment())
     else {
         panic!("the trial step has trial terms");

@@ -293,7 +293,7 @@ fn submitted(step: &str, answers: serde_json::Value, seconds: i64) -> SessionEve
 fn submitting_a_later_step_first_is_an_invalid_transition() {
     given(SessionDecider::new(&PROFILE), [started_event()])
         .when(SessionCommand::SubmitStep {
-            payment: None,
+            proof: None,
             step: step_id("consent"),
             answers: json!({"accepted": true}),
             verified_phone: None,
@@ -309,7 +309,7 @@ fn submitting_a_later_step_first_is_an_invalid_transition() {
 fn the_current_step_is_answered_with_valid_answers() {
     given(SessionDecider::new(&PROFILE), [started_event()])
         .when(SessionCommand::SubmitStep {
-            payment: None,
+            proof: None,
             step: step_id("welcome"),
             answers: json!({"choice": "personal_help"}),
             verified_phone: None,
@@ -332,7 +332,7 @@ fn a_phone_step_without_an_approved_verification_is_refused() {
         ],
     )
     .when(SessionCommand::SubmitStep {
-        payment: None,
+        proof: None,
         step: step_id("phone"),
         answers: json!({"verification_id": verification_id().to_string()}),
         verified_phone: None,
@@ -345,7 +345,7 @@ fn a_phone_step_without_an_approved_verification_is_refused() {
 fn a_paused_session_refuses_answers_until_resumed() {
     let decider = SessionDecider::new(&PROFILE);
     let answer = |seconds| SessionCommand::SubmitStep {
-        payment: None,
+        proof: None,
         step: step_id("welcome"),
         answers: json!({"choice": "general_info"}),
         verified_phone: None,

@@ -146,6 +146,7 @@ pub fn parse(request: &WebhookRequest) -> Result<ParsedWebhook, PayloadError> {
         event_type: envelope.event_type,
         report: None,
         payment,
+        whatsapp: None,
     })
 }
 

@@ -5,6 +5,8 @@ use onramp_provider_kit::webhook::{ParsedWebhook, PayloadError, WebhookRequest};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use super::{conversation, provisioning};
+
 /// Event type of Conversation API delivery reports.
 pub const MESSAGE_DELIVERY_REPORT: &str = "message_delivery_report";
 
@@ -41,12 +43,30 @@ const CONVERSATION_ENVELOPE: [&str; 6] = [
 ///   `QUEUED_ON_CHANNEL` → `Sent`, `DELIVERED` and `READ` → `Delivered`, `FAILED` →
 ///   `Failed { reason.code }`, `SWITCHING_CHANNEL` and others → `Other` (DeliveryStatus.java of
 ///   sinch-sdk-java).
-/// - Any other object: no report; the event type is its `event` string or its one payload field
-///   (`contact_create_notification`, ...), the event id `sha256:<hex of the body>`.
+///   When the report's `channel_identity.channel` is `WHATSAPP`, it also carries a
+///   [`WhatsAppReport::Status`](onramp_domain::ports::WhatsAppReport::Status):
+///   `QUEUED_ON_CHANNEL` is `Sent`, `DELIVERED` `Delivered`, `READ` `Read`, `FAILED` `Failed`
+///   with `"<reason.code>: <reason.description>"`, at the envelope's `event_time` (else
+///   `accepted_time`); other statuses carry none.
+/// - Conversation API MESSAGE_INBOUND (a `message` object; sinch/sinch-sdk-dotnet
+///   `tests/Sinch.Tests/Resources/Conversation/SinchEvents/MessageInboundEvent.json`): event
+///   type `message_inbound`, event id the message `id`, no delivery report; a
+///   [`WhatsAppReport::Inbound`](onramp_domain::ports::WhatsAppReport::Inbound) when its channel
+///   is `WHATSAPP`: from `+` and `channel_identity.identity`, to the envelope's `app_id`, the
+///   text of `contact_message.text_message` (empty for other content), no profile name, at
+///   `accepted_time` (else `message.accept_time`, else `event_time`).
+/// - Provisioning API `WHATSAPP_SENDER_*` callbacks (`{"type", "payload": <sender>,
+///   "comment"?}`): event type the `type`, event id `{payload.id}:{type}:{payload.modified}`,
+///   a [`WhatsAppReport::SenderState`](onramp_domain::ports::WhatsAppReport::SenderState) with
+///   the state [`SenderDto::state`](crate::provisioning::wire::SenderDto::state) reads (none
+///   for a payload without state, such as `WHATSAPP_SENDER_DELETED`).
+/// - Any other object: no report; the event type is its `event` or `type` string or its one
+///   payload field (`contact_create_notification`, ...), the event id `sha256:<hex of the
+///   body>`.
 ///
 /// # Errors
-/// [`PayloadError`] when the body is not a JSON object, or a recognised event lacks its id or
-/// status.
+/// [`PayloadError`] when the body is not a JSON object, or a recognised event lacks its id,
+/// status, or (for a WhatsApp report) its number, app or time.
 pub fn parse(request: &WebhookRequest) -> Result<ParsedWebhook, PayloadError> {
     let value: Value = serde_json::from_slice(&request.body)
         .map_err(|e| PayloadError(format!("not JSON: {e}")))?;
@@ -59,9 +79,21 @@ pub fn parse(request: &WebhookRequest) -> Result<ParsedWebhook, PayloadError> {
         return verification_event(object, event);
     }
     if let Some(report) = object.get(MESSAGE_DELIVERY_REPORT) {
-        return message_delivery_report(report);
+        return message_delivery_report(object, report);
+    }
+    if let Some(message) = object.get(conversation::MESSAGE)
+        && message.is_object()
+    {
+        return conversation::message_inbound(object, message);
+    }
+    if let Some(kind) = text(object, "type")
+        && kind.starts_with(provisioning::SENDER_EVENT_PREFIX)
+        && object.get("payload").is_some_and(Value::is_object)
+    {
+        return provisioning::sender_event(kind, object, &request.body);
     }
     let event_type = text(object, "event")
+        .or_else(|| text(object, "type"))
         .map(str::to_string)
         .or_else(|| {
             object
@@ -76,20 +108,23 @@ pub fn parse(request: &WebhookRequest) -> Result<ParsedWebhook, PayloadError> {
         .unwrap_or_else(|| "unknown".into());
     Ok(ParsedWebhook {
         payment: None,
+        whatsapp: None,
         event_id: format!("sha256:{}", hex::encode(Sha256::digest(&request.body))),
         event_type,
         report: None,
     })
 }
 
-fn text<'a>(object: &'a Map<String, Value>, field: &str) -> Option<&'a str> {
+/// The non-blank string at `field`.
+pub(super) fn text<'a>(object: &'a Map<String, Value>, field: &str) -> Option<&'a str> {
     object
         .get(field)
         .and_then(Value::as_str)
         .filter(|s| !s.trim().is_empty())
 }
 
-fn required<'a>(
+/// The non-blank string at `field`, required in an event of type `of`.
+pub(super) fn required<'a>(
     object: &'a Map<String, Value>,
     field: &str,
     of: &str,
@@ -175,13 +210,17 @@ fn verification_event(
     };
     Ok(ParsedWebhook {
         payment: None,
+        whatsapp: None,
         event_id,
         event_type: event.to_string(),
         report: status.and_then(|s| report(id, s)),
     })
 }
 
-fn message_delivery_report(value: &Value) -> Result<ParsedWebhook, PayloadError> {
+fn message_delivery_report(
+    envelope: &Map<String, Value>,
+    value: &Value,
+) -> Result<ParsedWebhook, PayloadError> {
     let of = MESSAGE_DELIVERY_REPORT;
     let object = value
         .as_object()
@@ -203,8 +242,10 @@ fn message_delivery_report(value: &Value) -> Result<ParsedWebhook, PayloadError>
             status: other.to_ascii_lowercase(),
         },
     };
+    let whatsapp = conversation::whatsapp_status(envelope, object, message_id, status)?;
     Ok(ParsedWebhook {
         payment: None,
+        whatsapp,
         event_id: format!("{message_id}:{of}:{status}"),
         event_type: of.to_string(),
         report: report(message_id, reported),

@@ -3,7 +3,9 @@
 //!
 //! Sinch signs callbacks with one of two schemes, told apart by the request's headers:
 //!
-//! - **HMAC** (Conversation API and Provisioning webhooks): headers
+//! - **HMAC** (Conversation API callbacks, WhatsApp's MESSAGE_INBOUND and MESSAGE_DELIVERY
+//!   among them, and Provisioning API callbacks, whose operations' OpenAPI callbacks list the
+//!   same four headers): headers
 //!   `x-sinch-webhook-signature` = base64(HMAC-SHA256(webhook secret as UTF-8,
 //!   `"{body}.{nonce}.{timestamp}"`)), `x-sinch-webhook-signature-nonce`,
 //!   `x-sinch-webhook-signature-timestamp` (Unix seconds) and
@@ -18,9 +20,12 @@
 //! Both schemes: a timestamp more than [`TOLERANCE_SECONDS`] away from `now` (past or future) is
 //! refused. Sinch's SDKs check no window; this is Onramp's rule against replays.
 
+mod conversation;
 mod events;
+mod provisioning;
 
-pub use events::parse;
+pub use conversation::MESSAGE_INBOUND;
+pub use events::{MESSAGE_DELIVERY_REPORT, parse};
 pub use onramp_provider_kit::webhook::{
     ParsedWebhook, PayloadError, SignatureError, WebhookRequest,
 };

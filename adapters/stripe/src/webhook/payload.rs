@@ -152,6 +152,7 @@ pub fn parse(request: &WebhookRequest) -> Result<ParsedWebhook, PayloadError> {
         event_type: event.kind,
         report: None,
         payment,
+        whatsapp: None,
     })
 }
 

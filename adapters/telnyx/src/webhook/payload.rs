@@ -70,6 +70,7 @@ pub fn parse(request: &WebhookRequest) -> Result<ParsedWebhook, PayloadError> {
     };
     Ok(ParsedWebhook {
         payment: None,
+        whatsapp: None,
         event_id: event.id,
         event_type: event.event_type,
         report,

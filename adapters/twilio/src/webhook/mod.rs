@@ -1,5 +1,6 @@
 //! Twilio webhooks: the `X-Twilio-Signature` scheme ([`verify`], [`sign`],
-//! [`url_with_body_sha256`]) and the status callbacks' bodies ([`parse`]).
+//! [`url_with_body_sha256`]) and the bodies of status callbacks and inbound WhatsApp messages
+//! ([`parse`]).
 //!
 //! # Signature scheme
 //!
@@ -28,6 +29,7 @@
 mod payload;
 mod signature;
 mod urls;
+mod whatsapp;
 
 use onramp_provider_kit::webhook::{ParsedWebhook, PayloadError, SignatureError, WebhookRequest};
 use subtle::ConstantTimeEq;
@@ -154,19 +156,34 @@ pub fn url_with_body_sha256(url: &str, body: &[u8]) -> String {
     urls::with_query_param(url, BODY_SHA256_PARAM, &signature::body_sha256(body))
 }
 
-/// Parses a verified Twilio callback: form-encoded Messaging and Voice status callbacks, and
-/// Event Streams' JSON arrays of CloudEvents (Verify message and verification events,
-/// Messaging events). See `payload.rs` for the fields read and the status mapping.
+/// Parses a verified Twilio callback: form-encoded Messaging and Voice status callbacks,
+/// inbound WhatsApp messages, and Event Streams' JSON arrays of CloudEvents (Verify message
+/// and verification events, Messaging events). See `payload.rs` and `whatsapp.rs` for the
+/// fields read and the status mappings.
 ///
-/// The event id is the `I-Twilio-Idempotency-Token` header when present (Twilio keeps it across
-/// retries of one delivery); else, for CloudEvents, their `id`s (joined with `,` for a batch);
-/// else the lower-case hex SHA-256 of the raw body: status callbacks carry no event id, a retry
-/// repeats the body byte for byte, and two different status changes differ in their
-/// `MessageStatus`/`CallStatus`, so the hash names one status change of one message or call.
+/// WhatsApp (a form whose `From` or `To` is `whatsapp:+…`, without `VerificationSid`):
+/// - an inbound message gives `event_type` `message.inbound`, `event_id` its `MessageSid`, and
+///   [`WhatsAppReport::Inbound`](onramp_domain::ports::WhatsAppReport::Inbound) with the
+///   numbers without their `whatsapp:` prefix;
+/// - a status callback gives `event_type` `message.<status>`, `event_id`
+///   `{MessageSid}:{status}`, and
+///   [`WhatsAppReport::Status`](onramp_domain::ports::WhatsAppReport::Status) (`queued`,
+///   `accepted`, `scheduled`, `sending`, `sent`: Sent; `delivered`; `read`; `failed`,
+///   `undelivered`, `canceled`: Failed with `ErrorCode`);
+/// - `report` is `None` (these are not code deliveries), and `at` is 0: Twilio's form carries
+///   no timestamp, so the time is unknown here and the app stamps the report on receipt.
+///
+/// Otherwise the event id is the `I-Twilio-Idempotency-Token` header when present (Twilio
+/// keeps it across retries of one delivery); else, for CloudEvents, their `id`s (joined with
+/// `,` for a batch); else the lower-case hex SHA-256 of the raw body: status callbacks carry
+/// no event id, a retry repeats the body byte for byte, and two different status changes
+/// differ in their `MessageStatus`/`CallStatus`, so the hash names one status change of one
+/// message or call.
 ///
 /// # Errors
 /// [`PayloadError`] for an empty body, JSON that is not CloudEvents, a form without any Twilio
-/// callback field, or a status without the sid it is about.
+/// callback field, a status without the sid it is about, or an inbound WhatsApp message
+/// without `MessageSid` or `To`.
 pub fn parse(request: &WebhookRequest) -> Result<ParsedWebhook, PayloadError> {
     payload::parse(request)
 }

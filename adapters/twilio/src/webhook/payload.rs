@@ -26,6 +26,10 @@
 //! the most decisive report (failed, then delivered, then sent, then other) stands for the
 //! batch, and the event id names the whole batch.
 //!
+//! Form callbacks of WhatsApp messages (a `whatsapp:` `From` or `To`) are read first by
+//! `whatsapp.rs` into a [`WhatsAppReport`](onramp_domain::ports::WhatsAppReport); what it does
+//! not read (other status words, Verify's callbacks) gets the reading below.
+//!
 //! Status words are those of `message_enum_status` and `call_enum_status` in
 //! `../shared/provider-specs/twilio.json`, plus the call progress event `initiated`.
 //! Mapping (case-insensitive, `_` read as `-`): `delivered`, `read`, `completed` (a call
@@ -39,7 +43,7 @@ use onramp_provider_kit::webhook::{ParsedWebhook, PayloadError, WebhookRequest};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{IDEMPOTENCY_HEADER, signature, urls};
+use super::{IDEMPOTENCY_HEADER, signature, urls, whatsapp};
 
 const VERIFY_MESSAGE: &str = "com.twilio.accountsecurity.verify.message.";
 const VERIFY_ATTEMPT_DLR: &str = "com.twilio.accountsecurity.verify.attempt-dlr.";
@@ -92,15 +96,21 @@ fn is_json_content_type(request: &WebhookRequest) -> bool {
         })
 }
 
+/// The value of the first `name` parameter, trimmed; an empty value counts as absent.
+pub(super) fn field<'p>(params: &'p [(String, String)], name: &str) -> Option<&'p str> {
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+}
+
 fn parse_form(body: &[u8], token: Option<String>) -> Result<ParsedWebhook, PayloadError> {
     let params = signature::form_params(body);
-    let get = |name: &str| {
-        params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim())
-            .filter(|v| !v.is_empty())
-    };
+    if let Some(whatsapp) = whatsapp::parse(&params) {
+        return whatsapp;
+    }
+    let get = |name: &str| field(&params, name);
     let event_id = token.unwrap_or_else(|| signature::body_sha256(body));
     let verification_sid = get("VerificationSid");
     let (kind, status, sid_name, sid) =
@@ -112,6 +122,7 @@ fn parse_form(body: &[u8], token: Option<String>) -> Result<ParsedWebhook, Paylo
         } else if get("AccountSid").is_some() || verification_sid.is_some() {
             return Ok(ParsedWebhook {
                 payment: None,
+                whatsapp: None,
                 event_id,
                 event_type: "callback".into(),
                 report: None,
@@ -128,6 +139,7 @@ fn parse_form(body: &[u8], token: Option<String>) -> Result<ParsedWebhook, Paylo
     let status_word = status.to_ascii_lowercase();
     Ok(ParsedWebhook {
         payment: None,
+        whatsapp: None,
         event_id,
         event_type: format!("{kind}.{status_word}"),
         report: Some(DeliveryReport {
@@ -211,6 +223,7 @@ fn parse_cloud_events(body: &[u8], token: Option<String>) -> Result<ParsedWebhoo
         .unwrap_or_else(|| signature::body_sha256(body));
     Ok(ParsedWebhook {
         payment: None,
+        whatsapp: None,
         event_id,
         event_type: events[chosen].kind.clone(),
         report: reports[chosen].clone(),

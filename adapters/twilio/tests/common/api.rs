@@ -28,6 +28,10 @@ pub fn credentials() -> TwilioCredentials {
         api_key_sid: None,
         api_key_secret: None,
         base_url: None,
+        api_base_url: None,
+        whatsapp_from: None,
+        messaging_service_sid: None,
+        status_callback_url: None,
     }
 }
 

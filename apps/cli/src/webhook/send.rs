@@ -12,14 +12,12 @@ use uuid::Uuid;
 
 use super::{
     Failure, Provider, Scheme, SecretScheme, SendArgs, is_json, now_unix, read_file,
-    refuse_foreign, required, unsupported,
+    refuse_foreign, required,
 };
 
 /// Signs and sends; prints `HTTP <status>` and the answer's body. True on a 2xx answer.
 pub(super) async fn run(mut args: SendArgs) -> Result<bool, Failure> {
-    let Some(scheme) = args.provider.scheme() else {
-        return Ok(unsupported(args.provider));
-    };
+    let scheme = args.provider.scheme();
     let signer = signer(scheme, &mut args)?;
     let body = read_file(&args.event, "event file")?;
     let route = webhook_url(&args.server.server, args.provider, args.tenant.as_deref())?;

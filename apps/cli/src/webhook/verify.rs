@@ -7,7 +7,6 @@ use secrecy::{ExposeSecret as _, SecretString};
 
 use super::{
     Failure, Provider, Scheme, VerifyArgs, VerifyFn, now_unix, read_file, refuse_foreign, required,
-    unsupported,
 };
 
 /// Parses `--header 'Name: value'` (RFC 9110 section 5: a token, a colon, the value with its
@@ -48,9 +47,7 @@ pub(super) fn parse_method(text: &str) -> Result<String, String> {
 
 /// Checks the signature; prints `valid` (true) or `invalid: <reason>` to stderr (false).
 pub(super) fn run(mut args: VerifyArgs) -> Result<bool, Failure> {
-    let Some(scheme) = args.provider.scheme() else {
-        return Ok(unsupported(args.provider));
-    };
+    let scheme = args.provider.scheme();
     let verifier = verifier(scheme, &mut args)?;
     let body = read_file(&args.body_file, "body file")?;
     let request = request(args.method, args.url, args.headers, body);

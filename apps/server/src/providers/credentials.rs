@@ -3,8 +3,10 @@
 use std::sync::Arc;
 
 use onramp_domain::ports::{
-    CardOnFile, OrderPayments, ProviderError, ProviderId, VerificationSender,
+    BspProvisioning, CardOnFile, EmbeddedSignup, OrderPayments, ProviderError, ProviderId,
+    VerificationSender, WhatsAppMessaging,
 };
+use onramp_meta::MetaCredentials;
 use onramp_paypal::{PaypalCredentials, PaypalOrders, webhook::PaypalWebhookVerifier};
 use onramp_provider_kit::webhook::{ParsedWebhook, PayloadError, SignatureError, WebhookRequest};
 use onramp_sinch::SinchCredentials;
@@ -26,14 +28,22 @@ pub enum ProviderCredentials {
     Stripe(StripeCredentials),
     /// PayPal: REST app client id and secret, webhook id.
     Paypal(PaypalCredentials),
+    /// Meta: app id and secret, system user token, credit line, verify token.
+    Meta(MetaCredentials),
 }
 
 /// What a provider's credentials give: a code sender, a card provider, or an order provider
 /// with its webhook verifier (which caches PayPal's certificates).
 #[derive(Clone)]
 pub enum ProviderClient {
-    /// Telnyx, Twilio, Sinch.
-    Verification(Arc<dyn VerificationSender>),
+    /// Telnyx, Twilio, Sinch: code delivery, and for Twilio and Sinch, WhatsApp when their
+    /// credentials name a WhatsApp sender or project.
+    Verification {
+        /// Code delivery.
+        sender: Arc<dyn VerificationSender>,
+        /// WhatsApp messages (Twilio, Sinch) and senders (Sinch).
+        whatsapp: WhatsAppClients,
+    },
     /// Stripe.
     Cards(Arc<dyn CardOnFile>),
     /// PayPal.
@@ -43,18 +53,43 @@ pub enum ProviderClient {
         /// Webhook verification; None without a `webhook_id`.
         webhooks: Option<Arc<PaypalWebhookVerifier>>,
     },
+    /// WhatsApp only (Meta).
+    Whatsapp(WhatsAppClients),
+}
+
+/// The WhatsApp capabilities a provider's credentials give (none, some or all).
+#[derive(Clone, Default)]
+pub struct WhatsAppClients {
+    /// Messages from the tenant's WhatsApp channel (Twilio, Sinch Conversation API, Meta).
+    pub messaging: Option<Arc<dyn WhatsAppMessaging>>,
+    /// Embedded Signup (Meta).
+    pub signup: Option<Arc<dyn EmbeddedSignup>>,
+    /// A BSP's senders (Sinch Provisioning API).
+    pub bsp: Option<Arc<dyn BspProvisioning>>,
 }
 
 impl ProviderClient {
+    /// The WhatsApp capabilities of this client.
+    pub fn whatsapp(&self) -> WhatsAppClients {
+        match self {
+            Self::Whatsapp(w) | Self::Verification { whatsapp: w, .. } => w.clone(),
+            _ => WhatsAppClients::default(),
+        }
+    }
+
     /// The provider's cheap authenticated call (issue 3, item 4).
     ///
     /// # Errors
     /// The provider's failure.
     pub async fn health_check(&self) -> Result<(), ProviderError> {
         match self {
-            Self::Verification(s) => s.health_check().await,
+            Self::Verification { sender, .. } => sender.health_check().await,
             Self::Cards(c) => c.health_check().await,
             Self::Orders { orders, .. } => orders.health_check().await,
+            Self::Whatsapp(w) => match &w.messaging {
+                Some(m) => m.health_check().await,
+                None => Ok(()),
+            },
         }
     }
 }
@@ -77,6 +112,7 @@ impl ProviderCredentials {
             ProviderId::Stripe => Self::Stripe(de(value)?),
             ProviderId::Paypal => Self::Paypal(de(value)?),
             ProviderId::Sandbox => return Err("the sandbox takes no credentials".into()),
+            ProviderId::Meta => Self::Meta(de(value)?),
         };
         parsed.validate()?;
         Ok(parsed)
@@ -89,6 +125,7 @@ impl ProviderCredentials {
             Self::Sinch(c) => c.validate(),
             Self::Stripe(c) => c.validate(),
             Self::Paypal(c) => c.validate(),
+            Self::Meta(c) => c.validate(),
         }
     }
 
@@ -100,6 +137,7 @@ impl ProviderCredentials {
             Self::Sinch(_) => ProviderId::Sinch,
             Self::Stripe(_) => ProviderId::Stripe,
             Self::Paypal(_) => ProviderId::Paypal,
+            Self::Meta(_) => ProviderId::Meta,
         }
     }
 
@@ -109,15 +147,40 @@ impl ProviderCredentials {
     /// [`ProviderError::Unexpected`] for a base URL that does not parse or a TLS failure.
     pub fn client(&self) -> Result<ProviderClient, ProviderError> {
         Ok(match self {
-            Self::Telnyx(c) => ProviderClient::Verification(Arc::new(
-                onramp_telnyx::TelnyxVerify::from_credentials(c)?,
-            )),
-            Self::Twilio(c) => ProviderClient::Verification(Arc::new(
-                onramp_twilio::TwilioVerify::from_credentials(c)?,
-            )),
-            Self::Sinch(c) => ProviderClient::Verification(Arc::new(
-                onramp_sinch::SinchVerification::from_credentials(c)?,
-            )),
+            Self::Telnyx(c) => ProviderClient::Verification {
+                sender: Arc::new(onramp_telnyx::TelnyxVerify::from_credentials(c)?),
+                whatsapp: WhatsAppClients::default(),
+            },
+            Self::Twilio(c) => ProviderClient::Verification {
+                sender: Arc::new(onramp_twilio::TwilioVerify::from_credentials(c)?),
+                whatsapp: WhatsAppClients {
+                    messaging: match (&c.whatsapp_from, &c.messaging_service_sid) {
+                        (None, None) => None,
+                        _ => Some(Arc::new(onramp_twilio::TwilioWhatsApp::from_credentials(
+                            c,
+                        )?)),
+                    },
+                    ..WhatsAppClients::default()
+                },
+            },
+            Self::Sinch(c) => ProviderClient::Verification {
+                sender: Arc::new(onramp_sinch::SinchVerification::from_credentials(c)?),
+                whatsapp: WhatsAppClients {
+                    messaging: match (&c.project_id, &c.conversation_app_id) {
+                        (Some(_), Some(_)) => Some(Arc::new(
+                            onramp_sinch::SinchConversation::from_credentials(c)?,
+                        )),
+                        _ => None,
+                    },
+                    bsp: match (&c.project_id, &c.access_key_id) {
+                        (Some(_), Some(_)) => {
+                            Some(Arc::new(onramp_sinch::SinchSenders::from_credentials(c)?))
+                        }
+                        _ => None,
+                    },
+                    signup: None,
+                },
+            },
             Self::Stripe(c) => ProviderClient::Cards(Arc::new(StripeCards::from_credentials(c)?)),
             Self::Paypal(c) => ProviderClient::Orders {
                 orders: Arc::new(PaypalOrders::from_credentials(c)?),
@@ -126,6 +189,14 @@ impl ProviderCredentials {
                     None => None,
                 },
             },
+            Self::Meta(c) => ProviderClient::Whatsapp(WhatsAppClients {
+                signup: Some(Arc::new(onramp_meta::MetaGraph::from_credentials(c)?)),
+                messaging: match c.phone_number_id {
+                    Some(_) => Some(Arc::new(onramp_meta::MetaMessaging::from_credentials(c)?)),
+                    None => None,
+                },
+                bsp: None,
+            }),
         })
     }
 
@@ -173,20 +244,35 @@ impl ProviderCredentials {
             Self::Paypal(_) => Err(SignatureError::InvalidSecret(
                 "PayPal webhooks are verified by the directory's verifier".into(),
             )),
+            Self::Meta(c) => onramp_meta::webhook::verify(request, c.app_secret.expose_secret()),
         }
     }
 
-    /// Parses a verified webhook with the provider's adapter.
+    /// Parses a verified webhook with the provider's adapter: one event, or for Meta, whose
+    /// deliveries batch several changes, each of them.
     ///
     /// # Errors
     /// [`PayloadError`] for a body that does not parse.
-    pub fn parse_webhook(&self, request: &WebhookRequest) -> Result<ParsedWebhook, PayloadError> {
-        match self {
+    pub fn parse_webhook(
+        &self,
+        request: &WebhookRequest,
+    ) -> Result<Vec<ParsedWebhook>, PayloadError> {
+        let one = match self {
             Self::Telnyx(_) => onramp_telnyx::webhook::parse(request),
             Self::Twilio(_) => onramp_twilio::webhook::parse(request),
             Self::Sinch(_) => onramp_sinch::webhook::parse(request),
             Self::Stripe(_) => onramp_stripe::webhook::parse(request),
             Self::Paypal(_) => onramp_paypal::webhook::parse(request),
+            Self::Meta(_) => return onramp_meta::webhook::parse(&request.body),
+        };
+        one.map(|p| vec![p])
+    }
+
+    /// Meta's verify token, for the `GET /webhooks/meta` handshake.
+    pub fn verify_token(&self) -> Option<&str> {
+        match self {
+            Self::Meta(c) => c.verify_token.as_ref().map(|t| t.expose_secret()),
+            _ => None,
         }
     }
 }
@@ -204,6 +290,8 @@ pub struct ServerCredentials {
     pub stripe: Option<StripeCredentials>,
     /// From `PAYPAL_CLIENT_ID`, `PAYPAL_CLIENT_SECRET`, `PAYPAL_WEBHOOK_ID`, ...
     pub paypal: Option<PaypalCredentials>,
+    /// From `META_APP_ID`, `META_APP_SECRET`, `META_SYSTEM_USER_TOKEN`, ...
+    pub meta: Option<MetaCredentials>,
 }
 
 impl ServerCredentials {
@@ -218,6 +306,7 @@ impl ServerCredentials {
             sinch: SinchCredentials::from_env(),
             stripe: StripeCredentials::from_env(),
             paypal: PaypalCredentials::from_env()?,
+            meta: MetaCredentials::from_env(),
         })
     }
 
@@ -229,6 +318,7 @@ impl ServerCredentials {
             ProviderId::Sinch => self.sinch.clone().map(ProviderCredentials::Sinch),
             ProviderId::Stripe => self.stripe.clone().map(ProviderCredentials::Stripe),
             ProviderId::Paypal => self.paypal.clone().map(ProviderCredentials::Paypal),
+            ProviderId::Meta => self.meta.clone().map(ProviderCredentials::Meta),
             ProviderId::Sandbox => None,
         }
     }
@@ -238,6 +328,7 @@ impl ServerCredentials {
         ProviderId::REAL
             .into_iter()
             .chain(ProviderId::PAYMENTS)
+            .chain([ProviderId::Meta])
             .filter(|p| self.get(*p).is_some())
             .collect()
     }

@@ -8,8 +8,9 @@ use onramp_domain::app::integrations::integration_stream;
 use onramp_domain::ids::TenantId;
 use onramp_domain::integration::{IntegrationState, IntegrationStatus, credentials_context};
 use onramp_domain::ports::{
-    CardOnFile, EventStore, OrderPayments, PaymentDirectory, ProviderError, ProviderId, Secrets,
-    SenderDirectory, VerificationSender,
+    BspProvisioning, CardOnFile, EmbeddedSignup, EventStore, OrderPayments, PaymentDirectory,
+    ProviderError, ProviderId, Secrets, SenderDirectory, VerificationSender, WhatsAppDirectory,
+    WhatsAppMessaging,
 };
 use onramp_provider_kit::webhook::{SignatureError, WebhookRequest};
 
@@ -27,6 +28,12 @@ pub struct Sandboxes {
     pub cards: Arc<dyn CardOnFile>,
     /// Orders (PayPal's flow).
     pub orders: Arc<dyn OrderPayments>,
+    /// WhatsApp messages, one conversation log per tenant.
+    pub whatsapp: onramp_sandbox::SandboxConversations,
+    /// Embedded Signup (Meta's conventions).
+    pub signup: Arc<onramp_sandbox::SandboxSignup>,
+    /// A BSP's sender review (Sinch's conventions, magic display names).
+    pub bsp: Arc<dyn BspProvisioning>,
 }
 
 /// Finds a provider's sender for a tenant: the tenant's own credentials (an integration set with
@@ -216,7 +223,7 @@ impl SenderDirectory for ProviderDirectory {
             return Ok(Some(self.sandbox.sender.clone()));
         }
         Ok(match self.client(tenant, provider).await? {
-            Some(ProviderClient::Verification(sender)) => Some(sender),
+            Some(ProviderClient::Verification { sender, .. }) => Some(sender),
             _ => None,
         })
     }
@@ -243,5 +250,43 @@ impl PaymentDirectory for ProviderDirectory {
             Some(ProviderClient::Orders { orders, .. }) => orders,
             _ => self.sandbox.orders.clone(),
         })
+    }
+}
+
+#[async_trait::async_trait]
+impl WhatsAppDirectory for ProviderDirectory {
+    async fn messaging(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Arc<dyn WhatsAppMessaging>, ProviderError> {
+        for provider in [ProviderId::Twilio, ProviderId::Sinch, ProviderId::Meta] {
+            if let Some(client) = self.client(tenant, provider).await?
+                && let Some(messaging) = client.whatsapp().messaging
+            {
+                return Ok(messaging);
+            }
+        }
+        Ok(Arc::new(self.sandbox.whatsapp.for_tenant(tenant)))
+    }
+
+    async fn embedded_signup(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Arc<dyn EmbeddedSignup>, ProviderError> {
+        if let Some(client) = self.client(tenant, ProviderId::Meta).await?
+            && let Some(signup) = client.whatsapp().signup
+        {
+            return Ok(signup);
+        }
+        Ok(self.sandbox.signup.clone())
+    }
+
+    async fn bsp(&self, tenant: TenantId) -> Result<Arc<dyn BspProvisioning>, ProviderError> {
+        if let Some(client) = self.client(tenant, ProviderId::Sinch).await?
+            && let Some(bsp) = client.whatsapp().bsp
+        {
+            return Ok(bsp);
+        }
+        Ok(self.sandbox.bsp.clone())
     }
 }

@@ -5,5 +5,5 @@
 mod credentials;
 mod directory;
 
-pub use credentials::{ProviderClient, ProviderCredentials, ServerCredentials};
+pub use credentials::{ProviderClient, ProviderCredentials, ServerCredentials, WhatsAppClients};
 pub use directory::{ProviderDirectory, Sandboxes};

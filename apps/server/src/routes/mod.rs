@@ -3,16 +3,20 @@
 
 pub mod admin;
 pub mod customers;
+pub mod end_user;
 pub mod flows;
 pub mod health;
 pub mod integrations;
+pub mod links;
 pub mod orders;
 pub mod sandbox;
 pub mod sandbox_payments;
+pub mod sandbox_whatsapp;
 pub mod sessions;
 pub mod trials;
 pub mod verifications;
 pub mod webhooks;
+pub mod whatsapp;
 
 use std::time::Duration;
 
@@ -30,7 +34,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::{require_admin, require_tenant};
+use crate::auth::{require_admin, require_end_user, require_tenant};
 use crate::idempotency::idempotency;
 use crate::problem::ApiError;
 use crate::state::AppState;
@@ -50,6 +54,8 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
         (name = "verifications", description = "Phone verification by one-time code"),
         (name = "flows", description = "Flow templates"),
         (name = "payments", description = "Card-gated trials, orders and the customer accounts they open"),
+        (name = "whatsapp", description = "WhatsApp Business Accounts: Embedded Signup, BSP senders, clients' messages"),
+        (name = "end users", description = "A person's own session, with a session token (Authorization: Bearer ort_..., X-Onramp-Platform)"),
         (name = "sandbox", description = "The sandbox providers' inbox, mailbox, test clock and PayPal approval"),
         (name = "admin", description = "Tenant administration")
     )
@@ -67,6 +73,17 @@ impl Modify for Security {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some("Tenant API key (onr_sk_...)"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "End-user session token (ort_...), with the X-Onramp-Platform header",
+                    ))
                     .build(),
             ),
         );
@@ -120,6 +137,36 @@ fn tenant_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(sandbox_payments::advance_clock))
         .routes(routes!(sandbox_payments::mail))
         .routes(routes!(sandbox_payments::approve_order))
+        .routes(routes!(links::messages))
+        .routes(routes!(links::find))
+        .routes(routes!(links::request_link))
+        .routes(routes!(links::verify_link))
+        .routes(routes!(links::issue_token))
+        .routes(routes!(links::link_platforms))
+        .routes(routes!(whatsapp::begin_signup))
+        .routes(routes!(whatsapp::submit_sender))
+        .routes(routes!(whatsapp::list_accounts))
+        .routes(routes!(whatsapp::get_account))
+        .routes(routes!(whatsapp::retry_signup))
+        .routes(routes!(whatsapp::resubmit_sender))
+        .routes(routes!(
+            whatsapp::send_client_message,
+            whatsapp::client_messages
+        ))
+        .routes(routes!(whatsapp::status))
+        .routes(routes!(sandbox_whatsapp::inbound))
+        .routes(routes!(sandbox_whatsapp::messages))
+        .routes(routes!(sandbox_whatsapp::signup))
+}
+
+fn end_user_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(end_user::session))
+        .routes(routes!(end_user::submit_step))
+        .routes(routes!(end_user::messages))
+        .routes(routes!(end_user::refresh))
+        .routes(routes!(end_user::revoke))
+        .routes(routes!(end_user::exchange))
 }
 
 fn admin_routes() -> OpenApiRouter<AppState> {
@@ -129,6 +176,7 @@ fn admin_routes() -> OpenApiRouter<AppState> {
 fn api_routes_for_doc() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(tenant_routes())
+        .merge(end_user_routes())
         .merge(admin_routes())
 }
 
@@ -137,17 +185,29 @@ pub fn router(state: AppState) -> Router {
     let tenant = tenant_routes()
         .layer(from_fn_with_state(state.clone(), idempotency))
         .layer(from_fn_with_state(state.clone(), require_tenant));
+    let end_user = end_user_routes()
+        .layer(from_fn_with_state(state.clone(), idempotency))
+        .layer(from_fn_with_state(state.clone(), require_end_user));
     let admin = admin_routes()
         .layer(from_fn_with_state(state.clone(), idempotency))
         .layer(from_fn_with_state(state.clone(), require_admin));
     let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(tenant)
+        .merge(end_user)
         .merge(admin)
         .split_for_parts();
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .merge(api)
         .merge(SwaggerUi::new("/docs").url("/openapi.json", doc))
+        .route(
+            "/webhooks/meta",
+            get(webhooks::meta_handshake).post(webhooks::shared_meta),
+        )
+        .route(
+            "/webhooks/meta/{tenant_id}",
+            get(webhooks::meta_handshake).post(webhooks::for_tenant_meta),
+        )
         .route(
             "/webhooks/{provider}",
             axum::routing::post(webhooks::shared),

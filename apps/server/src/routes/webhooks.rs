@@ -40,7 +40,40 @@ pub async fn shared(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<axum::Json<WebhookAck>, ApiError> {
-    let provider = provider(&name)?;
+    shared_of(state, provider(&name)?, method, uri, headers, body).await
+}
+
+/// `POST /webhooks/meta`: Meta's events signed with the server-wide app secret.
+pub async fn shared_meta(
+    State(state): State<AppState>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<axum::Json<WebhookAck>, ApiError> {
+    shared_of(state, ProviderId::Meta, method, uri, headers, body).await
+}
+
+/// `POST /webhooks/meta/{tenant_id}`: Meta's events signed with a tenant's own app secret.
+pub async fn for_tenant_meta(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<axum::Json<WebhookAck>, ApiError> {
+    for_tenant_of(state, ProviderId::Meta, tenant, method, uri, headers, body).await
+}
+
+async fn shared_of(
+    state: AppState,
+    provider: ProviderId,
+    method: Method,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<axum::Json<WebhookAck>, ApiError> {
     let credentials = state.providers.server().get(provider).ok_or_else(|| {
         signature_error(
             provider,
@@ -48,14 +81,16 @@ pub async fn shared(
         )
     })?;
     let request = request(&state, method, &uri, headers, body);
-    let webhook = verified(&state, None, &credentials, &request).await?;
-    let Some(tenant) = state.services.webhook_tenant(&webhook).await? else {
-        tracing::info!(%provider, event_id = %webhook.event_id, event_type = %webhook.event_type, "webhook about nothing Onramp knows; acknowledged");
-        return Ok(axum::Json(WebhookAck {
-            status: "unmatched",
-        }));
-    };
-    store(&state, tenant, webhook).await
+    let mut statuses = Vec::new();
+    for webhook in verified(&state, None, &credentials, &request).await? {
+        let Some(tenant) = state.services.webhook_tenant(&webhook).await? else {
+            tracing::info!(%provider, event_id = %webhook.event_id, event_type = %webhook.event_type, "webhook about nothing Onramp knows; acknowledged");
+            statuses.push("unmatched");
+            continue;
+        };
+        statuses.push(store(&state, tenant, webhook).await?);
+    }
+    Ok(ack(&statuses))
 }
 
 /// `POST /webhooks/{provider}/{tenant_id}`: events signed with a tenant's own credentials.
@@ -67,7 +102,18 @@ pub async fn for_tenant(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<axum::Json<WebhookAck>, ApiError> {
-    let provider = provider(&name)?;
+    for_tenant_of(state, provider(&name)?, tenant, method, uri, headers, body).await
+}
+
+async fn for_tenant_of(
+    state: AppState,
+    provider: ProviderId,
+    tenant: String,
+    method: Method,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<axum::Json<WebhookAck>, ApiError> {
     let tenant = TenantId::parse(&tenant).map_err(|_| ApiError::NotFound)?;
     let credentials = state
         .providers
@@ -82,8 +128,65 @@ pub async fn for_tenant(
             )
         })?;
     let request = request(&state, method, &uri, headers, body);
-    let webhook = verified(&state, Some(tenant), &credentials, &request).await?;
-    store(&state, tenant, webhook).await
+    let mut statuses = Vec::new();
+    for webhook in verified(&state, Some(tenant), &credentials, &request).await? {
+        statuses.push(store(&state, tenant, webhook).await?);
+    }
+    Ok(ack(&statuses))
+}
+
+/// One answer for a delivery of one or several events (Meta batches changes): `stored` when
+/// any was new, else `duplicate` when any was known, else `unmatched`.
+fn ack(statuses: &[&'static str]) -> axum::Json<WebhookAck> {
+    let status = ["stored", "duplicate"]
+        .into_iter()
+        .find(|s| statuses.contains(s))
+        .unwrap_or("unmatched");
+    axum::Json(WebhookAck { status })
+}
+
+/// Query of Meta's subscription handshake.
+#[derive(Debug, serde::Deserialize)]
+pub struct Handshake {
+    /// `subscribe`.
+    #[serde(rename = "hub.mode", default)]
+    pub mode: String,
+    /// The verify token the partner configured.
+    #[serde(rename = "hub.verify_token", default)]
+    pub verify_token: String,
+    /// The value to echo.
+    #[serde(rename = "hub.challenge", default)]
+    pub challenge: String,
+}
+
+/// `GET /webhooks/meta` (server-wide credentials) and `GET /webhooks/meta/{tenant_id}`:
+/// Meta's subscription handshake. Answers the raw `hub.challenge` when the mode is `subscribe`
+/// and the verify token matches (in constant time), else 401; the token is never logged.
+pub async fn meta_handshake(
+    State(state): State<AppState>,
+    tenant: Option<Path<String>>,
+    axum::extract::Query(q): axum::extract::Query<Handshake>,
+) -> Result<String, ApiError> {
+    let credentials = match tenant {
+        None => state.providers.server().get(ProviderId::Meta),
+        Some(Path(t)) => {
+            let tenant = TenantId::parse(&t).map_err(|_| ApiError::NotFound)?;
+            state
+                .providers
+                .credentials(tenant, ProviderId::Meta)
+                .await
+                .map_err(|e| ApiError::Internal(Box::new(e)))?
+                .map(|(c, _)| c)
+        }
+    };
+    let expected = credentials
+        .as_ref()
+        .and_then(ProviderCredentials::verify_token)
+        .unwrap_or("");
+    onramp_meta::webhook::handshake(&q.mode, &q.verify_token, &q.challenge, expected).map_err(|e| {
+        tracing::warn!(error = %e, "Meta webhook handshake refused");
+        ApiError::WebhookSignature(format!("handshake refused: {e}"))
+    })
 }
 
 /// The request as the provider signed it: behind a proxy, the public URL.
@@ -115,7 +218,7 @@ async fn verified(
     tenant: Option<TenantId>,
     credentials: &ProviderCredentials,
     request: &WebhookRequest,
-) -> Result<InboundWebhook, ApiError> {
+) -> Result<Vec<InboundWebhook>, ApiError> {
     let now = state.services.clock.now().unix_timestamp();
     state
         .providers
@@ -131,13 +234,17 @@ async fn verified(
     let parsed = credentials
         .parse_webhook(request)
         .map_err(|e| ApiError::Malformed(e.to_string()))?;
-    Ok(InboundWebhook {
-        provider: credentials.provider(),
-        event_id: parsed.event_id,
-        event_type: parsed.event_type,
-        report: parsed.report,
-        payment: parsed.payment,
-    })
+    Ok(parsed
+        .into_iter()
+        .map(|p| InboundWebhook {
+            provider: credentials.provider(),
+            event_id: p.event_id,
+            event_type: p.event_type,
+            report: p.report,
+            payment: p.payment,
+            whatsapp: p.whatsapp,
+        })
+        .collect())
 }
 
 /// 401: `STRIPE_WEBHOOK_FAILED` for Stripe (MISSION.md C names it), else
@@ -154,10 +261,11 @@ async fn store(
     state: &AppState,
     tenant: TenantId,
     webhook: InboundWebhook,
-) -> Result<axum::Json<WebhookAck>, ApiError> {
-    let status = match state.services.accept_webhook(tenant, webhook).await? {
-        WebhookReceipt::Stored => "stored",
-        WebhookReceipt::Duplicate => "duplicate",
-    };
-    Ok(axum::Json(WebhookAck { status }))
+) -> Result<&'static str, ApiError> {
+    Ok(
+        match state.services.accept_webhook(tenant, webhook).await? {
+            WebhookReceipt::Stored => "stored",
+            WebhookReceipt::Duplicate => "duplicate",
+        },
+    )
 }

@@ -92,8 +92,8 @@ impl Services {
         session: crate::ids::SessionId,
         step: &crate::flow::StepId,
         answers: &serde_json::Value,
-    ) -> Result<Option<crate::session::PaymentProof>, AppError> {
-        use crate::session::PaymentProof;
+    ) -> Result<Option<crate::session::StepProof>, AppError> {
+        use crate::session::StepProof;
         let id_of = |field: &str| {
             answers
                 .get(field)
@@ -107,7 +107,7 @@ impl Services {
                         && t.state.step.as_ref() == Some(step)
                         && t.state.started_at.is_some() =>
                 {
-                    Some(PaymentProof::Trial(id))
+                    Some(StepProof::Trial(id))
                 }
                 Ok(_) | Err(AppError::TrialNotFound) => None,
                 Err(e) => return Err(e),
@@ -120,7 +120,7 @@ impl Services {
                         && o.state.step.as_ref() == Some(step)
                         && o.state.status() == crate::order::OrderStatus::Captured =>
                 {
-                    Some(PaymentProof::Order(id))
+                    Some(StepProof::Order(id))
                 }
                 Ok(_) | Err(AppError::OrderNotFound) => None,
                 Err(e) => return Err(e),

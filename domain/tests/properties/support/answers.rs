@@ -56,9 +56,16 @@ pub fn answers_for(step: &Step, option: usize, valid: bool) -> (Value, Option<Ve
             json!({ "verification_id": verification_id().to_string() }),
             None,
         ),
-        // Generated flows have no payment steps (their proofs come from the trial and order
-        // deciders, tested in trial.rs and order.rs); schema-invalid answers.
-        (StepKind::CardOnFileTrial | StepKind::PaypalCheckout, _) => (json!({}), None),
+        // Generated flows have no payment or WhatsApp steps (their proofs come from the trial,
+        // order and WABA deciders, tested in trial.rs, order.rs and whatsapp.rs);
+        // schema-invalid answers.
+        (
+            StepKind::CardOnFileTrial
+            | StepKind::PaypalCheckout
+            | StepKind::WhatsappSignup
+            | StepKind::WhatsappSender,
+            _,
+        ) => (json!({}), None),
     }
 }
 
@@ -66,7 +73,7 @@ pub fn answers_for(step: &Step, option: usize, valid: bool) -> (Value, Option<Ve
 pub fn submit(step: &Step, option: usize, valid: bool, at: OffsetDateTime) -> SessionCommand {
     let (answers, verified_phone) = answers_for(step, option, valid);
     SessionCommand::SubmitStep {
-        payment: None,
+        proof: None,
         step: step.id().clone(),
         answers,
         verified_phone,

@@ -1,0 +1,357 @@
+//! The Provisioning and Conversation APIs' answers in the ports' terms, in one place.
+//!
+//! The provider kit ([`onramp_provider_kit::http::execute`]) already turned 429, 5xx, 401 and
+//! 403 into `Unavailable` / `Unauthorized`; what reaches these functions is a 2xx or another
+//! 4xx. The two APIs word their errors differently:
+//!
+//! - Provisioning API ("PAPI error", Provisioning API OpenAPI 1.2.117 `WhatsappPapiErrorDto`;
+//!   sinch/skills `skills/sinch-provisioning-api/SKILL.md`): `{"errorCode": "invalid_input",
+//!   "message", "resolution", "additionalInformation"?}`, `errorCode` a snake_case word
+//!   (`sender_not_found`, `project_not_initialized`, `used_phone_number_id`, ...);
+//! - Conversation API (Sinch's Google-style error, Sinch Node SDK `InvalidArgument`):
+//!   `{"error": {"code": 400, "message", "status": "INVALID_ARGUMENT", "details": [...]}}`.
+
+use onramp_domain::ports::{ProviderError, SenderInfo};
+use onramp_provider_kit::http::Exchange;
+use serde::Deserialize;
+
+use crate::provisioning::wire::SenderDto;
+
+/// A project API answer the adapter cannot act on, kept as the source of
+/// [`ProviderError::Unexpected`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("sinch answered http {status}{}: {message}", .code.as_ref().map(|c| format!(" ({c})")).unwrap_or_default())]
+pub struct SinchProjectError {
+    /// HTTP status.
+    pub status: u16,
+    /// The Provisioning API's `errorCode` or the Conversation API's `error.status`, when the
+    /// body had one.
+    pub code: Option<String>,
+    /// Sinch's message (with the Provisioning API's `resolution`), or the start of the body.
+    pub message: String,
+}
+
+/// Either error shape (see the module documentation).
+#[derive(Debug, Deserialize)]
+struct ErrorBody {
+    #[serde(rename = "errorCode", default)]
+    error_code: Option<serde_json::Value>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    resolution: Option<String>,
+    #[serde(default)]
+    error: Option<GoogleError>,
+}
+
+/// `{"code", "message", "status"}` of the Conversation API.
+#[derive(Debug, Deserialize)]
+struct GoogleError {
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+}
+
+/// What Sinch said about a failed call.
+struct Failure {
+    status: u16,
+    code: Option<String>,
+    message: String,
+}
+
+impl Failure {
+    fn of(x: &Exchange) -> Self {
+        let body = serde_json::from_slice::<ErrorBody>(&x.body).ok();
+        let (code, message) = match body {
+            Some(ErrorBody {
+                error: Some(error), ..
+            }) => (error.status, error.message),
+            Some(body) => {
+                let code = match body.error_code {
+                    Some(serde_json::Value::String(s)) => Some(s),
+                    Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+                    _ => None,
+                };
+                let message = match (body.message, body.resolution) {
+                    (Some(m), Some(r)) => Some(format!("{m} {r}")),
+                    (m, r) => m.or(r),
+                };
+                (code, message)
+            }
+            None => (None, None),
+        };
+        Self {
+            status: x.status.as_u16(),
+            code: code.filter(|c| !c.trim().is_empty()),
+            message: message.unwrap_or_else(|| x.snippet()),
+        }
+    }
+
+    /// `message (code)`: the provider's words for the audit trail.
+    fn audit(&self) -> String {
+        match &self.code {
+            Some(code) => format!("{} ({code})", self.message),
+            None => format!("{} (http {})", self.message, self.status),
+        }
+    }
+
+    fn unexpected(self) -> ProviderError {
+        ProviderError::Unexpected(Box::new(SinchProjectError {
+            status: self.status,
+            code: self.code,
+            message: self.message,
+        }))
+    }
+
+    fn mentions(&self, words: &[&str]) -> bool {
+        let text = self.message.to_ascii_lowercase();
+        words.iter().any(|w| text.contains(w))
+    }
+}
+
+/// A 2xx whose body lacks what the operation needs.
+fn malformed(x: &Exchange, what: &str) -> ProviderError {
+    Failure {
+        status: x.status.as_u16(),
+        code: None,
+        message: what.to_string(),
+    }
+    .unexpected()
+}
+
+/// Provisioning error codes that say the project itself is not set up for WhatsApp: the tenant
+/// must fix its Sinch account (Provisioning API OpenAPI 1.2.117, create and get sender
+/// responses).
+const PROJECT_NOT_READY: [&str; 3] = [
+    "project_not_initialized",
+    "project_not_found",
+    "unauthorized_error",
+];
+
+/// Classifies a failed Provisioning API call:
+///
+/// - `project_not_initialized`, `project_not_found`, `unauthorized_error`: `Unauthorized` (the
+///   project is not onboarded for WhatsApp or the id is wrong);
+/// - any other 4xx carrying an `errorCode` (`invalid_input`, `sender_not_found`,
+///   `used_phone_number_id`, `waba_id_used`, `file_not_found`, ...): `Rejected { code:
+///   <errorCode> }`, the BSP's refusal of this submission;
+/// - anything else (a 4xx without Sinch's body): `Unexpected`.
+pub fn provisioning_failure(x: &Exchange) -> ProviderError {
+    let f = Failure::of(x);
+    match f.code.as_deref() {
+        Some(code) if PROJECT_NOT_READY.contains(&code) => {
+            ProviderError::Unauthorized { reason: f.audit() }
+        }
+        Some(code) if x.status.is_client_error() => ProviderError::rejected(code, f.audit()),
+        _ => f.unexpected(),
+    }
+}
+
+/// Reads the answer to `POST .../whatsapp/senders` and `GET .../whatsapp/senders/{senderId}`:
+/// the sender and its state ([`SenderDto::info`]) from a 2xx, [`provisioning_failure`]
+/// otherwise.
+///
+/// # Errors
+/// As [`provisioning_failure`]; [`ProviderError::Unexpected`] for a 2xx without an `id`, or
+/// with a state this adapter does not know.
+pub fn sender_answer(x: &Exchange) -> Result<SenderInfo, ProviderError> {
+    if !x.status.is_success() {
+        return Err(provisioning_failure(x));
+    }
+    let sender: SenderDto = x.json()?;
+    let info = sender.info();
+    info.ok_or_else(|| malformed(x, "the sender has no id, or a state Onramp does not know"))
+}
+
+/// Reads the answer to `POST .../whatsapp/senders/{senderId}/comments` (201 with the comment):
+/// any 2xx is accepted, [`provisioning_failure`] otherwise.
+///
+/// # Errors
+/// As [`provisioning_failure`].
+pub fn comment_answer(x: &Exchange) -> Result<(), ProviderError> {
+    if x.status.is_success() {
+        Ok(())
+    } else {
+        Err(provisioning_failure(x))
+    }
+}
+
+/// Classifies a failed Conversation API call:
+///
+/// - 404 (the app or the project does not exist in this region): `Unauthorized`, a
+///   configuration the tenant must fix;
+/// - 400 whose message is about the recipient (`recipient`, `identity`, `phone`, `number`,
+///   `contact`): `Rejected { code: "invalid_number" }`;
+/// - anything else: `Unexpected`.
+pub fn conversation_failure(x: &Exchange) -> ProviderError {
+    let f = Failure::of(x);
+    if f.status == 404 {
+        return ProviderError::Unauthorized {
+            reason: format!("conversation app or project not found: {}", f.audit()),
+        };
+    }
+    if f.status == 400 && f.mentions(&["recipient", "identity", "phone", "number", "contact"]) {
+        return ProviderError::rejected("invalid_number", f.audit());
+    }
+    f.unexpected()
+}
+
+/// Reads the answer to `POST .../messages:send`: the `message_id` from a 2xx
+/// (`{"message_id", "accepted_time"}`, sinch/sinch-sdk-java
+/// `openapi-contracts/src/test/resources/domains/conversation/v1/messages/response/SendMessageResponseDto.json`),
+/// [`conversation_failure`] otherwise.
+///
+/// # Errors
+/// As [`conversation_failure`]; [`ProviderError::Unexpected`] for a 2xx without a non-empty
+/// `message_id`.
+pub fn send_answer(x: &Exchange) -> Result<String, ProviderError> {
+    if !x.status.is_success() {
+        return Err(conversation_failure(x));
+    }
+    let sent: crate::conversation::wire::SendMessageResponse = x.json()?;
+    match sent.message_id {
+        Some(id) if !id.trim().is_empty() => Ok(id),
+        _ => Err(malformed(x, "the send answer has no message_id")),
+    }
+}
+
+/// Reads the answer to the health probe `GET .../apps/{app_id}`: any 2xx proves the access key
+/// and the app; [`conversation_failure`] otherwise (a 404 is `Unauthorized`: the app is not in
+/// this project or region).
+///
+/// # Errors
+/// As [`conversation_failure`].
+pub fn app_answer(x: &Exchange) -> Result<(), ProviderError> {
+    if x.status.is_success() {
+        Ok(())
+    } else {
+        Err(conversation_failure(x))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::{HeaderMap, StatusCode};
+    use onramp_domain::ports::SenderState;
+
+    fn exchange(status: u16, body: &str) -> Exchange {
+        Exchange {
+            status: StatusCode::from_u16(status).unwrap(),
+            headers: HeaderMap::new(),
+            body: body.to_string().into_bytes().into(),
+        }
+    }
+
+    fn rejected_code(e: ProviderError) -> String {
+        match e {
+            ProviderError::Rejected { code, .. } => code,
+            other => panic!("expected a rejection, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_papi_error_is_a_rejection_with_its_code() {
+        // Provisioning API OpenAPI 1.2.117, create sender, 409 `used_phone_number_id`.
+        let x = exchange(
+            409,
+            r#"{"errorCode": "used_phone_number_id", "message": "Used phoneNumberId.", "resolution": "PhoneNumberId is used. Choose another one."}"#,
+        );
+        let e = provisioning_failure(&x);
+        assert!(e.to_string().contains("used_phone_number_id"), "{e}");
+        assert_eq!(rejected_code(e), "used_phone_number_id");
+        let x = exchange(
+            404,
+            r#"{"errorCode": "sender_not_found", "message": "Sender not found."}"#,
+        );
+        assert_eq!(rejected_code(provisioning_failure(&x)), "sender_not_found");
+    }
+
+    #[test]
+    fn a_project_not_onboarded_for_whatsapp_is_a_configuration_to_fix() {
+        let x = exchange(
+            400,
+            r#"{"errorCode": "project_not_initialized", "message": "Project not initialized for WhatsApp."}"#,
+        );
+        assert!(matches!(
+            provisioning_failure(&x),
+            ProviderError::Unauthorized { .. }
+        ));
+    }
+
+    #[test]
+    fn a_foreign_error_body_is_unexpected() {
+        let x = exchange(404, "<html>Not Found</html>");
+        assert!(matches!(
+            provisioning_failure(&x),
+            ProviderError::Unexpected(_)
+        ));
+        assert!(matches!(
+            conversation_failure(&exchange(409, "conflict")),
+            ProviderError::Unexpected(_)
+        ));
+    }
+
+    #[test]
+    fn a_sender_answer_gives_the_id_and_the_state() {
+        let x = exchange(200, r#"{"id": "s1", "state": "ACTIVE"}"#);
+        let info = sender_answer(&x).unwrap();
+        assert_eq!((info.id.as_str(), info.state), ("s1", SenderState::Active));
+        assert!(matches!(
+            sender_answer(&exchange(200, r#"{"state": "ACTIVE"}"#)),
+            Err(ProviderError::Unexpected(_))
+        ));
+        assert!(matches!(
+            sender_answer(&exchange(200, r#"{"id": "s1", "state": "SOMETHING_NEW"}"#)),
+            Err(ProviderError::Unexpected(_))
+        ));
+    }
+
+    #[test]
+    fn a_bad_recipient_is_an_invalid_number() {
+        let x = exchange(
+            400,
+            r#"{"error": {"code": 400, "message": "Invalid recipient identity", "status": "INVALID_ARGUMENT", "details": []}}"#,
+        );
+        assert_eq!(rejected_code(conversation_failure(&x)), "invalid_number");
+        let other = exchange(
+            400,
+            r#"{"error": {"code": 400, "message": "ttl is invalid", "status": "INVALID_ARGUMENT"}}"#,
+        );
+        let e = conversation_failure(&other);
+        assert!(matches!(e, ProviderError::Unexpected(_)));
+        let source = std::error::Error::source(&e).unwrap().to_string();
+        assert!(source.contains("INVALID_ARGUMENT"), "{source}");
+    }
+
+    #[test]
+    fn an_unknown_app_is_a_configuration_to_fix() {
+        let x = exchange(
+            404,
+            r#"{"error": {"code": 404, "message": "App not found", "status": "NOT_FOUND"}}"#,
+        );
+        assert!(matches!(
+            app_answer(&x),
+            Err(ProviderError::Unauthorized { .. })
+        ));
+        assert!(app_answer(&exchange(200, "{}")).is_ok());
+    }
+
+    #[test]
+    fn a_send_answer_without_a_message_id_is_unexpected() {
+        assert_eq!(
+            send_answer(&exchange(200, r#"{"message_id": "m1"}"#)).unwrap(),
+            "m1"
+        );
+        for body in [r#"{"message_id": " "}"#, r#"{"accepted_time": "x"}"#, "[]"] {
+            assert!(
+                matches!(
+                    send_answer(&exchange(200, body)),
+                    Err(ProviderError::Unexpected(_))
+                ),
+                "{body}"
+            );
+        }
+    }
+}

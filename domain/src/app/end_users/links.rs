@@ -1,0 +1,203 @@
+//! Cross-channel links (MISSION.md B, P-LNK-1): a session on WhatsApp asks for a code, the code
+//! is sent over WhatsApp (never to the requester), and typed on the web with the phone number
+//! it returns an end-user token bound to that same session.
+
+use serde::Serialize;
+
+use crate::decider::Decider;
+use crate::ids::{SessionId, TenantId};
+use crate::link::{LinkCommand, LinkDecider, LinkError, LinkEvent, LinkState};
+use crate::phone::PhoneNumber;
+use crate::ports::{AggregateKind, Commit, StreamId};
+use crate::token::Platform;
+use crate::verification::{CodeHash, OtpCode};
+
+use super::super::persist::{Columns, Versioned, stream_write};
+use super::super::whatsapp::conversation::{Author, MessageChannel, NewMessage};
+use super::super::{AppError, Services};
+use super::tokens::IssuedToken;
+
+/// A link code asked for: where it went and until when it works; never the code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LinkRequested {
+    /// The session the code links.
+    pub session_id: String,
+    /// Where the code was sent (E.164), over WhatsApp.
+    pub phone: String,
+    /// Seconds the code works (300).
+    pub expires_in_seconds: i64,
+}
+
+fn link_stream(phone: &PhoneNumber) -> StreamId {
+    StreamId::new(AggregateKind::ChannelLink, phone)
+}
+
+impl Services {
+    fn link_decider(&self) -> LinkDecider {
+        LinkDecider {
+            ttl: self.end_user_policy.link_ttl,
+            max_wrong: self.end_user_policy.link_max_wrong,
+        }
+    }
+
+    fn link_hash(&self, phone: &PhoneNumber, code: &str) -> CodeHash {
+        let data = format!("{phone}:{code}");
+        CodeHash(self.secrets.keyed_hash("link-code", data.as_bytes()))
+    }
+
+    /// Sends a new link code for `session` over WhatsApp to the session's phone; any earlier
+    /// code of that phone stops working.
+    ///
+    /// # Errors
+    /// [`AppError::SessionNotFound`]; [`AppError::NoWhatsappChannel`] when the session has no
+    /// phone number or is finished.
+    pub async fn request_link(
+        &self,
+        tenant: TenantId,
+        session: SessionId,
+    ) -> Result<LinkRequested, AppError> {
+        let current = self.load_session(tenant, session).await?;
+        let phone =
+            current.state.phone.clone().ok_or_else(|| {
+                AppError::NoWhatsappChannel("the session has no phone number".into())
+            })?;
+        if current.state.status.is_final() {
+            return Err(AppError::NoWhatsappChannel(format!(
+                "the session is {}",
+                current.state.status.as_str()
+            )));
+        }
+        let code: OtpCode = self.codes.otp();
+        let hash = self.link_hash(&phone, code.expose());
+        self.retrying(|| async {
+            let links = self
+                .load_versioned::<LinkState>(tenant, &link_stream(&phone))
+                .await?
+                .unwrap_or_else(Versioned::empty);
+            let at = self.clock.now();
+            let command = LinkCommand::Request {
+                session_id: session,
+                code_hash: hash,
+                at,
+            };
+            let mut commit = Commit::new(tenant);
+            self.link_commit(&mut commit, &phone, &links, &command)?;
+            self.store.commit(commit).await?;
+            Ok(())
+        })
+        .await?;
+        let minutes = self.end_user_policy.link_ttl.whole_minutes().max(1);
+        self.add_messages(
+            tenant,
+            session,
+            Some(phone.as_str()),
+            vec![NewMessage {
+                author: Author::Bot,
+                channel: MessageChannel::Whatsapp,
+                text: format!(
+                    "Your link code is {}. Type it on the web page to continue there. It works for {minutes} minutes; never share it.",
+                    code.expose()
+                ),
+                step: None,
+                inbound: None,
+                secret: None,
+            }
+            .holding(code.expose())],
+            None,
+        )
+        .await?;
+        Ok(LinkRequested {
+            session_id: session.to_string(),
+            phone: phone.to_string(),
+            expires_in_seconds: self.end_user_policy.link_ttl.whole_seconds(),
+        })
+    }
+
+    fn link_commit(
+        &self,
+        commit: &mut Commit,
+        phone: &PhoneNumber,
+        current: &Versioned<LinkState>,
+        command: &LinkCommand,
+    ) -> Result<Vec<LinkEvent>, AppError> {
+        let decider = self.link_decider();
+        let events = decider.decide(&current.state, command)?;
+        let after = events
+            .iter()
+            .fold(current.state.clone(), |s, e| decider.evolve(s, e));
+        let tagged: Vec<_> = events
+            .iter()
+            .map(|e| (e.event_type(), e.clone(), e.at()))
+            .collect();
+        let at = events
+            .last()
+            .map_or_else(|| self.clock.now(), LinkEvent::at);
+        commit.streams.push(stream_write(
+            link_stream(phone),
+            current.version,
+            &tagged,
+            &after,
+            Columns {
+                status: if after.code.as_ref().is_some_and(|c| !c.used && !c.locked) {
+                    "pending"
+                } else {
+                    "idle"
+                }
+                .into(),
+                flow_id: None,
+                phone: Some(phone.to_string()),
+                external_ref: None,
+                session_id: after.code.as_ref().map(|c| c.session_id.to_string()),
+                created_at: at,
+                updated_at: at,
+            },
+        )?);
+        Ok(events)
+    }
+
+    /// Verifies a link code typed on `platform` for `phone`: the session that asked for it is
+    /// linked, once, within the code's TTL, and an end-user token for it is issued.
+    ///
+    /// # Errors
+    /// [`AppError::LinkCodeIncorrect`] for a wrong code (attempts left);
+    /// [`AppError::Link`] with `NoCode`, `AlreadyUsed`, `Expired` or `Locked`.
+    pub async fn verify_link(
+        &self,
+        tenant: TenantId,
+        phone: &PhoneNumber,
+        code: &str,
+        platform: Platform,
+    ) -> Result<IssuedToken, AppError> {
+        let hash = self.link_hash(phone, code.trim());
+        let outcome = self
+            .retrying(|| async {
+                let links = self
+                    .load_versioned::<LinkState>(tenant, &link_stream(phone))
+                    .await?
+                    .ok_or(AppError::Link(LinkError::NoCode))?;
+                let command = LinkCommand::Verify {
+                    code_hash: hash,
+                    at: self.clock.now(),
+                };
+                let mut commit = Commit::new(tenant);
+                let events = self.link_commit(&mut commit, phone, &links, &command)?;
+                self.store.commit(commit).await?;
+                let wrong = links.state.code.as_ref().map_or(0, |c| c.wrong) + 1;
+                Ok(events
+                    .iter()
+                    .find_map(|e| match e {
+                        LinkEvent::Linked { session_id, .. } => Some(Ok(*session_id)),
+                        _ => None,
+                    })
+                    .unwrap_or(Err(wrong)))
+            })
+            .await?;
+        match outcome {
+            Ok(session) => self.issue_token(tenant, session, platform).await,
+            Err(wrong) => Err(AppError::LinkCodeIncorrect {
+                attempts_remaining: self.end_user_policy.link_max_wrong.saturating_sub(wrong),
+            }),
+        }
+    }
+}

@@ -1,0 +1,378 @@
+//! End-user session tokens (P-TOK-1): `ort_<token id>_<secret>`, shown once; only a keyed hash
+//! of the secret is stored. A token acts for one session of one tenant on one platform, is
+//! refused after an hour idle, lives on when refreshed, and may be revoked; a tenant may link
+//! two platforms so that a token of one is exchanged for a token of the other (MISSION.md A).
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::decider::Decider;
+use crate::ids::{SessionId, TenantId};
+use crate::ports::{AggregateKind, Commit, StreamId};
+use crate::token::{Platform, TokenCommand, TokenDecider, TokenId, TokenState, authorize};
+use crate::verification::CodeHash;
+
+use super::super::persist::{Columns, Versioned, stream_write};
+use super::super::{AppError, Services};
+
+/// The prefix of every end-user token.
+pub const TOKEN_PREFIX: &str = "ort_";
+
+/// A token just issued or refreshed: the only time its text is shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IssuedToken {
+    /// `ort_<token id>_<secret>`: the `Authorization: Bearer` value.
+    pub token: String,
+    /// The token's id (revocation, audit).
+    pub token_id: String,
+    /// The session it acts for.
+    pub session_id: String,
+    /// The platform it belongs to.
+    pub platform: String,
+    /// Seconds of inactivity after which it is refused (3600).
+    pub idle_timeout_seconds: i64,
+}
+
+/// What a valid token grants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndUser {
+    /// The tenant.
+    pub tenant: TenantId,
+    /// The session.
+    pub session_id: SessionId,
+    /// The platform.
+    pub platform: Platform,
+    /// The token.
+    pub token_id: TokenId,
+}
+
+/// A tenant's linked platforms: pairs whose tokens may be exchanged for each other.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct PlatformLinks {
+    pairs: BTreeSet<(String, String)>,
+}
+
+fn token_stream(id: TokenId) -> StreamId {
+    StreamId::new(AggregateKind::SessionToken, id.uuid())
+}
+
+fn platform_links_stream() -> StreamId {
+    StreamId::new(AggregateKind::SessionToken, "platform-links")
+}
+
+/// Checks a platform name: 1 to 40 of `a-z`, `0-9`, `-`, `_`.
+///
+/// # Errors
+/// [`AppError::Validation`] naming `platform`.
+pub fn parse_platform(name: &str) -> Result<Platform, AppError> {
+    let ok = (1..=40).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if ok {
+        Ok(Platform::new(name))
+    } else {
+        Err(AppError::Validation(vec![crate::flow::FieldError {
+            field: "platform".into(),
+            code: crate::flow::FieldErrorCode::PatternMismatch,
+            message: "a platform is 1 to 40 of a-z, 0-9, - and _".into(),
+        }]))
+    }
+}
+
+impl Services {
+    fn token_decider(&self) -> TokenDecider {
+        TokenDecider {
+            idle_timeout: self.end_user_policy.token_idle_timeout,
+        }
+    }
+
+    fn token_hash(&self, id: TokenId, secret: &str) -> CodeHash {
+        let mut data = id.uuid().as_bytes().to_vec();
+        data.extend_from_slice(secret.as_bytes());
+        CodeHash(self.secrets.keyed_hash("session-token", &data))
+    }
+
+    fn new_secret(&self) -> String {
+        // Two v7 ids' random bits are not secret enough alone; the keyed hash of fresh ids
+        // gives 256 bits no one can predict without the server's key.
+        let seed = [
+            self.ids.new_id().as_bytes().to_vec(),
+            self.ids.new_id().as_bytes().to_vec(),
+        ]
+        .concat();
+        hex::encode(self.secrets.keyed_hash("session-token-secret", &seed))
+    }
+
+    fn token_command(
+        &self,
+        commit: &mut Commit,
+        current: &Versioned<TokenState>,
+        id: TokenId,
+        command: &TokenCommand,
+        at: OffsetDateTime,
+    ) -> Result<TokenState, AppError> {
+        let decider = self.token_decider();
+        let events = decider
+            .decide(&current.state, command)
+            .map_err(|_| AppError::TokenInvalid)?;
+        let after = events
+            .iter()
+            .fold(current.state.clone(), |s, e| decider.evolve(s, e));
+        let tagged: Vec<_> = events
+            .iter()
+            .map(|e| (e.event_type(), e.clone(), e.at()))
+            .collect();
+        let grant = after.grant.as_ref().ok_or(AppError::TokenInvalid)?;
+        commit.streams.push(stream_write(
+            token_stream(id),
+            current.version,
+            &tagged,
+            &after,
+            Columns {
+                status: decider.status(&after, at).as_str().into(),
+                flow_id: None,
+                phone: None,
+                external_ref: Some(grant.platform.as_str().to_owned()),
+                session_id: Some(grant.session_id.to_string()),
+                created_at: at,
+                updated_at: at,
+            },
+        )?);
+        Ok(after)
+    }
+
+    /// Issues a new token for `session` on `platform` (another device: every device holds its
+    /// own token).
+    ///
+    /// # Errors
+    /// [`AppError::SessionNotFound`].
+    pub async fn issue_token(
+        &self,
+        tenant: TenantId,
+        session: SessionId,
+        platform: Platform,
+    ) -> Result<IssuedToken, AppError> {
+        self.load_session(tenant, session).await?;
+        let id = TokenId::new(self.ids.new_id());
+        let secret = self.new_secret();
+        let at = self.clock.now();
+        let mut commit = Commit::new(tenant);
+        self.token_command(
+            &mut commit,
+            &Versioned::empty(),
+            id,
+            &TokenCommand::Issue {
+                token_id: id,
+                tenant,
+                session_id: session,
+                platform: platform.clone(),
+                token_hash: self.token_hash(id, &secret),
+                at,
+            },
+            at,
+        )?;
+        self.store.commit(commit).await?;
+        Ok(self.issued(id, &secret, session, &platform))
+    }
+
+    fn issued(
+        &self,
+        id: TokenId,
+        secret: &str,
+        session: SessionId,
+        platform: &Platform,
+    ) -> IssuedToken {
+        IssuedToken {
+            token: format!("{TOKEN_PREFIX}{}_{secret}", id.uuid().simple()),
+            token_id: id.uuid().to_string(),
+            session_id: session.to_string(),
+            platform: platform.as_str().to_owned(),
+            idle_timeout_seconds: self.end_user_policy.token_idle_timeout.whole_seconds(),
+        }
+    }
+
+    /// Checks a bearer token presented on `platform` and records its use (at most every
+    /// `token_touch_interval`): the grant it carries.
+    ///
+    /// # Errors
+    /// [`AppError::TokenInvalid`] for anything wrong (malformed, unknown, wrong secret, idle for
+    /// more than an hour, revoked, another platform), without saying what.
+    pub async fn authenticate_token(
+        &self,
+        bearer: &str,
+        platform: &Platform,
+    ) -> Result<EndUser, AppError> {
+        let (id, secret) = parse_token(bearer).ok_or(AppError::TokenInvalid)?;
+        let tenant = self
+            .store
+            .stream_owner(&token_stream(id))
+            .await?
+            .ok_or(AppError::TokenInvalid)?;
+        self.retrying(|| async {
+            let current = self
+                .load_versioned::<TokenState>(tenant, &token_stream(id))
+                .await?
+                .ok_or(AppError::TokenInvalid)?;
+            let hash = current.state.token_hash.ok_or(AppError::TokenInvalid)?;
+            if !hash.matches(&self.token_hash(id, secret)) {
+                return Err(AppError::TokenInvalid);
+            }
+            let grant = current.state.grant.clone().ok_or(AppError::TokenInvalid)?;
+            let at = self.clock.now();
+            authorize(
+                &self.token_decider(),
+                &current.state,
+                tenant,
+                platform,
+                grant.session_id,
+                at,
+            )
+            .map_err(|_| AppError::TokenInvalid)?;
+            let stale = current
+                .state
+                .last_seen
+                .is_none_or(|seen| at - seen >= self.end_user_policy.token_touch_interval);
+            if stale {
+                let mut commit = Commit::new(tenant);
+                self.token_command(&mut commit, &current, id, &TokenCommand::Use { at }, at)?;
+                self.store.commit(commit).await?;
+            }
+            Ok(EndUser {
+                tenant,
+                session_id: grant.session_id,
+                platform: grant.platform,
+                token_id: id,
+            })
+        })
+        .await
+    }
+
+    /// Refreshes the token: a new secret for the same token, whose idle clock restarts; the old
+    /// text stops working.
+    ///
+    /// # Errors
+    /// [`AppError::TokenInvalid`].
+    pub async fn refresh_token(&self, user: &EndUser) -> Result<IssuedToken, AppError> {
+        let secret = self.new_secret();
+        self.retrying(|| async {
+            let current = self
+                .load_versioned::<TokenState>(user.tenant, &token_stream(user.token_id))
+                .await?
+                .ok_or(AppError::TokenInvalid)?;
+            let at = self.clock.now();
+            let mut commit = Commit::new(user.tenant);
+            let command = TokenCommand::Refresh {
+                new_token_hash: self.token_hash(user.token_id, &secret),
+                at,
+            };
+            self.token_command(&mut commit, &current, user.token_id, &command, at)?;
+            self.store.commit(commit).await?;
+            Ok(())
+        })
+        .await?;
+        Ok(self.issued(user.token_id, &secret, user.session_id, &user.platform))
+    }
+
+    /// Revokes the token at once (this device only; the session's other tokens live on).
+    ///
+    /// # Errors
+    /// [`AppError::TokenInvalid`].
+    pub async fn revoke_token(&self, tenant: TenantId, id: TokenId) -> Result<(), AppError> {
+        self.retrying(|| async {
+            let current = self
+                .load_versioned::<TokenState>(tenant, &token_stream(id))
+                .await?
+                .ok_or(AppError::TokenInvalid)?;
+            let at = self.clock.now();
+            let mut commit = Commit::new(tenant);
+            self.token_command(&mut commit, &current, id, &TokenCommand::Revoke { at }, at)?;
+            self.store.commit(commit).await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Declares platforms `a` and `b` linked: a token of one may be exchanged for one of the
+    /// other (MISSION.md A's cross-platform sessions). Idempotent.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn link_platforms(
+        &self,
+        tenant: TenantId,
+        a: &Platform,
+        b: &Platform,
+    ) -> Result<Vec<(String, String)>, AppError> {
+        let pair = ordered(a, b);
+        self.retrying(|| async {
+            let current = self
+                .load_versioned::<PlatformLinks>(tenant, &platform_links_stream())
+                .await?
+                .unwrap_or_else(Versioned::empty);
+            let mut after = current.state.clone();
+            if after.pairs.insert(pair.clone()) {
+                let at = self.clock.now();
+                let mut commit = Commit::new(tenant);
+                commit.streams.push(stream_write(
+                    platform_links_stream(),
+                    current.version,
+                    &[("platforms.linked", &pair, at)],
+                    &after,
+                    Columns {
+                        status: "linked".into(),
+                        flow_id: None,
+                        phone: None,
+                        external_ref: None,
+                        session_id: None,
+                        created_at: at,
+                        updated_at: at,
+                    },
+                )?);
+                self.store.commit(commit).await?;
+            }
+            Ok(after.pairs.into_iter().collect())
+        })
+        .await
+    }
+
+    /// Exchanges a token of one platform for a new token of a linked platform, for the same
+    /// session (each platform keeps its own token and context).
+    ///
+    /// # Errors
+    /// [`AppError::PlatformsNotLinked`].
+    pub async fn exchange_token(
+        &self,
+        user: &EndUser,
+        to: Platform,
+    ) -> Result<IssuedToken, AppError> {
+        let links = self
+            .load_versioned::<PlatformLinks>(user.tenant, &platform_links_stream())
+            .await?
+            .map(|v| v.state)
+            .unwrap_or_default();
+        if to == user.platform || !links.pairs.contains(&ordered(&user.platform, &to)) {
+            return Err(AppError::PlatformsNotLinked {
+                from: user.platform.as_str().to_owned(),
+                to: to.as_str().to_owned(),
+            });
+        }
+        self.issue_token(user.tenant, user.session_id, to).await
+    }
+}
+
+fn ordered(a: &Platform, b: &Platform) -> (String, String) {
+    let (a, b) = (a.as_str().to_owned(), b.as_str().to_owned());
+    if a <= b { (a, b) } else { (b, a) }
+}
+
+/// Splits `ort_<32 hex id>_<secret>`.
+fn parse_token(text: &str) -> Option<(TokenId, &str)> {
+    let rest = text.strip_prefix(TOKEN_PREFIX)?;
+    let (id, secret) = rest.split_once('_')?;
+    let id = uuid::Uuid::try_parse(id).ok()?;
+    (!secret.is_empty() && secret.len() <= 128).then_some((TokenId::new(id), secret))
+}

@@ -1,0 +1,378 @@
+//! WhatsApp Business Account onboardings as stored: the record, its commit, its view, the
+//! provider references that route webhooks to it, and the proof a session's WhatsApp step needs.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use crate::decider::Decider;
+use crate::flow::{StepId, StepKind};
+use crate::ids::{SessionId, TenantId, WabaAccountId};
+use crate::ports::{AggregateKind, Commit, ListQuery, ProviderId, StreamId};
+use crate::session::StepProof;
+use crate::waba::{
+    QualityMark, SignupIds, StepFailure, WabaCommand, WabaDecider, WabaEvent, WabaPath, WabaState,
+    WabaStatus,
+};
+
+use super::super::persist::{Columns, Versioned, stream_write};
+use super::super::{AppError, Services};
+
+/// The details of a sender submitted to a BSP, as the user gave them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BspDetails {
+    /// The business's display name.
+    pub display_name: String,
+    /// The sender's number, E.164.
+    pub phone: String,
+    /// Where progress notifications are mailed.
+    pub contact_email: Option<String>,
+    /// Free details (description, website, ...).
+    #[serde(default)]
+    pub details: Vec<(String, String)>,
+}
+
+/// One WABA onboarding as stored: the decider's state and what the app keeps beside it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct WabaRecord {
+    pub id: Option<WabaAccountId>,
+    pub session_id: Option<SessionId>,
+    pub step: Option<StepId>,
+    pub bsp: Option<BspDetails>,
+    pub state: WabaState,
+    #[serde(with = "time::serde::rfc3339::option", default)]
+    pub created_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option", default)]
+    pub updated_at: Option<OffsetDateTime>,
+}
+
+pub(crate) fn waba_stream(id: WabaAccountId) -> StreamId {
+    StreamId::new(AggregateKind::WabaAccount, id)
+}
+
+/// The stream that maps a provider reference (a WABA id, phone number id, sender id or
+/// message id) to what it belongs to; written once, at version 0.
+pub(crate) fn whatsapp_ref_stream(provider: ProviderId, reference: &str) -> StreamId {
+    StreamId::new(
+        AggregateKind::WhatsappRef,
+        format!("{provider}:{reference}"),
+    )
+}
+
+/// What a WhatsApp reference points at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub(crate) enum WhatsappTarget {
+    /// A WABA onboarding.
+    Account { id: WabaAccountId },
+    /// A message of a conversation (a session's, or a client's).
+    Message { conversation: uuid::Uuid, seq: u32 },
+}
+
+/// A WABA onboarding as the API shows it: never a token or a PIN, not even sealed (P-WABA-3).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WabaAccountView {
+    /// Id.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
+    pub id: WabaAccountId,
+    /// `embedded_signup` (Meta) or `bsp` (Sinch).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub path: WabaPath,
+    /// `code_received`, `token_exchanged`, `webhooks_subscribed`, `credit_line_shared`,
+    /// `active`, `signup_expired`; or `submitted`, `in_review`, `approved`, `rejected`,
+    /// `resubmitted`.
+    pub status: String,
+    /// The session it was started from, if any.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Uuid))]
+    pub session_id: Option<SessionId>,
+    /// Embedded Signup: the WABA's id at Meta.
+    pub waba_id: Option<String>,
+    /// Embedded Signup: the phone number's id at Meta.
+    pub phone_number_id: Option<String>,
+    /// Embedded Signup: the client's business id.
+    pub business_id: Option<String>,
+    /// Embedded Signup: the saga's steps done, in order (`code_exchange`,
+    /// `webhook_subscription`, `credit_line_sharing`, `phone_registration`).
+    pub steps_done: Vec<String>,
+    /// Embedded Signup: the step due next, if any.
+    pub next_step: Option<String>,
+    /// The last failed step, its reason and time.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub last_failure: Option<StepFailure>,
+    /// When the business token expires (RFC 3339).
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub token_expires_at: Option<OffsetDateTime>,
+    /// True when the token nears its expiry and could not be refreshed.
+    pub token_expiring: bool,
+    /// The latest quality rating (`green`, `yellow`, `red`) and when Meta reported it.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub quality: Option<QualityMark>,
+    /// BSP: the sender's id at the BSP.
+    pub sender_id: Option<String>,
+    /// BSP: the display name submitted.
+    pub display_name: Option<String>,
+    /// BSP: the sender's number.
+    pub phone: Option<String>,
+    /// BSP: submissions so far (the first and every resubmission).
+    pub submissions: u32,
+    /// BSP: the last rejection's reason.
+    pub rejection: Option<String>,
+    /// Created at (RFC 3339).
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub created_at: Option<OffsetDateTime>,
+    /// Last change (RFC 3339).
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub updated_at: Option<OffsetDateTime>,
+}
+
+impl WabaRecord {
+    pub(crate) fn view(&self) -> Result<WabaAccountView, AppError> {
+        let s = &self.state;
+        Ok(WabaAccountView {
+            id: self.id.ok_or(AppError::WabaNotFound)?,
+            path: s.path.ok_or(AppError::WabaNotFound)?,
+            status: s.status.as_str().to_owned(),
+            session_id: self.session_id,
+            waba_id: s.signup.as_ref().map(|i| i.waba_id.as_str().to_owned()),
+            phone_number_id: s
+                .signup
+                .as_ref()
+                .map(|i| i.phone_number_id.as_str().to_owned()),
+            business_id: s.signup.as_ref().map(|i| i.business_id.as_str().to_owned()),
+            steps_done: s.steps_done.iter().map(|x| x.as_str().to_owned()).collect(),
+            next_step: s.next_step().map(|x| x.as_str().to_owned()),
+            last_failure: s.last_failure.clone(),
+            token_expires_at: s.token_expires_at,
+            token_expiring: s.token_expiring,
+            quality: s.quality,
+            sender_id: s.sender_id.clone(),
+            display_name: self.bsp.as_ref().map(|b| b.display_name.clone()),
+            phone: self.bsp.as_ref().map(|b| b.phone.clone()),
+            submissions: s.submissions,
+            rejection: s.rejection.clone(),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+
+    pub(crate) fn signup_ids(&self) -> Result<&SignupIds, AppError> {
+        self.state.signup.as_ref().ok_or(AppError::WabaNotFound)
+    }
+}
+
+impl Services {
+    pub(crate) fn waba_decider(&self) -> WabaDecider {
+        WabaDecider::with_code_ttl(self.whatsapp_policy.code_ttl)
+    }
+
+    pub(crate) async fn load_waba(
+        &self,
+        tenant: TenantId,
+        id: WabaAccountId,
+    ) -> Result<Versioned<WabaRecord>, AppError> {
+        self.load_versioned(tenant, &waba_stream(id))
+            .await?
+            .ok_or(AppError::WabaNotFound)
+    }
+
+    /// Decides `command` on `current` and adds the stream write to `commit`; answers the
+    /// record after the events and the events.
+    pub(crate) fn waba_commit_parts(
+        &self,
+        commit: &mut Commit,
+        current: &Versioned<WabaRecord>,
+        command: &WabaCommand,
+        at: OffsetDateTime,
+    ) -> Result<(WabaRecord, Vec<WabaEvent>), AppError> {
+        let decider = self.waba_decider();
+        let events = decider.decide(&current.state.state, command)?;
+        let mut after = current.state.clone();
+        after.state = events.iter().fold(after.state, |s, e| decider.evolve(s, e));
+        if events.is_empty() {
+            return Ok((after, events));
+        }
+        after.updated_at = Some(at);
+        after.created_at.get_or_insert(at);
+        self.push_waba_write(commit, current.version, &events, &after)?;
+        Ok((after, events))
+    }
+
+    pub(crate) fn push_waba_write(
+        &self,
+        commit: &mut Commit,
+        version: u64,
+        events: &[WabaEvent],
+        after: &WabaRecord,
+    ) -> Result<(), AppError> {
+        let id = after.id.ok_or(AppError::WabaNotFound)?;
+        let tagged: Vec<_> = events
+            .iter()
+            .map(|e| (e.event_type(), e.clone(), e.at()))
+            .collect();
+        let now = after.updated_at.unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        commit.streams.push(stream_write(
+            waba_stream(id),
+            version,
+            &tagged,
+            after,
+            Columns {
+                status: after.state.status.as_str().to_owned(),
+                flow_id: None,
+                phone: after.bsp.as_ref().map(|b| b.phone.clone()),
+                external_ref: after
+                    .state
+                    .signup
+                    .as_ref()
+                    .map(|i| i.waba_id.as_str().to_owned()),
+                session_id: after.session_id.map(|s| s.to_string()),
+                created_at: after.created_at.unwrap_or(now),
+                updated_at: now,
+            },
+        )?);
+        Ok(())
+    }
+
+    /// Adds the write of a WhatsApp reference to `commit`: at version 0 for a new one, or at
+    /// its current `version` to point it elsewhere.
+    pub(crate) fn push_whatsapp_ref(
+        &self,
+        commit: &mut Commit,
+        provider: ProviderId,
+        reference: &str,
+        target: &WhatsappTarget,
+        version: u64,
+        at: OffsetDateTime,
+    ) -> Result<(), AppError> {
+        commit.streams.push(stream_write(
+            whatsapp_ref_stream(provider, reference),
+            version,
+            &[("whatsapp_ref.recorded", target.clone(), at)],
+            target,
+            Columns {
+                status: "recorded".into(),
+                flow_id: None,
+                phone: None,
+                external_ref: Some(reference.to_owned()),
+                session_id: None,
+                created_at: at,
+                updated_at: at,
+            },
+        )?);
+        Ok(())
+    }
+
+    /// What a WhatsApp reference of `tenant` points at, if it is known.
+    pub(crate) async fn whatsapp_target(
+        &self,
+        tenant: TenantId,
+        provider: ProviderId,
+        reference: &str,
+    ) -> Result<Option<WhatsappTarget>, AppError> {
+        Ok(self
+            .load_versioned::<WhatsappTarget>(tenant, &whatsapp_ref_stream(provider, reference))
+            .await?
+            .map(|v| v.state))
+    }
+
+    /// A WhatsApp Business Account onboarding of the tenant.
+    ///
+    /// # Errors
+    /// [`AppError::WabaNotFound`] (also for another tenant's id).
+    pub async fn waba_account(
+        &self,
+        tenant: TenantId,
+        id: WabaAccountId,
+    ) -> Result<WabaAccountView, AppError> {
+        self.load_waba(tenant, id).await?.state.view()
+    }
+
+    /// The tenant's WABA onboardings (its clients, MISSION.md D), newest first, at most
+    /// `limit` (1 to 100) after the opaque `cursor`.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn list_waba_accounts(
+        &self,
+        tenant: TenantId,
+        status: Option<String>,
+        limit: u32,
+        cursor: Option<String>,
+    ) -> Result<(Vec<WabaAccountView>, Option<String>), AppError> {
+        let page = self
+            .store
+            .list(
+                tenant,
+                AggregateKind::WabaAccount,
+                &ListQuery {
+                    status,
+                    limit: limit.clamp(1, 100),
+                    cursor,
+                    ..ListQuery::default()
+                },
+            )
+            .await?;
+        let views = page
+            .items
+            .iter()
+            .map(|loaded| super::super::persist::state_of::<WabaRecord>(loaded)?.view())
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((views, page.next_cursor))
+    }
+
+    /// The proof for a WhatsApp step's answers: the account (`waba_account_id`) belongs to this
+    /// session and step and is far enough along: active for `whatsapp_signup`, submitted (any
+    /// BSP status) for `whatsapp_sender`.
+    pub(crate) async fn waba_proof(
+        &self,
+        tenant: TenantId,
+        session: SessionId,
+        step: &StepId,
+        answers: &Value,
+    ) -> Result<Option<StepProof>, AppError> {
+        let Some(id) = answers
+            .get("waba_account_id")
+            .and_then(Value::as_str)
+            .and_then(|t| WabaAccountId::parse(t).ok())
+        else {
+            return Ok(None);
+        };
+        let Some(record) = self
+            .load_versioned::<WabaRecord>(tenant, &waba_stream(id))
+            .await?
+        else {
+            return Ok(None);
+        };
+        let r = record.state;
+        if r.session_id != Some(session) || r.step.as_ref() != Some(step) {
+            return Ok(None);
+        }
+        let far_enough = match r.state.path {
+            Some(WabaPath::EmbeddedSignup) => r.state.status == WabaStatus::Active,
+            Some(WabaPath::Bsp) => r.state.submissions > 0,
+            None => false,
+        };
+        Ok(far_enough.then_some(StepProof::Waba(id)))
+    }
+
+    /// The session's step of `kind` to attach an account to: the step named, which must be of
+    /// that kind, or the flow's first step of that kind.
+    pub(crate) async fn whatsapp_step_of(
+        &self,
+        tenant: TenantId,
+        session: SessionId,
+        step: Option<&str>,
+        kind: StepKind,
+    ) -> Result<StepId, AppError> {
+        let current = self.load_session(tenant, session).await?;
+        let flow = self.flow_of(&current.state)?;
+        flow.steps()
+            .iter()
+            .find(|s| s.kind() == kind && step.is_none_or(|name| s.id().as_str() == name))
+            .map(|s| s.id().clone())
+            .ok_or(AppError::NoPaymentStep(kind.as_str()))
+    }
+}

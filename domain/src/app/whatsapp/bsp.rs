@@ -1,0 +1,342 @@
+//! A WhatsApp sender provisioned through a BSP (Sinch, MISSION.md A): submitted, in review
+//! (24-48 h), approved, or rejected with the reason and then corrected and resubmitted, with a
+//! notification mailed at each change (P-WABA-4: approval only through review).
+
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+
+use crate::flow::StepKind;
+use crate::ids::{CustomerId, JobId, SessionId, TenantId, WabaAccountId};
+use crate::ports::{ClaimedJob, Commit, NewJob, NewSender, ProviderError, SenderInfo, SenderState};
+use crate::waba::{WabaCommand, WabaEvent, WabaStatus};
+
+use super::super::jobs::{JobOutcome, payload};
+use super::super::persist::{Versioned, to_json};
+use super::super::{AppError, Services};
+use super::accounts::{BspDetails, WabaAccountView, WabaRecord, WhatsappTarget};
+use super::{WABA_POLL_JOB, WABA_SUBMIT_JOB};
+
+/// Input of [`Services::submit_sender`].
+#[derive(Debug, Clone)]
+pub struct SenderRequest {
+    /// The sender's details.
+    pub details: BspDetails,
+    /// The session whose `whatsapp_sender` step this completes, if any.
+    pub session_id: Option<SessionId>,
+    /// That step's id, when the flow has several.
+    pub step: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct BspJob {
+    account_id: WabaAccountId,
+}
+
+fn poll_timer_key(id: WabaAccountId) -> String {
+    format!("waba:{id}:poll")
+}
+
+impl Services {
+    fn bsp_job(
+        &self,
+        kind: &str,
+        id: WabaAccountId,
+        run_at: OffsetDateTime,
+    ) -> Result<NewJob, AppError> {
+        Ok(NewJob {
+            id: JobId::new(self.ids.new_id()),
+            kind: kind.into(),
+            payload: to_json(&BspJob { account_id: id })?,
+            run_at,
+            timer_key: (kind == WABA_POLL_JOB).then(|| poll_timer_key(id)),
+            max_attempts: 24,
+        })
+    }
+
+    /// Submits a WhatsApp sender to the tenant's BSP: recorded now, created at the BSP by an
+    /// outbox job, then its review is followed.
+    ///
+    /// # Errors
+    /// [`AppError::Validation`] for a blank display name or an invalid phone;
+    /// [`AppError::SessionNotFound`] or [`AppError::NoPaymentStep`] for a session without a
+    /// `whatsapp_sender` step.
+    pub async fn submit_sender(
+        &self,
+        tenant: TenantId,
+        request: SenderRequest,
+    ) -> Result<WabaAccountView, AppError> {
+        let step = match request.session_id {
+            Some(session) => Some(
+                self.whatsapp_step_of(
+                    tenant,
+                    session,
+                    request.step.as_deref(),
+                    StepKind::WhatsappSender,
+                )
+                .await?,
+            ),
+            None => None,
+        };
+        let id = WabaAccountId::new(self.ids.new_id());
+        let now = self.clock.now();
+        let empty = Versioned {
+            state: WabaRecord {
+                id: Some(id),
+                session_id: request.session_id,
+                step,
+                bsp: Some(request.details.clone()),
+                ..WabaRecord::default()
+            },
+            version: 0,
+        };
+        let mut commit = Commit::new(tenant);
+        let command = WabaCommand::Submit {
+            account: CustomerId::new(id.uuid()),
+            at: now,
+        };
+        let (after, events) = self.waba_commit_parts(&mut commit, &empty, &command, now)?;
+        commit.jobs.push(self.bsp_job(WABA_SUBMIT_JOB, id, now)?);
+        self.notify_bsp(&mut commit, &after, &events)?;
+        self.store.commit(commit).await?;
+        self.complete_waba_step_of_session(tenant, id).await?;
+        self.waba_account(tenant, id).await
+    }
+
+    /// Corrects a rejected sender (its display name too, when `display_name` is given) and
+    /// submits it again.
+    ///
+    /// # Errors
+    /// [`AppError::WabaNotFound`]; [`AppError::Waba`] with `InvalidTransition` when it is not
+    /// rejected, `WrongPath` for an Embedded Signup account.
+    pub async fn resubmit_sender(
+        &self,
+        tenant: TenantId,
+        id: WabaAccountId,
+        corrections: String,
+        display_name: Option<String>,
+    ) -> Result<WabaAccountView, AppError> {
+        self.retrying(|| async {
+            let mut current = self.load_waba(tenant, id).await?;
+            if let (Some(name), Some(bsp)) = (&display_name, current.state.bsp.as_mut()) {
+                bsp.display_name = name.clone();
+            }
+            let now = self.clock.now();
+            let mut commit = Commit::new(tenant);
+            let command = WabaCommand::Resubmit {
+                corrections: corrections.clone(),
+                at: now,
+            };
+            let (after, events) = self.waba_commit_parts(&mut commit, &current, &command, now)?;
+            commit.jobs.push(self.bsp_job(WABA_SUBMIT_JOB, id, now)?);
+            self.notify_bsp(&mut commit, &after, &events)?;
+            self.store.commit(commit).await?;
+            after.view()
+        })
+        .await
+    }
+
+    /// The submit job: creates the sender at the BSP (or hands a resubmission's corrections to
+    /// it), records its id and state, and arms the review's poll.
+    pub(crate) async fn run_bsp_submit(
+        &self,
+        job: &ClaimedJob,
+        backoff: impl Fn(u32) -> Duration,
+    ) -> Result<JobOutcome, AppError> {
+        let p: BspJob = payload(job)?;
+        let tenant = job.tenant;
+        let current = self.load_waba(tenant, p.account_id).await?;
+        let record = &current.state;
+        let bsp = self.whatsapp.bsp(tenant).await?;
+        let details = record.bsp.clone().ok_or(AppError::WabaNotFound)?;
+        let answer = match (&record.state.sender_id, record.state.status) {
+            (Some(sender), WabaStatus::Resubmitted) => {
+                let corrections = record.state.corrections.last().cloned().unwrap_or_default();
+                bsp.resubmit(sender, &corrections).await
+            }
+            (Some(sender), _) => bsp.sender(sender).await,
+            (None, _) => {
+                bsp.create_sender(&NewSender {
+                    key: p.account_id.to_string(),
+                    display_name: details.display_name.clone(),
+                    phone: details.phone.clone(),
+                    details: details.details.clone(),
+                })
+                .await
+            }
+        };
+        match answer {
+            Ok(info) => {
+                self.apply_sender_info(tenant, p.account_id, &info, Some(job.id))
+                    .await?;
+                Ok(JobOutcome::Done)
+            }
+            Err(e) => self.bsp_failure(job, e, backoff).await,
+        }
+    }
+
+    /// The poll job: reads the sender's state at the BSP while it is in review.
+    pub(crate) async fn run_bsp_poll(
+        &self,
+        job: &ClaimedJob,
+        backoff: impl Fn(u32) -> Duration,
+    ) -> Result<JobOutcome, AppError> {
+        let p: BspJob = payload(job)?;
+        let tenant = job.tenant;
+        let current = self.load_waba(tenant, p.account_id).await?;
+        let Some(sender) = current.state.state.sender_id.clone() else {
+            self.complete_bare(tenant, job.id).await?;
+            return Ok(JobOutcome::Done);
+        };
+        let bsp = self.whatsapp.bsp(tenant).await?;
+        match bsp.sender(&sender).await {
+            Ok(info) => {
+                self.apply_sender_info(tenant, p.account_id, &info, Some(job.id))
+                    .await?;
+                Ok(JobOutcome::Done)
+            }
+            Err(e) => self.bsp_failure(job, e, backoff).await,
+        }
+    }
+
+    async fn bsp_failure(
+        &self,
+        job: &ClaimedJob,
+        e: ProviderError,
+        backoff: impl Fn(u32) -> Duration,
+    ) -> Result<JobOutcome, AppError> {
+        if matches!(e, ProviderError::Rejected { .. }) {
+            self.complete_bare(job.tenant, job.id).await?;
+            return Ok(JobOutcome::Done);
+        }
+        Ok(JobOutcome::RetryAt {
+            run_at: self.clock.now() + backoff(job.attempts),
+            reason: e.reason(),
+        })
+    }
+
+    /// Applies what the BSP says of a sender (a poll's answer or a webhook): records its id,
+    /// moves the account into review, and approves or rejects it from review; arms the next
+    /// poll while the review goes on. `job` is completed in the same commit.
+    pub(crate) async fn apply_sender_info(
+        &self,
+        tenant: TenantId,
+        id: WabaAccountId,
+        info: &SenderInfo,
+        job: Option<JobId>,
+    ) -> Result<(), AppError> {
+        self.retrying(|| async {
+            let current = self.load_waba(tenant, id).await?;
+            let now = self.clock.now();
+            let mut commit = Commit::new(tenant);
+            commit.complete_job = job;
+            let mut state = Versioned {
+                state: current.state.clone(),
+                version: current.version,
+            };
+            let mut all_events = Vec::new();
+            let fresh = state.state.state.sender_id.is_none();
+            let mut commands = vec![WabaCommand::RecordSender {
+                sender_id: info.id.clone(),
+                at: now,
+            }];
+            if matches!(
+                state.state.state.status,
+                WabaStatus::Submitted | WabaStatus::Resubmitted
+            ) {
+                commands.push(WabaCommand::StartReview { at: now });
+            }
+            match &info.state {
+                SenderState::InProgress => {}
+                SenderState::Active => commands.push(WabaCommand::Approve { at: now }),
+                SenderState::Error { reason } => commands.push(WabaCommand::Reject {
+                    reason: reason.clone(),
+                    at: now,
+                }),
+                SenderState::Suspended { reason } => commands.push(WabaCommand::Reject {
+                    reason: format!("suspended: {reason}"),
+                    at: now,
+                }),
+            }
+            for command in &commands {
+                let (after, events) =
+                    match self.waba_commit_parts(&mut Commit::new(tenant), &state, command, now) {
+                        Ok(done) => done,
+                        // Already there (a second report of the same decision).
+                        Err(AppError::Waba(_)) => continue,
+                        Err(e) => return Err(e),
+                    };
+                state.state = after;
+                all_events.extend(events);
+            }
+            if !all_events.is_empty() {
+                self.push_waba_write(&mut commit, current.version, &all_events, &state.state)?;
+                self.notify_bsp(&mut commit, &state.state, &all_events)?;
+            }
+            if fresh {
+                self.push_whatsapp_ref(
+                    &mut commit,
+                    self.whatsapp.bsp(tenant).await?.provider(),
+                    &info.id,
+                    &WhatsappTarget::Account { id },
+                    0,
+                    now,
+                )?;
+            }
+            if state.state.state.status == WabaStatus::InReview {
+                commit.jobs.push(self.bsp_job(
+                    WABA_POLL_JOB,
+                    id,
+                    now + self.whatsapp_policy.review_poll_interval,
+                )?);
+            } else {
+                commit.cancel_timers.push(poll_timer_key(id));
+            }
+            self.store.commit(commit).await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// One mail per status change to the sender's contact address, if it gave one.
+    fn notify_bsp(
+        &self,
+        commit: &mut Commit,
+        record: &WabaRecord,
+        events: &[WabaEvent],
+    ) -> Result<(), AppError> {
+        let Some(details) = &record.bsp else {
+            return Ok(());
+        };
+        let Some(to) = &details.contact_email else {
+            return Ok(());
+        };
+        for event in events {
+            let (status, news) = match event {
+                WabaEvent::Submitted { .. } => ("submitted", "was submitted for review".to_owned()),
+                WabaEvent::ReviewStarted { .. } => (
+                    "in review",
+                    "is in review (usually 24 to 48 hours)".to_owned(),
+                ),
+                WabaEvent::Approved { .. } => (
+                    "approved",
+                    "was approved: it can send messages now".to_owned(),
+                ),
+                WabaEvent::Rejected { reason, .. } => (
+                    "rejected",
+                    format!("was rejected: {reason}. Correct it and submit it again."),
+                ),
+                WabaEvent::Resubmitted { .. } => (
+                    "resubmitted",
+                    "was corrected and submitted again".to_owned(),
+                ),
+                _ => continue,
+            };
+            commit.jobs.push(self.mail_job(
+                to,
+                format!("WhatsApp sender {}: {status}", details.display_name),
+                format!("Your WhatsApp sender \"{}\" {news}", details.display_name),
+            )?);
+        }
+        Ok(())
+    }
+}

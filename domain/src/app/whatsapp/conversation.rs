@@ -1,0 +1,533 @@
+//! A session's conversation: every user and bot message, on WhatsApp or the web, stored in
+//! order (MISSION.md B, "every user and bot message is stored"), and the outbox job that sends
+//! a bot message over WhatsApp.
+
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+
+use uuid::Uuid;
+
+use crate::ids::{JobId, SessionId, TenantId, WabaAccountId};
+use crate::ports::{
+    AggregateKind, ClaimedJob, Commit, MessageStatus, NewJob, OutboundMessage, ProviderError,
+    ProviderId, StreamId,
+};
+
+use super::super::jobs::{JobOutcome, payload};
+use super::super::persist::{Columns, Versioned, stream_write, to_json};
+use super::super::{AppError, Services};
+use super::WHATSAPP_SEND_JOB;
+use super::accounts::WhatsappTarget;
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Author {
+    /// The person onboarding.
+    User,
+    /// Onramp's bot.
+    Bot,
+}
+
+/// Where a message was written or sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MessageChannel {
+    /// WhatsApp.
+    Whatsapp,
+    /// The web (a step answered on the web page, recorded as the user's message).
+    Web,
+}
+
+/// One message of a conversation, as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChatMessage {
+    /// Its place in the conversation, from 1.
+    pub seq: u32,
+    /// Who wrote it.
+    pub author: Author,
+    /// Where.
+    pub channel: MessageChannel,
+    /// The text.
+    pub text: String,
+    /// The step it answered or prompted, if any.
+    pub step: Option<String>,
+    /// The provider that carried it (`twilio`, `sinch`, `meta`, `sandbox`), once known.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub provider: Option<ProviderId>,
+    /// The provider's message id, once known.
+    pub provider_ref: Option<String>,
+    /// Bot messages: `queued`, `sent`, `delivered`, `read` or `failed`; user messages:
+    /// `received`.
+    pub status: String,
+    /// When it was written (RFC 3339).
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub at: OffsetDateTime,
+}
+
+/// A conversation's events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ConversationEvent {
+    Message {
+        message: ChatMessage,
+    },
+    Sent {
+        seq: u32,
+        provider: ProviderId,
+        provider_ref: String,
+    },
+    Status {
+        seq: u32,
+        status: MessageStatus,
+    },
+    SendFailed {
+        seq: u32,
+        reason: String,
+    },
+    Cursor {
+        cursor: ChatCursor,
+    },
+}
+
+impl ConversationEvent {
+    fn event_type(&self) -> &'static str {
+        match self {
+            Self::Message { message } if message.author == Author::User => {
+                "conversation.user_message"
+            }
+            Self::Message { .. } => "conversation.bot_message",
+            Self::Sent { .. } => "conversation.sent",
+            Self::Status { .. } => "conversation.status",
+            Self::SendFailed { .. } => "conversation.send_failed",
+            Self::Cursor { .. } => "conversation.cursor",
+        }
+    }
+}
+
+/// Where the chat stands inside the current step: a form's fields answered so far, the phone
+/// verification sent for the phone step.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ChatCursor {
+    /// The form step being filled and its fields so far.
+    pub draft: Option<(String, serde_json::Map<String, serde_json::Value>)>,
+    /// The verification sent for the phone step.
+    pub verification: Option<crate::ids::VerificationId>,
+}
+
+/// The conversation's folded state: every message with its latest status.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct ConversationState {
+    phone: Option<String>,
+    messages: Vec<ChatMessage>,
+    #[serde(default)]
+    cursor: ChatCursor,
+    #[serde(with = "time::serde::rfc3339::option", default)]
+    created_at: Option<OffsetDateTime>,
+}
+
+fn evolve(mut s: ConversationState, e: &ConversationEvent) -> ConversationState {
+    match e {
+        ConversationEvent::Message { message } => s.messages.push(message.clone()),
+        ConversationEvent::Sent {
+            seq,
+            provider,
+            provider_ref,
+        } => {
+            if let Some(m) = s.messages.iter_mut().find(|m| m.seq == *seq) {
+                m.provider = Some(*provider);
+                m.provider_ref = Some(provider_ref.clone());
+                if m.status == "queued" {
+                    m.status = "sent".into();
+                }
+            }
+        }
+        ConversationEvent::Status { seq, status } => {
+            if let Some(m) = s.messages.iter_mut().find(|m| m.seq == *seq) {
+                let rank = |t: &str| match t {
+                    "queued" => 0,
+                    "sent" => 1,
+                    "delivered" => 2,
+                    "read" => 3,
+                    _ => 4,
+                };
+                let new = match status {
+                    MessageStatus::Sent => "sent",
+                    MessageStatus::Delivered => "delivered",
+                    MessageStatus::Read => "read",
+                    MessageStatus::Failed => "failed",
+                };
+                // Statuses only move forward, whatever order the webhooks arrive in.
+                if rank(new) > rank(&m.status) {
+                    m.status = new.into();
+                }
+            }
+        }
+        ConversationEvent::SendFailed { seq, .. } => {
+            if let Some(m) = s.messages.iter_mut().find(|m| m.seq == *seq) {
+                m.status = "failed".into();
+            }
+        }
+        ConversationEvent::Cursor { cursor } => s.cursor = cursor.clone(),
+    }
+    s
+}
+
+/// A conversation is keyed by the session it belongs to, or, for a Solution Partner's client,
+/// by the client's WABA account (the messages sent and received on its behalf).
+pub(crate) fn conversation_stream(conversation: Uuid) -> StreamId {
+    StreamId::new(AggregateKind::Conversation, conversation)
+}
+
+/// A message to add to a conversation.
+pub(crate) struct NewMessage {
+    pub author: Author,
+    pub channel: MessageChannel,
+    pub text: String,
+    pub step: Option<String>,
+    /// The provider's id of an inbound message.
+    pub inbound: Option<(ProviderId, String)>,
+    /// A secret the text holds (a link code): the history keeps the text with the secret
+    /// masked, and the send job holds the text sealed.
+    pub secret: Option<String>,
+}
+
+impl NewMessage {
+    /// The same message, marked as holding `secret`.
+    pub fn holding(mut self, secret: &str) -> Self {
+        self.secret = Some(secret.to_owned());
+        self
+    }
+
+    /// The text as the history and the job payload keep it.
+    fn kept_text(&self) -> String {
+        match &self.secret {
+            Some(secret) if !secret.is_empty() => self
+                .text
+                .replace(secret.as_str(), &"•".repeat(secret.chars().count())),
+            _ => self.text.clone(),
+        }
+    }
+}
+
+fn text_context(conversation: Uuid, seq: u32) -> String {
+    format!("whatsapp-text:{conversation}:{seq}")
+}
+
+#[derive(Serialize, Deserialize)]
+struct SendJob {
+    conversation: Uuid,
+    seq: u32,
+    to: String,
+    text: String,
+    /// The text sealed, for a message that holds a secret (`text` is then masked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sealed_text: Option<String>,
+    /// Sent from this client's number with its business token, instead of the tenant's
+    /// channel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    client: Option<WabaAccountId>,
+}
+
+impl Services {
+    async fn load_conversation(
+        &self,
+        tenant: TenantId,
+        conversation: Uuid,
+    ) -> Result<Versioned<ConversationState>, AppError> {
+        Ok(self
+            .load_versioned(tenant, &conversation_stream(conversation))
+            .await?
+            .unwrap_or_else(Versioned::empty))
+    }
+
+    fn push_conversation(
+        &self,
+        commit: &mut Commit,
+        conversation: Uuid,
+        current: &Versioned<ConversationState>,
+        events: &[ConversationEvent],
+        at: OffsetDateTime,
+    ) -> Result<ConversationState, AppError> {
+        let mut after = events.iter().fold(current.state.clone(), evolve);
+        after.created_at.get_or_insert(at);
+        let tagged: Vec<_> = events
+            .iter()
+            .map(|e| (e.event_type(), e.clone(), at))
+            .collect();
+        commit.streams.push(stream_write(
+            conversation_stream(conversation),
+            current.version,
+            &tagged,
+            &after,
+            Columns {
+                status: "open".into(),
+                flow_id: None,
+                phone: after.phone.clone(),
+                external_ref: None,
+                session_id: Some(conversation.to_string()),
+                created_at: after.created_at.unwrap_or(at),
+                updated_at: at,
+            },
+        )?);
+        Ok(after)
+    }
+
+    /// The chat's cursor in the current step.
+    pub(crate) async fn chat_cursor(
+        &self,
+        tenant: TenantId,
+        session: SessionId,
+    ) -> Result<ChatCursor, AppError> {
+        Ok(self
+            .load_conversation(tenant, session.uuid())
+            .await?
+            .state
+            .cursor)
+    }
+
+    /// Adds `messages` to the session's conversation, in order, in one commit, with the chat's
+    /// new `cursor` if given; a bot message on WhatsApp gets its send job (to `phone`) in the
+    /// same commit. Answers the messages' sequence numbers.
+    pub(crate) async fn add_messages(
+        &self,
+        tenant: TenantId,
+        session: SessionId,
+        phone: Option<&str>,
+        messages: Vec<NewMessage>,
+        cursor: Option<ChatCursor>,
+    ) -> Result<Vec<u32>, AppError> {
+        self.add_to_conversation(tenant, session.uuid(), None, phone, messages, cursor)
+            .await
+    }
+
+    /// [`Self::add_messages`] for any conversation; `client` sends the bot's messages from
+    /// that client's number.
+    pub(crate) async fn add_to_conversation(
+        &self,
+        tenant: TenantId,
+        conversation: Uuid,
+        client: Option<WabaAccountId>,
+        phone: Option<&str>,
+        messages: Vec<NewMessage>,
+        cursor: Option<ChatCursor>,
+    ) -> Result<Vec<u32>, AppError> {
+        if messages.is_empty() && cursor.is_none() {
+            return Ok(vec![]);
+        }
+        self.retrying(|| async {
+            let current = self.load_conversation(tenant, conversation).await?;
+            let at = self.clock.now();
+            let mut commit = Commit::new(tenant);
+            let mut next = u32::try_from(current.state.messages.len()).unwrap_or(u32::MAX);
+            let mut events = Vec::new();
+            let mut seqs = Vec::new();
+            for m in &messages {
+                next += 1;
+                seqs.push(next);
+                let outbound = m.author == Author::Bot && m.channel == MessageChannel::Whatsapp;
+                events.push(ConversationEvent::Message {
+                    message: ChatMessage {
+                        seq: next,
+                        author: m.author,
+                        channel: m.channel,
+                        text: m.kept_text(),
+                        step: m.step.clone(),
+                        provider: m.inbound.as_ref().map(|(p, _)| *p),
+                        provider_ref: m.inbound.as_ref().map(|(_, r)| r.clone()),
+                        status: if outbound { "queued" } else { "received" }.into(),
+                        at,
+                    },
+                });
+                if outbound {
+                    let to = phone.ok_or_else(|| {
+                        AppError::NoWhatsappChannel("the session has no phone number".into())
+                    })?;
+                    commit.jobs.push(NewJob {
+                        id: JobId::new(self.ids.new_id()),
+                        kind: WHATSAPP_SEND_JOB.into(),
+                        payload: to_json(&SendJob {
+                            conversation,
+                            seq: next,
+                            to: to.to_owned(),
+                            text: m.kept_text(),
+                            sealed_text: m.secret.as_ref().map(|_| {
+                                self.seal(
+                                    &crate::ports::ClearSecret::new(m.text.clone()),
+                                    &text_context(conversation, next),
+                                )
+                            }),
+                            client,
+                        })?,
+                        run_at: at,
+                        timer_key: None,
+                        max_attempts: 6,
+                    });
+                }
+            }
+            if let Some(c) = &cursor
+                && *c != current.state.cursor
+            {
+                events.push(ConversationEvent::Cursor { cursor: c.clone() });
+            }
+            let mut current = current;
+            if current.state.phone.is_none() {
+                current.state.phone = phone.map(str::to_owned);
+            }
+            self.push_conversation(&mut commit, conversation, &current, &events, at)?;
+            self.store.commit(commit).await?;
+            Ok(seqs.clone())
+        })
+        .await
+    }
+
+    /// The session's conversation, oldest first.
+    ///
+    /// # Errors
+    /// [`AppError::SessionNotFound`] (also for another tenant's session).
+    pub async fn session_messages(
+        &self,
+        tenant: TenantId,
+        session: SessionId,
+    ) -> Result<Vec<ChatMessage>, AppError> {
+        self.load_session(tenant, session).await?;
+        Ok(self
+            .load_conversation(tenant, session.uuid())
+            .await?
+            .state
+            .messages)
+    }
+
+    /// The messages sent and received on behalf of a Solution Partner's client, oldest first
+    /// (MISSION.md D).
+    ///
+    /// # Errors
+    /// [`AppError::WabaNotFound`] (also for another tenant's account).
+    pub async fn client_messages(
+        &self,
+        tenant: TenantId,
+        account: WabaAccountId,
+    ) -> Result<Vec<ChatMessage>, AppError> {
+        self.load_waba(tenant, account).await?;
+        Ok(self
+            .load_conversation(tenant, account.uuid())
+            .await?
+            .state
+            .messages)
+    }
+
+    /// The send job: one bot message over the tenant's WhatsApp channel; the provider's id is
+    /// recorded with the job's completion, and routes the message's delivery statuses.
+    pub(crate) async fn send_whatsapp(
+        &self,
+        job: &ClaimedJob,
+        backoff: impl Fn(u32) -> Duration,
+    ) -> Result<JobOutcome, AppError> {
+        let p: SendJob = payload(job)?;
+        let tenant = job.tenant;
+        let text = match &p.sealed_text {
+            Some(sealed) => self
+                .unseal(sealed, &text_context(p.conversation, p.seq))?
+                .expose()
+                .to_owned(),
+            None => p.text.clone(),
+        };
+        let message = OutboundMessage {
+            key: format!("{}:{}", p.conversation, p.seq),
+            to: p.to.clone(),
+            text,
+        };
+        let result = match p.client {
+            None => {
+                self.whatsapp
+                    .messaging(tenant)
+                    .await?
+                    .send_text(&message)
+                    .await
+            }
+            Some(client) => {
+                let channel = self.client_channel(tenant, client).await?;
+                self.whatsapp
+                    .embedded_signup(tenant)
+                    .await?
+                    .send_as_client(&channel, &message)
+                    .await
+            }
+        };
+        let retry = matches!(
+            &result,
+            Err(ProviderError::Unavailable { .. } | ProviderError::Unexpected(_))
+                if job.attempts + 1 < job.max_attempts
+        );
+        if retry {
+            let e = result.err().map(|e| e.reason()).unwrap_or_default();
+            return Ok(JobOutcome::RetryAt {
+                run_at: self.clock.now() + backoff(job.attempts),
+                reason: e,
+            });
+        }
+        self.retrying(|| async {
+            let current = self.load_conversation(tenant, p.conversation).await?;
+            let at = self.clock.now();
+            let mut commit = Commit::new(tenant);
+            commit.complete_job = Some(job.id);
+            let event = match &result {
+                Ok(sent) => {
+                    self.push_whatsapp_ref(
+                        &mut commit,
+                        sent.provider,
+                        &sent.provider_ref,
+                        &WhatsappTarget::Message {
+                            conversation: p.conversation,
+                            seq: p.seq,
+                        },
+                        0,
+                        at,
+                    )?;
+                    ConversationEvent::Sent {
+                        seq: p.seq,
+                        provider: sent.provider,
+                        provider_ref: sent.provider_ref.clone(),
+                    }
+                }
+                Err(e) => ConversationEvent::SendFailed {
+                    seq: p.seq,
+                    reason: e.reason(),
+                },
+            };
+            self.push_conversation(&mut commit, p.conversation, &current, &[event], at)?;
+            self.store.commit(commit).await?;
+            Ok(())
+        })
+        .await?;
+        Ok(JobOutcome::Done)
+    }
+
+    /// Records a delivery status of a bot message.
+    pub(crate) async fn record_message_status(
+        &self,
+        tenant: TenantId,
+        conversation: Uuid,
+        seq: u32,
+        status: MessageStatus,
+    ) -> Result<(), AppError> {
+        self.retrying(|| async {
+            let current = self.load_conversation(tenant, conversation).await?;
+            let mut commit = Commit::new(tenant);
+            self.push_conversation(
+                &mut commit,
+                conversation,
+                &current,
+                &[ConversationEvent::Status { seq, status }],
+                self.clock.now(),
+            )?;
+            self.store.commit(commit).await?;
+            Ok(())
+        })
+        .await
+    }
+}
