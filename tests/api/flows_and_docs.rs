@@ -114,6 +114,8 @@ async fn the_openapi_document_names_every_path_and_the_docs_page_serves_html() {
             "/v1/whatsapp/accounts/{id}",
             "/v1/whatsapp/accounts/{id}/messages",
             "/v1/whatsapp/accounts/{id}/resubmit",
+            "/v1/whatsapp/accounts/{id}/register",
+            "/v1/whatsapp/accounts/{id}/verify",
             "/v1/whatsapp/accounts/{id}/retry",
             "/v1/whatsapp/senders",
             "/v1/whatsapp/signups",

@@ -19,6 +19,7 @@ mod verification_codes;
 mod webhooks;
 mod whatsapp_accounts;
 mod whatsapp_chat;
+mod whatsapp_number;
 mod whatsapp_signup;
 
 use onramp_tests::{Reply, TestApp};

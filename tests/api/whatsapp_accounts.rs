@@ -12,7 +12,7 @@ use onramp_tests::{TestApp, backends, spawn_app};
 use crate::{assert_problem, id_of};
 
 /// Waits (up to 10 s) until the account's status is `status`.
-async fn wait_for_account(app: &TestApp, id: &str, status: &str) -> Value {
+pub(crate) async fn wait_for_account(app: &TestApp, id: &str, status: &str) -> Value {
     let mut last = Value::Null;
     for _ in 0..400 {
         last = app.get(&format!("/v1/whatsapp/accounts/{id}")).await.body;
@@ -24,14 +24,14 @@ async fn wait_for_account(app: &TestApp, id: &str, status: &str) -> Value {
     panic!("account {id} never reached {status}: {last:?}");
 }
 
-async fn advance_hour(app: &TestApp) {
+pub(crate) async fn advance_hour(app: &TestApp) {
     let r = app
         .post("/v1/sandbox/clock/advance", &json!({ "seconds": 3600 }))
         .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
 }
 
-async fn mail_subjects(app: &TestApp, to: &str) -> Vec<String> {
+pub(crate) async fn mail_subjects(app: &TestApp, to: &str) -> Vec<String> {
     let r = app.get(&format!("/v1/sandbox/mail?to={to}")).await;
     r.body["data"]
         .as_array()

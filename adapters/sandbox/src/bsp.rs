@@ -1,19 +1,26 @@
 //! [`SandboxBsp`]: the [`BspProvisioning`] port in memory, following Sinch's Provisioning API
 //! (PROVIDERS.md section 5): a sender is created `IN_PROGRESS`, reviewed, then `ACTIVE`,
-//! `ERROR` or `SUSPENDED`; a rejected sender is corrected and reviewed again.
+//! `ERROR` or `SUSPENDED`; a rejected sender is corrected and reviewed again; a sender waiting
+//! in `PENDING_VERIFICATION` gets a code to its number (`register`) and gives it back
+//! (`verify`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use onramp_domain::ids::TenantId;
 use onramp_domain::phone::PhoneNumber;
 use onramp_domain::ports::{
-    BspProvisioning, NewSender, ProviderError, ProviderId, SenderInfo, SenderState,
+    BspProvisioning, Clock, NewSender, NumberRegistration, NumberVerificationMethod, ProviderError,
+    ProviderId, SenderInfo, SenderState,
 };
+use onramp_domain::verification::Channel;
 use serde::Serialize;
 
 use crate::ids::lock;
-use crate::magic::{self, mentions};
+use crate::inbox::{SandboxInbox, SandboxMessage, SandboxStatus};
+use crate::magic::{self, Outcome, mentions};
+use crate::sender::message_of;
 
 /// Prefix of the sandbox's sender ids: `sbx_sender_` then [`NewSender::key`].
 pub const SENDER_ID_PREFIX: &str = "sbx_sender_";
@@ -31,18 +38,35 @@ pub const SENDER_ID_PREFIX: &str = "sbx_sender_";
 /// - [`BspProvisioning::resubmit`] of an `ERROR` sender puts it back `IN_PROGRESS`; the next
 ///   poll makes it `ACTIVE`, or `ERROR` again when the corrections themselves contain
 ///   [`magic::BSP_REJECTED`].
+/// - A display name with [`magic::BSP_UNVERIFIED_NUMBER`] is created `PENDING_VERIFICATION`
+///   and stays so at every poll until [`BspProvisioning::verify_number`] gets the code that
+///   [`BspProvisioning::register_number`] sent (6 random digits, into the sandbox inbox of the
+///   tenant given by [`SandboxBsp::for_tenant`], as an SMS or a voice call to the sender's
+///   number; the magic numbers of [`crate::magic`] that refuse a channel refuse it here too);
+///   it is then `IN_PROGRESS`, and reviewed as above.
 ///
 /// Cheap to clone: clones share the same senders.
 #[derive(Clone, Default)]
 pub struct SandboxBsp {
     // A std `Mutex` (see `SandboxInbox`): never held across an `.await`.
     state: Arc<Mutex<HashMap<String, Entry>>>,
+    phones: Option<Phones>,
+    tenant: Option<TenantId>,
 }
 
-/// A sender and the review under way: polls still needed, and the decision they lead to.
+/// Where the codes sent to senders' numbers land.
+#[derive(Clone)]
+struct Phones {
+    inbox: SandboxInbox,
+    clock: Arc<dyn Clock>,
+}
+
+/// A sender, the review under way (polls still needed, and the decision they lead to), and
+/// the code last sent to its number.
 struct Entry {
     sender: SandboxSender,
     review: Option<(u32, SenderState)>,
+    code: Option<String>,
 }
 
 /// A sender as the sandbox holds it, for tests and sandbox pages.
@@ -62,12 +86,40 @@ pub struct SandboxSender {
     pub corrections: Vec<String>,
     /// How many times it was polled.
     pub polls: u32,
+    /// Codes sent to its number.
+    pub codes_sent: u32,
+    /// True once its number was verified.
+    pub number_verified: bool,
 }
 
 impl SandboxBsp {
-    /// No sender yet.
+    /// No sender yet; codes sent to numbers are kept only here ([`Self::number_code`]).
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// No sender yet; codes sent to numbers also land in `inbox`, stamped by `clock`, for the
+    /// tenant of [`Self::for_tenant`].
+    pub fn with_inbox(inbox: SandboxInbox, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            phones: Some(Phones { inbox, clock }),
+            ..Self::default()
+        }
+    }
+
+    /// The same senders, with codes recorded in the inbox for `tenant`.
+    pub fn for_tenant(&self, tenant: TenantId) -> Self {
+        Self {
+            tenant: Some(tenant),
+            ..self.clone()
+        }
+    }
+
+    /// The code last sent to the number of `sender_id` and not used yet, as its phone shows it.
+    pub fn number_code(&self, sender_id: &str) -> Option<String> {
+        lock(&self.state)
+            .get(sender_id)
+            .and_then(|e| e.code.clone())
     }
 
     /// The sender `sender_id` as it stands, without polling it (the review does not advance).
@@ -80,6 +132,8 @@ impl std::fmt::Debug for SandboxBsp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SandboxBsp")
             .field("senders", &lock(&self.state).len())
+            .field("inbox", &self.phones.is_some())
+            .field("tenant", &self.tenant)
             .finish()
     }
 }
@@ -124,10 +178,15 @@ impl BspProvisioning for SandboxBsp {
         } else {
             1
         };
+        let state = if mentions(&sender.display_name, magic::BSP_UNVERIFIED_NUMBER) {
+            SenderState::PendingVerification
+        } else {
+            SenderState::InProgress
+        };
         let created = SandboxSender {
             info: SenderInfo {
                 id: id.clone(),
-                state: SenderState::InProgress,
+                state,
             },
             key: sender.key.clone(),
             display_name: sender.display_name.clone(),
@@ -135,6 +194,8 @@ impl BspProvisioning for SandboxBsp {
             details: sender.details.clone(),
             corrections: Vec::new(),
             polls: 0,
+            codes_sent: 0,
+            number_verified: false,
         };
         let info = created.info.clone();
         let review = Some((polls, decision(&sender.display_name)));
@@ -143,12 +204,14 @@ impl BspProvisioning for SandboxBsp {
             Entry {
                 sender: created,
                 review,
+                code: None,
             },
         );
         Ok(info)
     }
 
-    /// A poll: advances the review under way, and answers the state after it.
+    /// A poll: advances the review under way (not while the number waits for its
+    /// verification), and answers the state after it.
     ///
     /// # Errors
     /// `Rejected { code: "sender_not_found" }` for an unknown id.
@@ -158,6 +221,9 @@ impl BspProvisioning for SandboxBsp {
             .get_mut(sender_id)
             .ok_or_else(|| not_found(sender_id))?;
         entry.sender.polls = entry.sender.polls.saturating_add(1);
+        if entry.sender.info.state == SenderState::PendingVerification {
+            return Ok(entry.sender.info.clone());
+        }
         if let Some((left, verdict)) = entry.review.take() {
             if left <= 1 {
                 entry.sender.info.state = verdict;
@@ -197,6 +263,114 @@ impl BspProvisioning for SandboxBsp {
         entry.review = Some((1, verdict));
         entry.sender.info.state = SenderState::InProgress;
         Ok(entry.sender.info.clone())
+    }
+
+    /// Sends a new code to the number of a sender in `PendingVerification` (any earlier code
+    /// dies); a sender in any other state needs none (`code_sent: false`).
+    ///
+    /// # Errors
+    /// `Rejected { code: "sender_not_found" }` for an unknown id; `Rejected` with
+    /// `call_not_answered`, `sms_undelivered` or `undeliverable` for the magic numbers that
+    /// refuse the channel, `Unavailable` for [`magic::PROVIDER_UNAVAILABLE`]; `Unexpected` when
+    /// the inbox file cannot be written.
+    async fn register_number(
+        &self,
+        sender_id: &str,
+        method: NumberVerificationMethod,
+    ) -> Result<NumberRegistration, ProviderError> {
+        let channel = match method {
+            NumberVerificationMethod::Sms => Channel::Sms,
+            NumberVerificationMethod::Voice => Channel::Voice,
+        };
+        let mut senders = lock(&self.state);
+        let entry = senders
+            .get_mut(sender_id)
+            .ok_or_else(|| not_found(sender_id))?;
+        if entry.sender.info.state != SenderState::PendingVerification {
+            return Ok(NumberRegistration {
+                method,
+                code_sent: false,
+            });
+        }
+        match magic::outcome(&entry.sender.phone, channel) {
+            Outcome::Delivered => {}
+            Outcome::Rejected(code) => {
+                return Err(ProviderError::rejected(
+                    code,
+                    format!("sandbox: the code could not reach {}", entry.sender.phone),
+                ));
+            }
+            Outcome::Unavailable => {
+                return Err(ProviderError::Unavailable {
+                    retry_after: None,
+                    reason: magic::OUTAGE_REASON.to_owned(),
+                });
+            }
+        }
+        let code = format!("{:06}", uuid::Uuid::new_v4().as_u128() % 1_000_000);
+        if let (Some(phones), Some(tenant)) = (&self.phones, self.tenant) {
+            let message = SandboxMessage {
+                id: uuid::Uuid::new_v4().to_string(),
+                tenant,
+                to: entry.sender.phone.clone(),
+                channel,
+                body: message_of("Your WhatsApp Business verification code", channel, &code),
+                code: code.clone(),
+                status: SandboxStatus::Delivered,
+                failure: None,
+                created_at: phones.clock.now(),
+            };
+            phones
+                .inbox
+                .record_once(message)
+                .map_err(|e| ProviderError::Unexpected(Box::new(e)))?;
+        }
+        entry.code = Some(code);
+        entry.sender.codes_sent += 1;
+        Ok(NumberRegistration {
+            method,
+            code_sent: true,
+        })
+    }
+
+    /// Takes the code last sent to the number: the sender is then `IN_PROGRESS`, its review
+    /// going on at the next poll. A code is used once.
+    ///
+    /// # Errors
+    /// `Rejected { code: "sender_not_found" }` for an unknown id, `Rejected { code:
+    /// "not_pending_verification" }` for a sender whose number needs no code, `Rejected {
+    /// code: "invalid_code" }` for a wrong code or when none was sent.
+    async fn verify_number(
+        &self,
+        sender_id: &str,
+        code: &str,
+    ) -> Result<SenderInfo, ProviderError> {
+        let mut senders = lock(&self.state);
+        let entry = senders
+            .get_mut(sender_id)
+            .ok_or_else(|| not_found(sender_id))?;
+        if entry.sender.info.state != SenderState::PendingVerification {
+            return Err(ProviderError::rejected(
+                "not_pending_verification",
+                format!("sandbox: sender {sender_id} needs no verification code"),
+            ));
+        }
+        match entry.code.as_deref() {
+            None => Err(ProviderError::rejected(
+                "invalid_code",
+                "sandbox: no code was sent to the number; register it first",
+            )),
+            Some(expected) if expected != code.trim() => Err(ProviderError::rejected(
+                "invalid_code",
+                "sandbox: the code is wrong",
+            )),
+            Some(_) => {
+                entry.code = None;
+                entry.sender.number_verified = true;
+                entry.sender.info.state = SenderState::InProgress;
+                Ok(entry.sender.info.clone())
+            }
+        }
     }
 }
 

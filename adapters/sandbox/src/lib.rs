@@ -89,6 +89,7 @@
 //! | `Rejected` | [`magic::BSP_REJECTED`] | `Error { reason: "display name does not follow WhatsApp's display name guidelines" }` |
 //! | `Suspended` (and not `Rejected`) | [`magic::BSP_SUSPENDED`] | `Suspended { reason: "SUSPENDED" }` |
 //! | `Slow Review` | [`magic::BSP_SLOW_REVIEW`] | still `InProgress` at the first poll, decided by the rows above at the second |
+//! | `Unverified Number` | [`magic::BSP_UNVERIFIED_NUMBER`] | `PendingVerification` until the number's code (sent to the sandbox inbox by `register_number`) is given back to `verify_number`; then reviewed by the rows above |
 //! | none of these | | `Active` |
 //!
 //! `resubmit` of an `Error` sender answers `InProgress`, and the next poll makes it `Active`,

@@ -94,6 +94,11 @@ pub const BSP_SUSPENDED: &str = "Suspended";
 /// A BSP display name containing these words (ignoring case) stays `IN_PROGRESS` at the first
 /// poll and gets its decision at the second.
 pub const BSP_SLOW_REVIEW: &str = "Slow Review";
+/// A BSP display name containing these words (ignoring case) waits in
+/// [`SenderState::PendingVerification`](onramp_domain::ports::SenderState::PendingVerification)
+/// until its number is verified (a code requested by SMS or voice call, found in the sandbox
+/// inbox, and given back); its review goes on from there.
+pub const BSP_UNVERIFIED_NUMBER: &str = "Unverified Number";
 /// The `ERROR` reason of a sender rejected for [`BSP_REJECTED`].
 pub const REJECTED_DISPLAY_NAME_REASON: &str =
     "display name does not follow WhatsApp's display name guidelines";

@@ -155,15 +155,20 @@ fn replay(
 /// The expiry is not mentioned: [`CodeDelivery`] does not carry it, and a wrong promise is
 /// worse than none.
 pub(crate) fn body(channel: Channel, code: &str) -> String {
+    message_of("Your Onramp verification code", channel, code)
+}
+
+/// `"{subject} is {code}."` for an SMS; for a voice call the digits read one at a time, twice.
+pub(crate) fn message_of(subject: &str, channel: Channel, code: &str) -> String {
     match channel {
-        Channel::Sms => format!("Your Onramp verification code is {code}."),
+        Channel::Sms => format!("{subject} is {code}."),
         Channel::Voice => {
             let spoken = code
                 .chars()
                 .map(String::from)
                 .collect::<Vec<_>>()
                 .join(", ");
-            format!("Your Onramp verification code is {spoken}. Again, your code is {spoken}.")
+            format!("{subject} is {spoken}. Again, your code is {spoken}.")
         }
     }
 }

@@ -265,6 +265,30 @@ fn sender_callbacks_report_the_state_of_their_payload() {
 }
 
 #[test]
+fn a_sender_waiting_for_its_code_is_reported_pending_verification_unless_refused() {
+    // The WHATSAPP_SENDER_COMMENT_ADDED example on a sender in PENDING_VERIFICATION.
+    let mut json = fixture(SENDER_COMMENT);
+    json["payload"]["state"] = "PENDING_VERIFICATION".into();
+    assert_eq!(
+        parse(&json).unwrap().whatsapp,
+        Some(WhatsAppReport::SenderState {
+            sender_id: SENDER_ID.into(),
+            state: SenderState::PendingVerification
+        })
+    );
+    json["payload"]["changes"] = json!({"status": "REJECTED"});
+    assert_eq!(
+        parse(&json).unwrap().whatsapp,
+        Some(WhatsAppReport::SenderState {
+            sender_id: SENDER_ID.into(),
+            state: SenderState::Error {
+                reason: "REJECTED: Example comment".into()
+            }
+        })
+    );
+}
+
+#[test]
 fn an_error_without_reason_takes_the_callbacks_comment() {
     let mut json = fixture(SENDER_ERROR);
     json["payload"]["changes"]

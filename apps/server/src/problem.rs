@@ -148,6 +148,10 @@ pub enum ApiError {
     /// it is used); nothing was exchanged; the user signs up again (P-WABA-2).
     #[error("the signup code expired before it could be exchanged; sign up again")]
     SignupCodeExpired,
+    /// 422 `SENDER_CODE_INCORRECT`: the BSP refused the code given for a WhatsApp sender's
+    /// number (its message); another try, or a new code, may follow.
+    #[error("the code for the sender's number was refused: {0}")]
+    SenderCodeIncorrect(String),
     /// 422 `LINK_CODE_INCORRECT`: a wrong link code; attempts remain.
     #[error("the link code is incorrect; {attempts_remaining} attempts remaining")]
     LinkCodeIncorrect {
@@ -265,6 +269,7 @@ impl ApiError {
             InvalidWabaTransition(_) => (StatusCode::CONFLICT, "INVALID_WABA_TRANSITION"),
             SignupCodeExpired => (StatusCode::GONE, "SIGNUP_CODE_EXPIRED"),
             LinkCodeIncorrect { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "LINK_CODE_INCORRECT"),
+            SenderCodeIncorrect(_) => (StatusCode::UNPROCESSABLE_ENTITY, "SENDER_CODE_INCORRECT"),
             LinkCodeNotFound => (StatusCode::NOT_FOUND, "LINK_CODE_NOT_FOUND"),
             LinkCodeExpired(_) => (StatusCode::GONE, "LINK_CODE_EXPIRED"),
             LinkCodeLocked => (StatusCode::LOCKED, "LINK_CODE_LOCKED"),
@@ -431,6 +436,7 @@ impl From<AppError> for ApiError {
             AppError::WabaNotFound => Self::WabaNotFound,
             AppError::Waba(w) => Self::InvalidWabaTransition(w.to_string()),
             AppError::SignupCodeExpired => Self::SignupCodeExpired,
+            AppError::SenderCodeIncorrect(message) => Self::SenderCodeIncorrect(message),
             AppError::Link(l) => {
                 use onramp_domain::link::LinkError;
                 match l {

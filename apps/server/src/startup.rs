@@ -92,7 +92,7 @@ impl Application {
             orders: sandbox_orders.clone(),
             whatsapp: sandbox_whatsapp.clone(),
             signup: sandbox_signup.clone(),
-            bsp: Arc::new(onramp_sandbox::SandboxBsp::new()),
+            bsp: onramp_sandbox::SandboxBsp::with_inbox(inbox.clone(), clock.clone()),
         };
         let live = settings.provider_credentials.live();
         if live.is_empty() {

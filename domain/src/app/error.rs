@@ -104,6 +104,9 @@ pub enum AppError {
     /// user must sign up again (P-WABA-2).
     #[error("the signup code expired before its exchange; sign up again")]
     SignupCodeExpired,
+    /// The BSP refused the code given for a sender's number (its message).
+    #[error("the BSP refused the number's code: {0}")]
+    SenderCodeIncorrect(String),
     /// A link code was refused (none asked, used, expired, locked) or is wrong.
     #[error(transparent)]
     Link(#[from] crate::link::LinkError),

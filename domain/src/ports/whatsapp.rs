@@ -170,6 +170,10 @@ pub struct NewSender {
 pub enum SenderState {
     /// `IN_PROGRESS`: under review.
     InProgress,
+    /// `PENDING_VERIFICATION`: the sender waits for proof that the business owns its number:
+    /// [`BspProvisioning::register_number`] sends a code to the number, and
+    /// [`BspProvisioning::verify_number`] gives it back.
+    PendingVerification,
     /// `ACTIVE`: approved and live.
     Active,
     /// `ERROR`: rejected, with the reason given.
@@ -182,6 +186,38 @@ pub enum SenderState {
         /// The BSP's reason, or its state word.
         reason: String,
     },
+}
+
+/// How the BSP sends the code that proves a sender's number belongs to the business (Sinch's
+/// `register` `method`: `SMS` or `VOICE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NumberVerificationMethod {
+    /// A text message to the number.
+    Sms,
+    /// A voice call to the number, the code read out.
+    Voice,
+}
+
+impl NumberVerificationMethod {
+    /// `sms` or `voice`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sms => "sms",
+            Self::Voice => "voice",
+        }
+    }
+}
+
+/// The BSP's answer to [`BspProvisioning::register_number`] (Sinch: `{id, method, accepted,
+/// verificationCodeSent}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NumberRegistration {
+    /// The method the BSP used.
+    pub method: NumberVerificationMethod,
+    /// Whether the code went out (Sinch's `verificationCodeSent`); false when the number needs
+    /// no code (already verified by Meta).
+    pub code_sent: bool,
 }
 
 /// A sender as the BSP reports it.
@@ -217,6 +253,23 @@ pub trait BspProvisioning: Send + Sync {
         sender_id: &str,
         corrections: &str,
     ) -> Result<SenderInfo, ProviderError>;
+
+    /// `POST .../senders/{senderId}/register` `{"method": "SMS" | "VOICE"}`: has a one-time
+    /// code sent to the sender's number by `method`, to prove the business owns it (a sender in
+    /// [`SenderState::PendingVerification`]). Asking again sends a new code.
+    async fn register_number(
+        &self,
+        sender_id: &str,
+        method: NumberVerificationMethod,
+    ) -> Result<NumberRegistration, ProviderError>;
+
+    /// `POST .../senders/{senderId}/verify` `{"code"}`: gives back the code sent by
+    /// [`Self::register_number`] (6 digits); answers the sender's state after it.
+    ///
+    /// # Errors
+    /// `Rejected { code: "invalid_code" }` when the BSP refuses the code.
+    async fn verify_number(&self, sender_id: &str, code: &str)
+    -> Result<SenderInfo, ProviderError>;
 }
 
 /// Finds a tenant's WhatsApp providers: its own credentials first, then the server-wide ones,

@@ -175,6 +175,34 @@ impl Decider for WabaDecider {
                     at: *at,
                 },
             ),
+            C::RequireNumberVerification { at } => {
+                number_command(s)?;
+                Ok(if s.number == NumberVerification::NotRequired {
+                    vec![WabaEvent::NumberVerificationRequired { at: *at }]
+                } else {
+                    vec![]
+                })
+            }
+            C::RecordVerificationCodeSent { method, at } => {
+                number_command(s)?;
+                if s.number == NumberVerification::Verified || s.status == WabaStatus::Approved {
+                    return Err(WabaError::NumberAlreadyVerified);
+                }
+                Ok(vec![WabaEvent::VerificationCodeSent {
+                    method: *method,
+                    at: *at,
+                }])
+            }
+            C::RecordNumberVerified { at } => {
+                number_command(s)?;
+                match s.number {
+                    NumberVerification::Verified => Ok(vec![]),
+                    NumberVerification::CodeSent => Ok(vec![WabaEvent::NumberVerified { at: *at }]),
+                    NumberVerification::NotRequired | NumberVerification::Required => {
+                        Err(WabaError::NoCodeSent)
+                    }
+                }
+            }
             C::Resubmit { corrections, at } => {
                 if s.path != Some(WabaPath::Bsp) {
                     return Err(not_found_or(s, WabaError::WrongPath));
@@ -274,6 +302,13 @@ impl Decider for WabaDecider {
             WabaEvent::Approved { .. } => {
                 s.status = WabaStatus::Approved;
                 s.rejection = None;
+                // The BSP activates a sender only once its number is verified.
+                if matches!(
+                    s.number,
+                    NumberVerification::Required | NumberVerification::CodeSent
+                ) {
+                    s.number = NumberVerification::Verified;
+                }
             }
             WabaEvent::Rejected { reason, .. } => {
                 s.status = WabaStatus::Rejected;
@@ -285,6 +320,15 @@ impl Decider for WabaDecider {
                 s.submissions += 1;
                 s.corrections.push(corrections.clone());
             }
+            WabaEvent::NumberVerificationRequired { .. } => {
+                s.number = NumberVerification::Required;
+            }
+            WabaEvent::VerificationCodeSent { method, .. } => {
+                s.number = NumberVerification::CodeSent;
+                s.number_method = Some(*method);
+                s.codes_sent += 1;
+            }
+            WabaEvent::NumberVerified { .. } => s.number = NumberVerification::Verified,
         }
         s
     }
@@ -297,6 +341,17 @@ fn not_found_or(s: &WabaState, other: WabaError) -> WabaError {
     } else {
         other
     }
+}
+
+/// A number command is allowed only on the BSP path, once the BSP created the sender.
+fn number_command(s: &WabaState) -> Result<(), WabaError> {
+    if s.path != Some(WabaPath::Bsp) {
+        return Err(not_found_or(s, WabaError::WrongPath));
+    }
+    if s.sender_id.is_none() {
+        return Err(WabaError::NoSender);
+    }
+    Ok(())
 }
 
 /// The code's reception time, when the onboarding is on the Embedded Signup path.

@@ -6,6 +6,7 @@ use time::OffsetDateTime;
 use super::model::{SignupIds, WabaStatus};
 use super::saga::{QualityMark, SignupStep};
 use crate::ids::CustomerId;
+use crate::ports::NumberVerificationMethod;
 
 /// Something that happened to a WABA onboarding. Each status change is one event, so the app
 /// can notify the user on each.
@@ -155,6 +156,26 @@ pub enum WabaEvent {
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
+    /// BSP: the sender waits for the proof that the business owns its number.
+    NumberVerificationRequired {
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// BSP: a code was sent to the sender's number.
+    VerificationCodeSent {
+        /// How.
+        method: NumberVerificationMethod,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// BSP: the sender's number is verified.
+    NumberVerified {
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
 }
 
 impl WabaEvent {
@@ -179,6 +200,9 @@ impl WabaEvent {
             Self::Approved { .. } => "waba.approved",
             Self::Rejected { .. } => "waba.rejected",
             Self::Resubmitted { .. } => "waba.resubmitted",
+            Self::NumberVerificationRequired { .. } => "waba.number_verification_required",
+            Self::VerificationCodeSent { .. } => "waba.verification_code_sent",
+            Self::NumberVerified { .. } => "waba.number_verified",
         }
     }
 
@@ -202,7 +226,10 @@ impl WabaEvent {
             | Self::ReviewStarted { at }
             | Self::Approved { at }
             | Self::Rejected { at, .. }
-            | Self::Resubmitted { at, .. } => *at,
+            | Self::Resubmitted { at, .. }
+            | Self::NumberVerificationRequired { at }
+            | Self::VerificationCodeSent { at, .. }
+            | Self::NumberVerified { at } => *at,
         }
     }
 }
@@ -239,6 +266,15 @@ pub enum WabaError {
     /// `RecordSender` with another id than the one recorded.
     #[error("the sender was created with another id")]
     SenderMismatch,
+    /// BSP: a number command before the BSP created the sender.
+    #[error("the BSP has not created the sender yet")]
+    NoSender,
+    /// BSP: a code for a number already verified (or a sender already approved).
+    #[error("the sender's number is verified already")]
+    NumberAlreadyVerified,
+    /// BSP: a verification without a code sent first.
+    #[error("no code was sent to the sender's number: request one first")]
+    NoCodeSent,
     /// Token commands before the code's exchange.
     #[error("no business token yet")]
     NoToken,

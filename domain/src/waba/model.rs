@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 
 use super::saga::{QualityMark, SignupStep};
 use crate::ids::CustomerId;
+use crate::ports::NumberVerificationMethod;
 
 macro_rules! meta_id {
     ($(#[$doc:meta])* $name:ident) => {
@@ -107,6 +108,34 @@ impl WabaStatus {
     }
 }
 
+/// BSP: where the proof that the business owns the sender's number stands (Sinch's
+/// `PENDING_VERIFICATION`, then `register` and `verify`; PROVIDERS.md section 5).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NumberVerification {
+    /// The BSP has not asked for it.
+    #[default]
+    NotRequired,
+    /// The BSP waits for it: a code must be requested.
+    Required,
+    /// A code was sent to the number; it waits for it.
+    CodeSent,
+    /// The number is verified.
+    Verified,
+}
+
+impl NumberVerification {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotRequired => "not_required",
+            Self::Required => "required",
+            Self::CodeSent => "code_sent",
+            Self::Verified => "verified",
+        }
+    }
+}
+
 /// The ids Embedded Signup's FINISH event gives.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignupIds {
@@ -175,6 +204,15 @@ pub struct WabaState {
     /// BSP: the sender's id at the BSP, once created.
     #[serde(default)]
     pub sender_id: Option<String>,
+    /// BSP: the verification of the sender's number.
+    #[serde(default)]
+    pub number: NumberVerification,
+    /// BSP: how the last code was sent to the number.
+    #[serde(default)]
+    pub number_method: Option<NumberVerificationMethod>,
+    /// BSP: codes sent to the number so far.
+    #[serde(default)]
+    pub codes_sent: u32,
 }
 
 impl WabaState {
@@ -290,6 +328,25 @@ pub enum WabaCommand {
     Reject {
         /// The provider's reason.
         reason: String,
+        /// Now.
+        at: OffsetDateTime,
+    },
+    /// BSP: the provider says the sender waits for the proof that the business owns its
+    /// number (a duplicate report, or one after the verification, changes nothing).
+    RequireNumberVerification {
+        /// Now.
+        at: OffsetDateTime,
+    },
+    /// BSP: the provider sent a code to the sender's number (each code is news; refused once
+    /// the number is verified or the sender approved).
+    RecordVerificationCodeSent {
+        /// How it was sent.
+        method: NumberVerificationMethod,
+        /// Now.
+        at: OffsetDateTime,
+    },
+    /// BSP: the provider accepted the code sent to the number (only after a code was sent).
+    RecordNumberVerified {
         /// Now.
         at: OffsetDateTime,
     },

@@ -11,11 +11,13 @@
 //! - Conversation API (Sinch's Google-style error, Sinch Node SDK `InvalidArgument`):
 //!   `{"error": {"code": 400, "message", "status": "INVALID_ARGUMENT", "details": [...]}}`.
 
-use onramp_domain::ports::{ProviderError, SenderInfo};
+use onramp_domain::ports::{
+    NumberRegistration, NumberVerificationMethod, ProviderError, SenderInfo,
+};
 use onramp_provider_kit::http::Exchange;
 use serde::Deserialize;
 
-use crate::provisioning::wire::SenderDto;
+use crate::provisioning::wire::{RegistrationDto, SenderDto};
 
 /// A project API answer the adapter cannot act on, kept as the source of
 /// [`ProviderError::Unexpected`].
@@ -177,6 +179,52 @@ pub fn comment_answer(x: &Exchange) -> Result<(), ProviderError> {
     }
 }
 
+/// Reads the answer to `POST .../whatsapp/senders/{senderId}/register` (200 `{"id", "method",
+/// "accepted", "verificationCodeSent"}`): the registration as [`RegistrationDto::registration`]
+/// reads it, `asked` standing for a `method` that is `UNRECOGNIZED` or missing;
+/// [`provisioning_failure`] otherwise.
+///
+/// # Errors
+/// As [`provisioning_failure`]; [`ProviderError::Unexpected`] for a 2xx that is not that JSON
+/// or lacks `verificationCodeSent`.
+pub fn registration_answer(
+    x: &Exchange,
+    asked: NumberVerificationMethod,
+) -> Result<NumberRegistration, ProviderError> {
+    if !x.status.is_success() {
+        return Err(provisioning_failure(x));
+    }
+    let registration: RegistrationDto = x.json()?;
+    registration
+        .registration(asked)
+        .ok_or_else(|| malformed(x, "the registration answer has no verificationCodeSent"))
+}
+
+/// Reads the answer to `POST .../whatsapp/senders/{senderId}/verify`: any 2xx is a success
+/// whatever its body (the reference lists no fields for it); a 400 or 422 that
+/// [`provisioning_failure`] reads as a refusal is `Rejected { code: "invalid_code" }` with
+/// Sinch's message; anything else as [`provisioning_failure`] (a 404 `sender_not_found` stays
+/// `Rejected { code: "sender_not_found" }`, a project not onboarded stays `Unauthorized`).
+///
+/// UNCONFIRMED: the reference documents only the 400 PAPI error of a malformed code
+/// (`invalid_input`, `"validationErrors": ["code must be exactly 6 characters"]`), which the
+/// adapter never sends; that a well-formed but wrong code is refused the same way is an
+/// inference.
+///
+/// # Errors
+/// As described.
+pub fn verification_answer(x: &Exchange) -> Result<(), ProviderError> {
+    if x.status.is_success() {
+        return Ok(());
+    }
+    match provisioning_failure(x) {
+        ProviderError::Rejected { message, .. } if matches!(x.status.as_u16(), 400 | 422) => {
+            Err(ProviderError::rejected("invalid_code", message))
+        }
+        other => Err(other),
+    }
+}
+
 /// Classifies a failed Conversation API call:
 ///
 /// - 404 (the app or the project does not exist in this region): `Unauthorized`, a
@@ -304,6 +352,77 @@ mod tests {
         ));
         assert!(matches!(
             sender_answer(&exchange(200, r#"{"id": "s1", "state": "SOMETHING_NEW"}"#)),
+            Err(ProviderError::Unexpected(_))
+        ));
+    }
+
+    #[test]
+    fn a_registration_answer_needs_verification_code_sent() {
+        let x = exchange(
+            200,
+            r#"{"id": "s1", "method": "UNRECOGNIZED", "accepted": "2024-05-01T10:00:00Z", "verificationCodeSent": true}"#,
+        );
+        assert_eq!(
+            registration_answer(&x, NumberVerificationMethod::Voice).unwrap(),
+            NumberRegistration {
+                method: NumberVerificationMethod::Voice,
+                code_sent: true
+            }
+        );
+        for body in [r#"{"id": "s1", "method": "SMS"}"#, "[]", "not json"] {
+            assert!(
+                matches!(
+                    registration_answer(&exchange(200, body), NumberVerificationMethod::Sms),
+                    Err(ProviderError::Unexpected(_))
+                ),
+                "{body}"
+            );
+        }
+        let x = exchange(
+            400,
+            r#"{"errorCode": "invalid_input", "message": "Invalid input."}"#,
+        );
+        assert_eq!(
+            rejected_code(registration_answer(&x, NumberVerificationMethod::Sms).unwrap_err()),
+            "invalid_input"
+        );
+    }
+
+    #[test]
+    fn a_refused_verification_is_an_invalid_code_and_other_failures_keep_their_reading() {
+        assert!(verification_answer(&exchange(200, "{}")).is_ok());
+        assert!(verification_answer(&exchange(204, "")).is_ok());
+        for status in [400, 422] {
+            let x = exchange(
+                status,
+                r#"{"errorCode": "invalid_input", "message": "Invalid verification code.", "additionalInformation": {"validationErrors": ["code is invalid"]}}"#,
+            );
+            match verification_answer(&x).unwrap_err() {
+                ProviderError::Rejected { code, message } => {
+                    assert_eq!(code, "invalid_code");
+                    assert!(message.contains("Invalid verification code."), "{message}");
+                }
+                other => panic!("expected a rejection, got {other:?}"),
+            }
+        }
+        let missing = exchange(
+            404,
+            r#"{"errorCode": "sender_not_found", "message": "Sender not found."}"#,
+        );
+        assert_eq!(
+            rejected_code(verification_answer(&missing).unwrap_err()),
+            "sender_not_found"
+        );
+        let not_ready = exchange(
+            400,
+            r#"{"errorCode": "project_not_initialized", "message": "Project not initialized."}"#,
+        );
+        assert!(matches!(
+            verification_answer(&not_ready),
+            Err(ProviderError::Unauthorized { .. })
+        ));
+        assert!(matches!(
+            verification_answer(&exchange(400, "<html>Bad Request</html>")),
             Err(ProviderError::Unexpected(_))
         ));
     }

@@ -1,8 +1,11 @@
 //! The JSON of the Provisioning API's WhatsApp sender calls, shaped as Sinch's Provisioning API
 //! OpenAPI description (version 1.2.117, the `WhatsApp Senders` tag; a copy is kept in
-//! api-evangelist/sinch `openapi/_original/sinch-provisioning-api-openapi.yaml`).
+//! api-evangelist/sinch `openapi/_original/sinch-provisioning-api-openapi.yaml`), and for the
+//! number's registration and verification as the API reference 1.2.91
+//! (<https://developers.sinch.com/docs/provisioning-api/api-reference/provisioning-api-1/whatsapp-senders/senderscontroller_register_v1>
+//! and `.../senderscontroller_verify_v1`).
 
-use onramp_domain::ports::{SenderInfo, SenderState};
+use onramp_domain::ports::{NumberRegistration, NumberVerificationMethod, SenderInfo, SenderState};
 use serde::{Deserialize, Serialize};
 
 pub use super::details::SenderDetails;
@@ -13,6 +16,12 @@ pub const SENDERS_PATH: &str = "/whatsapp/senders";
 
 /// Path below a sender of its comments (`POST` adds one).
 pub const COMMENTS_PATH: &str = "/comments";
+
+/// Path below a sender of its number's registration (`POST` has a code sent to the number).
+pub const REGISTER_PATH: &str = "/register";
+
+/// Path below a sender of its number's verification (`POST` gives the code back).
+pub const VERIFY_PATH: &str = "/verify";
 
 /// The number's provider for a sender on the business's own number
 /// (`WhatsappSenderInputNumberProviderTypeEnum`: `CUSTOMER` or `SINCH`).
@@ -39,6 +48,84 @@ pub struct CreateSenderRequest {
 pub struct CommentRequest<'a> {
     /// The comment for Sinch's reviewers.
     pub comment: &'a str,
+}
+
+/// `{"method": "SMS" | "VOICE"}`, the body of `POST .../senders/{senderId}/register`
+/// (`method` required).
+#[derive(Debug, Serialize)]
+pub struct RegisterRequest {
+    /// [`method_word`] of the port's method.
+    pub method: &'static str,
+}
+
+impl RegisterRequest {
+    /// The request that has the code sent by `method`.
+    pub fn new(method: NumberVerificationMethod) -> Self {
+        Self {
+            method: method_word(method),
+        }
+    }
+}
+
+/// Sinch's word for a verification method: `SMS` or `VOICE`.
+pub fn method_word(method: NumberVerificationMethod) -> &'static str {
+    match method {
+        NumberVerificationMethod::Sms => "SMS",
+        NumberVerificationMethod::Voice => "VOICE",
+    }
+}
+
+/// The answer to `POST .../senders/{senderId}/register` (200): `{"id": <sender id>, "method":
+/// "SMS" | "VOICE" | "UNRECOGNIZED", "accepted": <ISO 8601 UTC date-time>,
+/// "verificationCodeSent": bool}`, all required by the reference; every field is optional
+/// here so that [`Self::registration`] decides what a missing one means.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegistrationDto {
+    /// The sender id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The method Sinch used.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// When Sinch accepted the registration (ISO 8601, UTC).
+    #[serde(default)]
+    pub accepted: Option<String>,
+    /// Whether the code went out (false when Meta already verified the number).
+    #[serde(default)]
+    pub verification_code_sent: Option<bool>,
+}
+
+impl RegistrationDto {
+    /// The registration in the port's terms: `method` `SMS` or `VOICE` as given, and `asked`
+    /// (the method of the request) when it is `UNRECOGNIZED`, another word or missing;
+    /// `code_sent` from `verificationCodeSent`. None when `verificationCodeSent` is missing:
+    /// whether a code went out is the one fact the caller needs.
+    pub fn registration(&self, asked: NumberVerificationMethod) -> Option<NumberRegistration> {
+        let method = match self.method.as_deref().map(str::trim) {
+            Some("SMS") => NumberVerificationMethod::Sms,
+            Some("VOICE") => NumberVerificationMethod::Voice,
+            _ => asked,
+        };
+        Some(NumberRegistration {
+            method,
+            code_sent: self.verification_code_sent?,
+        })
+    }
+}
+
+/// `{"code": "123456"}`, the body of `POST .../senders/{senderId}/verify`: the code sent by the
+/// registration, exactly 6 characters without spaces. Its `Debug` hides the code.
+#[derive(Serialize)]
+pub struct VerifyRequest<'a> {
+    /// The one-time code.
+    pub code: &'a str,
+}
+
+impl std::fmt::Debug for VerifyRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("VerifyRequest { code: ****** }")
+    }
 }
 
 /// The part of `WhatsappSenderDto` the adapter reads: `{"id", "state"?, "changes"?: {"status",
@@ -74,19 +161,25 @@ pub struct SenderChangesDto {
 
 impl SenderDto {
     /// The sender's state in the port's terms (PROVIDERS.md section 5: `IN_PROGRESS` ->
-    /// `ACTIVE`, or `ERROR`, `SUSPENDED`, `INACTIVE`):
+    /// `ACTIVE`, or `ERROR`, `SUSPENDED`, `INACTIVE`; `PENDING_VERIFICATION` from
+    /// `WhatsappSenderStatesEnum`, Provisioning API reference 1.2.91):
     ///
     /// - `state` `ACTIVE`: [`SenderState::Active`] (pending changes do not stop a live sender);
     /// - `SUSPENDED`, `INACTIVE`: [`SenderState::Suspended`] with the state word;
     /// - `ERROR`: [`SenderState::Error`] with `changes.errorReason`, else `ERROR`;
-    /// - `IN_PROGRESS`, `PENDING_VERIFICATION` (waiting for the number's OTP) or no `state`: read
-    ///   `changes.status`: `ERROR` or `REJECTED` is [`SenderState::Error`] with
-    ///   `changes.errorReason` (else the status word), `IN_PROGRESS` is
-    ///   [`SenderState::InProgress`], `DRAFT` is [`SenderState::Error`] (a draft is never
+    /// - `PENDING_VERIFICATION` (the number waits for its one-time code, sent by `POST
+    ///   .../register` and given back by `POST .../verify`):
+    ///   [`SenderState::PendingVerification`], unless `changes.status` is `ERROR` or
+    ///   `REJECTED`, which is [`SenderState::Error`] as below (any other `changes.status`,
+    ///   `DRAFT` included, leaves it pending verification);
+    /// - `IN_PROGRESS` or no `state`: read `changes.status`: `ERROR` or `REJECTED` is
+    ///   [`SenderState::Error`] with `changes.errorReason` (else the status word), `IN_PROGRESS`
+    ///   is [`SenderState::InProgress`], `DRAFT` is [`SenderState::Error`] (a draft is never
     ///   reviewed; Onramp always submits); no changes is [`SenderState::InProgress`] when a
     ///   `state` was given.
     ///
-    /// None for any other word, or for neither `state` nor `changes.status`.
+    /// None for any other word, or for neither `state` nor `changes.status`. The provisioning
+    /// callbacks go through this function too (`webhook::provisioning`).
     pub fn state(&self) -> Option<SenderState> {
         let changes = self.changes.as_ref();
         let reason = |word: &str| {
@@ -97,6 +190,13 @@ impl SenderDto {
                 .unwrap_or(word)
                 .to_string()
         };
+        let status = changes.and_then(|c| c.status.as_deref()).map(str::trim);
+        let refused = match status {
+            Some(word @ ("ERROR" | "REJECTED")) => Some(SenderState::Error {
+                reason: reason(word),
+            }),
+            _ => None,
+        };
         let state = self.state.as_deref().map(str::trim);
         match state {
             Some("ACTIVE") => Some(SenderState::Active),
@@ -106,19 +206,16 @@ impl SenderDto {
             Some("ERROR") => Some(SenderState::Error {
                 reason: reason("ERROR"),
             }),
-            None | Some("IN_PROGRESS" | "PENDING_VERIFICATION") => {
-                match changes.and_then(|c| c.status.as_deref()).map(str::trim) {
-                    Some(word @ ("ERROR" | "REJECTED")) => Some(SenderState::Error {
-                        reason: reason(word),
-                    }),
-                    Some("IN_PROGRESS") => Some(SenderState::InProgress),
-                    Some("DRAFT") => Some(SenderState::Error {
-                        reason: reason("DRAFT: saved without being submitted for review"),
-                    }),
-                    None if state.is_some() => Some(SenderState::InProgress),
-                    _ => None,
-                }
-            }
+            Some("PENDING_VERIFICATION") => refused.or(Some(SenderState::PendingVerification)),
+            None | Some("IN_PROGRESS") => match status {
+                _ if refused.is_some() => refused,
+                Some("IN_PROGRESS") => Some(SenderState::InProgress),
+                Some("DRAFT") => Some(SenderState::Error {
+                    reason: reason("DRAFT: saved without being submitted for review"),
+                }),
+                None if state.is_some() => Some(SenderState::InProgress),
+                _ => None,
+            },
             Some(_) => None,
         }
     }
@@ -171,13 +268,104 @@ mod tests {
             Some(SenderState::InProgress)
         );
         assert_eq!(
-            state(json!({"state": "PENDING_VERIFICATION"})),
-            Some(SenderState::InProgress)
-        );
-        assert_eq!(
             state(json!({"changes": {"status": "IN_PROGRESS"}})),
             Some(SenderState::InProgress)
         );
+    }
+
+    #[test]
+    fn a_sender_waiting_for_its_code_is_pending_verification_unless_refused() {
+        for changes in [
+            json!(null),
+            json!({"status": "IN_PROGRESS"}),
+            json!({"status": "DRAFT"}),
+        ] {
+            assert_eq!(
+                state(json!({"state": "PENDING_VERIFICATION", "changes": changes})),
+                Some(SenderState::PendingVerification),
+                "{changes}"
+            );
+        }
+        assert_eq!(
+            state(json!({"state": " PENDING_VERIFICATION "})),
+            Some(SenderState::PendingVerification)
+        );
+        assert_eq!(
+            state(
+                json!({"state": "PENDING_VERIFICATION", "changes": {"status": "ERROR", "errorReason": "Display name refused"}})
+            ),
+            Some(SenderState::Error {
+                reason: "Display name refused".into()
+            })
+        );
+        assert_eq!(
+            state(json!({"state": "PENDING_VERIFICATION", "changes": {"status": "REJECTED"}})),
+            Some(SenderState::Error {
+                reason: "REJECTED".into()
+            })
+        );
+    }
+
+    fn registration(
+        value: serde_json::Value,
+        asked: NumberVerificationMethod,
+    ) -> Option<NumberRegistration> {
+        serde_json::from_value::<RegistrationDto>(value)
+            .unwrap()
+            .registration(asked)
+    }
+
+    #[test]
+    fn a_registration_reports_sinchs_method_or_the_one_asked() {
+        use NumberVerificationMethod::{Sms, Voice};
+        let answer = |method: serde_json::Value| json!({"id": "s1", "method": method, "accepted": "2024-01-01T00:00:00Z", "verificationCodeSent": true});
+        assert_eq!(
+            registration(answer(json!("VOICE")), Sms),
+            Some(NumberRegistration {
+                method: Voice,
+                code_sent: true
+            })
+        );
+        assert_eq!(
+            registration(answer(json!("SMS")), Voice).map(|r| r.method),
+            Some(Sms)
+        );
+        for unknown in [json!("UNRECOGNIZED"), json!("WHATSAPP"), json!(null)] {
+            assert_eq!(
+                registration(answer(unknown.clone()), Voice).map(|r| r.method),
+                Some(Voice),
+                "{unknown}"
+            );
+        }
+        assert_eq!(
+            registration(json!({"verificationCodeSent": false}), Sms),
+            Some(NumberRegistration {
+                method: Sms,
+                code_sent: false
+            })
+        );
+        assert_eq!(
+            registration(json!({"id": "s1", "method": "SMS"}), Sms),
+            None
+        );
+    }
+
+    #[test]
+    fn requests_use_sinchs_words_and_hide_the_code() {
+        assert_eq!(
+            serde_json::to_value(RegisterRequest::new(NumberVerificationMethod::Sms)).unwrap(),
+            json!({"method": "SMS"})
+        );
+        assert_eq!(
+            serde_json::to_value(RegisterRequest::new(NumberVerificationMethod::Voice)).unwrap(),
+            json!({"method": "VOICE"})
+        );
+        let verify = VerifyRequest { code: "123456" };
+        assert_eq!(
+            serde_json::to_value(&verify).unwrap(),
+            json!({"code": "123456"})
+        );
+        assert!(!format!("{verify:?}").contains("123456"));
     }
 
     #[test]

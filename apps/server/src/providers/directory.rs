@@ -32,8 +32,9 @@ pub struct Sandboxes {
     pub whatsapp: onramp_sandbox::SandboxConversations,
     /// Embedded Signup (Meta's conventions).
     pub signup: Arc<onramp_sandbox::SandboxSignup>,
-    /// A BSP's sender review (Sinch's conventions, magic display names).
-    pub bsp: Arc<dyn BspProvisioning>,
+    /// A BSP's sender review (Sinch's conventions, magic display names); codes sent to
+    /// senders' numbers land in the tenant's sandbox inbox.
+    pub bsp: onramp_sandbox::SandboxBsp,
 }
 
 /// Finds a provider's sender for a tenant: the tenant's own credentials (an integration set with
@@ -287,6 +288,6 @@ impl WhatsAppDirectory for ProviderDirectory {
         {
             return Ok(bsp);
         }
-        Ok(self.sandbox.bsp.clone())
+        Ok(Arc::new(self.sandbox.bsp.for_tenant(tenant)))
     }
 }

@@ -17,6 +17,7 @@ pub mod trials;
 pub mod verifications;
 pub mod webhooks;
 pub mod whatsapp;
+pub mod whatsapp_number;
 
 use std::time::Duration;
 
@@ -149,6 +150,8 @@ fn tenant_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(whatsapp::get_account))
         .routes(routes!(whatsapp::retry_signup))
         .routes(routes!(whatsapp::resubmit_sender))
+        .routes(routes!(whatsapp_number::register_number))
+        .routes(routes!(whatsapp_number::verify_number))
         .routes(routes!(
             whatsapp::send_client_message,
             whatsapp::client_messages

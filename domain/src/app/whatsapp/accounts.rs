@@ -119,6 +119,14 @@ pub struct WabaAccountView {
     pub submissions: u32,
     /// BSP: the last rejection's reason.
     pub rejection: Option<String>,
+    /// BSP: the proof that the business owns the sender's number: `not_required`,
+    /// `required` (request a code: `POST .../register`), `code_sent` (give it back: `POST
+    /// .../verify`) or `verified`.
+    pub number_verification: String,
+    /// BSP: how the last code was sent (`sms`, `voice`), if one was.
+    pub number_verification_method: Option<String>,
+    /// BSP: codes sent to the number so far.
+    pub verification_codes_sent: u32,
     /// Created at (RFC 3339).
     #[serde(with = "time::serde::rfc3339::option")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
@@ -154,6 +162,9 @@ impl WabaRecord {
             phone: self.bsp.as_ref().map(|b| b.phone.clone()),
             submissions: s.submissions,
             rejection: s.rejection.clone(),
+            number_verification: s.number.as_str().to_owned(),
+            number_verification_method: s.number_method.map(|m| m.as_str().to_owned()),
+            verification_codes_sent: s.codes_sent,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })

@@ -1,6 +1,7 @@
 //! A WhatsApp sender provisioned through a BSP (Sinch, MISSION.md A): submitted, in review
 //! (24-48 h), approved, or rejected with the reason and then corrected and resubmitted, with a
-//! notification mailed at each change (P-WABA-4: approval only through review).
+//! notification mailed at each change (P-WABA-4: approval only through review). A sender whose
+//! number must be proved the business's first gets a code to it ([`super::number`]).
 
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
@@ -247,6 +248,9 @@ impl Services {
             }
             match &info.state {
                 SenderState::InProgress => {}
+                SenderState::PendingVerification => {
+                    commands.push(WabaCommand::RequireNumberVerification { at: now });
+                }
                 SenderState::Active => commands.push(WabaCommand::Approve { at: now }),
                 SenderState::Error { reason } => commands.push(WabaCommand::Reject {
                     reason: reason.clone(),
@@ -298,7 +302,7 @@ impl Services {
     }
 
     /// One mail per status change to the sender's contact address, if it gave one.
-    fn notify_bsp(
+    pub(super) fn notify_bsp(
         &self,
         commit: &mut Commit,
         record: &WabaRecord,
@@ -328,6 +332,18 @@ impl Services {
                 WabaEvent::Resubmitted { .. } => (
                     "resubmitted",
                     "was corrected and submitted again".to_owned(),
+                ),
+                WabaEvent::NumberVerificationRequired { .. } => (
+                    "verify your number",
+                    format!(
+                        "needs proof that you own {}: request a code by SMS or voice call, then \
+                         enter it",
+                        details.phone
+                    ),
+                ),
+                WabaEvent::NumberVerified { .. } => (
+                    "number verified",
+                    format!("has its number {} verified", details.phone),
                 ),
                 _ => continue,
             };

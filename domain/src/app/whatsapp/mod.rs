@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod bsp;
 pub mod chat;
 pub mod conversation;
+pub mod number;
 pub mod reports;
 pub mod signup;
 
