@@ -281,12 +281,19 @@ async fn meta_webhooks_handshake_and_signed_events_reach_the_account() {
     let account = id_of(&signup);
     wait_for(&app, &account, |a| a["status"] == "active").await;
 
-    // A signed quality update (red) and an inbound message to the client's number.
+    // A signed quality update (red), Meta's review of the WABA, an account update, a template
+    // rejected, and an inbound message to the client's number.
     let at = time::OffsetDateTime::now_utc().unix_timestamp();
     let body = json!({ "object": "whatsapp_business_account", "entry": [
         { "id": WABA, "time": at, "changes": [
             { "field": "phone_number_quality_update", "value": {
                 "display_phone_number": "15550783881", "event": "FLAGGED", "current_limit": "TIER_10K" } },
+            { "field": "account_review_update", "value": { "decision": "APPROVED" } },
+            { "field": "account_update", "value": { "phone_number": "15550783881", "event": "VERIFIED_ACCOUNT" } },
+            { "field": "message_template_status_update", "value": {
+                "event": "REJECTED", "message_template_id": 1689556908129832_u64,
+                "message_template_name": "order_confirmation", "message_template_language": "en_US",
+                "reason": "INCORRECT_CATEGORY" } },
             { "field": "messages", "value": {
                 "messaging_product": "whatsapp",
                 "metadata": { "display_phone_number": "15550783881", "phone_number_id": PHONE_NUMBER },
@@ -326,8 +333,17 @@ async fn meta_webhooks_handshake_and_signed_events_reach_the_account() {
         .await;
     assert_problem(&forged, 401, "WEBHOOK_SIGNATURE_INVALID");
 
-    let a = wait_for(&app, &account, |a| a["quality"]["rating"] == "red").await;
+    let a = wait_for(&app, &account, |a| {
+        a["quality"]["rating"] == "red" && a["templates"]["1689556908129832"].is_object()
+    })
+    .await;
     assert_eq!(a["status"], "active");
+    assert_eq!(a["account_review"], "APPROVED", "{a:?}");
+    assert_eq!(a["account_event"], "VERIFIED_ACCOUNT", "{a:?}");
+    let template = &a["templates"]["1689556908129832"];
+    assert_eq!(template["name"], "order_confirmation");
+    assert_eq!(template["status"], "REJECTED");
+    assert_eq!(template["reason"], "INCORRECT_CATEGORY");
     let mut history = Value::Null;
     for _ in 0..200 {
         history = app

@@ -270,9 +270,16 @@ fn a_template_status_reports_its_numeric_id_as_text() {
             template_id: "1689556908129832".into(),
             name: "order_confirmation".into(),
             event: "APPROVED".into(),
-            reason: Some("NONE".into()),
+            reason: None,
         })
     );
+    // Meta's "NONE" is no reason; a real one is kept.
+    let mut v = value("message_template_status_update");
+    v["entry"][0]["changes"][0]["value"]["reason"] = Value::from("INCORRECT_CATEGORY");
+    assert!(matches!(
+        &parse_value(&v).unwrap()[0].whatsapp,
+        Some(WhatsAppReport::TemplateStatus { reason: Some(r), .. }) if r == "INCORRECT_CATEGORY"
+    ));
     let mut v = value("message_template_status_update");
     v["entry"][0]["changes"][0]["value"]["reason"] = Value::Null;
     assert!(matches!(

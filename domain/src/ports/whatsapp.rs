@@ -393,7 +393,7 @@ pub enum WhatsAppReport {
         name: String,
         /// `event` (`APPROVED`, `REJECTED`, `DISABLED`, ...).
         event: String,
-        /// `reason`, when given.
+        /// `reason`, when given (Meta's `NONE` is none).
         reason: Option<String>,
     },
     /// A BSP sender's state changed.

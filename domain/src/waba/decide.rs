@@ -129,9 +129,7 @@ impl Decider for WabaDecider {
                 })
             }
             C::ReportQuality { mark, at } => {
-                if s.path.is_none() {
-                    return Err(WabaError::NotFound);
-                }
+                exists(s)?;
                 Ok(if s.quality.is_none_or(|q| *mark > q) {
                     vec![WabaEvent::QualityReported {
                         mark: *mark,
@@ -175,6 +173,52 @@ impl Decider for WabaDecider {
                     at: *at,
                 },
             ),
+            C::RecordAccountReview { decision, at } => {
+                exists(s)?;
+                Ok(if s.account_review.as_ref() == Some(decision) {
+                    vec![]
+                } else {
+                    vec![WabaEvent::AccountReviewed {
+                        decision: decision.clone(),
+                        at: *at,
+                    }]
+                })
+            }
+            C::RecordAccountUpdate { event, at } => {
+                exists(s)?;
+                Ok(if s.account_event.as_ref() == Some(event) {
+                    vec![]
+                } else {
+                    vec![WabaEvent::AccountUpdated {
+                        event: event.clone(),
+                        at: *at,
+                    }]
+                })
+            }
+            C::RecordTemplateStatus {
+                template_id,
+                name,
+                status,
+                reason,
+                at,
+            } => {
+                exists(s)?;
+                let same = s
+                    .templates
+                    .get(template_id)
+                    .is_some_and(|t| &t.name == name && &t.status == status && &t.reason == reason);
+                Ok(if same {
+                    vec![]
+                } else {
+                    vec![WabaEvent::TemplateStatusReported {
+                        template_id: template_id.clone(),
+                        name: name.clone(),
+                        status: status.clone(),
+                        reason: reason.clone(),
+                        at: *at,
+                    }]
+                })
+            }
             C::RequireNumberVerification { at } => {
                 number_command(s)?;
                 Ok(if s.number == NumberVerification::NotRequired {
@@ -320,6 +364,27 @@ impl Decider for WabaDecider {
                 s.submissions += 1;
                 s.corrections.push(corrections.clone());
             }
+            WabaEvent::AccountReviewed { decision, .. } => {
+                s.account_review = Some(decision.clone());
+            }
+            WabaEvent::AccountUpdated { event, .. } => s.account_event = Some(event.clone()),
+            WabaEvent::TemplateStatusReported {
+                template_id,
+                name,
+                status,
+                reason,
+                at,
+            } => {
+                s.templates.insert(
+                    template_id.clone(),
+                    TemplateMark {
+                        name: name.clone(),
+                        status: status.clone(),
+                        reason: reason.clone(),
+                        at: *at,
+                    },
+                );
+            }
             WabaEvent::NumberVerificationRequired { .. } => {
                 s.number = NumberVerification::Required;
             }
@@ -341,6 +406,14 @@ fn not_found_or(s: &WabaState, other: WabaError) -> WabaError {
     } else {
         other
     }
+}
+
+/// Meta's reports apply to an onboarding that exists, on either path.
+fn exists(s: &WabaState) -> Result<(), WabaError> {
+    if s.path.is_none() {
+        return Err(WabaError::NotFound);
+    }
+    Ok(())
 }
 
 /// A number command is allowed only on the BSP path, once the BSP created the sender.

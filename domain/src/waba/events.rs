@@ -156,6 +156,36 @@ pub enum WabaEvent {
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
+    /// Meta reviewed the WABA.
+    AccountReviewed {
+        /// `APPROVED`, `REJECTED`, `PENDING` or `DEFERRED`.
+        decision: String,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// Meta reported a change of the WABA's account.
+    AccountUpdated {
+        /// Meta's `event` word.
+        event: String,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// Meta reported a message template's status.
+    TemplateStatusReported {
+        /// `message_template_id`.
+        template_id: String,
+        /// `message_template_name`.
+        name: String,
+        /// `event`.
+        status: String,
+        /// `reason`, when given.
+        reason: Option<String>,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
     /// BSP: the sender waits for the proof that the business owns its number.
     NumberVerificationRequired {
         /// When.
@@ -200,6 +230,9 @@ impl WabaEvent {
             Self::Approved { .. } => "waba.approved",
             Self::Rejected { .. } => "waba.rejected",
             Self::Resubmitted { .. } => "waba.resubmitted",
+            Self::AccountReviewed { .. } => "waba.account_reviewed",
+            Self::AccountUpdated { .. } => "waba.account_updated",
+            Self::TemplateStatusReported { .. } => "waba.template_status_reported",
             Self::NumberVerificationRequired { .. } => "waba.number_verification_required",
             Self::VerificationCodeSent { .. } => "waba.verification_code_sent",
             Self::NumberVerified { .. } => "waba.number_verified",
@@ -227,6 +260,9 @@ impl WabaEvent {
             | Self::Approved { at }
             | Self::Rejected { at, .. }
             | Self::Resubmitted { at, .. }
+            | Self::AccountReviewed { at, .. }
+            | Self::AccountUpdated { at, .. }
+            | Self::TemplateStatusReported { at, .. }
             | Self::NumberVerificationRequired { at }
             | Self::VerificationCodeSent { at, .. }
             | Self::NumberVerified { at } => *at,

@@ -136,6 +136,20 @@ impl NumberVerification {
     }
 }
 
+/// A message template's status as Meta last reported it (`message_template_status_update`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateMark {
+    /// `message_template_name`.
+    pub name: String,
+    /// `event`: `APPROVED`, `REJECTED`, `PENDING`, `DISABLED`, `PAUSED`, ...
+    pub status: String,
+    /// `reason`, when given (a rejection's).
+    pub reason: Option<String>,
+    /// When the report arrived.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
 /// The ids Embedded Signup's FINISH event gives.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignupIds {
@@ -213,6 +227,16 @@ pub struct WabaState {
     /// BSP: codes sent to the number so far.
     #[serde(default)]
     pub codes_sent: u32,
+    /// Meta's last review decision on the WABA (`account_review_update` `decision`:
+    /// `APPROVED`, `REJECTED`, `PENDING`, `DEFERRED`).
+    #[serde(default)]
+    pub account_review: Option<String>,
+    /// Meta's last `account_update` event word (`PARTNER_ADDED`, `ACCOUNT_VIOLATION`, ...).
+    #[serde(default)]
+    pub account_event: Option<String>,
+    /// Message templates' statuses, by Meta's template id.
+    #[serde(default)]
+    pub templates: BTreeMap<String, TemplateMark>,
 }
 
 impl WabaState {
@@ -347,6 +371,36 @@ pub enum WabaCommand {
     },
     /// BSP: the provider accepted the code sent to the number (only after a code was sent).
     RecordNumberVerified {
+        /// Now.
+        at: OffsetDateTime,
+    },
+    /// Meta's review decision on the WABA (`account_review_update`); the same decision again
+    /// changes nothing.
+    RecordAccountReview {
+        /// `APPROVED`, `REJECTED`, `PENDING` or `DEFERRED`.
+        decision: String,
+        /// Now.
+        at: OffsetDateTime,
+    },
+    /// A change of the WABA's account at Meta (`account_update`); the same event word again
+    /// changes nothing.
+    RecordAccountUpdate {
+        /// Meta's `event` word.
+        event: String,
+        /// Now.
+        at: OffsetDateTime,
+    },
+    /// A message template's status (`message_template_status_update`); the same status and
+    /// reason again changes nothing.
+    RecordTemplateStatus {
+        /// `message_template_id`.
+        template_id: String,
+        /// `message_template_name`.
+        name: String,
+        /// `event`.
+        status: String,
+        /// `reason`, when given.
+        reason: Option<String>,
         /// Now.
         at: OffsetDateTime,
     },

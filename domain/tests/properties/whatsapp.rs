@@ -465,6 +465,64 @@ fn number_commands_need_the_bsp_path_and_a_code_before_verification() {
         .then(Err(WabaError::NumberAlreadyVerified));
 }
 
+#[test]
+fn metas_reports_are_kept_on_the_account_and_repeats_change_nothing() {
+    let decider = WabaDecider::default();
+    given(decider, vec![])
+        .when(WabaCommand::RecordAccountReview {
+            decision: "APPROVED".into(),
+            at: at(1),
+        })
+        .then(Err(WabaError::NotFound));
+    let mut events = vec![WabaEvent::SignupBegun {
+        account: account(),
+        ids: ids(),
+        code_received_at: t0(),
+        at: t0(),
+    }];
+    let template = |status: &str, reason: Option<&str>| WabaCommand::RecordTemplateStatus {
+        template_id: "1689556908129832".into(),
+        name: "order_confirmation".into(),
+        status: status.into(),
+        reason: reason.map(str::to_owned),
+        at: at(2),
+    };
+    for command in [
+        WabaCommand::RecordAccountReview {
+            decision: "PENDING".into(),
+            at: at(1),
+        },
+        WabaCommand::RecordAccountReview {
+            decision: "APPROVED".into(),
+            at: at(1),
+        },
+        WabaCommand::RecordAccountUpdate {
+            event: "PARTNER_ADDED".into(),
+            at: at(1),
+        },
+        template("PENDING", None),
+        template("REJECTED", Some("INCORRECT_CATEGORY")),
+    ] {
+        let state = decider.fold(&events);
+        let new = decider.decide(&state, &command).unwrap();
+        assert_eq!(new.len(), 1, "{command:?}");
+        events.extend(new.clone());
+        // The same report again is no news.
+        let again = decider.decide(&decider.fold(&events), &command).unwrap();
+        assert!(again.is_empty(), "{command:?}");
+    }
+    let state = decider.fold(&events);
+    assert_eq!(state.account_review.as_deref(), Some("APPROVED"));
+    assert_eq!(state.account_event.as_deref(), Some("PARTNER_ADDED"));
+    let mark = &state.templates["1689556908129832"];
+    assert_eq!(
+        (mark.status.as_str(), mark.reason.as_deref()),
+        ("REJECTED", Some("INCORRECT_CATEGORY"))
+    );
+    // None of them moves the saga.
+    assert_eq!(state.status, WabaStatus::CodeReceived);
+}
+
 // ------------------------------------------------------------------------------------------
 // Channel link codes
 // ------------------------------------------------------------------------------------------

@@ -191,7 +191,10 @@ fn account_report(
                 })?,
                 name: value.message_template_name,
                 event: value.event,
-                reason: value.reason,
+                // Meta sends `"NONE"` when there is no reason.
+                reason: value
+                    .reason
+                    .filter(|r| !r.trim().is_empty() && !r.trim().eq_ignore_ascii_case("NONE")),
             }
         }
         _ => return Ok(None),

@@ -119,6 +119,15 @@ pub struct WabaAccountView {
     pub submissions: u32,
     /// BSP: the last rejection's reason.
     pub rejection: Option<String>,
+    /// Meta's last review decision on the WABA (`APPROVED`, `REJECTED`, `PENDING`,
+    /// `DEFERRED`), from `account_review_update`.
+    pub account_review: Option<String>,
+    /// Meta's last `account_update` event word (`PARTNER_ADDED`, `ACCOUNT_VIOLATION`, ...).
+    pub account_event: Option<String>,
+    /// The message templates' statuses Meta reported (`message_template_status_update`), by
+    /// template id.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub templates: std::collections::BTreeMap<String, crate::waba::TemplateMark>,
     /// BSP: the proof that the business owns the sender's number: `not_required`,
     /// `required` (request a code: `POST .../register`), `code_sent` (give it back: `POST
     /// .../verify`) or `verified`.
@@ -162,6 +171,9 @@ impl WabaRecord {
             phone: self.bsp.as_ref().map(|b| b.phone.clone()),
             submissions: s.submissions,
             rejection: s.rejection.clone(),
+            account_review: s.account_review.clone(),
+            account_event: s.account_event.clone(),
+            templates: s.templates.clone(),
             number_verification: s.number.as_str().to_owned(),
             number_verification_method: s.number_method.map(|m| m.as_str().to_owned()),
             verification_codes_sent: s.codes_sent,

@@ -145,14 +145,46 @@ impl Services {
                 self.apply_sender_info(tenant, id, &info, None).await?;
                 Ok(Some("processed"))
             }
-            // Kept in the inbox for the audit trail: review decisions, account updates and
-            // template statuses change nothing Onramp decides on.
+            // Kept on the account for the partner to see (`account_review`, `account_event`,
+            // `templates`); they change no onboarding step.
             (
-                WhatsAppReport::AccountReview { .. }
+                report @ (WhatsAppReport::AccountReview { .. }
                 | WhatsAppReport::AccountUpdate { .. }
-                | WhatsAppReport::TemplateStatus { .. },
-                Some(_),
-            ) => Ok(Some("recorded")),
+                | WhatsAppReport::TemplateStatus { .. }),
+                Some(WhatsappTarget::Account { id }),
+            ) => {
+                let at = self.clock.now();
+                let command = match report {
+                    WhatsAppReport::AccountReview { decision, .. } => {
+                        WabaCommand::RecordAccountReview {
+                            decision: decision.clone(),
+                            at,
+                        }
+                    }
+                    WhatsAppReport::AccountUpdate { event, .. } => {
+                        WabaCommand::RecordAccountUpdate {
+                            event: event.clone(),
+                            at,
+                        }
+                    }
+                    WhatsAppReport::TemplateStatus {
+                        template_id,
+                        name,
+                        event,
+                        reason,
+                        ..
+                    } => WabaCommand::RecordTemplateStatus {
+                        template_id: template_id.clone(),
+                        name: name.clone(),
+                        status: event.clone(),
+                        reason: reason.clone(),
+                        at,
+                    },
+                    _ => return Ok(None),
+                };
+                self.waba_command(tenant, id, command).await?;
+                Ok(Some("processed"))
+            }
             (_, _) => Ok(None),
         }
     }
