@@ -359,21 +359,34 @@ async fn from_credentials_uses_the_provisioning_base_url() {
     );
 }
 
-#[tokio::test]
-async fn a_number_registration_has_the_code_sent_by_sms() {
+/// Registers the number by `asked` against a server that expects exactly one well-formed
+/// request (Basic auth, `{"method": word}`) and answers `answer`; the registration reported,
+/// and the request for its snapshot.
+async fn registered(
+    asked: NumberVerificationMethod,
+    word: &str,
+    answer: &serde_json::Value,
+) -> (NumberRegistration, wiremock::Request) {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path(register_path()))
         .and(basic_auth(KEY_ID, KEY_SECRET))
-        .and(body_json(json!({"method": "SMS"})))
-        .respond_with(json_answer(200, REGISTERED))
+        .and(body_json(json!({ "method": word })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(answer))
         .expect(1)
         .mount(&server)
         .await;
     let registration = senders(&server.uri())
-        .register_number(SENDER_ID, NumberVerificationMethod::Sms)
+        .register_number(SENDER_ID, asked)
         .await
-        .unwrap();
+        .expect("the registration is accepted");
+    (registration, only_request(&server).await)
+}
+
+#[tokio::test]
+async fn a_number_registration_has_the_code_sent_by_sms() {
+    let answer: serde_json::Value = serde_json::from_slice(REGISTERED).unwrap();
+    let (registration, request) = registered(NumberVerificationMethod::Sms, "SMS", &answer).await;
     assert_eq!(
         registration,
         NumberRegistration {
@@ -381,7 +394,7 @@ async fn a_number_registration_has_the_code_sent_by_sms() {
             code_sent: true
         }
     );
-    snapshot(&only_request(&server).await, "register_number_sms");
+    snapshot(&request, "register_number_sms");
 }
 
 #[tokio::test]
@@ -389,19 +402,8 @@ async fn a_number_registration_by_voice_reports_a_code_not_sent() {
     let mut answer: serde_json::Value = serde_json::from_slice(REGISTERED).unwrap();
     answer["method"] = "VOICE".into();
     answer["verificationCodeSent"] = false.into();
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(register_path()))
-        .and(basic_auth(KEY_ID, KEY_SECRET))
-        .and(body_json(json!({"method": "VOICE"})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(&answer))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let registration = senders(&server.uri())
-        .register_number(SENDER_ID, NumberVerificationMethod::Voice)
-        .await
-        .unwrap();
+    let (registration, request) =
+        registered(NumberVerificationMethod::Voice, "VOICE", &answer).await;
     assert_eq!(
         registration,
         NumberRegistration {
@@ -409,7 +411,7 @@ async fn a_number_registration_by_voice_reports_a_code_not_sent() {
             code_sent: false
         }
     );
-    snapshot(&only_request(&server).await, "register_number_voice");
+    snapshot(&request, "register_number_voice");
 }
 
 #[tokio::test]
