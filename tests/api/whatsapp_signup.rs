@@ -13,7 +13,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use onramp_server::settings::Settings;
-use onramp_tests::{Backend, TestApp, backends, captured_logs, restart_app_with, spawn_app_with};
+use onramp_tests::{TestApp, backends, captured_logs, restart_app_with, spawn_app_with};
 
 use crate::{assert_problem, id_of};
 
@@ -108,47 +108,6 @@ async fn wait_for(app: &TestApp, id: &str, done: impl Fn(&Value) -> bool) -> Val
     panic!("account {id} never got there: {last:?}");
 }
 
-/// Every byte the store holds, as text: the SQLite files, or every PostgreSQL row.
-async fn stored_text(app: &TestApp) -> String {
-    match app.backend {
-        Backend::Sqlite => {
-            let mut all = Vec::new();
-            for name in ["onramp.db", "onramp.db-wal"] {
-                if let Ok(bytes) = std::fs::read(app.dir.join(name)) {
-                    all.extend(bytes);
-                }
-            }
-            String::from_utf8_lossy(&all).into_owned()
-        }
-        Backend::Postgres => {
-            use sqlx::Connection;
-            let mut conn = sqlx::PgConnection::connect(&app.database_url)
-                .await
-                .unwrap();
-            let tables: Vec<(String,)> = sqlx::query_as(
-                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
-            )
-            .fetch_all(&mut conn)
-            .await
-            .unwrap();
-            let mut all = String::new();
-            for (table,) in tables {
-                let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT t::text FROM \"{table}\" t"
-                )))
-                .fetch_all(&mut conn)
-                .await
-                .unwrap();
-                for (row,) in rows {
-                    all.push_str(&row);
-                    all.push('\n');
-                }
-            }
-            all
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_signup_saga_resumes_after_a_crash_at_the_step_that_had_not_finished() {
     for backend in backends() {
@@ -216,7 +175,7 @@ async fn the_signup_saga_resumes_after_a_crash_at_the_step_that_had_not_finished
         );
 
         // P-WABA-3: neither the token nor the PIN is in the store or the logs, nor in the API.
-        let stored = stored_text(&app).await;
+        let stored = app.stored_text().await;
         assert!(stored.contains(WABA), "the scan reads the store");
         assert!(
             !stored.contains(BUSINESS_TOKEN),

@@ -263,9 +263,12 @@ impl TenantRow {
 #[derive(sqlx::FromRow)]
 pub(crate) struct IdempotencyRow {
     pub fingerprint: String,
-    pub status: String,
+    pub holder: String,
     pub response_status: Option<i64>,
     pub response_body: Option<Vec<u8>>,
+    pub secret_withheld: i64,
+    pub lease_until: DbTime,
+    pub expires_at: DbTime,
 }
 
 /// A single counter or timestamp read back as `value`.

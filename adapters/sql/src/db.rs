@@ -28,10 +28,12 @@ pub(crate) enum Arg {
     Text(String),
     OptText(Option<String>),
     Int(i64),
+    OptInt(Option<i64>),
     Time(OffsetDateTime),
     OptTime(Option<OffsetDateTime>),
     Json(Value),
     Bytes(Vec<u8>),
+    OptBytes(Option<Vec<u8>>),
 }
 
 impl From<String> for Arg {
@@ -55,6 +57,18 @@ impl From<Option<String>> for Arg {
 impl From<i64> for Arg {
     fn from(v: i64) -> Self {
         Self::Int(v)
+    }
+}
+
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        Self::OptInt(v)
+    }
+}
+
+impl From<Option<Vec<u8>>> for Arg {
+    fn from(v: Option<Vec<u8>>) -> Self {
+        Self::OptBytes(v)
     }
 }
 
@@ -88,6 +102,8 @@ where
     for<'q> String: Encode<'q, DB> + Type<DB>,
     for<'q> Option<String>: Encode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<Vec<u8>>: Encode<'q, DB> + Type<DB>,
     for<'q> DbTime: Encode<'q, DB> + Type<DB>,
     for<'q> Option<DbTime>: Encode<'q, DB> + Type<DB>,
     for<'q> Json<Value>: Encode<'q, DB> + Type<DB>,
@@ -99,6 +115,8 @@ where
             Arg::Text(v) => out.add(v),
             Arg::OptText(v) => out.add(v),
             Arg::Int(v) => out.add(v),
+            Arg::OptInt(v) => out.add(v),
+            Arg::OptBytes(v) => out.add(v),
             Arg::Time(v) => out.add(DbTime(v)),
             Arg::OptTime(v) => out.add(v.map(DbTime)),
             Arg::Json(v) => out.add(Json(v)),

@@ -94,6 +94,7 @@ pub(crate) fn duplicate(err: &StoreError) -> StoreError {
         StoreError::Conflict(m) => StoreError::Conflict(m.clone()),
         StoreError::Corrupt(m) => StoreError::Corrupt(m.clone()),
         StoreError::InvalidCursor => StoreError::InvalidCursor,
+        StoreError::IdempotencyKeyTaken => StoreError::IdempotencyKeyTaken,
         StoreError::Unavailable(source) => unavailable(source.to_string()),
         StoreError::Unexpected(source) => unexpected(source.to_string()),
     }

@@ -62,9 +62,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use onramp_domain::ids::{JobId, TenantId};
 use onramp_domain::ports::{
-    AggregateKind, ClaimedJob, Commit, EventStore, IdempotencyBegin, IdempotencyStore, JobQueue,
-    ListQuery, Loaded, Page, StoreError, StoredEvent, StoredResponse, StreamId, Tenant,
-    TenantStore,
+    AggregateKind, ClaimedJob, Commit, EventStore, IdempotencyEntry, IdempotencyStore, JobQueue,
+    ListQuery, Loaded, Page, StoreError, StoredEvent, StreamId, Tenant, TenantStore,
 };
 use time::OffsetDateTime;
 
@@ -184,7 +183,7 @@ fn backend_of(url: &str) -> Result<Backend, StoreError> {
 impl EventStore for SqlStore {
     #[tracing::instrument(level = "debug", skip_all, fields(tenant = %commit.tenant, streams = commit.streams.len()))]
     async fn commit(&self, commit: Commit) -> Result<(), StoreError> {
-        self.write(WriteOp::Commit(commit)).await?.done()
+        self.write(WriteOp::Commit(Box::new(commit))).await?.done()
     }
 
     async fn load(
@@ -291,45 +290,23 @@ impl TenantStore for SqlStore {
 
 #[async_trait]
 impl IdempotencyStore for SqlStore {
-    async fn begin_request(
+    async fn idempotency_entry(
         &self,
         tenant: TenantId,
         key: &str,
-        fingerprint: &str,
         now: OffsetDateTime,
-        lease_until: OffsetDateTime,
-    ) -> Result<IdempotencyBegin, StoreError> {
-        let op = WriteOp::BeginRequest {
-            tenant,
-            key: key.to_string(),
-            fingerprint: fingerprint.to_string(),
-            now,
-            lease_until,
-        };
-        self.write(op).await?.begun()
+    ) -> Result<Option<IdempotencyEntry>, StoreError> {
+        ops::idempotency_entry(&mut self.reader().await?.conn(), tenant, key, now).await
     }
 
-    async fn finish_request(
+    async fn delete_expired_idempotency(
         &self,
-        tenant: TenantId,
-        key: &str,
-        response: &StoredResponse,
-    ) -> Result<(), StoreError> {
-        let op = WriteOp::FinishRequest {
-            tenant,
-            key: key.to_string(),
-            response: response.clone(),
-        };
-        self.write(op).await?.done()
-    }
-
-    async fn release_request(&self, tenant: TenantId, key: &str) -> Result<(), StoreError> {
-        self.write(WriteOp::ReleaseRequest {
-            tenant,
-            key: key.to_string(),
-        })
-        .await?
-        .done()
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<u64, StoreError> {
+        self.write(WriteOp::DeleteExpiredIdempotency { now, limit })
+            .await?
+            .count()
     }
 }
 

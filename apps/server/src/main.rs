@@ -6,6 +6,8 @@ use onramp_server::telemetry::{get_subscriber, init_subscriber};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // Fail points from FAILPOINTS, in builds with the `failpoints` feature (crash tests).
+    let _fail_points = fail::FailScenario::setup();
     let settings = Settings::load()?;
     init_subscriber(get_subscriber(settings.log_format, std::io::stdout));
     onramp_server::Application::build(settings)

@@ -79,6 +79,18 @@ pub enum ApiError {
     /// 409 `IDEMPOTENCY_KEY_REUSED`: the key was used with another request.
     #[error("this Idempotency-Key was used with a different request")]
     IdempotencyKeyReused,
+    /// 409 `SECRET_SHOWN_ONCE`: the request with this `Idempotency-Key` succeeded before, and
+    /// its answer held a secret (an API key, a token, a code) that Onramp shows once and never
+    /// stores; `answer` is the rest of that answer, `answer_status` its status.
+    #[error(
+        "this request already succeeded; its answer held a secret that is shown only once and not kept, so it is not replayed"
+    )]
+    SecretShownOnce {
+        /// The status of the original answer.
+        answer_status: u16,
+        /// The original answer without its secret fields.
+        answer: serde_json::Value,
+    },
     /// 409 `IDEMPOTENCY_REQUEST_IN_PROGRESS`.
     #[error("a request with this Idempotency-Key is still in progress; retry shortly")]
     IdempotencyInProgress,
@@ -216,6 +228,13 @@ pub struct Problem {
     /// The issuer's decline code, for a declined card.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decline_code: Option<String>,
+    /// For `SECRET_SHOWN_ONCE`: the status of the original answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answer_status: Option<u16>,
+    /// For `SECRET_SHOWN_ONCE`: the original answer without its secret fields.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub answer: Option<serde_json::Value>,
 }
 
 impl ApiError {
@@ -247,6 +266,7 @@ impl ApiError {
             Malformed(_) => (StatusCode::BAD_REQUEST, "MALFORMED_REQUEST"),
             IdempotencyKeyReused => (StatusCode::CONFLICT, "IDEMPOTENCY_KEY_REUSED"),
             IdempotencyInProgress => (StatusCode::CONFLICT, "IDEMPOTENCY_REQUEST_IN_PROGRESS"),
+            SecretShownOnce { .. } => (StatusCode::CONFLICT, "SECRET_SHOWN_ONCE"),
             SandboxInactive => (StatusCode::NOT_FOUND, "SANDBOX_INACTIVE"),
             Contention => (StatusCode::SERVICE_UNAVAILABLE, "CONTENTION"),
             Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE"),
@@ -300,6 +320,13 @@ impl IntoResponse for ApiError {
             tracing::error!(code, error = %cause_chain(&self), "request failed");
         }
         let detail = self.to_string();
+        let (answer_status, answer) = match &self {
+            ApiError::SecretShownOnce {
+                answer_status,
+                answer,
+            } => (Some(*answer_status), Some(answer.clone())),
+            _ => (None, None),
+        };
         let (errors, retry_after_seconds, checks_remaining, decline_code) = match self {
             ApiError::ValidationFailed { errors, .. } => (Some(errors), None, None, None),
             ApiError::RateLimited {
@@ -325,6 +352,8 @@ impl IntoResponse for ApiError {
             retry_after_seconds,
             checks_remaining,
             decline_code,
+            answer_status,
+            answer,
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (status, body).into_response();

@@ -18,6 +18,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
 use crate::auth::{TenantCache, hash_admin_token};
+use crate::idempotency::scope::ScopedStore;
 use crate::runtime::{RandomCodes, SystemClock, UuidV7};
 use crate::settings::{Role, Settings};
 use crate::state::AppState;
@@ -105,8 +106,11 @@ impl Application {
         }
         let failover = settings.failover().map_err(|e| anyhow::anyhow!(e))?;
         let wake = Arc::new(Notify::new());
-        let event_store: Arc<dyn EventStore> =
-            Arc::new(WakingStore::new(Arc::new(store.clone()), wake.clone()));
+        // Commits made for a request under an Idempotency-Key carry its record (issue 11).
+        let event_store: Arc<dyn EventStore> = Arc::new(ScopedStore::new(
+            Arc::new(WakingStore::new(Arc::new(store.clone()), wake.clone())),
+            clock.clone(),
+        ));
         let directory = Arc::new(
             crate::providers::ProviderDirectory::new(
                 event_store.clone(),
@@ -148,6 +152,7 @@ impl Application {
             store: store.clone(),
             tenants: Arc::new(store.clone()),
             idempotency: Arc::new(store.clone()),
+            in_flight: Arc::default(),
             admin_token_hash: settings
                 .admin_token
                 .as_ref()

@@ -22,6 +22,8 @@ pub struct AppState {
     pub tenants: Arc<dyn TenantStore>,
     /// Idempotency records.
     pub idempotency: Arc<dyn IdempotencyStore>,
+    /// The idempotency keys this process is serving.
+    pub in_flight: Arc<crate::idempotency::InFlight>,
     /// Keyed hashes of API keys and the admin token.
     pub secrets: Arc<dyn Secrets>,
     /// Keyed hash of `ONRAMP_ADMIN_TOKEN`, when set.

@@ -6,84 +6,20 @@
 //! database.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use sqlx::Connection;
+
+use support::{ADMIN_TOKEN, inbox_path, scratch_dir, start_server};
 
 /// The sandbox number whose voice calls are never answered: the code goes out again by SMS.
 const VOICE_NEVER_ANSWERED: &str = "+12025550101";
 /// A number the sandbox delivers to.
 const ADMIN_PHONE: &str = "+447911000901";
-const ADMIN_TOKEN: &str = "restart-test-admin-token";
-
-/// The real server binary, running.
-struct Server {
-    child: Child,
-    address: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
-
-fn inbox_path(dir: &Path) -> PathBuf {
-    dir.join("sandbox.jsonl")
-}
-
-fn output() -> Stdio {
-    match std::env::var_os("TEST_LOG") {
-        Some(_) => Stdio::inherit(),
-        None => Stdio::null(),
-    }
-}
-
-/// Starts the binary on `database_url` with its files in `dir`, and waits until it is ready.
-async fn start_server(http: &reqwest::Client, database_url: &str, dir: &Path) -> Server {
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_onramp-server"))
-        .current_dir(dir)
-        .env_remove("ONRAMP_TEST_DATABASE_URL")
-        .env_remove("ONRAMP_ENCRYPTION_KEY")
-        .env_remove("ONRAMP_CONFIG")
-        .env_remove("ONRAMP_FLOWS_DIR")
-        .env("DATABASE_URL", database_url)
-        .env("ONRAMP_KEY_FILE", dir.join("onramp.key"))
-        .env("ONRAMP_SANDBOX_INBOX", inbox_path(dir))
-        .env("ONRAMP_BIND", format!("127.0.0.1:{port}"))
-        .env("ONRAMP_ADMIN_TOKEN", ADMIN_TOKEN)
-        .env("ONRAMP_DEMO_TENANT", "false")
-        .env("ONRAMP_ROLE", "all")
-        .stdout(output())
-        .stderr(output())
-        .spawn()
-        .unwrap();
-    let address = format!("http://127.0.0.1:{port}");
-    let mut server = Server { child, address };
-    for _ in 0..600 {
-        if let Some(status) = server.child.try_wait().unwrap() {
-            panic!("onramp-server exited at start-up with {status} (TEST_LOG=1 shows its logs)");
-        }
-        if let Ok(r) = http.get(format!("{}/readyz", server.address)).send().await
-            && r.status() == 200
-        {
-            return server;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("onramp-server not ready within 30 s");
-}
 
 /// A client of one server with one bearer key.
 struct Api {
@@ -349,13 +285,6 @@ async fn killed_and_restarted_journey(database_url: &str, dir: &Path) {
     assert_eq!(lines.len(), 3, "{lines:?}");
 }
 
-fn scratch_dir() -> PathBuf {
-    let name = format!("onramp-restart-{}", uuid::Uuid::new_v4().simple());
-    let dir = std::env::temp_dir().join(name);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_killed_mid_journey_on_sqlite_continues_where_it_stood_and_sends_nothing_twice() {
     let dir = scratch_dir();
@@ -367,31 +296,11 @@ async fn a_server_killed_mid_journey_on_sqlite_continues_where_it_stood_and_send
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_killed_mid_journey_on_postgres_continues_where_it_stood_and_sends_nothing_twice()
 {
-    let Ok(base) = std::env::var("ONRAMP_TEST_DATABASE_URL") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must set ONRAMP_TEST_DATABASE_URL"
-        );
-        eprintln!("PostgreSQL restart test skipped: set ONRAMP_TEST_DATABASE_URL");
+    let Some(db) = support::PgDatabase::create().await else {
         return;
     };
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let name = format!("onramp_r_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = sqlx::PgConnection::connect(&base)
-        .await
-        .expect("database unreachable");
-    let create = format!("CREATE DATABASE {name}");
-    sqlx::query(sqlx::AssertSqlSafe(create))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let mut url = url::Url::parse(&base).unwrap();
-    url.set_path(&name);
     let dir = scratch_dir();
-    killed_and_restarted_journey(url.as_str(), &dir).await;
+    killed_and_restarted_journey(&db.url, &dir).await;
     let _ = std::fs::remove_dir_all(&dir);
-    let drop_db = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-    let _ = sqlx::query(sqlx::AssertSqlSafe(drop_db))
-        .execute(&mut admin)
-        .await;
+    db.drop_database().await;
 }

@@ -153,8 +153,10 @@ impl Services {
         let events = SessionDecider::new(&flow).decide(&current.state, &command)?;
         let mut commit = Commit::new(tenant);
         let after = self.session_commit_parts(&mut commit, &flow, &current, &events)?;
+        let answer = view(&flow, &after);
+        commit.answer_with(&answer);
         self.store.commit(commit).await?;
-        Ok(view(&flow, &after))
+        Ok(answer)
     }
 
     /// The session's view.
@@ -229,8 +231,10 @@ impl Services {
             }
             let mut commit = Commit::new(tenant);
             let after = self.session_commit_parts(&mut commit, &flow, &current, &events)?;
+            let answer = view(&flow, &after);
+            commit.answer_with(&answer);
             self.store.commit(commit).await?;
-            Ok(view(&flow, &after))
+            Ok(answer)
         })
         .await
     }

@@ -350,8 +350,10 @@ impl Services {
                 &command,
                 &CodeForJobs::Clear(code),
             )?;
+            let answer = self.verification_view(&after, &quota, at);
+            commit.answer_with(&answer);
             self.store.commit(commit).await?;
-            Ok(self.verification_view(&after, &quota, at))
+            Ok(answer)
         })
         .await
     }
@@ -405,8 +407,10 @@ impl Services {
                 &command,
                 &CodeForJobs::Clear(code),
             )?;
+            let answer = self.verification_view(&after, &quota, at);
+            commit.answer_with(&answer);
             self.store.commit(commit).await?;
-            Ok(self.verification_view(&after, &quota, at))
+            Ok(answer)
         })
         .await
     }
@@ -442,11 +446,15 @@ impl Services {
                     self.complete_phone_step(&mut commit, tenant, &after, at)
                         .await?;
                 }
-                self.store.commit(commit).await?;
                 let failed = events
                     .iter()
                     .any(|e| matches!(e, VerificationEvent::CheckFailed { .. }));
-                Ok((self.verification_view(&after, &quota, at), failed))
+                let answer = self.verification_view(&after, &quota, at);
+                if !failed {
+                    commit.answer_with(&answer);
+                }
+                self.store.commit(commit).await?;
+                Ok((answer, failed))
             })
             .await?;
         match (failed, view.status) {

@@ -220,6 +220,14 @@ pub struct Commit {
     /// A claimed job whose work this commit records, marked done in the same transaction, so a
     /// crash can never record an effect twice.
     pub complete_job: Option<JobId>,
+    /// The body of the answer to the request this commit completes: the view the use case
+    /// returns, serialized as JSON exactly as the HTTP edge sends it. Set by the use case's
+    /// last commit ([`Commit::answer_with`]); never set when the answer carries a secret.
+    pub answer: Option<Vec<u8>>,
+    /// The request's idempotency record, written in this same transaction (DESIGN.md section 4:
+    /// a crash keeps the effects and their answer, or neither). Set by the HTTP edge, never by a
+    /// use case.
+    pub idempotency: Option<IdempotencyRecord>,
 }
 
 impl Commit {
@@ -231,8 +239,64 @@ impl Commit {
             jobs: Vec::new(),
             cancel_timers: Vec::new(),
             complete_job: None,
+            answer: None,
+            idempotency: None,
         }
     }
+
+    /// Makes `view`, serialized as JSON, the answer of the request this commit completes, so
+    /// that a retry of the request with its `Idempotency-Key` replays it even when the process
+    /// dies before answering. A view that does not serialize leaves the answer unset (the edge
+    /// then stores the answer it sends, in a second write).
+    pub fn answer_with<V: serde::Serialize>(&mut self, view: &V) {
+        self.answer = serde_json::to_vec(view).ok();
+    }
+}
+
+/// The idempotency record of one request (DESIGN.md sections 4 and 5), written by the commit of
+/// the request's effects.
+///
+/// A record whose `answer` is `None` says that effects were committed and the request is still
+/// running (or died): while `lease_until` is ahead another attempt is refused as in progress;
+/// after it, an attempt with the same fingerprint takes the record over and runs again (the use
+/// cases that commit more than once resume from what they committed). Records expire at
+/// `expires_at` (24 hours, Stripe's rule) and are then treated as absent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyRecord {
+    /// The key as scoped by the edge (a tenant's key, or an end user's, prefixed).
+    pub key: String,
+    /// A hash of the request's method, path and body.
+    pub fingerprint: String,
+    /// The attempt that writes it (a random id per attempt): a record held by another live
+    /// attempt is never overwritten ([`StoreError::IdempotencyKeyTaken`]).
+    pub holder: String,
+    /// The answer to replay; `None` while the request runs.
+    pub answer: Option<StoredResponse>,
+    /// True when the answer carried a secret that was left out of `answer` (shown once).
+    pub secret_withheld: bool,
+    /// When the record is written.
+    pub now: OffsetDateTime,
+    /// Until when a record without an answer holds the key against other attempts.
+    pub lease_until: OffsetDateTime,
+    /// When the record is forgotten.
+    pub expires_at: OffsetDateTime,
+}
+
+/// An idempotency record read back (see [`IdempotencyRecord`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyEntry {
+    /// The request's fingerprint.
+    pub fingerprint: String,
+    /// The attempt that last wrote it.
+    pub holder: String,
+    /// The answer, once the request finished.
+    pub answer: Option<StoredResponse>,
+    /// True when a secret was left out of the answer.
+    pub secret_withheld: bool,
+    /// Until when an unfinished record holds the key.
+    pub lease_until: OffsetDateTime,
+    /// When it is forgotten.
+    pub expires_at: OffsetDateTime,
 }
 
 /// A projection row read back.
@@ -311,19 +375,6 @@ pub struct StoredResponse {
     pub body: Vec<u8>,
 }
 
-/// The outcome of starting a request under an idempotency key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IdempotencyBegin {
-    /// First use of the key (or an abandoned one whose lease ran out): go ahead.
-    Started,
-    /// The key was used with the same request: replay this response.
-    Replay(StoredResponse),
-    /// The key was used with another request body or route.
-    Mismatch,
-    /// A request with this key is still running.
-    InProgress,
-}
-
 /// Store failures, classified so callers can act (retry on conflict, fail otherwise).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -337,6 +388,10 @@ pub enum StoreError {
     /// A listing cursor that no page of this store handed out (the client's mistake).
     #[error("invalid listing cursor")]
     InvalidCursor,
+    /// The commit's idempotency record is held by another attempt of the request (still running,
+    /// or finished): nothing was written. The edge answers from that attempt's record.
+    #[error("the idempotency key is held by another attempt")]
+    IdempotencyKeyTaken,
     /// Stored data could not be read back (corrupt row, unknown kind).
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
@@ -433,30 +488,23 @@ pub trait TenantStore: Send + Sync {
     async fn tenant_count(&self) -> Result<u64, StoreError>;
 }
 
-/// Idempotency keys of POST requests (DESIGN.md section 5).
+/// Idempotency records of POST requests (DESIGN.md section 5). They are written only by
+/// [`EventStore::commit`], in the transaction of the request's effects ([`Commit::idempotency`]).
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait::async_trait]
 pub trait IdempotencyStore: Send + Sync {
-    /// Starts a request under `key` with the request's `fingerprint` (a hash of method, path and
-    /// body). A started key is held until `lease_until`; after that an unfinished request may be
-    /// retried.
-    async fn begin_request(
+    /// The record of `key` of `tenant`, `None` when there is none or it expired at `now`.
+    async fn idempotency_entry(
         &self,
         tenant: TenantId,
         key: &str,
-        fingerprint: &str,
         now: OffsetDateTime,
-        lease_until: OffsetDateTime,
-    ) -> Result<IdempotencyBegin, StoreError>;
+    ) -> Result<Option<IdempotencyEntry>, StoreError>;
 
-    /// Stores the response of a started request, to be replayed.
-    async fn finish_request(
+    /// Deletes at most `limit` records that expired before `now` (retention); returns how many.
+    async fn delete_expired_idempotency(
         &self,
-        tenant: TenantId,
-        key: &str,
-        response: &StoredResponse,
-    ) -> Result<(), StoreError>;
-
-    /// Forgets a started request that failed without effect (a 5xx), so a retry runs again.
-    async fn release_request(&self, tenant: TenantId, key: &str) -> Result<(), StoreError>;
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<u64, StoreError>;
 }

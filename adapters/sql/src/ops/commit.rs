@@ -1,4 +1,5 @@
-//! `EventStore::commit`: appends, projection rows, jobs, timer cancellations and job completion.
+//! `EventStore::commit`: the request's idempotency record, appends, projection rows, jobs, timer
+//! cancellations and job completion.
 
 use onramp_domain::ports::{Commit, NewJob, StoreError, StreamWrite};
 use time::OffsetDateTime;
@@ -51,6 +52,10 @@ UPDATE jobs SET done_at = $3, locked_until = NULL WHERE tenant_id = $1 AND id = 
 /// exists; the caller rolls back.
 pub(crate) async fn commit(conn: &mut Conn<'_>, commit: Commit) -> Result<(), StoreError> {
     let tenant = commit.tenant.to_string();
+    // The request's record first: an attempt that lost the key to another stops before writing.
+    if let Some(record) = commit.idempotency {
+        super::idempotency::write(conn, &tenant, record).await?;
+    }
     let mut streams = commit.streams;
     streams.sort_by(|a, b| a.stream.cmp(&b.stream));
     for write in streams {

@@ -1,137 +1,117 @@
-//! Idempotency keys: start, finish, release.
+//! Idempotency records: written inside the commit of the request's effects, read back by the
+//! edge before it runs a request, deleted once expired.
 //!
-//! `begin` is race-free without locks held across statements: the insert and the lease
-//! takeover are each one conditional statement, so of two concurrent starts exactly one changes
-//! a row (on PostgreSQL the other waits for the winner's commit and then sees its row).
+//! The write is one conditional upsert whose affected-row count is checked: it changes a row
+//! only when the key is new, is held by the same attempt, expired, or is an unfinished record of
+//! the same request whose lease ran out. Of two concurrent attempts exactly one changes the row
+//! (on PostgreSQL the other waits for the winner's commit and then sees its row); the loser's
+//! whole commit is rolled back with [`StoreError::IdempotencyKeyTaken`].
 
 use onramp_domain::ids::TenantId;
-use onramp_domain::ports::{IdempotencyBegin, StoreError, StoredResponse};
+use onramp_domain::ports::{IdempotencyEntry, IdempotencyRecord, StoreError, StoredResponse};
 use time::OffsetDateTime;
 
 use crate::codec::IdempotencyRow;
 use crate::db::Conn;
 
-const INSERT: &str = "\
-INSERT INTO idempotency_keys (tenant_id, request_key, fingerprint, status, locked_until, created_at)
-VALUES ($1, $2, $3, 'in_progress', $4, $5)
-ON CONFLICT (tenant_id, request_key) DO NOTHING";
-
-/// Takes over an abandoned start of the same request: in progress, lease run out at `now` ($5).
-const TAKE_OVER: &str = "\
-UPDATE idempotency_keys SET locked_until = $4
-WHERE tenant_id = $1 AND request_key = $2 AND fingerprint = $3 AND status = 'in_progress'
-  AND (locked_until IS NULL OR locked_until <= $5)";
+const UPSERT: &str = "\
+INSERT INTO idempotency_keys (tenant_id, request_key, fingerprint, holder, response_status, response_body, secret_withheld, lease_until, expires_at, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+ON CONFLICT (tenant_id, request_key) DO UPDATE SET
+    fingerprint = excluded.fingerprint, holder = excluded.holder,
+    response_status = excluded.response_status, response_body = excluded.response_body,
+    secret_withheld = excluded.secret_withheld, lease_until = excluded.lease_until,
+    expires_at = excluded.expires_at, created_at = excluded.created_at
+WHERE idempotency_keys.holder = excluded.holder
+   OR idempotency_keys.expires_at <= excluded.created_at
+   OR (idempotency_keys.response_status IS NULL
+       AND idempotency_keys.lease_until <= excluded.created_at
+       AND idempotency_keys.fingerprint = excluded.fingerprint)";
 
 const SELECT: &str = "\
-SELECT fingerprint, status, response_status, response_body FROM idempotency_keys
-WHERE tenant_id = $1 AND request_key = $2";
+SELECT fingerprint, holder, response_status, response_body, secret_withheld, lease_until, expires_at
+FROM idempotency_keys WHERE tenant_id = $1 AND request_key = $2 AND expires_at > $3";
 
-const FINISH: &str = "\
-UPDATE idempotency_keys SET status = 'done', response_status = $3, response_body = $4, locked_until = NULL
-WHERE tenant_id = $1 AND request_key = $2 AND status = 'in_progress'";
+const DELETE_EXPIRED: &str = "\
+DELETE FROM idempotency_keys WHERE (tenant_id, request_key) IN (
+    SELECT tenant_id, request_key FROM idempotency_keys WHERE expires_at <= $1 LIMIT $2)";
 
-const RELEASE: &str = "\
-DELETE FROM idempotency_keys WHERE tenant_id = $1 AND request_key = $2 AND status = 'in_progress'";
-
-/// A key released between our statements lets us try again; more churn than this is a conflict.
-const ATTEMPTS: usize = 3;
-
-/// Starts a request under `key` (see `IdempotencyStore::begin_request`).
+/// Writes `record` for `tenant` inside the caller's transaction.
 ///
 /// # Errors
-/// [`StoreError::Conflict`] when the key keeps changing under us; [`StoreError::Corrupt`] for a
-/// stored response that cannot be replayed.
-pub(crate) async fn begin(
+/// [`StoreError::IdempotencyKeyTaken`] when another attempt holds the key (the caller rolls the
+/// whole commit back).
+pub(crate) async fn write(
     conn: &mut Conn<'_>,
-    tenant: TenantId,
-    key: &str,
-    fingerprint: &str,
-    now: OffsetDateTime,
-    lease_until: OffsetDateTime,
-) -> Result<IdempotencyBegin, StoreError> {
-    let tenant = tenant.to_string();
-    for _ in 0..ATTEMPTS {
-        let args = vec![
-            tenant.as_str().into(),
-            key.into(),
-            fingerprint.into(),
-            lease_until.into(),
-            now.into(),
-        ];
-        if conn.execute(INSERT, args).await? == 1 {
-            return Ok(IdempotencyBegin::Started);
-        }
-        let args = vec![
-            tenant.as_str().into(),
-            key.into(),
-            fingerprint.into(),
-            lease_until.into(),
-            now.into(),
-        ];
-        if conn.execute(TAKE_OVER, args).await? == 1 {
-            return Ok(IdempotencyBegin::Started);
-        }
-        let row: Option<IdempotencyRow> = conn
-            .fetch_optional(SELECT, vec![tenant.as_str().into(), key.into()])
-            .await?;
-        if let Some(row) = row {
-            return outcome(row, fingerprint);
-        }
-    }
-    Err(StoreError::Conflict(format!(
-        "idempotency key {key:?} changed concurrently"
-    )))
-}
-
-/// What an existing key means for a request with `fingerprint` (whose takeover did not apply).
-fn outcome(row: IdempotencyRow, fingerprint: &str) -> Result<IdempotencyBegin, StoreError> {
-    if row.fingerprint != fingerprint {
-        return Ok(IdempotencyBegin::Mismatch);
-    }
-    match row.status.as_str() {
-        "in_progress" => Ok(IdempotencyBegin::InProgress),
-        "done" => {
-            let status = row
-                .response_status
-                .and_then(|s| u16::try_from(s).ok())
-                .ok_or_else(|| {
-                    StoreError::Corrupt(
-                        "idempotency record without a valid response status".to_string(),
-                    )
-                })?;
-            Ok(IdempotencyBegin::Replay(StoredResponse {
-                status,
-                body: row.response_body.unwrap_or_default(),
-            }))
-        }
-        other => Err(StoreError::Corrupt(format!("idempotency status {other:?}"))),
-    }
-}
-
-/// Stores the response of a started request; a key no longer in progress is left as it is.
-pub(crate) async fn finish(
-    conn: &mut Conn<'_>,
-    tenant: TenantId,
-    key: &str,
-    response: StoredResponse,
+    tenant: &str,
+    record: IdempotencyRecord,
 ) -> Result<(), StoreError> {
+    let (status, body) = match record.answer {
+        Some(a) => (Some(i64::from(a.status)), Some(a.body)),
+        None => (None, None),
+    };
     let args = vec![
-        tenant.to_string().into(),
-        key.into(),
-        i64::from(response.status).into(),
-        response.body.into(),
+        tenant.into(),
+        record.key.into(),
+        record.fingerprint.into(),
+        record.holder.into(),
+        status.into(),
+        body.into(),
+        i64::from(record.secret_withheld).into(),
+        record.lease_until.into(),
+        record.expires_at.into(),
+        record.now.into(),
     ];
-    conn.execute(FINISH, args).await?;
-    Ok(())
+    match conn.execute(UPSERT, args).await? {
+        1 => Ok(()),
+        _ => Err(StoreError::IdempotencyKeyTaken),
+    }
 }
 
-/// Forgets a started request; a finished one is kept.
-pub(crate) async fn release(
+/// The unexpired record of `key`.
+///
+/// # Errors
+/// [`StoreError::Corrupt`] for a stored status that is not an HTTP status.
+pub(crate) async fn entry(
     conn: &mut Conn<'_>,
     tenant: TenantId,
     key: &str,
-) -> Result<(), StoreError> {
-    conn.execute(RELEASE, vec![tenant.to_string().into(), key.into()])
+    now: OffsetDateTime,
+) -> Result<Option<IdempotencyEntry>, StoreError> {
+    let row: Option<IdempotencyRow> = conn
+        .fetch_optional(
+            SELECT,
+            vec![tenant.to_string().into(), key.into(), now.into()],
+        )
         .await?;
-    Ok(())
+    row.map(|row| {
+        let answer = match row.response_status {
+            None => None,
+            Some(status) => Some(StoredResponse {
+                status: u16::try_from(status).map_err(|_| {
+                    StoreError::Corrupt(format!("idempotency response status {status}"))
+                })?,
+                body: row.response_body.unwrap_or_default(),
+            }),
+        };
+        Ok(IdempotencyEntry {
+            fingerprint: row.fingerprint,
+            holder: row.holder,
+            answer,
+            secret_withheld: row.secret_withheld != 0,
+            lease_until: row.lease_until.0,
+            expires_at: row.expires_at.0,
+        })
+    })
+    .transpose()
+}
+
+/// Deletes at most `limit` records expired at `now`.
+pub(crate) async fn delete_expired(
+    conn: &mut Conn<'_>,
+    now: OffsetDateTime,
+    limit: u32,
+) -> Result<u64, StoreError> {
+    conn.execute(DELETE_EXPIRED, vec![now.into(), i64::from(limit).into()])
+        .await
 }

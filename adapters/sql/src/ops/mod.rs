@@ -16,13 +16,12 @@ mod reads;
 mod tenants;
 
 use onramp_domain::ids::{JobId, TenantId};
-use onramp_domain::ports::{
-    ClaimedJob, Commit, IdempotencyBegin, StoreError, StoredResponse, Tenant,
-};
+use onramp_domain::ports::{ClaimedJob, Commit, StoreError, Tenant};
 use time::OffsetDateTime;
 
 use crate::db::Conn;
 
+pub(crate) use idempotency::entry as idempotency_entry;
 pub(crate) use jobs::next_due;
 pub(crate) use reads::{events, list, load, stream_owner};
 pub(crate) use tenants::{tenant_by_key_hash, tenant_count};
@@ -30,7 +29,7 @@ pub(crate) use tenants::{tenant_by_key_hash, tenant_count};
 /// A write request, run atomically.
 #[derive(Debug)]
 pub(crate) enum WriteOp {
-    Commit(Commit),
+    Commit(Box<Commit>),
     Claim {
         now: OffsetDateTime,
         lease_seconds: u32,
@@ -46,21 +45,9 @@ pub(crate) enum WriteOp {
         tenant: Tenant,
         api_key_hash: String,
     },
-    BeginRequest {
-        tenant: TenantId,
-        key: String,
-        fingerprint: String,
+    DeleteExpiredIdempotency {
         now: OffsetDateTime,
-        lease_until: OffsetDateTime,
-    },
-    FinishRequest {
-        tenant: TenantId,
-        key: String,
-        response: StoredResponse,
-    },
-    ReleaseRequest {
-        tenant: TenantId,
-        key: String,
+        limit: u32,
     },
     AdvanceTimers {
         tenant: TenantId,
@@ -73,7 +60,6 @@ pub(crate) enum WriteOp {
 pub(crate) enum WriteOutput {
     Done,
     Claimed(Vec<ClaimedJob>),
-    Begun(IdempotencyBegin),
     Count(u64),
 }
 
@@ -107,16 +93,6 @@ impl WriteOutput {
             ))),
         }
     }
-
-    /// The output of an idempotent request's start.
-    pub(crate) fn begun(self) -> Result<IdempotencyBegin, StoreError> {
-        match self {
-            WriteOutput::Begun(b) => Ok(b),
-            other => Err(crate::error::unexpected(format!(
-                "expected an idempotency outcome, got {other:?}"
-            ))),
-        }
-    }
 }
 
 /// Runs one write on `conn`, which the caller has put inside a transaction or savepoint. On
@@ -124,7 +100,7 @@ impl WriteOutput {
 /// written part of its rows.
 pub(crate) async fn execute(conn: &mut Conn<'_>, op: WriteOp) -> Result<WriteOutput, StoreError> {
     match op {
-        WriteOp::Commit(c) => commit::commit(conn, c).await.map(|()| WriteOutput::Done),
+        WriteOp::Commit(c) => commit::commit(conn, *c).await.map(|()| WriteOutput::Done),
         WriteOp::Claim {
             now,
             lease_seconds,
@@ -142,25 +118,11 @@ pub(crate) async fn execute(conn: &mut Conn<'_>, op: WriteOp) -> Result<WriteOut
         } => tenants::create_tenant(conn, tenant, api_key_hash)
             .await
             .map(|()| WriteOutput::Done),
-        WriteOp::BeginRequest {
-            tenant,
-            key,
-            fingerprint,
-            now,
-            lease_until,
-        } => idempotency::begin(conn, tenant, &key, &fingerprint, now, lease_until)
-            .await
-            .map(WriteOutput::Begun),
-        WriteOp::FinishRequest {
-            tenant,
-            key,
-            response,
-        } => idempotency::finish(conn, tenant, &key, response)
-            .await
-            .map(|()| WriteOutput::Done),
-        WriteOp::ReleaseRequest { tenant, key } => idempotency::release(conn, tenant, &key)
-            .await
-            .map(|()| WriteOutput::Done),
+        WriteOp::DeleteExpiredIdempotency { now, limit } => {
+            idempotency::delete_expired(conn, now, limit)
+                .await
+                .map(WriteOutput::Count)
+        }
         WriteOp::AdvanceTimers { tenant, seconds } => jobs::advance_timers(conn, tenant, seconds)
             .await
             .map(WriteOutput::Count),

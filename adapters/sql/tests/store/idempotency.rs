@@ -1,208 +1,295 @@
-//! Idempotency keys: start, replay, mismatch, in progress, lease takeover, release, races.
+//! Idempotency records, written by the commit of the request's effects (issue 11, item 2):
+//! all or nothing with the effects, one holder at a time, takeover of an unfinished record after
+//! its lease, expiry after 24 hours, races.
 
-use onramp_domain::ports::{IdempotencyBegin, IdempotencyStore, StoredResponse};
+use onramp_domain::ids::TenantId;
+use onramp_domain::ports::{
+    Commit, EventStore, IdempotencyEntry, IdempotencyRecord, IdempotencyStore, StoreError,
+    StoredResponse,
+};
+use time::OffsetDateTime;
 
 use super::support::*;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_key_starts_once_then_replays_or_rejects() {
-    for db in backends().await {
-        let (store, label) = (&db.store, db.label);
-        let (t, u) = (tenant(), tenant());
-        let begin = |tenant, fingerprint: &'static str, now: i64| {
-            let store = db.store.clone();
-            async move {
-                store
-                    .begin_request(tenant, "key-1", fingerprint, at(now), at(now + 30))
-                    .await
-                    .expect("begin")
-            }
-        };
-        assert_eq!(
-            begin(t, "fp-a", 0).await,
-            IdempotencyBegin::Started,
-            "{label}"
-        );
-        assert_eq!(
-            begin(t, "fp-a", 1).await,
-            IdempotencyBegin::InProgress,
-            "{label}"
-        );
-        assert_eq!(
-            begin(t, "fp-b", 1).await,
-            IdempotencyBegin::Mismatch,
-            "{label}"
-        );
-        // Keys are per tenant.
-        assert_eq!(
-            begin(u, "fp-b", 1).await,
-            IdempotencyBegin::Started,
-            "{label}"
-        );
-
-        let response = StoredResponse {
-            status: 201,
-            body: b"{\"id\":\"s-1\"}\x00\xff".to_vec(),
-        };
-        store
-            .finish_request(t, "key-1", &response)
-            .await
-            .expect("finish");
-        assert_eq!(
-            begin(t, "fp-a", 2).await,
-            IdempotencyBegin::Replay(response.clone()),
-            "{label}"
-        );
-        assert_eq!(
-            begin(t, "fp-b", 2).await,
-            IdempotencyBegin::Mismatch,
-            "{label}"
-        );
-        // Long after any lease, a finished key still replays; releasing it changes nothing.
-        store.release_request(t, "key-1").await.expect("release");
-        assert_eq!(
-            begin(t, "fp-a", 86_400).await,
-            IdempotencyBegin::Replay(response.clone()),
-            "{label}"
-        );
-        // Finishing again does not overwrite the stored response.
-        store
-            .finish_request(
-                t,
-                "key-1",
-                &StoredResponse {
-                    status: 500,
-                    body: Vec::new(),
-                },
-            )
-            .await
-            .expect("finish");
-        assert_eq!(
-            begin(t, "fp-a", 3).await,
-            IdempotencyBegin::Replay(response),
-            "{label}"
-        );
-
-        store
-            .finish_request(
-                u,
-                "key-1",
-                &StoredResponse {
-                    status: 204,
-                    body: Vec::new(),
-                },
-            )
-            .await
-            .expect("finish");
-        let empty = StoredResponse {
-            status: 204,
-            body: Vec::new(),
-        };
-        assert_eq!(
-            begin(u, "fp-b", 3).await,
-            IdempotencyBegin::Replay(empty),
-            "{label}"
-        );
+/// A record of `holder` for `key`, written at `now` (seconds), leased 30 s, kept 24 h.
+fn record(
+    key: &str,
+    fingerprint: &str,
+    holder: &str,
+    answer: Option<StoredResponse>,
+    now: i64,
+) -> IdempotencyRecord {
+    IdempotencyRecord {
+        key: key.to_string(),
+        fingerprint: fingerprint.to_string(),
+        holder: holder.to_string(),
+        answer,
+        secret_withheld: false,
+        now: at(now),
+        lease_until: at(now + 30),
+        expires_at: at(now + 86_400),
     }
 }
 
+fn with_record(tenant: TenantId, record: IdempotencyRecord) -> Commit {
+    let mut commit = Commit::new(tenant);
+    commit.idempotency = Some(record);
+    commit
+}
+
+fn answer(status: u16, body: &[u8]) -> StoredResponse {
+    StoredResponse {
+        status,
+        body: body.to_vec(),
+    }
+}
+
+async fn entry(
+    store: &impl IdempotencyStore,
+    t: TenantId,
+    key: &str,
+    now: OffsetDateTime,
+) -> Option<IdempotencyEntry> {
+    store.idempotency_entry(t, key, now).await.expect("entry")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn an_abandoned_start_is_taken_over_after_its_lease() {
+async fn a_record_is_written_with_the_effects_of_its_commit_or_not_at_all() {
     for db in backends().await {
         let (store, label) = (&db.store, db.label);
         let t = tenant();
-        let begin = |fingerprint: &'static str, now: i64| {
-            let store = db.store.clone();
-            async move {
-                store
-                    .begin_request(t, "key-2", fingerprint, at(now), at(now + 30))
-                    .await
-                    .expect("begin")
-            }
-        };
-        assert_eq!(begin("fp", 0).await, IdempotencyBegin::Started, "{label}");
+        let stream = session();
+
+        // A commit that conflicts writes neither its events nor its record.
+        let mut conflicting = commit_of(
+            t,
+            append(&stream, 3, 1, snapshot("active", 0, serde_json::json!({}))),
+        );
+        conflicting.idempotency = Some(record("k", "fp", "h1", Some(answer(201, b"{}")), 0));
+        assert!(is_conflict(&store.commit(conflicting).await), "{label}");
+        assert_eq!(entry(store, t, "k", at(1)).await, None, "{label}");
+
+        // A commit that applies writes both; the answer, bytes as they were, is replayable.
+        let body = b"{\"id\":\"s-1\"}\x00\xff";
+        let mut commit = commit_of(
+            t,
+            append(&stream, 0, 1, snapshot("active", 0, serde_json::json!({}))),
+        );
+        commit.idempotency = Some(record("k", "fp", "h1", Some(answer(201, body)), 0));
+        store.commit(commit).await.expect("commit");
+        let got = entry(store, t, "k", at(1)).await.expect("a record");
+        assert_eq!(got.answer, Some(answer(201, body)), "{label}");
         assert_eq!(
-            begin("fp", 29).await,
-            IdempotencyBegin::InProgress,
+            (got.fingerprint.as_str(), got.holder.as_str()),
+            ("fp", "h1"),
             "{label}"
         );
         assert_eq!(
-            begin("other", 31).await,
-            IdempotencyBegin::Mismatch,
+            store
+                .load(t, &stream)
+                .await
+                .expect("load")
+                .map(|l| l.version),
+            Some(1),
+            "{label}"
+        );
+
+        // Keys are per tenant.
+        assert_eq!(entry(store, tenant(), "k", at(1)).await, None, "{label}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_key_held_by_another_attempt_refuses_the_whole_commit() {
+    for db in backends().await {
+        let (store, label) = (&db.store, db.label);
+        let t = tenant();
+        store
+            .commit(with_record(t, record("k", "fp", "h1", None, 0)))
+            .await
+            .expect("first attempt");
+        // The same attempt writes again (its next commit, then its answer).
+        store
+            .commit(with_record(t, record("k", "fp", "h1", None, 5)))
+            .await
+            .expect("same holder");
+
+        // Another attempt, while the lease runs: refused, and its effects are not written.
+        let stream = session();
+        let mut other = commit_of(
+            t,
+            append(&stream, 0, 1, snapshot("active", 0, serde_json::json!({}))),
+        );
+        other.idempotency = Some(record("k", "fp", "h2", Some(answer(200, b"x")), 10));
+        assert!(
+            matches!(
+                store.commit(other).await,
+                Err(StoreError::IdempotencyKeyTaken)
+            ),
+            "{label}"
+        );
+        assert_eq!(store.load(t, &stream).await.expect("load"), None, "{label}");
+
+        // After the lease (35 s: the last write at 5 leased until 35), the same request may take
+        // the unfinished record over; another request (fingerprint) may not.
+        let late = record("k", "other", "h3", None, 40);
+        assert!(
+            matches!(
+                store.commit(with_record(t, late)).await,
+                Err(StoreError::IdempotencyKeyTaken)
+            ),
             "{label}: not for another request"
         );
+        store
+            .commit(with_record(
+                t,
+                record("k", "fp", "h3", Some(answer(200, b"done")), 40),
+            ))
+            .await
+            .expect("takeover");
+        let got = entry(store, t, "k", at(41)).await.expect("a record");
         assert_eq!(
-            begin("fp", 30).await,
-            IdempotencyBegin::Started,
-            "{label}: lease over"
+            (got.holder.as_str(), got.answer),
+            ("h3", Some(answer(200, b"done"))),
+            "{label}"
         );
-        assert_eq!(
-            begin("fp", 31).await,
-            IdempotencyBegin::InProgress,
-            "{label}: the new lease holds"
-        );
-        assert_eq!(begin("fp", 61).await, IdempotencyBegin::Started, "{label}");
 
-        store.release_request(t, "key-2").await.expect("release");
-        assert_eq!(
-            begin("other", 62).await,
-            IdempotencyBegin::Started,
-            "{label}: a released key is free"
+        // A finished record is never taken over, however late (within its 24 hours).
+        assert!(
+            matches!(
+                store
+                    .commit(with_record(t, record("k", "fp", "h4", None, 80_000)))
+                    .await,
+                Err(StoreError::IdempotencyKeyTaken)
+            ),
+            "{label}"
         );
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_begins_with_a_new_key_start_exactly_once() {
+async fn records_expire_after_a_day_and_are_deleted_in_batches() {
+    for db in backends().await {
+        let (store, label) = (&db.store, db.label);
+        let t = tenant();
+        for i in 0..5 {
+            store
+                .commit(with_record(
+                    t,
+                    record(&format!("k{i}"), "fp", "h", Some(answer(200, b"{}")), i),
+                ))
+                .await
+                .expect("commit");
+        }
+        assert!(entry(store, t, "k0", at(86_399)).await.is_some(), "{label}");
+        assert_eq!(
+            entry(store, t, "k0", at(86_400)).await,
+            None,
+            "{label}: expired"
+        );
+        // An expired key may be used again, by any request.
+        store
+            .commit(with_record(t, record("k0", "new", "h9", None, 86_400)))
+            .await
+            .expect("reuse");
+        assert_eq!(
+            entry(store, t, "k0", at(86_401))
+                .await
+                .map(|e| e.fingerprint),
+            Some("new".to_string()),
+            "{label}"
+        );
+
+        // k1..k4 expire at 86_401..86_404; at 86_402 two have, deleted one batch at a time.
+        assert_eq!(
+            store
+                .delete_expired_idempotency(at(86_402), 1)
+                .await
+                .expect("delete"),
+            1,
+            "{label}"
+        );
+        assert_eq!(
+            store
+                .delete_expired_idempotency(at(86_402), 10)
+                .await
+                .expect("delete"),
+            1,
+            "{label}"
+        );
+        assert_eq!(
+            store
+                .delete_expired_idempotency(at(86_402), 10)
+                .await
+                .expect("delete"),
+            0,
+            "{label}"
+        );
+        assert!(entry(store, t, "k3", at(86_402)).await.is_some(), "{label}");
+        assert!(
+            entry(store, t, "k0", at(86_402)).await.is_some(),
+            "{label}: the reused key"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_attempts_of_one_key_commit_exactly_once() {
     for db in backends().await {
         let label = db.label;
         let t = tenant();
         for round in 0..3 {
             let key = format!("race-{round}");
             let tasks: Vec<_> = (0..20)
-                .map(|_| {
+                .map(|i| {
                     let store = db.store.clone();
                     let key = key.clone();
                     tokio::spawn(async move {
-                        store
-                            .begin_request(t, &key, "fp", at(0), at(30))
-                            .await
-                            .expect("begin")
+                        let stream = onramp_domain::ports::StreamId::new(
+                            onramp_domain::ports::AggregateKind::Session,
+                            uuid::Uuid::new_v4(),
+                        );
+                        let mut commit = commit_of(
+                            t,
+                            append(&stream, 0, 1, snapshot("active", 0, serde_json::json!({}))),
+                        );
+                        commit.idempotency = Some(record(
+                            &key,
+                            "fp",
+                            &format!("h{i}"),
+                            Some(answer(201, b"{}")),
+                            0,
+                        ));
+                        store.commit(commit).await
                     })
                 })
                 .collect();
-            let mut outcomes = Vec::new();
+            let mut won = 0;
             for task in tasks {
-                outcomes.push(task.await.expect("task"));
+                match task.await.expect("task") {
+                    Ok(()) => won += 1,
+                    Err(StoreError::IdempotencyKeyTaken) => {}
+                    Err(e) => panic!("{label}: {e:?}"),
+                }
             }
-            let started = outcomes
-                .iter()
-                .filter(|o| **o == IdempotencyBegin::Started)
-                .count();
-            assert_eq!(started, 1, "{label}: {outcomes:?}");
-            assert!(
-                outcomes
-                    .iter()
-                    .all(|o| matches!(o, IdempotencyBegin::Started | IdempotencyBegin::InProgress)),
-                "{label}"
+            assert_eq!(won, 1, "{label}");
+            let sessions = db
+                .store
+                .list(
+                    t,
+                    onramp_domain::ports::AggregateKind::Session,
+                    &onramp_domain::ports::ListQuery {
+                        limit: 100,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .expect("list");
+            assert_eq!(
+                sessions.items.len(),
+                round + 1,
+                "{label}: one session per key"
             );
         }
-        // The same race on an abandoned key: exactly one takes it over.
-        let tasks: Vec<_> = (0..20)
-            .map(|_| {
-                let store = db.store.clone();
-                tokio::spawn(async move {
-                    store
-                        .begin_request(t, "race-0", "fp", at(100), at(130))
-                        .await
-                        .expect("begin")
-                })
-            })
-            .collect();
-        let mut started = 0;
-        for task in tasks {
-            started += usize::from(task.await.expect("task") == IdempotencyBegin::Started);
-        }
-        assert_eq!(started, 1, "{label}: takeover");
     }
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use onramp_domain::ids::TenantId;
 use onramp_domain::ports::{
-    AggregateKind, EventStore, IdempotencyBegin, IdempotencyStore, ListQuery, Snapshot,
+    AggregateKind, Commit, EventStore, IdempotencyRecord, IdempotencyStore, ListQuery, Snapshot,
     StoredResponse, StreamId,
 };
 use onramp_sql::SqlStore;
@@ -285,34 +285,41 @@ async fn check(
 
     // Idempotency keys: each tenant sees only its own history of a key.
     let mut keys: BTreeMap<(Owner, u8), (u8, bool)> = BTreeMap::new();
-    for r in requests {
+    for (n, r) in requests.iter().enumerate() {
         let t = tenants[&r.owner];
         let key = format!("key-{}", r.key);
         let fingerprint = format!("fp-{}", r.fingerprint);
-        let got = store
-            .begin_request(t, &key, &fingerprint, at(0), at(3_600))
-            .await
-            .map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
         let body = t.to_string().into_bytes();
-        let expected = match keys.get(&(r.owner, r.key)) {
-            None => IdempotencyBegin::Started,
-            Some((fp, _)) if *fp != r.fingerprint => IdempotencyBegin::Mismatch,
-            Some((_, true)) => IdempotencyBegin::Replay(StoredResponse {
+        let got = store
+            .idempotency_entry(t, &key, at(0))
+            .await
+            .map_err(|e| TestCaseError::fail(format!("{e:?}")))?
+            .map(|e| (e.fingerprint, e.answer));
+        let expected = keys.get(&(r.owner, r.key)).map(|(fp, finished)| {
+            let answer = finished.then(|| StoredResponse {
                 status: 200,
                 body: body.clone(),
-            }),
-            Some((_, false)) => IdempotencyBegin::InProgress,
-        };
+            });
+            (format!("fp-{fp}"), answer)
+        });
         prop_assert_eq!(&got, &expected, "{}", label);
-        if got == IdempotencyBegin::Started {
+        if got.is_none() {
             keys.insert((r.owner, r.key), (r.fingerprint, r.finish));
-            if r.finish {
-                let response = StoredResponse { status: 200, body };
-                store
-                    .finish_request(t, &key, &response)
-                    .await
-                    .map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
-            }
+            let mut commit = Commit::new(t);
+            commit.idempotency = Some(IdempotencyRecord {
+                key,
+                fingerprint,
+                holder: format!("attempt-{n}"),
+                answer: r.finish.then_some(StoredResponse { status: 200, body }),
+                secret_withheld: false,
+                now: at(0),
+                lease_until: at(3_600),
+                expires_at: at(86_400),
+            });
+            store
+                .commit(commit)
+                .await
+                .map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
         }
     }
     Ok(())

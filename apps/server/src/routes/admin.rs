@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use crate::auth::{generate_api_key, hash_api_key};
 use crate::extract::ApiJson;
+use crate::idempotency::SecretFields;
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -81,6 +82,7 @@ pub async fn create_tenant(
     }
     Ok((
         StatusCode::CREATED,
+        axum::Extension(SecretFields(&["api_key"])),
         axum::Json(create_tenant_with_key(&state, name).await?),
     ))
 }

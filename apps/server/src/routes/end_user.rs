@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 use super::sessions::SubmitStepRequest;
 use super::whatsapp::MessagesPage;
 use crate::extract::ApiJson;
+use crate::idempotency::SecretFields;
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -76,8 +77,11 @@ pub async fn messages(
 pub async fn refresh(
     State(state): State<AppState>,
     Extension(user): Extension<EndUser>,
-) -> Result<axum::Json<IssuedToken>, ApiError> {
-    Ok(axum::Json(state.services.refresh_token(&user).await?))
+) -> Result<(Extension<SecretFields>, axum::Json<IssuedToken>), ApiError> {
+    Ok((
+        Extension(SecretFields(&["token"])),
+        axum::Json(state.services.refresh_token(&user).await?),
+    ))
 }
 
 /// Revokes this token (this device only).
@@ -103,10 +107,11 @@ pub async fn exchange(
     State(state): State<AppState>,
     Extension(user): Extension<EndUser>,
     ApiJson(req): ApiJson<ExchangeBody>,
-) -> Result<(StatusCode, axum::Json<IssuedToken>), ApiError> {
+) -> Result<(StatusCode, Extension<SecretFields>, axum::Json<IssuedToken>), ApiError> {
     let to = parse_platform(&req.platform)?;
     Ok((
         StatusCode::CREATED,
+        Extension(SecretFields(&["token"])),
         axum::Json(state.services.exchange_token(&user, to).await?),
     ))
 }

@@ -16,6 +16,7 @@ use super::sessions::session_id;
 use super::whatsapp::MessagesPage;
 use crate::auth::TenantContext;
 use crate::extract::{ApiJson, ApiQuery};
+use crate::idempotency::SecretFields;
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -139,7 +140,11 @@ pub async fn verify_link(
         .services
         .verify_link(tenant.id, &phone, &req.code, platform)
         .await?;
-    Ok((StatusCode::CREATED, axum::Json(token)))
+    Ok((
+        StatusCode::CREATED,
+        Extension(SecretFields(&["token"])),
+        axum::Json(token),
+    ))
 }
 
 /// Issues an end-user token for the session on a platform (one per device; several may be
@@ -158,7 +163,11 @@ pub async fn issue_token(
         .services
         .issue_token(tenant.id, session_id(&id)?, parse_platform(&req.platform)?)
         .await?;
-    Ok((StatusCode::CREATED, axum::Json(token)))
+    Ok((
+        StatusCode::CREATED,
+        Extension(SecretFields(&["token"])),
+        axum::Json(token),
+    ))
 }
 
 /// Links two of the tenant's platforms: a token of one may then be exchanged for a token of

@@ -40,8 +40,9 @@ use crate::idempotency::idempotency;
 use crate::problem::ApiError;
 use crate::state::AppState;
 
-/// Longest a request may take before it is answered 503.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Longest a request may take before it is answered 503; also how long an idempotency record
+/// committed without its answer holds its key.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(OpenApi)]
 #[openapi(

@@ -96,6 +96,7 @@ pub async fn create_order(
         .map(|a| Money::new(a, req.currency.as_deref().unwrap_or("USD")))
         .transpose()
         .map_err(|e| ApiError::Malformed(format!("amount: {e}")))?;
+    crate::idempotency::answer_status(StatusCode::CREATED);
     let view = state
         .services
         .create_order(

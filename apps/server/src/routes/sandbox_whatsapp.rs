@@ -16,6 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::TenantContext;
 use crate::extract::{ApiJson, ApiQuery};
+use crate::idempotency::SecretFields;
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -162,6 +163,7 @@ pub async fn signup(
     let finish = sandbox.begin();
     Ok((
         StatusCode::CREATED,
+        axum::Extension(SecretFields(&["code"])),
         axum::Json(SandboxSignupFinish {
             waba_id: finish.waba_id.as_str().to_owned(),
             phone_number_id: finish.phone_number_id.as_str().to_owned(),

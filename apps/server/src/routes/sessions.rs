@@ -156,6 +156,7 @@ pub async fn start_session(
             "external_ref is at most 200 characters".into(),
         ));
     }
+    crate::idempotency::answer_status(StatusCode::CREATED);
     let view = state
         .services
         .start_session(

@@ -63,6 +63,7 @@ pub async fn start_verification(
 ) -> Result<impl IntoResponse, ApiError> {
     let phone = parse_phone(&req.phone, req.country.as_deref())?;
     let session_id = req.session_id.as_deref().map(session_id).transpose()?;
+    crate::idempotency::answer_status(StatusCode::CREATED);
     let view = state
         .services
         .start_verification(

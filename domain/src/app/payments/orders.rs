@@ -178,8 +178,10 @@ impl Services {
         let after = self
             .order_commit_parts(&mut commit, tenant, &Versioned::empty(), &events)
             .await?;
+        let answer = OrderView::of(&after)?;
+        commit.answer_with(&answer);
         self.store.commit(commit).await?;
-        OrderView::of(&after)
+        Ok(answer)
     }
 
     async fn order_terms(
