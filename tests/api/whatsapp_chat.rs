@@ -194,8 +194,9 @@ async fn conversational_profile_runs_over_whatsapp_then_finishes_on_the_web() {
             !kept.contains(&code) && kept.contains("••••••") && kept.contains("5 minutes"),
             "{link_message:?}"
         );
-        // Every bot message was sent through the sandbox channel.
-        let sent = app.sandbox_whatsapp(phone).await;
+        // Every bot message was sent through the sandbox channel (by the outbox, after the
+        // answer: waited for, under load the worker may lag behind the requests).
+        let sent = app.wait_for_whatsapp(phone, by("bot", "whatsapp")).await;
         assert_eq!(sent.len(), by("bot", "whatsapp"), "{sent:?}");
     }
 }

@@ -14,19 +14,17 @@ use crate::failover::{
 use crate::ids::JobId;
 use crate::ids::TenantId;
 use crate::ports::{
-    AggregateKind, ClaimedJob, CodeDelivery, Commit, DeliveryReceipt, NewJob, ProviderError,
-    ProviderId, StreamId, VerificationSender,
+    AggregateKind, ClaimedJob, CodeDelivery, Commit, DeliveryReceipt, ProviderError, ProviderId,
+    StreamId, VerificationSender,
 };
 use crate::verification::{
     AttemptResult, Channel, DeliveryOutcome, DeliveryStatus, VerificationCommand,
     VerificationEvent, VerificationState, VerificationStatus,
 };
 
-use super::jobs::JobOutcome;
+use super::jobs::{Job, JobOutcome};
 use super::persist::{Columns, Versioned, stream_write};
-use super::verifications::{
-    CodeForJobs, DELIVER_CODE_JOB, DeliverPayload, ProviderRefState, provider_ref_stream,
-};
+use super::verifications::{CodeForJobs, DeliverPayload, ProviderRefState, provider_ref_stream};
 use super::{AppError, Services};
 
 /// The stream of the circuit breaker of (tenant, `provider`, `channel`).
@@ -111,8 +109,11 @@ impl Services {
 
     /// Runs a delivery job: one provider call, then its record. A provider that fails over
     /// leaves a new job for the next provider (written in the same commit).
-    pub(crate) async fn deliver_code(&self, job: &ClaimedJob) -> Result<JobOutcome, AppError> {
-        let p: DeliverPayload = super::jobs::payload(job)?;
+    pub(crate) async fn deliver_code(
+        &self,
+        job: &ClaimedJob,
+        p: DeliverPayload,
+    ) -> Result<JobOutcome, AppError> {
         let tenant = job.tenant;
         let current = self.load_verification(tenant, p.verification_id).await?;
         let now = self.clock.now();
@@ -415,14 +416,11 @@ impl Services {
                     channel,
                     code: sealed,
                 };
-                commit.jobs.push(NewJob {
-                    id: JobId::new(self.ids.new_id()),
-                    kind: DELIVER_CODE_JOB.to_string(),
-                    payload: super::persist::to_json(&payload)?,
-                    run_at: *at,
-                    timer_key: None,
-                    max_attempts: 3,
-                });
+                commit.jobs.push(Job::DeliverCode(payload).schedule(
+                    JobId::new(self.ids.new_id()),
+                    *at,
+                    None,
+                )?);
             }
             _ => {}
         }

@@ -16,11 +16,9 @@ use crate::session::{
 };
 use crate::verification::{VerificationState, VerificationStatus};
 
+use super::jobs::Job;
 use super::persist::{Columns, Versioned, stream_write};
 use super::{AppError, Services};
-
-/// Job kind of the inactivity timer.
-pub const EXPIRE_SESSION_JOB: &str = "session.expire";
 
 /// Input of [`Services::start_session`].
 #[derive(Debug, Clone)]
@@ -111,23 +109,25 @@ impl Services {
         } else if current.version == 0 {
             // Armed once, at start: when it fires early because the session was active since,
             // it re-arms itself (see `expire_session`), so answering a step writes no timer.
-            commit.jobs.push(self.expiry_timer(flow, id, now));
+            commit.jobs.push(self.expiry_timer(flow, id, now)?);
         }
         Ok(after)
     }
 
     /// The inactivity timer of session `id`, due `flow`'s timeout after `last_activity`.
-    fn expiry_timer(&self, flow: &Flow, id: SessionId, last_activity: OffsetDateTime) -> NewJob {
+    fn expiry_timer(
+        &self,
+        flow: &Flow,
+        id: SessionId,
+        last_activity: OffsetDateTime,
+    ) -> Result<NewJob, AppError> {
         let timeout =
             Duration::seconds(i64::try_from(flow.inactivity_timeout_seconds()).unwrap_or(i64::MAX));
-        NewJob {
-            id: JobId::new(self.ids.new_id()),
-            kind: EXPIRE_SESSION_JOB.to_string(),
-            payload: serde_json::json!({ "session_id": id }),
-            run_at: last_activity.checked_add(timeout).unwrap_or(last_activity),
-            timer_key: Some(expiry_timer_key(id)),
-            max_attempts: 5,
-        }
+        Job::ExpireSession { session_id: id }.schedule(
+            JobId::new(self.ids.new_id()),
+            last_activity.checked_add(timeout).unwrap_or(last_activity),
+            Some(expiry_timer_key(id)),
+        )
     }
 
     /// Starts a session on the newest version of a flow template.
@@ -384,7 +384,7 @@ impl Services {
                 // Not due: the session was active after the timer was armed. Re-arm it for the
                 // flow's timeout after the last activity.
                 if let Some(last) = current.state.updated_at {
-                    commit.jobs.push(self.expiry_timer(&flow, id, last));
+                    commit.jobs.push(self.expiry_timer(&flow, id, last)?);
                 }
             }
             self.store.commit(commit).await?;

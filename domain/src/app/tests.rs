@@ -12,7 +12,10 @@ use uuid::Uuid;
 
 use super::jobs::JobOutcome;
 use super::sessions::StartSession;
-use super::verifications::{DELIVER_CODE_JOB, StartVerification};
+use super::verifications::StartVerification;
+
+/// The stored kind of a code delivery job.
+const DELIVER_CODE_JOB: &str = "verification.deliver";
 use super::{AppError, FlowCatalog, Services};
 use crate::decider::Decider;
 use crate::flow::Flow;

@@ -2,7 +2,6 @@
 
 use time::OffsetDateTime;
 
-use crate::ids::VerificationId;
 use crate::verification::{BlockedFallback, Channel, Delivery, VerificationStatus};
 
 /// The public view of a verification.
@@ -40,14 +39,4 @@ pub struct VerificationView {
     #[serde(with = "time::serde::rfc3339::option")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub approved_at: Option<OffsetDateTime>,
-}
-
-/// The payload of a delivery job: the code travels encrypted (AES-256-GCM through the
-/// [`Secrets`](crate::ports::Secrets) port) and only inside the outbox row.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub(crate) struct DeliverPayload {
-    pub verification_id: VerificationId,
-    pub seq: u32,
-    pub channel: Channel,
-    pub code: String,
 }

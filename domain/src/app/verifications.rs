@@ -7,7 +7,7 @@ use crate::flow::StepKind;
 use crate::ids::{JobId, SessionId, TenantId, VerificationId};
 use crate::phone::PhoneNumber;
 use crate::ports::{
-    AggregateKind, CodeOwner, Commit, NewJob, ProviderCheck, ProviderId, ProviderVerdict, StreamId,
+    AggregateKind, CodeOwner, Commit, ProviderCheck, ProviderId, ProviderVerdict, StreamId,
 };
 use crate::session::{SessionCommand, SessionDecider, VerifiedPhone};
 use crate::verification::{
@@ -16,15 +16,11 @@ use crate::verification::{
     VerificationStatus,
 };
 
+use super::jobs::Job;
+pub(crate) use super::jobs::kinds::DeliverPayload;
 use super::persist::{Columns, Versioned, stream_write};
-pub(crate) use super::verification_view::DeliverPayload;
 pub use super::verification_view::VerificationView;
 use super::{AppError, Services};
-
-/// Job kind of a code delivery.
-pub const DELIVER_CODE_JOB: &str = "verification.deliver";
-/// Job kind of the expiry timer.
-pub const EXPIRE_VERIFICATION_JOB: &str = "verification.expire";
 
 pub(crate) fn verification_stream(id: VerificationId) -> StreamId {
     StreamId::new(AggregateKind::Verification, id)
@@ -199,22 +195,21 @@ impl Services {
                 channel: *channel,
                 code: encrypted,
             };
-            commit.jobs.push(NewJob {
-                id: JobId::new(self.ids.new_id()),
-                kind: DELIVER_CODE_JOB.to_string(),
-                payload: super::persist::to_json(&payload)?,
-                run_at: *at,
-                timer_key: None,
-                max_attempts: 3,
-            });
-            commit.jobs.push(NewJob {
-                id: JobId::new(self.ids.new_id()),
-                kind: EXPIRE_VERIFICATION_JOB.to_string(),
-                payload: serde_json::json!({ "verification_id": id }),
-                run_at: *expires_at,
-                timer_key: Some(format!("verification-expiry:{id}")),
-                max_attempts: 5,
-            });
+            commit.jobs.push(Job::DeliverCode(payload).schedule(
+                JobId::new(self.ids.new_id()),
+                *at,
+                None,
+            )?);
+            commit.jobs.push(
+                Job::ExpireVerification {
+                    verification_id: id,
+                }
+                .schedule(
+                    JobId::new(self.ids.new_id()),
+                    *expires_at,
+                    Some(format!("verification-expiry:{id}")),
+                )?,
+            );
         }
         let tagged: Vec<_> = events
             .iter()

@@ -6,12 +6,13 @@ use time::{Duration, OffsetDateTime};
 
 use crate::ids::TenantId;
 use crate::ports::{
-    AggregateKind, ClaimedJob, Commit, DeliveryReport, NewJob, PaymentReport, ProviderId,
-    StoreError, StreamId, WhatsAppReport,
+    AggregateKind, ClaimedJob, Commit, DeliveryReport, PaymentReport, ProviderId, StoreError,
+    StreamId, WhatsAppReport,
 };
 use crate::verification::VerificationCommand;
 
-use super::jobs::JobOutcome;
+use super::jobs::kinds::ProcessWebhook;
+use super::jobs::{Job, JobOutcome};
 use super::persist::{Columns, Versioned, stream_write};
 use super::verifications::{CodeForJobs, ProviderRefState, provider_ref_stream};
 use super::{AppError, Services};
@@ -19,9 +20,6 @@ use super::{AppError, Services};
 /// The owner of webhooks that name nothing Onramp knows: the nil UUID, which no tenant has
 /// (tenant ids are UUID v7).
 pub const UNMATCHED_TENANT: TenantId = TenantId::new(uuid::Uuid::nil());
-
-/// Job kind of a stored webhook's processing.
-pub const PROCESS_WEBHOOK_JOB: &str = "webhook.process";
 
 /// How long a delivery report whose provider reference is not known yet is retried (the report
 /// can overtake the commit that records the provider's acceptance).
@@ -82,11 +80,6 @@ fn webhook_stream(provider: ProviderId, event_id: &str) -> StreamId {
         AggregateKind::WebhookEvent,
         format!("{provider}:{event_id}"),
     )
-}
-
-#[derive(serde::Serialize, serde::Deserialize)]
-struct WebhookJob {
-    stream_id: String,
 }
 
 impl Services {
@@ -176,16 +169,14 @@ impl Services {
             },
         )?);
         if process && webhook.processable() {
-            commit.jobs.push(NewJob {
-                id: crate::ids::JobId::new(self.ids.new_id()),
-                kind: PROCESS_WEBHOOK_JOB.into(),
-                payload: super::persist::to_json(&WebhookJob {
-                    stream_id: stream.id.clone(),
-                })?,
-                run_at: at,
-                timer_key: None,
-                max_attempts: 10,
+            let process = Job::ProcessWebhook(ProcessWebhook {
+                stream_id: stream.id.clone(),
             });
+            commit.jobs.push(process.schedule(
+                crate::ids::JobId::new(self.ids.new_id()),
+                at,
+                None,
+            )?);
         }
         match self.store.commit(commit).await {
             Ok(()) => Ok(WebhookReceipt::Stored),
@@ -199,9 +190,9 @@ impl Services {
     pub(crate) async fn process_webhook(
         &self,
         job: &ClaimedJob,
+        r: ProcessWebhook,
         backoff: impl Fn(u32) -> Duration,
     ) -> Result<JobOutcome, AppError> {
-        let r: WebhookJob = super::jobs::payload(job)?;
         let tenant = job.tenant;
         let stream = StreamId::new(AggregateKind::WebhookEvent, &r.stream_id);
         let Some(stored) = self

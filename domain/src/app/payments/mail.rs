@@ -6,21 +6,9 @@ use time::Duration;
 use crate::ids::{JobId, TenantId};
 use crate::ports::{ClaimedJob, Commit, Mail, NewJob, ProviderError};
 
-use super::super::jobs::{JobOutcome, payload};
+use super::super::jobs::JobOutcome;
+use super::super::jobs::kinds::{Job, MailMessage};
 use super::super::{AppError, Services};
-
-/// Job kind of an e-mail to send.
-pub const MAIL_JOB: &str = "mail.send";
-
-/// Attempts of a mail job: the first and 3 retries.
-const MAIL_ATTEMPTS: u32 = 4;
-
-#[derive(serde::Serialize, serde::Deserialize)]
-struct MailJob {
-    to: String,
-    subject: String,
-    body: String,
-}
 
 impl Services {
     /// The outbox job that sends one e-mail, due now by the server's clock (not the logical
@@ -31,27 +19,21 @@ impl Services {
         subject: String,
         body: String,
     ) -> Result<NewJob, AppError> {
-        Ok(NewJob {
-            id: JobId::new(self.ids.new_id()),
-            kind: MAIL_JOB.into(),
-            payload: super::super::persist::to_json(&MailJob {
-                to: to.to_owned(),
-                subject,
-                body,
-            })?,
-            run_at: self.clock.now(),
-            timer_key: None,
-            max_attempts: MAIL_ATTEMPTS,
-        })
+        let mail = Job::Mail(MailMessage {
+            to: to.to_owned(),
+            subject,
+            body,
+        });
+        mail.schedule(JobId::new(self.ids.new_id()), self.clock.now(), None)
     }
 
     /// Sends a queued e-mail; the job's id is the mail's idempotency key.
     pub(crate) async fn send_mail(
         &self,
         job: &ClaimedJob,
+        m: MailMessage,
         backoff: impl Fn(u32) -> Duration,
     ) -> Result<JobOutcome, AppError> {
-        let m: MailJob = payload(job)?;
         let mail = Mail {
             tenant: job.tenant,
             to: m.to,

@@ -16,19 +16,10 @@ mod trial_jobs;
 mod trial_view;
 pub mod trials;
 
-pub use mail::MAIL_JOB;
-pub use trial_jobs::{TRIAL_END_JOB, TRIAL_REMINDER_JOB, TRIAL_VOID_JOB};
-
 use time::OffsetDateTime;
 
-use crate::ports::ClaimedJob;
-
-/// The time a timer job judges by: its own due time when the sandbox clock moved it earlier
-/// (`POST /v1/sandbox/clock/advance`), the server's clock otherwise.
-pub(crate) fn timer_now(job: &ClaimedJob, now: OffsetDateTime) -> OffsetDateTime {
-    job.payload
-        .get("due_at")
-        .and_then(serde_json::Value::as_str)
-        .and_then(|t| OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok())
-        .map_or(now, |due| due.max(now))
+/// The time a timer job due at `due_at` judges by: its own due time when the sandbox clock moved
+/// it earlier (`POST /v1/sandbox/clock/advance`), the server's clock otherwise.
+pub(crate) fn timer_now(due_at: OffsetDateTime, now: OffsetDateTime) -> OffsetDateTime {
+    due_at.max(now)
 }

@@ -10,17 +10,15 @@ use crate::flow::{PaymentTerms, StepId, StepKind};
 use crate::ids::{CustomerId, JobId, OrderId, SessionId, TenantId};
 use crate::money::Money;
 use crate::order::{OrderCommand, OrderDecider, OrderEvent, OrderFact, OrderState, OrderStatus};
-use crate::ports::{AggregateKind, ClaimedJob, Commit, IdempotencyKey, NewJob, NewOrder, StreamId};
+use crate::ports::{AggregateKind, ClaimedJob, Commit, IdempotencyKey, NewOrder, StreamId};
 
-use super::super::jobs::{JobOutcome, payload};
+use super::super::jobs::JobOutcome;
+use super::super::jobs::kinds::{Job, OrderTimer};
 use super::super::persist::{Columns, Versioned, stream_write};
 use super::super::{AppError, Services};
 use super::accounts::NewAccount;
 use super::refs::{PaymentTarget, payment_ref_write};
 use super::timer_now;
-
-/// Job kind of an order's approval deadline.
-pub const ORDER_EXPIRE_JOB: &str = "order.expire";
 
 pub(crate) fn order_stream(id: OrderId) -> StreamId {
     StreamId::new(AggregateKind::Order, id)
@@ -100,13 +98,6 @@ impl OrderView {
             external_ref: s.external_ref.clone(),
         })
     }
-}
-
-#[derive(serde::Serialize, serde::Deserialize)]
-struct OrderTimer {
-    order_id: OrderId,
-    #[serde(with = "time::serde::rfc3339")]
-    due_at: OffsetDateTime,
 }
 
 impl Services {
@@ -320,17 +311,15 @@ impl Services {
         for event in events {
             match event {
                 OrderEvent::Created { expires_at, .. } => {
-                    commit.jobs.push(NewJob {
-                        id: JobId::new(self.ids.new_id()),
-                        kind: ORDER_EXPIRE_JOB.into(),
-                        payload: super::super::persist::to_json(&OrderTimer {
-                            order_id: id,
-                            due_at: *expires_at,
-                        })?,
-                        run_at: *expires_at,
-                        timer_key: Some(format!("order:{id}:expire")),
-                        max_attempts: 5,
+                    let timer = Job::OrderExpire(OrderTimer {
+                        order_id: id,
+                        due_at: *expires_at,
                     });
+                    commit.jobs.push(timer.schedule(
+                        JobId::new(self.ids.new_id()),
+                        *expires_at,
+                        Some(format!("order:{id}:expire")),
+                    )?);
                 }
                 OrderEvent::CaptureCompleted { capture, at } if current.state.capture.is_none() => {
                     if let Some(provider) = after.provider {
@@ -405,9 +394,12 @@ impl Services {
     }
 
     /// The approval deadline: an order neither approved nor captured expires.
-    pub(crate) async fn expire_order(&self, job: &ClaimedJob) -> Result<JobOutcome, AppError> {
-        let timer: OrderTimer = payload(job)?;
-        let at = timer_now(job, self.clock.now());
+    pub(crate) async fn expire_order(
+        &self,
+        job: &ClaimedJob,
+        timer: OrderTimer,
+    ) -> Result<JobOutcome, AppError> {
+        let at = timer_now(timer.due_at, self.clock.now());
         match self
             .execute_order(
                 job.tenant,

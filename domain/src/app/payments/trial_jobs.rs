@@ -1,34 +1,19 @@
 //! A trial's timers (issue 4, item 6): the reminder three days before the end, the end, and the
 //! safety net that voids a card-check authorization the request could not void.
 
-use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
 use crate::ids::{CustomerId, JobId, TrialId};
 use crate::ports::{ClaimedJob, NewJob, PaymentError};
 use crate::trial::{REMINDER_BEFORE_END, TrialCommand};
 
-use super::super::jobs::{JobOutcome, payload};
+use super::super::jobs::JobOutcome;
+use super::super::jobs::kinds::{Job, TrialTimer, TrialTimerKind};
 use super::super::{AppError, Services};
 use super::timer_now;
 
-/// Job kind of the trial-will-end reminder.
-pub const TRIAL_REMINDER_JOB: &str = "trial.reminder";
-/// Job kind of the trial's end.
-pub const TRIAL_END_JOB: &str = "trial.end";
-/// Job kind of voiding a card-check authorization.
-pub const TRIAL_VOID_JOB: &str = "trial.void";
-
 /// The void job runs this long after the authorization, in case the request's own void failed.
 const VOID_SAFETY_DELAY: Duration = Duration::seconds(60);
-
-#[derive(Serialize, Deserialize)]
-struct TrialTimer {
-    trial_id: TrialId,
-    /// When the timer is due, RFC 3339: the time it judges by (see `timer_now`).
-    #[serde(with = "time::serde::rfc3339")]
-    due_at: OffsetDateTime,
-}
 
 /// The timer keys of a trial, canceled when it ends early.
 pub(crate) fn timer_keys(id: TrialId) -> [String; 2] {
@@ -38,23 +23,21 @@ pub(crate) fn timer_keys(id: TrialId) -> [String; 2] {
 impl Services {
     fn trial_timer(
         &self,
-        kind: &str,
+        kind: TrialTimerKind,
         key: String,
         id: TrialId,
         due: OffsetDateTime,
-        max_attempts: u32,
     ) -> Result<NewJob, AppError> {
-        Ok(NewJob {
-            id: JobId::new(self.ids.new_id()),
-            kind: kind.into(),
-            payload: super::super::persist::to_json(&TrialTimer {
-                trial_id: id,
-                due_at: due,
-            })?,
-            run_at: due,
-            timer_key: Some(key),
-            max_attempts,
-        })
+        let timer = TrialTimer {
+            trial_id: id,
+            due_at: due,
+        };
+        let job = match kind {
+            TrialTimerKind::Reminder => Job::TrialReminder(timer),
+            TrialTimerKind::End => Job::TrialEnd(timer),
+            TrialTimerKind::Void => Job::TrialVoid(timer),
+        };
+        job.schedule(JobId::new(self.ids.new_id()), due, Some(key))
     }
 
     /// The reminder (3 days before the end, or at the start of a shorter trial) and the end.
@@ -67,20 +50,18 @@ impl Services {
         let [reminder, end] = timer_keys(id);
         let remind_at = (ends_at - REMINDER_BEFORE_END).max(started_at);
         Ok(vec![
-            self.trial_timer(TRIAL_REMINDER_JOB, reminder, id, remind_at, 5)?,
-            // The end asks the provider: many attempts, with backoff, before giving up.
-            self.trial_timer(TRIAL_END_JOB, end, id, ends_at, 20)?,
+            self.trial_timer(TrialTimerKind::Reminder, reminder, id, remind_at)?,
+            self.trial_timer(TrialTimerKind::End, end, id, ends_at)?,
         ])
     }
 
     /// The safety net of an authorization: voids it unless the request did.
     pub(crate) fn void_job(&self, id: TrialId, at: OffsetDateTime) -> Result<NewJob, AppError> {
         self.trial_timer(
-            TRIAL_VOID_JOB,
+            TrialTimerKind::Void,
             format!("trial:{id}:void:{}", at.unix_timestamp_nanos()),
             id,
             at + VOID_SAFETY_DELAY,
-            20,
         )
     }
 
@@ -88,9 +69,10 @@ impl Services {
     pub(crate) async fn run_trial_job(
         &self,
         job: &ClaimedJob,
+        kind: TrialTimerKind,
+        timer: TrialTimer,
         backoff: impl Fn(u32) -> Duration,
     ) -> Result<JobOutcome, AppError> {
-        let timer: TrialTimer = payload(job)?;
         let tenant = job.tenant;
         let id = timer.trial_id;
         let state = match self.load_trial(tenant, id).await {
@@ -100,7 +82,7 @@ impl Services {
             }
             other => other?.state,
         };
-        let at = timer_now(job, self.clock.now());
+        let at = timer_now(timer.due_at, self.clock.now());
         let retry = |e: PaymentError| -> Result<JobOutcome, AppError> {
             match e {
                 PaymentError::Provider(p) if p.counts_against_provider() => {
@@ -112,8 +94,8 @@ impl Services {
                 other => Err(other.into()),
             }
         };
-        match job.kind.as_str() {
-            TRIAL_REMINDER_JOB => {
+        match kind {
+            TrialTimerKind::Reminder => {
                 self.execute_trial(
                     tenant,
                     id,
@@ -122,7 +104,7 @@ impl Services {
                 )
                 .await?;
             }
-            TRIAL_END_JOB => {
+            TrialTimerKind::End => {
                 let cards = self.payments.card_on_file(tenant).await?;
                 let outcome = match &state.subscription {
                     Some(sub) => match cards.trial_end_outcome(sub).await {
@@ -144,7 +126,7 @@ impl Services {
                 )
                 .await?;
             }
-            TRIAL_VOID_JOB => {
+            TrialTimerKind::Void => {
                 let cards = self.payments.card_on_file(tenant).await?;
                 let unvoided: Vec<String> = state
                     .authorizations
@@ -169,7 +151,6 @@ impl Services {
                     }
                 }
             }
-            other => return Err(AppError::Corrupt(format!("unknown trial job {other}"))),
         }
         Ok(JobOutcome::Done)
     }

@@ -3,7 +3,6 @@
 //! notification mailed at each change (P-WABA-4: approval only through review). A sender whose
 //! number must be proved the business's first gets a code to it ([`super::number`]).
 
-use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
 use crate::flow::StepKind;
@@ -11,11 +10,11 @@ use crate::ids::{CustomerId, JobId, SessionId, TenantId, WabaAccountId};
 use crate::ports::{ClaimedJob, Commit, NewJob, NewSender, ProviderError, SenderInfo, SenderState};
 use crate::waba::{WabaCommand, WabaEvent, WabaStatus};
 
-use super::super::jobs::{JobOutcome, payload};
-use super::super::persist::{Versioned, to_json};
+use super::super::jobs::JobOutcome;
+use super::super::jobs::kinds::{Job, WabaAccount};
+use super::super::persist::Versioned;
 use super::super::{AppError, Services};
 use super::accounts::{BspDetails, WabaAccountView, WabaRecord, WhatsappTarget};
-use super::{WABA_POLL_JOB, WABA_SUBMIT_JOB};
 
 /// Input of [`Services::submit_sender`].
 #[derive(Debug, Clone)]
@@ -28,30 +27,25 @@ pub struct SenderRequest {
     pub step: Option<String>,
 }
 
-#[derive(Serialize, Deserialize)]
-struct BspJob {
-    account_id: WabaAccountId,
-}
-
 fn poll_timer_key(id: WabaAccountId) -> String {
     format!("waba:{id}:poll")
 }
 
 impl Services {
-    fn bsp_job(
-        &self,
-        kind: &str,
-        id: WabaAccountId,
-        run_at: OffsetDateTime,
-    ) -> Result<NewJob, AppError> {
-        Ok(NewJob {
-            id: JobId::new(self.ids.new_id()),
-            kind: kind.into(),
-            payload: to_json(&BspJob { account_id: id })?,
+    fn submit_job(&self, id: WabaAccountId, run_at: OffsetDateTime) -> Result<NewJob, AppError> {
+        Job::BspSubmit(WabaAccount { account_id: id }).schedule(
+            JobId::new(self.ids.new_id()),
             run_at,
-            timer_key: (kind == WABA_POLL_JOB).then(|| poll_timer_key(id)),
-            max_attempts: 24,
-        })
+            None,
+        )
+    }
+
+    fn poll_job(&self, id: WabaAccountId, run_at: OffsetDateTime) -> Result<NewJob, AppError> {
+        Job::BspPoll(WabaAccount { account_id: id }).schedule(
+            JobId::new(self.ids.new_id()),
+            run_at,
+            Some(poll_timer_key(id)),
+        )
     }
 
     /// Submits a WhatsApp sender to the tenant's BSP: recorded now, created at the BSP by an
@@ -96,7 +90,7 @@ impl Services {
             at: now,
         };
         let (after, events) = self.waba_commit_parts(&mut commit, &empty, &command, now)?;
-        commit.jobs.push(self.bsp_job(WABA_SUBMIT_JOB, id, now)?);
+        commit.jobs.push(self.submit_job(id, now)?);
         self.notify_bsp(&mut commit, &after, &events)?;
         self.store.commit(commit).await?;
         self.complete_waba_step_of_session(tenant, id).await?;
@@ -128,7 +122,7 @@ impl Services {
                 at: now,
             };
             let (after, events) = self.waba_commit_parts(&mut commit, &current, &command, now)?;
-            commit.jobs.push(self.bsp_job(WABA_SUBMIT_JOB, id, now)?);
+            commit.jobs.push(self.submit_job(id, now)?);
             self.notify_bsp(&mut commit, &after, &events)?;
             self.store.commit(commit).await?;
             after.view()
@@ -141,9 +135,9 @@ impl Services {
     pub(crate) async fn run_bsp_submit(
         &self,
         job: &ClaimedJob,
+        p: WabaAccount,
         backoff: impl Fn(u32) -> Duration,
     ) -> Result<JobOutcome, AppError> {
-        let p: BspJob = payload(job)?;
         let tenant = job.tenant;
         let current = self.load_waba(tenant, p.account_id).await?;
         let record = &current.state;
@@ -179,9 +173,9 @@ impl Services {
     pub(crate) async fn run_bsp_poll(
         &self,
         job: &ClaimedJob,
+        p: WabaAccount,
         backoff: impl Fn(u32) -> Duration,
     ) -> Result<JobOutcome, AppError> {
-        let p: BspJob = payload(job)?;
         let tenant = job.tenant;
         let current = self.load_waba(tenant, p.account_id).await?;
         let Some(sender) = current.state.state.sender_id.clone() else {
@@ -287,11 +281,9 @@ impl Services {
                 )?;
             }
             if state.state.state.status == WabaStatus::InReview {
-                commit.jobs.push(self.bsp_job(
-                    WABA_POLL_JOB,
-                    id,
-                    now + self.whatsapp_policy.review_poll_interval,
-                )?);
+                commit
+                    .jobs
+                    .push(self.poll_job(id, now + self.whatsapp_policy.review_poll_interval)?);
             } else {
                 commit.cancel_timers.push(poll_timer_key(id));
             }

@@ -9,14 +9,14 @@ use uuid::Uuid;
 
 use crate::ids::{JobId, SessionId, TenantId, WabaAccountId};
 use crate::ports::{
-    AggregateKind, ClaimedJob, Commit, MessageStatus, NewJob, OutboundMessage, ProviderError,
-    ProviderId, StreamId,
+    AggregateKind, ClaimedJob, Commit, MessageStatus, OutboundMessage, ProviderError, ProviderId,
+    StreamId,
 };
 
-use super::super::jobs::{JobOutcome, payload};
-use super::super::persist::{Columns, Versioned, stream_write, to_json};
+use super::super::jobs::JobOutcome;
+use super::super::jobs::kinds::{Job, WhatsAppSend as SendJob};
+use super::super::persist::{Columns, Versioned, stream_write};
 use super::super::{AppError, Services};
-use super::WHATSAPP_SEND_JOB;
 use super::accounts::WhatsappTarget;
 
 /// Who wrote a message.
@@ -218,21 +218,6 @@ fn text_context(conversation: Uuid, seq: u32) -> String {
     format!("whatsapp-text:{conversation}:{seq}")
 }
 
-#[derive(Serialize, Deserialize)]
-struct SendJob {
-    conversation: Uuid,
-    seq: u32,
-    to: String,
-    text: String,
-    /// The text sealed, for a message that holds a secret (`text` is then masked).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    sealed_text: Option<String>,
-    /// Sent from this client's number with its business token, instead of the tenant's
-    /// channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    client: Option<WabaAccountId>,
-}
-
 impl Services {
     async fn load_conversation(
         &self,
@@ -347,26 +332,22 @@ impl Services {
                     let to = phone.ok_or_else(|| {
                         AppError::NoWhatsappChannel("the session has no phone number".into())
                     })?;
-                    commit.jobs.push(NewJob {
-                        id: JobId::new(self.ids.new_id()),
-                        kind: WHATSAPP_SEND_JOB.into(),
-                        payload: to_json(&SendJob {
-                            conversation,
-                            seq: next,
-                            to: to.to_owned(),
-                            text: m.kept_text(),
-                            sealed_text: m.secret.as_ref().map(|_| {
-                                self.seal(
-                                    &crate::ports::ClearSecret::new(m.text.clone()),
-                                    &text_context(conversation, next),
-                                )
-                            }),
-                            client,
-                        })?,
-                        run_at: at,
-                        timer_key: None,
-                        max_attempts: 6,
+                    let send = Job::WhatsAppSend(SendJob {
+                        conversation,
+                        seq: next,
+                        to: to.to_owned(),
+                        text: m.kept_text(),
+                        sealed_text: m.secret.as_ref().map(|_| {
+                            self.seal(
+                                &crate::ports::ClearSecret::new(m.text.clone()),
+                                &text_context(conversation, next),
+                            )
+                        }),
+                        client,
                     });
+                    commit
+                        .jobs
+                        .push(send.schedule(JobId::new(self.ids.new_id()), at, None)?);
                 }
             }
             if let Some(c) = &cursor
@@ -425,9 +406,9 @@ impl Services {
     pub(crate) async fn send_whatsapp(
         &self,
         job: &ClaimedJob,
+        p: SendJob,
         backoff: impl Fn(u32) -> Duration,
     ) -> Result<JobOutcome, AppError> {
-        let p: SendJob = payload(job)?;
         let tenant = job.tenant;
         let text = match &p.sealed_text {
             Some(sealed) => self

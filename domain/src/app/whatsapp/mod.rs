@@ -14,17 +14,6 @@ use time::Duration;
 
 pub use accounts::{BspDetails, WabaAccountView};
 
-/// Job kind of the Embedded Signup saga's next step.
-pub const WABA_STEP_JOB: &str = "waba.step";
-/// Job kind of the business token's refresh, before it expires.
-pub const WABA_TOKEN_JOB: &str = "waba.token";
-/// Job kind of a sender's creation at the BSP.
-pub const WABA_SUBMIT_JOB: &str = "waba.submit";
-/// Job kind of the poll of a sender's review at the BSP.
-pub const WABA_POLL_JOB: &str = "waba.poll";
-/// Job kind of one WhatsApp message to send.
-pub const WHATSAPP_SEND_JOB: &str = "whatsapp.send";
-
 /// WhatsApp settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WhatsAppPolicy {

@@ -4,7 +4,6 @@
 //! committed with the job's completion and the next step's job, so a crash resumes at the step
 //! that had not finished and repeats none that had (P-WABA-1).
 
-use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
 use crate::decider::Decider;
@@ -15,11 +14,11 @@ use crate::ports::{
 };
 use crate::waba::{SignupIds, SignupStep, StepResult, WabaCommand, WabaError, WabaStatus};
 
-use super::super::jobs::{JobOutcome, payload};
-use super::super::persist::{Versioned, to_json};
+use super::super::jobs::JobOutcome;
+use super::super::jobs::kinds::{Job, WabaAccount, WabaStep as StepJob};
+use super::super::persist::Versioned;
 use super::super::{AppError, Services};
 use super::accounts::{WabaAccountView, WabaRecord, WhatsappTarget};
-use super::{WABA_STEP_JOB, WABA_TOKEN_JOB};
 
 /// Input of [`Services::begin_signup`]: Embedded Signup's FINISH data and the code.
 #[derive(Debug, Clone)]
@@ -35,19 +34,6 @@ pub struct SignupRequest {
     pub session_id: Option<SessionId>,
     /// That step's id, when the flow has several.
     pub step: Option<String>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct StepJob {
-    account_id: WabaAccountId,
-    /// The code, sealed, while it has not been exchanged (a retry of the exchange needs it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    sealed_code: Option<String>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct TokenJob {
-    account_id: WabaAccountId,
 }
 
 /// How long after the request the exchange's retry job waits: past the exchange call's own
@@ -109,28 +95,19 @@ impl Services {
         run_at: OffsetDateTime,
     ) -> Result<NewJob, AppError> {
         let timer_key = sealed_code.as_ref().map(|_| exchange_timer_key(id));
-        Ok(NewJob {
-            id: JobId::new(self.ids.new_id()),
-            kind: WABA_STEP_JOB.into(),
-            payload: to_json(&StepJob {
-                account_id: id,
-                sealed_code,
-            })?,
-            run_at,
-            timer_key,
-            max_attempts: 12,
+        Job::WabaStep(StepJob {
+            account_id: id,
+            sealed_code,
         })
+        .schedule(JobId::new(self.ids.new_id()), run_at, timer_key)
     }
 
     fn token_job(&self, id: WabaAccountId, run_at: OffsetDateTime) -> Result<NewJob, AppError> {
-        Ok(NewJob {
-            id: JobId::new(self.ids.new_id()),
-            kind: WABA_TOKEN_JOB.into(),
-            payload: to_json(&TokenJob { account_id: id })?,
+        Job::WabaToken(WabaAccount { account_id: id }).schedule(
+            JobId::new(self.ids.new_id()),
             run_at,
-            timer_key: Some(token_timer_key(id)),
-            max_attempts: 8,
-        })
+            Some(token_timer_key(id)),
+        )
     }
 
     /// Starts Embedded Signup's server side: records the FINISH data, exchanges the code now if
@@ -326,9 +303,9 @@ impl Services {
     pub(crate) async fn run_waba_step(
         &self,
         job: &ClaimedJob,
+        p: StepJob,
         backoff: impl Fn(u32) -> Duration,
     ) -> Result<JobOutcome, AppError> {
-        let p: StepJob = payload(job)?;
         let tenant = job.tenant;
         let id = p.account_id;
         let current = self.load_waba(tenant, id).await?;
@@ -564,9 +541,9 @@ impl Services {
     pub(crate) async fn refresh_waba_token(
         &self,
         job: &ClaimedJob,
+        p: WabaAccount,
         backoff: impl Fn(u32) -> Duration,
     ) -> Result<JobOutcome, AppError> {
-        let p: TokenJob = payload(job)?;
         let tenant = job.tenant;
         let id = p.account_id;
         let current = self.load_waba(tenant, id).await?;
