@@ -323,7 +323,8 @@ impl Reply {
     }
 }
 
-async fn read(resp: reqwest::Response) -> Reply {
+/// Reads an answer: its status, headers and JSON body (`Null` when it is not JSON).
+pub async fn read(resp: reqwest::Response) -> Reply {
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
     let bytes = resp.bytes().await.unwrap();

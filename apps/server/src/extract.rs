@@ -1,11 +1,77 @@
-//! Extractors whose rejections are problem+json [`ApiError`]s with a precise detail.
+//! Extractors whose rejections are problem+json [`ApiError`]s with a precise detail, and the
+//! request size limits.
 
+use axum::body::{Body, Bytes};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::Response;
 use serde::de::DeserializeOwned;
 
 use crate::problem::ApiError;
+
+/// Largest request body, bytes (1 MiB): over it, 413 `PAYLOAD_TOO_LARGE`.
+pub const MAX_BODY: usize = 1 << 20;
+/// Longest path and query, bytes: over it, 414 `URI_TOO_LONG`.
+pub const MAX_URI: usize = 8 * 1024;
+/// Largest total of header names and values, bytes: over it, 431
+/// `REQUEST_HEADER_FIELDS_TOO_LARGE`. Below hyper's own limits (about 400 KB of headers, 100
+/// headers, 64 KB of URI), which answer without a body.
+pub const MAX_HEADERS: usize = 32 * 1024;
+
+/// The request body, at most [`MAX_BODY`] bytes.
+///
+/// # Errors
+/// 413 `PAYLOAD_TOO_LARGE` over the limit; 400 `MALFORMED_REQUEST` for a body that breaks off.
+pub async fn body_bytes(body: Body) -> Result<Bytes, ApiError> {
+    axum::body::to_bytes(body, MAX_BODY).await.map_err(|e| {
+        if is_length_limit(&e) {
+            ApiError::PayloadTooLarge {
+                limit_bytes: MAX_BODY,
+            }
+        } else {
+            ApiError::Malformed(format!("unreadable body: {e}"))
+        }
+    })
+}
+
+fn is_length_limit(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(e);
+    while let Some(err) = current {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        current = err.source();
+    }
+    false
+}
+
+/// Middleware refusing a path and query over [`MAX_URI`] or headers over [`MAX_HEADERS`] with
+/// problem+json (414, 431), before anything else reads them.
+///
+/// # Errors
+/// [`ApiError::UriTooLong`], [`ApiError::HeadersTooLarge`].
+pub async fn request_limits(req: Request, next: Next) -> Result<Response, ApiError> {
+    let uri = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if uri > MAX_URI {
+        return Err(ApiError::UriTooLong {
+            limit_bytes: MAX_URI,
+        });
+    }
+    let headers: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    if headers > MAX_HEADERS {
+        return Err(ApiError::HeadersTooLarge {
+            limit_bytes: MAX_HEADERS,
+        });
+    }
+    Ok(next.run(req).await)
+}
 
 /// A JSON body; malformed JSON, a wrong content type, unknown fields, missing fields and wrong
 /// types are 400 `MALFORMED_REQUEST` naming the place (`unknown field "x" at line 1 column 9`).
@@ -31,9 +97,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJ
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let (parts, body) = req.into_parts();
-        let bytes = axum::body::to_bytes(body, 1 << 20)
-            .await
-            .map_err(|e| ApiError::Malformed(format!("unreadable body: {e}")))?;
+        let bytes = body_bytes(body).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Self(T::default()));
         }
@@ -45,9 +109,16 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJ
 }
 
 fn json_rejection(rejection: &JsonRejection) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError::PayloadTooLarge {
+            limit_bytes: MAX_BODY,
+        };
+    }
     let detail = match rejection {
         JsonRejection::MissingJsonContentType(_) => {
-            "expected a JSON body with Content-Type: application/json".to_string()
+            return ApiError::UnsupportedMediaType(
+                "expected a JSON body with Content-Type: application/json".to_string(),
+            );
         }
         other => other
             .body_text()

@@ -76,6 +76,27 @@ pub enum ApiError {
     /// 400 `MALFORMED_REQUEST`: the body or query does not parse as the operation's schema.
     #[error("{0}")]
     Malformed(String),
+    /// 413 `PAYLOAD_TOO_LARGE`: the body is over the limit.
+    #[error("the request body is over {limit_bytes} bytes")]
+    PayloadTooLarge {
+        /// The limit, bytes.
+        limit_bytes: usize,
+    },
+    /// 415 `UNSUPPORTED_MEDIA_TYPE`: the body is not `application/json`.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// 414 `URI_TOO_LONG`: the path and query are over the limit.
+    #[error("the request's path and query are over {limit_bytes} bytes")]
+    UriTooLong {
+        /// The limit, bytes.
+        limit_bytes: usize,
+    },
+    /// 431 `REQUEST_HEADER_FIELDS_TOO_LARGE`: the headers are over the limit.
+    #[error("the request's headers are over {limit_bytes} bytes")]
+    HeadersTooLarge {
+        /// The limit, bytes (names and values).
+        limit_bytes: usize,
+    },
     /// 409 `IDEMPOTENCY_KEY_REUSED`: the key was used with another request.
     #[error("this Idempotency-Key was used with a different request")]
     IdempotencyKeyReused,
@@ -264,6 +285,15 @@ impl ApiError {
             ChannelUnavailable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "CHANNEL_UNAVAILABLE"),
             Unauthorized(_) => (StatusCode::UNAUTHORIZED, "UNAUTHORIZED"),
             Malformed(_) => (StatusCode::BAD_REQUEST, "MALFORMED_REQUEST"),
+            PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE"),
+            UnsupportedMediaType(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE")
+            }
+            UriTooLong { .. } => (StatusCode::URI_TOO_LONG, "URI_TOO_LONG"),
+            HeadersTooLarge { .. } => (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "REQUEST_HEADER_FIELDS_TOO_LARGE",
+            ),
             IdempotencyKeyReused => (StatusCode::CONFLICT, "IDEMPOTENCY_KEY_REUSED"),
             IdempotencyInProgress => (StatusCode::CONFLICT, "IDEMPOTENCY_REQUEST_IN_PROGRESS"),
             SecretShownOnce { .. } => (StatusCode::CONFLICT, "SECRET_SHOWN_ONCE"),

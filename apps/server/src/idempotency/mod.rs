@@ -48,8 +48,6 @@ pub use self::scope::answer_status;
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 /// Set on a replayed response.
 pub const REPLAYED: &str = "idempotent-replayed";
-/// Largest body buffered for fingerprinting, bytes.
-const MAX_BODY: usize = 1 << 20;
 
 /// A response extension naming the top-level JSON fields of the answer that hold a secret shown
 /// once: they are left out of the stored answer.
@@ -120,9 +118,7 @@ pub async fn idempotency(
         (None, None) => (TenantId::new(uuid::Uuid::nil()), key),
     };
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, MAX_BODY)
-        .await
-        .map_err(|e| ApiError::Malformed(format!("unreadable body: {e}")))?;
+    let bytes = crate::extract::body_bytes(body).await?;
     let fingerprint = fingerprint(&parts, &bytes);
     let Some(_running) = state.in_flight.enter(tenant, &key) else {
         return Err(ApiError::IdempotencyInProgress);

@@ -224,6 +224,10 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .fallback(|| async { ApiError::NotFound })
         .with_state(state)
+        .layer(axum::extract::DefaultBodyLimit::max(
+            crate::extract::MAX_BODY,
+        ))
+        .layer(axum::middleware::from_fn(crate::extract::request_limits))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
