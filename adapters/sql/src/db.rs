@@ -36,21 +36,56 @@ pub(crate) enum Arg {
     OptBytes(Option<Vec<u8>>),
 }
 
+/// PostgreSQL refuses U+0000 in TEXT and JSONB, SQLite keeps it: both engines store U+FFFD
+/// (the replacement character) instead, so they give the same answer. The API refuses NUL in its
+/// input; this guards what providers send (an inbound message's text).
+fn without_nul(text: String) -> String {
+    if text.contains('\0') {
+        text.replace('\0', "\u{FFFD}")
+    } else {
+        text
+    }
+}
+
+/// [`without_nul`] over every string and key of a JSON value.
+fn json_without_nul(value: Value) -> Value {
+    match value {
+        Value::String(s) => Value::String(without_nul(s)),
+        Value::Array(items) => Value::Array(items.into_iter().map(json_without_nul).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (without_nul(k), json_without_nul(v)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// Whether `value` holds a NUL anywhere (a walk without allocation, before rebuilding it).
+fn json_has_nul(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(json_has_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || json_has_nul(v)),
+        _ => false,
+    }
+}
+
 impl From<String> for Arg {
     fn from(v: String) -> Self {
-        Self::Text(v)
+        Self::Text(without_nul(v))
     }
 }
 
 impl From<&str> for Arg {
     fn from(v: &str) -> Self {
-        Self::Text(v.to_string())
+        Self::Text(without_nul(v.to_string()))
     }
 }
 
 impl From<Option<String>> for Arg {
     fn from(v: Option<String>) -> Self {
-        Self::OptText(v)
+        Self::OptText(v.map(without_nul))
     }
 }
 
@@ -86,7 +121,11 @@ impl From<Option<OffsetDateTime>> for Arg {
 
 impl From<Value> for Arg {
     fn from(v: Value) -> Self {
-        Self::Json(v)
+        if json_has_nul(&v) {
+            Self::Json(json_without_nul(v))
+        } else {
+            Self::Json(v)
+        }
     }
 }
 

@@ -396,3 +396,41 @@ async fn a_reopened_store_keeps_its_data() {
         );
     }
 }
+
+// See: issue 11 item 8 (PostgreSQL refused U+0000 in any stored string with a 500; SQLite
+// kept it): both engines store U+FFFD in its place, in columns, states and event payloads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_nul_character_is_stored_as_a_replacement_character_on_both_engines() {
+    for db in backends().await {
+        let (store, label) = (&db.store, db.label);
+        let t = tenant();
+        let stream = session();
+        let mut snap = snapshot(
+            "active",
+            0,
+            json!({ "text": "a\u{0}b", "k\u{0}": [1, "\u{0}"] }),
+        );
+        snap.external_ref = Some("crm\u{0}1".to_string());
+        let mut write = append(&stream, 0, 1, snap);
+        write.events[0].payload = json!({ "text": "hello\u{0}" });
+        store.commit(commit_of(t, write)).await.expect(label);
+
+        let loaded = store.load(t, &stream).await.expect("load").expect("a row");
+        assert_eq!(
+            loaded.snapshot.state,
+            json!({ "text": "a\u{FFFD}b", "k\u{FFFD}": [1, "\u{FFFD}"] }),
+            "{label}"
+        );
+        assert_eq!(
+            loaded.snapshot.external_ref.as_deref(),
+            Some("crm\u{FFFD}1"),
+            "{label}"
+        );
+        let events = store.events(t, &stream, 0, 10).await.expect("events");
+        assert_eq!(
+            events[0].payload,
+            json!({ "text": "hello\u{FFFD}" }),
+            "{label}"
+        );
+    }
+}
