@@ -367,3 +367,43 @@ async fn sinch_webhooks_are_refused_with_a_wrong_secret_or_a_stale_timestamp_and
         "signed"
     );
 }
+
+// See: issue 11 item 8 (server-wide Stripe webhooks answered 401 unless STRIPE_SECRET_KEY was
+// set as well as STRIPE_WEBHOOK_SECRET).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_wide_stripe_webhooks_need_only_the_signing_secret() {
+    const SECRET: &str = "whsec_server_wide";
+    let app = spawn_app_with(Backend::Sqlite, |s| {
+        s.provider_credentials.stripe = None;
+        s.provider_credentials.stripe_webhook_secret = Some(SECRET.to_string().into());
+    })
+    .await;
+    let body = json!({
+        "id": "evt_server_wide_1", "object": "event", "api_version": "2024-06-20",
+        "created": 1_700_000_000, "livemode": false, "pending_webhooks": 1,
+        "data": {"object": {"id": "sub_unknown", "object": "subscription", "status": "active"}},
+        "type": "customer.subscription.updated"
+    })
+    .to_string();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let signed = onramp_stripe::webhook::sign(body.as_bytes(), SECRET, now);
+    let reply = app
+        .post_webhook("/webhooks/stripe", &[("stripe-signature", &signed)], &body)
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let forged = onramp_stripe::webhook::sign(body.as_bytes(), "whsec_not_it", now);
+    let reply = app
+        .post_webhook("/webhooks/stripe", &[("stripe-signature", &forged)], &body)
+        .await;
+    assert_eq!(reply.status, 401, "{:?}", reply.body);
+    // Without an API key Stripe is not live: the tenant's cards still run on the sandbox.
+    let integrations = app.get("/v1/integrations").await;
+    let stripe = integrations.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["provider"] == "stripe")
+        .cloned()
+        .unwrap();
+    assert_eq!(stripe["source"], "none", "{stripe:?}");
+}

@@ -13,7 +13,7 @@ use onramp_sinch::SinchCredentials;
 use onramp_stripe::{StripeCards, StripeCredentials};
 use onramp_telnyx::TelnyxCredentials;
 use onramp_twilio::TwilioCredentials;
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 
 /// One provider's credentials.
 #[derive(Debug, Clone)]
@@ -288,6 +288,9 @@ pub struct ServerCredentials {
     pub sinch: Option<SinchCredentials>,
     /// From `STRIPE_SECRET_KEY`, `STRIPE_WEBHOOK_SECRET`, `STRIPE_BASE_URL`.
     pub stripe: Option<StripeCredentials>,
+    /// From `STRIPE_WEBHOOK_SECRET` alone: receiving Stripe's webhooks needs only the signing
+    /// secret, not the API key (issue 11, item 8).
+    pub stripe_webhook_secret: Option<SecretString>,
     /// From `PAYPAL_CLIENT_ID`, `PAYPAL_CLIENT_SECRET`, `PAYPAL_WEBHOOK_ID`, ...
     pub paypal: Option<PaypalCredentials>,
     /// From `META_APP_ID`, `META_APP_SECRET`, `META_SYSTEM_USER_TOKEN`, ...
@@ -305,6 +308,10 @@ impl ServerCredentials {
             twilio: TwilioCredentials::from_env(),
             sinch: SinchCredentials::from_env(),
             stripe: StripeCredentials::from_env(),
+            stripe_webhook_secret: std::env::var("STRIPE_WEBHOOK_SECRET")
+                .ok()
+                .filter(|s| !s.trim().is_empty())
+                .map(SecretString::from),
             paypal: PaypalCredentials::from_env()?,
             meta: MetaCredentials::from_env(),
         })
@@ -320,6 +327,26 @@ impl ServerCredentials {
             ProviderId::Paypal => self.paypal.clone().map(ProviderCredentials::Paypal),
             ProviderId::Meta => self.meta.clone().map(ProviderCredentials::Meta),
             ProviderId::Sandbox => None,
+        }
+    }
+
+    /// The server-wide credentials that verify `provider`'s webhooks: [`Self::get`]'s, or for
+    /// Stripe with only `STRIPE_WEBHOOK_SECRET` set, that signing secret (credentials that
+    /// verify signatures and parse events, and never call Stripe: without an API key Stripe is
+    /// not [`Self::live`], so no client is built from them).
+    pub fn webhook_credentials(&self, provider: ProviderId) -> Option<ProviderCredentials> {
+        if let Some(credentials) = self.get(provider) {
+            return Some(credentials);
+        }
+        match (provider, &self.stripe_webhook_secret) {
+            (ProviderId::Stripe, Some(secret)) => {
+                Some(ProviderCredentials::Stripe(StripeCredentials {
+                    secret_key: SecretString::from(String::new()),
+                    webhook_secret: Some(secret.clone()),
+                    base_url: None,
+                }))
+            }
+            _ => None,
         }
     }
 

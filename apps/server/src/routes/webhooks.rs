@@ -74,12 +74,16 @@ async fn shared_of(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<axum::Json<WebhookAck>, ApiError> {
-    let credentials = state.providers.server().get(provider).ok_or_else(|| {
-        signature_error(
-            provider,
-            format!("no server-wide {provider} credentials to verify with"),
-        )
-    })?;
+    let credentials = state
+        .providers
+        .server()
+        .webhook_credentials(provider)
+        .ok_or_else(|| {
+            signature_error(
+                provider,
+                format!("no server-wide {provider} credentials to verify with"),
+            )
+        })?;
     let request = request(&state, method, &uri, headers, body);
     let mut statuses = Vec::new();
     for webhook in verified(&state, None, &credentials, &request).await? {
