@@ -68,6 +68,9 @@ struct Inner {
     messages: Vec<SandboxMessage>,
     /// Delivery id -> position in `messages`.
     by_id: HashMap<String, usize>,
+    /// (tenant, recipient) -> positions in `messages`, oldest first: `messages_to` reads one
+    /// recipient's messages without scanning every message (issue 11, item 8).
+    by_recipient: HashMap<(TenantId, String), Vec<usize>>,
     /// The JSON-lines file, opened for appending; `None` for an in-memory inbox.
     file: Option<File>,
 }
@@ -87,6 +90,7 @@ impl SandboxInbox {
         Self::from_inner(Inner {
             messages: Vec::new(),
             by_id: HashMap::new(),
+            by_recipient: HashMap::new(),
             file: None,
         })
     }
@@ -120,6 +124,7 @@ impl SandboxInbox {
         let mut inner = Inner {
             messages: Vec::new(),
             by_id: HashMap::new(),
+            by_recipient: HashMap::new(),
             file: None,
         };
         for (index, line) in text[..complete].lines().enumerate() {
@@ -140,12 +145,18 @@ impl SandboxInbox {
 
     /// The messages sent to `to` for `tenant`, oldest first, failed attempts included.
     pub fn messages_to(&self, tenant: TenantId, to: &PhoneNumber) -> Vec<SandboxMessage> {
-        self.lock()
-            .messages
-            .iter()
-            .filter(|m| m.tenant == tenant && m.to == to.as_str())
-            .cloned()
-            .collect()
+        let inner = self.lock();
+        inner
+            .by_recipient
+            .get(&(tenant, to.as_str().to_owned()))
+            .map(|positions| {
+                positions
+                    .iter()
+                    .filter_map(|&at| inner.messages.get(at))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Every message of `tenant`, oldest first, failed attempts included.
@@ -211,7 +222,12 @@ impl Inner {
         if self.by_id.contains_key(&message.id) {
             return;
         }
-        self.by_id.insert(message.id.clone(), self.messages.len());
+        let at = self.messages.len();
+        self.by_id.insert(message.id.clone(), at);
+        self.by_recipient
+            .entry((message.tenant, message.to.clone()))
+            .or_default()
+            .push(at);
         self.messages.push(message);
     }
 }

@@ -158,3 +158,35 @@ fn opening_a_missing_file_creates_an_empty_inbox() {
     assert!(inbox.all(tenant()).is_empty());
     assert!(path.exists());
 }
+
+// See: issue 11 item 8 (`GET /v1/sandbox/messages?to=` scanned every stored message): a
+// recipient's messages come from an index kept at every insert and rebuilt at open.
+#[tokio::test]
+async fn a_recipients_messages_are_read_from_its_index_in_order_after_a_reopen_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inbox.jsonl");
+    let (a, b) = ("+12025550123", "+12025550124");
+    let mut other_tenant = delivery(9, a, Channel::Sms);
+    other_tenant.tenant = TenantId::new(uuid::Uuid::from_u128(2));
+    let ids = |messages: Vec<onramp_sandbox::SandboxMessage>| -> Vec<String> {
+        messages.into_iter().map(|m| m.id).collect()
+    };
+    let expected = {
+        let inbox = SandboxInbox::open_file(&path).unwrap();
+        let s = sender(&inbox);
+        for (id, to) in [(1, a), (2, b), (3, a), (4, b), (5, a)] {
+            s.send_code(&delivery(id, to, Channel::Sms)).await.unwrap();
+        }
+        s.send_code(&other_tenant).await.unwrap();
+        let to_a = ids(inbox.messages_to(tenant(), &PhoneNumber::parse(a, None).unwrap()));
+        assert_eq!(to_a.len(), 3);
+        let all_a: Vec<String> = ids(inbox.all(tenant())).into_iter().step_by(2).collect();
+        assert_eq!(to_a, all_a, "oldest first, this tenant's only");
+        to_a
+    };
+    let inbox = SandboxInbox::open_file(&path).unwrap();
+    let to_a = ids(inbox.messages_to(tenant(), &PhoneNumber::parse(a, None).unwrap()));
+    assert_eq!(to_a, expected);
+    let theirs = inbox.messages_to(other_tenant.tenant, &PhoneNumber::parse(a, None).unwrap());
+    assert_eq!(theirs.len(), 1);
+}
