@@ -404,3 +404,61 @@ async fn twenty_concurrent_captures_and_a_doubled_capture_webhook_open_exactly_o
         assert_problem(&forged, 401, "WEBHOOK_SIGNATURE_INVALID");
     }
 }
+
+// See: issue 11 item 8 (a second `POST /v1/orders {session_id}` with a new key while the step's
+// order was open created a second order; both could be captured: two accounts, two mails).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_step_has_one_open_order_and_a_new_one_only_after_it_expired() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let sid = purchase_session(&app).await;
+        let body = json!({ "session_id": sid });
+        let first = app.post_idempotent("/v1/orders", "order-a", &body).await;
+        assert_eq!(first.status, 201, "{:?}", first.body);
+        let id = first.body["id"].clone();
+        let second = app.post_idempotent("/v1/orders", "order-b", &body).await;
+        assert_eq!(
+            (second.status, &second.body["id"]),
+            (201, &id),
+            "{:?}",
+            second.body
+        );
+
+        // Ten at once, for a fresh session: one order among them.
+        let other = purchase_session(&app).await;
+        let body = json!({ "session_id": other });
+        let all = futures::future::join_all((0..10).map(|_| app.post("/v1/orders", &body))).await;
+        let ids: std::collections::BTreeSet<String> = all
+            .iter()
+            .map(|r| {
+                assert_eq!(r.status, 201, "{:?}", r.body);
+                r.body["id"].as_str().unwrap().to_owned()
+            })
+            .collect();
+        assert_eq!(ids.len(), 1, "{ids:?}");
+
+        // Expired unapproved, the step may have a new order.
+        let moved = app
+            .post(
+                "/v1/sandbox/clock/advance",
+                &json!({ "seconds": 6 * 3600 + 1 }),
+            )
+            .await;
+        assert_eq!(moved.status, 200, "{:?}", moved.body);
+        let path = format!("/v1/orders/{}", id.as_str().unwrap());
+        let mut status = Value::Null;
+        for _ in 0..400 {
+            status = app.get(&path).await.body["status"].clone();
+            if status == "expired" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        assert_eq!(status, "expired");
+        let body = json!({ "session_id": sid });
+        let renewed = app.post("/v1/orders", &body).await;
+        assert_eq!(renewed.status, 201, "{:?}", renewed.body);
+        assert_ne!(renewed.body["id"], id);
+        assert_eq!(renewed.body["status"], "created");
+    }
+}

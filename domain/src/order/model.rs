@@ -37,6 +37,13 @@ pub enum OrderStatus {
 }
 
 impl OrderStatus {
+    /// Whether an order in this status keeps its session step's checkout: every status but
+    /// the ones that can never be captured any more (expired, capture denied), after which the
+    /// step may have a new order.
+    pub fn holds_its_step(self) -> bool {
+        !matches!(self, Self::Expired | Self::CaptureDenied)
+    }
+
     /// The snake_case name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -296,4 +303,11 @@ pub enum OrderError {
     /// `Create` on an existing order.
     #[error("the order exists already")]
     AlreadyCreated,
+}
+
+/// The state of a session step's order claim: the order that holds the step's checkout.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderClaim {
+    /// The order holding the step.
+    pub order: Option<crate::ids::OrderId>,
 }

@@ -36,6 +36,9 @@ pub enum AggregateKind {
     TrialClaim,
     /// A one-off payment order, keyed by order id.
     Order,
+    /// The one order of a session's checkout step, keyed `session:{id}:{step}` (issue 11,
+    /// item 8: a second request while that order is open answers it).
+    OrderClaim,
     /// A customer account, keyed by customer id.
     Customer,
     /// A payment provider's reference (`{provider}:{subscription, order or capture id}`):
@@ -68,6 +71,7 @@ impl AggregateKind {
             Self::Trial => "trial",
             Self::TrialClaim => "trial_claim",
             Self::Order => "order",
+            Self::OrderClaim => "order_claim",
             Self::Customer => "customer",
             Self::PaymentRef => "payment_ref",
             Self::WabaAccount => "waba_account",
@@ -91,6 +95,7 @@ impl AggregateKind {
             "trial" => Some(Self::Trial),
             "trial_claim" => Some(Self::TrialClaim),
             "order" => Some(Self::Order),
+            "order_claim" => Some(Self::OrderClaim),
             "customer" => Some(Self::Customer),
             "payment_ref" => Some(Self::PaymentRef),
             "waba_account" => Some(Self::WabaAccount),

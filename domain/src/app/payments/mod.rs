@@ -8,6 +8,7 @@
 
 pub mod accounts;
 mod mail;
+mod order_claim;
 pub mod orders;
 mod refs;
 mod reports;

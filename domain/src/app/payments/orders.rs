@@ -10,13 +10,16 @@ use crate::flow::{PaymentTerms, StepId, StepKind};
 use crate::ids::{CustomerId, JobId, OrderId, SessionId, TenantId};
 use crate::money::Money;
 use crate::order::{OrderCommand, OrderDecider, OrderEvent, OrderFact, OrderState, OrderStatus};
-use crate::ports::{AggregateKind, ClaimedJob, Commit, IdempotencyKey, NewOrder, StreamId};
+use crate::ports::{
+    AggregateKind, ClaimedJob, Commit, IdempotencyKey, NewOrder, StoreError, StreamId,
+};
 
 use super::super::jobs::JobOutcome;
 use super::super::jobs::kinds::{Job, OrderTimer};
 use super::super::persist::{Columns, Versioned, stream_write};
 use super::super::{AppError, Services};
 use super::accounts::NewAccount;
+use super::order_claim::{order_claim_stream, order_claim_write};
 use super::refs::{PaymentTarget, payment_ref_write};
 use super::timer_now;
 
@@ -131,6 +134,18 @@ impl Services {
         request: OrderRequest,
     ) -> Result<OrderView, AppError> {
         let (plan, amount, step) = self.order_terms(tenant, &request).await?;
+        // One open order per session step: a second request answers it.
+        let claim = match (request.session_id, &step) {
+            (Some(session), Some(step)) => {
+                let stream = order_claim_stream(session, step);
+                let (held, version) = self.step_order(tenant, &stream).await?;
+                if let Some(order) = held {
+                    return OrderView::of(&order);
+                }
+                Some((stream, version))
+            }
+            _ => None,
+        };
         let orders = self.payments.order_payments(tenant).await?;
         let id = OrderId::new(self.ids.new_id());
         let created = orders
@@ -166,13 +181,28 @@ impl Services {
             PaymentTarget::Order(id),
             at,
         )?);
+        if let Some((stream, version)) = &claim {
+            commit
+                .streams
+                .push(order_claim_write(stream.clone(), *version, id, at)?);
+        }
         let after = self
             .order_commit_parts(&mut commit, tenant, &Versioned::empty(), &events)
             .await?;
         let answer = OrderView::of(&after)?;
         commit.answer_with(&answer);
-        self.store.commit(commit).await?;
-        Ok(answer)
+        match (self.store.commit(commit).await, claim) {
+            (Ok(()), _) => Ok(answer),
+            // A concurrent request's order took the step first: answer it. (The order this
+            // request made at the provider is never approved, and nothing is charged.)
+            (Err(StoreError::Conflict(_)), Some((stream, _))) => {
+                match self.step_order(tenant, &stream).await? {
+                    (Some(order), _) => OrderView::of(&order),
+                    (None, _) => Err(AppError::Contention),
+                }
+            }
+            (Err(e), _) => Err(e.into()),
+        }
     }
 
     async fn order_terms(
