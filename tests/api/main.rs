@@ -12,6 +12,7 @@ mod journeys;
 mod orders;
 mod provider_owned;
 mod rate_limit;
+mod retention;
 mod sessions_list;
 mod stripe_history;
 mod trials;

@@ -200,6 +200,8 @@ pub struct TestApp {
     pub database_url: String,
     /// The scratch folder (key file, sandbox inbox).
     pub dir: PathBuf,
+    /// The server's retention sweeper, to run a sweep now.
+    pub sweeper: onramp_server::retention::Sweeper,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -271,6 +273,7 @@ async fn spawn_app_with_settings(
     .await
     .unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
+    let sweeper = app.sweeper().clone();
     let (tx, rx) = tokio::sync::oneshot::channel();
     tokio::spawn(app.run_until(async move {
         let _ = rx.await;
@@ -289,6 +292,7 @@ async fn spawn_app_with_settings(
         clock,
         database_url,
         dir,
+        sweeper,
         stop: Some(tx),
     };
     let (id, key) = test.create_tenant("acme").await;

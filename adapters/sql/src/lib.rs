@@ -63,7 +63,7 @@ use async_trait::async_trait;
 use onramp_domain::ids::{JobId, TenantId};
 use onramp_domain::ports::{
     AggregateKind, ClaimedJob, Commit, EventStore, IdempotencyEntry, IdempotencyStore, JobQueue,
-    ListQuery, Loaded, Page, StoreError, StoredEvent, StreamId, Tenant, TenantStore,
+    ListQuery, Loaded, Page, Retention, StoreError, StoredEvent, StreamId, Tenant, TenantStore,
 };
 use time::OffsetDateTime;
 
@@ -307,6 +307,37 @@ impl IdempotencyStore for SqlStore {
         self.write(WriteOp::DeleteExpiredIdempotency { now, limit })
             .await?
             .count()
+    }
+}
+
+#[async_trait]
+impl Retention for SqlStore {
+    async fn delete_done_jobs(
+        &self,
+        done_before: OffsetDateTime,
+        limit: u32,
+    ) -> Result<u64, StoreError> {
+        let op = WriteOp::DeleteDoneJobs {
+            before: done_before,
+            limit,
+        };
+        self.write(op).await?.count()
+    }
+
+    async fn delete_webhooks(
+        &self,
+        received_before: OffsetDateTime,
+        limit: u32,
+    ) -> Result<u64, StoreError> {
+        let op = WriteOp::DeleteWebhooks {
+            before: received_before,
+            limit,
+        };
+        self.write(op).await?.count()
+    }
+
+    async fn reclaim_space(&self) -> Result<(), StoreError> {
+        self.write(WriteOp::Reclaim).await?.done()
     }
 }
 

@@ -25,6 +25,7 @@ pub mod flows;
 pub mod idempotency;
 pub mod problem;
 pub mod providers;
+pub mod retention;
 pub mod routes;
 pub mod runtime;
 pub mod settings;

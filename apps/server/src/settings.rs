@@ -26,6 +26,10 @@
 //! | `ONRAMP_SIGNUP_CODE_TTL_SECONDS` | `30` | how long Embedded Signup's code may be exchanged after it was received (P-WABA-2) |
 //! | `ONRAMP_WHATSAPP_CREDIT_CURRENCY` | `USD` | the currency of the credit line shared with clients' WABAs |
 //! | `ONRAMP_WHATSAPP_INBOUND_FLOW` | `conversational-profile` | the flow a person who writes first on WhatsApp starts |
+//! | `ONRAMP_RETENTION_JOBS_DAYS` | `7` | done jobs are deleted after this many days (dead ones are kept) |
+//! | `ONRAMP_RETENTION_WEBHOOKS_DAYS` | `30` | stored provider webhooks are deleted after this many days |
+//! | `ONRAMP_IDEMPOTENCY_TTL_HOURS` | `24` | an idempotency key's record is kept this long (Stripe's rule) |
+//! | `ONRAMP_RETENTION_INTERVAL_SECONDS` | `3600` | how often a worker deletes what is past its retention, in batches |
 //! | `ONRAMP_PUBLIC_URL` | unset | the public base URL providers call (`https://onramp.example.com`); Twilio signs the URL it called, so behind a proxy set this |
 //!
 //! Server-wide provider credentials come from the providers' usual variables: `TELNYX_API_KEY`,
@@ -109,6 +113,14 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// Accept `base_url` in tenants' integration credentials.
     pub allow_tenant_base_urls: bool,
+    /// Done jobs are kept this many days.
+    pub retention_jobs_days: u32,
+    /// Stored provider webhooks are kept this many days.
+    pub retention_webhooks_days: u32,
+    /// Idempotency records are kept this many hours.
+    pub idempotency_ttl_hours: u32,
+    /// Seconds between retention sweeps.
+    pub retention_interval_seconds: u32,
     /// Server-wide provider credentials (from the providers' environment variables).
     #[serde(skip)]
     pub provider_credentials: crate::providers::ServerCredentials,
@@ -142,6 +154,10 @@ impl Settings {
             .set_default("signup_code_ttl_seconds", 30)?
             .set_default("whatsapp_credit_currency", "USD")?
             .set_default("whatsapp_inbound_flow", "conversational-profile")?
+            .set_default("retention_jobs_days", 7)?
+            .set_default("retention_webhooks_days", 30)?
+            .set_default("idempotency_ttl_hours", 24)?
+            .set_default("retention_interval_seconds", 3600)?
             .add_source(config::File::with_name(&file).required(false))
             .add_source(config::Environment::with_prefix("ONRAMP").try_parsing(true))
             // DATABASE_URL is the conventional name, without our prefix.
@@ -180,6 +196,10 @@ impl Settings {
             whatsapp_inbound_flow: "conversational-profile".into(),
             public_url: None,
             allow_tenant_base_urls: true,
+            retention_jobs_days: 7,
+            retention_webhooks_days: 30,
+            idempotency_ttl_hours: 24,
+            retention_interval_seconds: 3600,
             provider_credentials: crate::providers::ServerCredentials::default(),
         }
     }
@@ -191,6 +211,16 @@ impl Settings {
             credit_currency: self.whatsapp_credit_currency.clone(),
             inbound_flow: self.whatsapp_inbound_flow.clone(),
             ..onramp_domain::app::whatsapp::WhatsAppPolicy::default()
+        }
+    }
+
+    /// How long what is kept for a while is kept.
+    pub fn retention(&self) -> crate::retention::RetentionPolicy {
+        crate::retention::RetentionPolicy {
+            done_jobs: time::Duration::days(i64::from(self.retention_jobs_days)),
+            webhooks: time::Duration::days(i64::from(self.retention_webhooks_days)),
+            idempotency: time::Duration::hours(i64::from(self.idempotency_ttl_hours)),
+            interval: std::time::Duration::from_secs(u64::from(self.retention_interval_seconds)),
         }
     }
 
@@ -234,6 +264,13 @@ impl Settings {
         }
         if onramp_domain::money::Money::new(1, &self.whatsapp_credit_currency).is_err() {
             return Err("ONRAMP_WHATSAPP_CREDIT_CURRENCY must be an ISO 4217 code".into());
+        }
+        if self.retention_jobs_days == 0
+            || self.retention_webhooks_days == 0
+            || self.idempotency_ttl_hours == 0
+            || self.retention_interval_seconds == 0
+        {
+            return Err("ONRAMP_RETENTION_JOBS_DAYS, ONRAMP_RETENTION_WEBHOOKS_DAYS, ONRAMP_IDEMPOTENCY_TTL_HOURS and ONRAMP_RETENTION_INTERVAL_SECONDS must be > 0".into());
         }
         if self.otp_ttl_seconds == 0 || self.otp_max_checks == 0 || self.otp_sends_per_hour == 0 {
             return Err("ONRAMP_OTP_TTL_SECONDS, ONRAMP_OTP_MAX_CHECKS and ONRAMP_OTP_SENDS_PER_HOUR must be > 0".into());

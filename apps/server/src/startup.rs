@@ -38,6 +38,7 @@ pub struct Application {
     role: Role,
     queue: Arc<dyn JobQueue>,
     wake: Arc<Notify>,
+    sweeper: crate::retention::Sweeper,
 }
 
 fn master_key(settings: &Settings) -> anyhow::Result<MasterKey> {
@@ -153,6 +154,7 @@ impl Application {
             tenants: Arc::new(store.clone()),
             idempotency: Arc::new(store.clone()),
             in_flight: Arc::default(),
+            idempotency_ttl: settings.retention().idempotency,
             admin_token_hash: settings
                 .admin_token
                 .as_ref()
@@ -178,6 +180,12 @@ impl Application {
                 created.id, created.api_key
             );
         }
+        let sweeper = crate::retention::Sweeper {
+            retention: Arc::new(store.clone()),
+            idempotency: state.idempotency.clone(),
+            clock: state.services.clock.clone(),
+            policy: settings.retention(),
+        };
         let listener = TcpListener::bind(settings.bind)
             .await
             .with_context(|| format!("binding {}", settings.bind))?;
@@ -187,12 +195,18 @@ impl Application {
             role: settings.role,
             queue: Arc::new(store),
             wake,
+            sweeper,
         })
     }
 
     /// The bound port.
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// The retention sweeper (tests run a sweep at once).
+    pub fn sweeper(&self) -> &crate::retention::Sweeper {
+        &self.sweeper
     }
 
     /// The handlers' state (tests reach the services through it).
@@ -218,6 +232,7 @@ impl Application {
     ) -> anyhow::Result<()> {
         let (tx, rx) = watch::channel(false);
         let worker = (self.role != Role::Web).then(|| {
+            tokio::spawn(self.sweeper.clone().run(rx.clone()));
             tokio::spawn(crate::worker::run(
                 self.state.services.clone(),
                 self.queue.clone(),

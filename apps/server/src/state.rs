@@ -22,6 +22,8 @@ pub struct AppState {
     pub tenants: Arc<dyn TenantStore>,
     /// Idempotency records.
     pub idempotency: Arc<dyn IdempotencyStore>,
+    /// How long an idempotency record is kept.
+    pub idempotency_ttl: time::Duration,
     /// The idempotency keys this process is serving.
     pub in_flight: Arc<crate::idempotency::InFlight>,
     /// Keyed hashes of API keys and the admin token.

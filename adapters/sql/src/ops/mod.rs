@@ -13,6 +13,7 @@ mod commit;
 mod idempotency;
 mod jobs;
 mod reads;
+mod retention;
 mod tenants;
 
 use onramp_domain::ids::{JobId, TenantId};
@@ -49,6 +50,15 @@ pub(crate) enum WriteOp {
         now: OffsetDateTime,
         limit: u32,
     },
+    DeleteDoneJobs {
+        before: OffsetDateTime,
+        limit: u32,
+    },
+    DeleteWebhooks {
+        before: OffsetDateTime,
+        limit: u32,
+    },
+    Reclaim,
     AdvanceTimers {
         tenant: TenantId,
         seconds: i64,
@@ -118,6 +128,17 @@ pub(crate) async fn execute(conn: &mut Conn<'_>, op: WriteOp) -> Result<WriteOut
         } => tenants::create_tenant(conn, tenant, api_key_hash)
             .await
             .map(|()| WriteOutput::Done),
+        WriteOp::DeleteDoneJobs { before, limit } => {
+            retention::delete_done_jobs(conn, before, limit)
+                .await
+                .map(WriteOutput::Count)
+        }
+        WriteOp::DeleteWebhooks { before, limit } => {
+            retention::delete_webhooks(conn, before, limit)
+                .await
+                .map(WriteOutput::Count)
+        }
+        WriteOp::Reclaim => retention::reclaim(conn).await.map(|()| WriteOutput::Done),
         WriteOp::DeleteExpiredIdempotency { now, limit } => {
             idempotency::delete_expired(conn, now, limit)
                 .await

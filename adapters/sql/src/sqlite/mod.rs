@@ -16,7 +16,8 @@ use onramp_domain::ports::StoreError;
 use sqlx::ConnectOptions;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteAutoVacuum, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
 };
 
 use crate::db::Pooled;
@@ -69,6 +70,9 @@ impl SqliteBackend {
             .clone()
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
+            // Takes effect on a new file, before its tables exist: deleted rows' pages can then
+            // be returned to the file system (`Retention::reclaim_space`, issue 11 item 7).
+            .auto_vacuum(SqliteAutoVacuum::Incremental)
             .connect()
             .await
             .map_err(classify)?;

@@ -4,6 +4,7 @@ mod events;
 mod idempotency;
 mod jobs;
 mod list;
+mod retention;
 mod support;
 mod tenancy;
 mod tenants;

@@ -19,7 +19,8 @@
 //! - **Secrets are never stored**: an answer carrying one (an API key, an end-user token, a
 //!   sandbox signup code) is marked by its route with [`SecretFields`] and stored without those
 //!   fields; a replay answers 409 `SECRET_SHOWN_ONCE` with the rest of the answer in `answer`.
-//! - Records expire 24 hours after the request ([`scope::RETENTION`]); a key may then be reused.
+//! - Records expire 24 hours after the request (`ONRAMP_IDEMPOTENCY_TTL_HOURS`); a key may then
+//!   be reused. The retention sweep deletes them ([`crate::retention`]).
 //! - Keys are scoped to the tenant (admin requests share one scope; an end user's keys are their
 //!   token's). A 5xx stores no answer, so the request can be retried.
 
@@ -142,6 +143,7 @@ pub async fn idempotency(
         fingerprint.clone(),
         now,
         deadline,
+        state.idempotency_ttl,
     ));
     let response = scope
         .run(next.run(Request::from_parts(parts, Body::from(bytes))))

@@ -20,9 +20,6 @@ use onramp_domain::ports::{
 };
 use time::{Duration, OffsetDateTime};
 
-/// How long a record is kept (Stripe keeps idempotency keys 24 hours).
-pub const RETENTION: Duration = Duration::hours(24);
-
 tokio::task_local! {
     static SCOPE: Arc<RequestScope>;
 }
@@ -45,29 +42,31 @@ pub struct RequestScope {
     key: String,
     fingerprint: String,
     holder: String,
-    started_at: OffsetDateTime,
     lease_until: OffsetDateTime,
+    expires_at: OffsetDateTime,
     status: AtomicU16,
     progress: Mutex<Progress>,
 }
 
 impl RequestScope {
     /// A new attempt, started at `now`, that can run at most until `deadline` (the request
-    /// timeout): a record it leaves unfinished holds the key until then and no longer.
+    /// timeout): a record it leaves unfinished holds the key until then and no longer. Its
+    /// record is kept for `ttl` (24 hours by default, Stripe's rule).
     pub fn new(
         tenant: TenantId,
         key: String,
         fingerprint: String,
         now: OffsetDateTime,
         deadline: OffsetDateTime,
+        ttl: Duration,
     ) -> Self {
         Self {
             tenant,
             key,
             fingerprint,
             holder: uuid::Uuid::new_v4().to_string(),
-            started_at: now,
             lease_until: deadline,
+            expires_at: now + ttl,
             status: AtomicU16::new(StatusCode::OK.as_u16()),
             progress: Mutex::default(),
         }
@@ -93,7 +92,7 @@ impl RequestScope {
             secret_withheld,
             now,
             lease_until: self.lease_until,
-            expires_at: self.started_at + RETENTION,
+            expires_at: self.expires_at,
         }
     }
 

@@ -1,0 +1,59 @@
+//! Retention (issue 11, item 7): bounded batch deletes of done jobs and stored webhooks, and
+//! SQLite's incremental vacuum.
+
+use onramp_domain::ports::StoreError;
+use time::OffsetDateTime;
+
+use crate::Backend;
+use crate::db::Conn;
+
+const DELETE_DONE_JOBS: &str = "\
+DELETE FROM jobs WHERE id IN (
+    SELECT id FROM jobs WHERE done_at IS NOT NULL AND done_at < $1 ORDER BY done_at LIMIT $2)";
+
+/// The oldest stored webhooks, the same set for both statements of one batch (ordered by a
+/// unique key, inside one transaction).
+const OLD_WEBHOOKS: &str = "\
+SELECT tenant_id, kind, id FROM aggregates
+WHERE kind = 'webhook_event' AND created_at < $1 ORDER BY created_at, tenant_id, id LIMIT $2";
+
+/// Pages freed per vacuum step: about 4 MiB with SQLite's default 4 KiB pages.
+const VACUUM_PAGES: i64 = 1024;
+
+/// Deletes at most `limit` jobs done before `before`.
+pub(crate) async fn delete_done_jobs(
+    conn: &mut Conn<'_>,
+    before: OffsetDateTime,
+    limit: u32,
+) -> Result<u64, StoreError> {
+    conn.execute(
+        DELETE_DONE_JOBS,
+        vec![before.into(), i64::from(limit).into()],
+    )
+    .await
+}
+
+/// Deletes at most `limit` stored webhooks received before `before`, with their events.
+pub(crate) async fn delete_webhooks(
+    conn: &mut Conn<'_>,
+    before: OffsetDateTime,
+    limit: u32,
+) -> Result<u64, StoreError> {
+    let events =
+        format!("DELETE FROM events WHERE (tenant_id, stream_kind, stream_id) IN ({OLD_WEBHOOKS})");
+    let rows = format!("DELETE FROM aggregates WHERE (tenant_id, kind, id) IN ({OLD_WEBHOOKS})");
+    let args = || vec![before.into(), i64::from(limit).into()];
+    conn.execute(sqlx::AssertSqlSafe(events), args()).await?;
+    conn.execute(sqlx::AssertSqlSafe(rows), args()).await
+}
+
+/// SQLite: frees up to [`VACUUM_PAGES`] pages of the free list (a database created with
+/// `auto_vacuum = INCREMENTAL`; on an older file it does nothing). PostgreSQL: nothing.
+pub(crate) async fn reclaim(conn: &mut Conn<'_>) -> Result<(), StoreError> {
+    if conn.backend() == Backend::Sqlite {
+        let pragma = format!("PRAGMA incremental_vacuum({VACUUM_PAGES})");
+        conn.execute(sqlx::AssertSqlSafe(pragma), Vec::new())
+            .await?;
+    }
+    Ok(())
+}
