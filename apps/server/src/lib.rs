@@ -7,7 +7,8 @@
 //!
 //! # Layout
 //! - [`settings`]: layered configuration; [`telemetry`]: tracing set-up.
-//! - [`startup`]: [`Application`], the wiring; [`worker`]: the job loop.
+//! - [`startup`]: [`Application`], the wiring; [`worker`]: the job loop; [`retention`]: the
+//!   retention sweep.
 //! - [`routes`]: handlers and the router; [`auth`], [`idempotency`]: middleware;
 //!   [`problem`]: errors; [`extract`]: extractors with precise rejections.
 //!

@@ -11,7 +11,8 @@
 //! | `ONRAMP_KEY_FILE` | `onramp.key` | where a generated master key is kept when `ONRAMP_ENCRYPTION_KEY` is unset |
 //! | `ONRAMP_FLOWS_DIR` | unset (the templates built into the binary) | a folder of `*.toml` flow templates to load instead |
 //! | `ONRAMP_SANDBOX_INBOX` | `onramp-sandbox.jsonl` | where the sandbox keeps delivered messages |
-//! | `ONRAMP_ROLE` | `all` | `web` (HTTP only), `worker` (jobs only) or `all` |
+//! | `ONRAMP_ROLE` | `all` | `web` (HTTP only), `worker` (jobs; HTTP serves only health) or `all`; also `--role` |
+//! | `ONRAMP_JOB_LEASE_SECONDS` | `30` | how long a claimed job is leased: a worker that dies releases its jobs after this |
 //! | `ONRAMP_LOG_FORMAT` | `pretty` | `pretty` or `json` |
 //! | `ONRAMP_OTP_TTL_SECONDS` | `300` | code time to live |
 //! | `ONRAMP_OTP_MAX_CHECKS` | `5` | wrong checks before a verification locks |
@@ -43,12 +44,12 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 /// Which parts of the server run in this process (DESIGN.md section 6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// HTTP API only.
     Web,
-    /// Outbox and timer workers only.
+    /// Outbox and timer workers only; HTTP serves only `/healthz` and `/readyz`.
     Worker,
     /// Both.
     All,
@@ -121,6 +122,8 @@ pub struct Settings {
     pub idempotency_ttl_hours: u32,
     /// Seconds between retention sweeps.
     pub retention_interval_seconds: u32,
+    /// Seconds a claimed job is leased.
+    pub job_lease_seconds: u32,
     /// Server-wide provider credentials (from the providers' environment variables).
     #[serde(skip)]
     pub provider_credentials: crate::providers::ServerCredentials,
@@ -158,6 +161,7 @@ impl Settings {
             .set_default("retention_webhooks_days", 30)?
             .set_default("idempotency_ttl_hours", 24)?
             .set_default("retention_interval_seconds", 3600)?
+            .set_default("job_lease_seconds", 30)?
             .add_source(config::File::with_name(&file).required(false))
             .add_source(config::Environment::with_prefix("ONRAMP").try_parsing(true))
             // DATABASE_URL is the conventional name, without our prefix.
@@ -200,6 +204,7 @@ impl Settings {
             retention_webhooks_days: 30,
             idempotency_ttl_hours: 24,
             retention_interval_seconds: 3600,
+            job_lease_seconds: 30,
             provider_credentials: crate::providers::ServerCredentials::default(),
         }
     }
@@ -269,8 +274,9 @@ impl Settings {
             || self.retention_webhooks_days == 0
             || self.idempotency_ttl_hours == 0
             || self.retention_interval_seconds == 0
+            || self.job_lease_seconds == 0
         {
-            return Err("ONRAMP_RETENTION_JOBS_DAYS, ONRAMP_RETENTION_WEBHOOKS_DAYS, ONRAMP_IDEMPOTENCY_TTL_HOURS and ONRAMP_RETENTION_INTERVAL_SECONDS must be > 0".into());
+            return Err("ONRAMP_RETENTION_JOBS_DAYS, ONRAMP_RETENTION_WEBHOOKS_DAYS, ONRAMP_IDEMPOTENCY_TTL_HOURS, ONRAMP_RETENTION_INTERVAL_SECONDS and ONRAMP_JOB_LEASE_SECONDS must be > 0".into());
         }
         if self.otp_ttl_seconds == 0 || self.otp_max_checks == 0 || self.otp_sends_per_hour == 0 {
             return Err("ONRAMP_OTP_TTL_SECONDS, ONRAMP_OTP_MAX_CHECKS and ONRAMP_OTP_SENDS_PER_HOUR must be > 0".into());

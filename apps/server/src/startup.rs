@@ -39,6 +39,7 @@ pub struct Application {
     queue: Arc<dyn JobQueue>,
     wake: Arc<Notify>,
     sweeper: crate::retention::Sweeper,
+    lease_seconds: u32,
 }
 
 fn master_key(settings: &Settings) -> anyhow::Result<MasterKey> {
@@ -196,6 +197,7 @@ impl Application {
             queue: Arc::new(store),
             wake,
             sweeper,
+            lease_seconds: settings.job_lease_seconds,
         })
     }
 
@@ -237,18 +239,18 @@ impl Application {
                 self.state.services.clone(),
                 self.queue.clone(),
                 self.wake.clone(),
+                self.lease_seconds,
                 rx.clone(),
             ))
         });
         tracing::info!(addr = %self.listener.local_addr()?, role = ?self.role, "serving");
-        if self.role == Role::Worker {
-            stop.await;
-        } else {
-            let app = crate::routes::router(self.state.clone());
-            axum::serve(self.listener, app)
-                .with_graceful_shutdown(stop)
-                .await?;
-        }
+        let app = match self.role {
+            Role::Worker => crate::routes::health_router(self.state.clone()),
+            Role::Web | Role::All => crate::routes::router(self.state.clone()),
+        };
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(stop)
+            .await?;
         let _ = tx.send(true);
         if let Some(w) = worker {
             let _ = w.await;

@@ -18,8 +18,6 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
-/// Seconds a claimed job is leased; a worker that dies releases its jobs after this.
-pub const LEASE_SECONDS: u32 = 30;
 /// Jobs claimed at once.
 const BATCH: u32 = 32;
 /// Longest idle sleep; commits that enqueue jobs wake the worker earlier.
@@ -120,11 +118,21 @@ async fn process_in_span(services: Services, queue: Arc<dyn JobQueue>, job: Clai
     }
 }
 
-/// Runs until `shutdown` changes: claim, run concurrently, repeat; sleep when idle.
+/// True when the fail point `worker-after-claim` is set to `return` (builds with the
+/// `failpoints` feature only): the replica tests hold a worker there with its jobs leased, and
+/// kill it.
+fn held_for_crash_tests() -> bool {
+    fail::fail_point!("worker-after-claim", |_| true);
+    false
+}
+
+/// Runs until `shutdown` changes: claim (leasing each job `lease_seconds`), run concurrently,
+/// repeat; sleep when idle.
 pub async fn run(
     services: Services,
     queue: Arc<dyn JobQueue>,
     wake: Arc<Notify>,
+    lease_seconds: u32,
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
@@ -132,7 +140,7 @@ pub async fn run(
             return;
         }
         let now = services.clock.now();
-        let jobs = match queue.claim(now, LEASE_SECONDS, BATCH).await {
+        let jobs = match queue.claim(now, lease_seconds, BATCH).await {
             Ok(jobs) => jobs,
             Err(e) => {
                 tracing::error!(error = %e, "claiming jobs failed");
@@ -154,6 +162,9 @@ pub async fn run(
                 _ = shutdown.changed() => return,
             }
             continue;
+        }
+        if held_for_crash_tests() {
+            std::future::pending::<()>().await;
         }
         let mut running = JoinSet::new();
         for job in jobs {

@@ -184,6 +184,15 @@ fn api_routes_for_doc() -> OpenApiRouter<AppState> {
         .merge(admin_routes())
 }
 
+/// A worker's HTTP: `/healthz` and `/readyz` only (DESIGN.md section 6, `--role worker`).
+pub fn health_router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .fallback(|| async { ApiError::NotFound })
+        .with_state(state)
+}
+
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
     let tenant = tenant_routes()

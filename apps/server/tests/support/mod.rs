@@ -63,9 +63,21 @@ pub async fn start_server_with(
     dir: &Path,
     env: &[(&str, &str)],
 ) -> Server {
+    start_server_args(http, database_url, dir, env, &[]).await
+}
+
+/// As [`start_server_with`], with command-line arguments (`--role worker`).
+pub async fn start_server_args(
+    http: &reqwest::Client,
+    database_url: &str,
+    dir: &Path,
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> Server {
     let port = free_port();
     let mut command = Command::new(env!("CARGO_BIN_EXE_onramp-server"));
     command
+        .args(args)
         .current_dir(dir)
         .env_remove("ONRAMP_TEST_DATABASE_URL")
         .env_remove("ONRAMP_ENCRYPTION_KEY")
