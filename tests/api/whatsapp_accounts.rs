@@ -230,3 +230,57 @@ async fn solution_partner_onboards_a_client_by_embedded_signup_on_the_sandbox() 
         assert_eq!(done.body["status"], "completed", "{:?}", done.body);
     }
 }
+
+// See: issue 11 item 8 (a BSP review poll answered "not found" completed silently and the account
+// stayed `in_review` for ever).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_review_the_bsp_no_longer_knows_is_shown_on_the_account_and_polled_again_on_retry() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let submitted = app
+            .post(
+                "/v1/whatsapp/senders",
+                &json!({ "display_name": "Harbor Clinic", "phone": "+12025550175" }),
+            )
+            .await;
+        assert_eq!(submitted.status, 201, "{:?}", submitted.body);
+        let account = id_of(&submitted);
+        wait_for_account(&app, &account, "in_review").await;
+
+        // The sandbox BSP keeps its senders in memory: restarted, it no longer knows this one.
+        let app = onramp_tests::restart_app_with(app, |_| {}).await;
+        advance_hour(&app).await;
+        let path = format!("/v1/whatsapp/accounts/{account}");
+        let failed = wait_for(&app, &path, |a| !a["review_failure"].is_null()).await;
+        assert_eq!(failed["status"], "in_review", "{failed:?}");
+        let reason = failed["review_failure"]["reason"].as_str().unwrap();
+        assert!(reason.contains("sender_not_found"), "{failed:?}");
+
+        // A retry follows the review again: the failure is cleared, the poll runs at once (and
+        // fails again here, recorded anew).
+        let retried = app.post(&format!("{path}/retry"), &json!({})).await;
+        assert_eq!(retried.status, 200, "{:?}", retried.body);
+        assert!(
+            retried.body["review_failure"].is_null(),
+            "{:?}",
+            retried.body
+        );
+        let again = wait_for(&app, &path, |a| !a["review_failure"].is_null()).await;
+        assert_ne!(
+            again["review_failure"]["at"],
+            failed["review_failure"]["at"]
+        );
+    }
+}
+
+async fn wait_for(app: &TestApp, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..400 {
+        last = app.get(path).await.body;
+        if done(&last) {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("{path} never got there: {last:?}");
+}

@@ -164,6 +164,30 @@ impl Decider for WabaDecider {
                 &[WabaStatus::InReview],
                 WabaEvent::Approved { at: *at },
             ),
+            C::FailReviewPoll { reason, at } => {
+                if s.path != Some(WabaPath::Bsp) {
+                    return Err(not_found_or(s, WabaError::WrongPath));
+                }
+                if !matches!(
+                    s.status,
+                    WabaStatus::Submitted | WabaStatus::Resubmitted | WabaStatus::InReview
+                ) {
+                    return Ok(vec![]);
+                }
+                Ok(vec![WabaEvent::ReviewPollFailed {
+                    reason: reason.clone(),
+                    at: *at,
+                }])
+            }
+            C::ResumeReviewPoll { at } => {
+                if s.path != Some(WabaPath::Bsp) {
+                    return Err(not_found_or(s, WabaError::WrongPath));
+                }
+                Ok(match s.review_failure {
+                    Some(_) => vec![WabaEvent::ReviewPollResumed { at: *at }],
+                    None => vec![],
+                })
+            }
             C::Reject { reason, at } => bsp(
                 s,
                 WabaStatus::Rejected,
@@ -342,10 +366,21 @@ impl Decider for WabaDecider {
                 s.status = WabaStatus::Submitted;
                 s.submissions = 1;
             }
-            WabaEvent::ReviewStarted { .. } => s.status = WabaStatus::InReview,
+            WabaEvent::ReviewStarted { .. } => {
+                s.status = WabaStatus::InReview;
+                s.review_failure = None;
+            }
+            WabaEvent::ReviewPollResumed { .. } => s.review_failure = None,
+            WabaEvent::ReviewPollFailed { reason, at } => {
+                s.review_failure = Some(crate::waba::ReviewFailure {
+                    reason: reason.clone(),
+                    at: *at,
+                });
+            }
             WabaEvent::Approved { .. } => {
                 s.status = WabaStatus::Approved;
                 s.rejection = None;
+                s.review_failure = None;
                 // The BSP activates a sender only once its number is verified.
                 if matches!(
                     s.number,
@@ -357,6 +392,7 @@ impl Decider for WabaDecider {
             WabaEvent::Rejected { reason, .. } => {
                 s.status = WabaStatus::Rejected;
                 s.rejection = Some(reason.clone());
+                s.review_failure = None;
             }
             WabaEvent::SenderCreated { sender_id, .. } => s.sender_id = Some(sender_id.clone()),
             WabaEvent::Resubmitted { corrections, .. } => {

@@ -140,6 +140,20 @@ pub enum WabaEvent {
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
+    /// BSP: following the review failed for good.
+    ReviewPollFailed {
+        /// The provider's answer.
+        reason: String,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// BSP: the review is followed again after a failed poll.
+    ReviewPollResumed {
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
     /// BSP: rejected.
     Rejected {
         /// The provider's reason.
@@ -229,6 +243,8 @@ impl WabaEvent {
             Self::ReviewStarted { .. } => "waba.review_started",
             Self::Approved { .. } => "waba.approved",
             Self::Rejected { .. } => "waba.rejected",
+            Self::ReviewPollFailed { .. } => "waba.review_poll_failed",
+            Self::ReviewPollResumed { .. } => "waba.review_poll_resumed",
             Self::Resubmitted { .. } => "waba.resubmitted",
             Self::AccountReviewed { .. } => "waba.account_reviewed",
             Self::AccountUpdated { .. } => "waba.account_updated",
@@ -259,6 +275,8 @@ impl WabaEvent {
             | Self::ReviewStarted { at }
             | Self::Approved { at }
             | Self::Rejected { at, .. }
+            | Self::ReviewPollFailed { at, .. }
+            | Self::ReviewPollResumed { at }
             | Self::Resubmitted { at, .. }
             | Self::AccountReviewed { at, .. }
             | Self::AccountUpdated { at, .. }

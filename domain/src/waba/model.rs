@@ -173,6 +173,18 @@ pub struct StepFailure {
     pub at: OffsetDateTime,
 }
 
+/// Why a BSP review stopped being followed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReviewFailure {
+    /// The provider's answer (`sender_not_found: Sender not found.`).
+    pub reason: String,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub at: OffsetDateTime,
+}
+
 /// The folded state of one WABA onboarding. It holds no secret in clear: the business token and
 /// the PIN only as sealed ciphertext made outside.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -218,6 +230,9 @@ pub struct WabaState {
     /// BSP: the sender's id at the BSP, once created.
     #[serde(default)]
     pub sender_id: Option<String>,
+    /// BSP: why following the review stopped (issue 11, item 8), until a report or a retry.
+    #[serde(default)]
+    pub review_failure: Option<ReviewFailure>,
     /// BSP: the verification of the sender's number.
     #[serde(default)]
     pub number: NumberVerification,
@@ -345,6 +360,19 @@ pub enum WabaCommand {
     },
     /// BSP: the provider approved it (only from review).
     Approve {
+        /// Now.
+        at: OffsetDateTime,
+    },
+    /// BSP: following the review failed for good (the BSP no longer knows the sender, or
+    /// refuses to say): the poll stops, the account shows why until a retry or a report.
+    FailReviewPoll {
+        /// The provider's answer.
+        reason: String,
+        /// Now.
+        at: OffsetDateTime,
+    },
+    /// BSP: follow the review again after a failed poll (a retry); nothing without one.
+    ResumeReviewPoll {
         /// Now.
         at: OffsetDateTime,
     },

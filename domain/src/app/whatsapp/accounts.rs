@@ -119,6 +119,9 @@ pub struct WabaAccountView {
     pub submissions: u32,
     /// BSP: the last rejection's reason.
     pub rejection: Option<String>,
+    /// BSP: why the review stopped being followed (the BSP no longer knows the sender), until
+    /// a report or `POST .../retry` polls again.
+    pub review_failure: Option<crate::waba::ReviewFailure>,
     /// Meta's last review decision on the WABA (`APPROVED`, `REJECTED`, `PENDING`,
     /// `DEFERRED`), from `account_review_update`.
     pub account_review: Option<String>,
@@ -171,6 +174,7 @@ impl WabaRecord {
             phone: self.bsp.as_ref().map(|b| b.phone.clone()),
             submissions: s.submissions,
             rejection: s.rejection.clone(),
+            review_failure: s.review_failure.clone(),
             account_review: s.account_review.clone(),
             account_event: s.account_event.clone(),
             templates: s.templates.clone(),

@@ -165,7 +165,7 @@ impl Services {
                     .await?;
                 Ok(JobOutcome::Done)
             }
-            Err(e) => self.bsp_failure(job, e, backoff).await,
+            Err(e) => self.bsp_failure(job, p.account_id, e, backoff).await,
         }
     }
 
@@ -189,18 +189,66 @@ impl Services {
                     .await?;
                 Ok(JobOutcome::Done)
             }
-            Err(e) => self.bsp_failure(job, e, backoff).await,
+            Err(e) => self.bsp_failure(job, p.account_id, e, backoff).await,
         }
     }
 
+    /// `POST .../retry` of a BSP account whose review stopped being followed: polls again (or
+    /// creates the sender again when the BSP never created it), in the commit that clears the
+    /// failure. An account whose review is followed is answered as it is.
+    pub(crate) async fn resume_bsp_review(
+        &self,
+        tenant: TenantId,
+        id: WabaAccountId,
+    ) -> Result<WabaAccountView, AppError> {
+        self.retrying(|| async {
+            let current = self.load_waba(tenant, id).await?;
+            let now = self.clock.now();
+            let mut commit = Commit::new(tenant);
+            let command = WabaCommand::ResumeReviewPoll { at: now };
+            let (after, events) = self.waba_commit_parts(&mut commit, &current, &command, now)?;
+            if events.is_empty() {
+                return after.view();
+            }
+            commit.jobs.push(match after.state.sender_id {
+                Some(_) => self.poll_job(id, now)?,
+                None => self.submit_job(id, now)?,
+            });
+            let view = after.view()?;
+            commit.answer_with(&view);
+            self.store.commit(commit).await?;
+            Ok(view)
+        })
+        .await
+    }
+
+    /// A failed BSP call of `job` about `account`: retried later when the BSP may answer then;
+    /// a refusal (a sender the BSP does not know, a request it refuses) is recorded on the
+    /// account with the job's completion, and the review is no longer followed (issue 11, item
+    /// 8: it stayed `in_review` for ever, silently).
     async fn bsp_failure(
         &self,
         job: &ClaimedJob,
+        account: WabaAccountId,
         e: ProviderError,
         backoff: impl Fn(u32) -> Duration,
     ) -> Result<JobOutcome, AppError> {
         if matches!(e, ProviderError::Rejected { .. }) {
-            self.complete_bare(job.tenant, job.id).await?;
+            let reason = e.reason();
+            self.retrying(|| async {
+                let current = self.load_waba(job.tenant, account).await?;
+                let now = self.clock.now();
+                let mut commit = Commit::new(job.tenant);
+                commit.complete_job = Some(job.id);
+                let command = WabaCommand::FailReviewPoll {
+                    reason: reason.clone(),
+                    at: now,
+                };
+                self.waba_commit_parts(&mut commit, &current, &command, now)?;
+                self.store.commit(commit).await?;
+                Ok(())
+            })
+            .await?;
             return Ok(JobOutcome::Done);
         }
         Ok(JobOutcome::RetryAt {

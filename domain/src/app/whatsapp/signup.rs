@@ -525,6 +525,9 @@ impl Services {
         id: WabaAccountId,
     ) -> Result<WabaAccountView, AppError> {
         let current = self.load_waba(tenant, id).await?;
+        if current.state.state.path == Some(crate::waba::WabaPath::Bsp) {
+            return self.resume_bsp_review(tenant, id).await;
+        }
         match current.state.state.next_step() {
             None => {}
             Some(SignupStep::CodeExchange) => return Err(WabaError::CodeExpired.into()),
