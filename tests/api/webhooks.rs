@@ -222,6 +222,13 @@ async fn forged_tampered_and_stale_telnyx_webhooks_are_refused_and_stored_nowher
         (200, Some("unmatched")),
         "{ack}"
     );
+    // Stored once, about nothing Onramp knows: its redelivery is a duplicate (issue 11 item 8).
+    let (status, ack) = post_telnyx(&app, &body, TELNYX_SEED, at).await;
+    assert_eq!(
+        (status, ack["status"].as_str()),
+        (200, Some("duplicate")),
+        "{ack}"
+    );
 }
 
 #[tokio::test]

@@ -69,10 +69,10 @@ pub enum WebhookReceipt {
 
 /// The stored webhook: the inbox row.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-struct StoredWebhook {
-    webhook: InboundWebhook,
+pub(crate) struct StoredWebhook {
+    pub(crate) webhook: InboundWebhook,
     #[serde(with = "time::serde::rfc3339")]
-    received_at: OffsetDateTime,
+    pub(crate) received_at: OffsetDateTime,
 }
 
 fn webhook_stream(provider: ProviderId, event_id: &str) -> StreamId {
@@ -132,7 +132,18 @@ impl Services {
         &self,
         webhook: InboundWebhook,
     ) -> Result<WebhookReceipt, AppError> {
-        self.store_webhook(UNMATCHED_TENANT, webhook, false).await
+        let parking = webhook
+            .payment
+            .as_ref()
+            .map(|p| (webhook.provider, p.provider_ref().to_owned()));
+        let stream = webhook_stream(webhook.provider, &webhook.event_id);
+        let receipt = self.store_webhook(UNMATCHED_TENANT, webhook, false).await?;
+        // A payment report is parked under its reference: the tenant that records it gets it.
+        if let (WebhookReceipt::Stored, Some((provider, reference))) = (receipt, parking) {
+            self.park_unmatched_webhook(&stream, provider, &reference)
+                .await?;
+        }
+        Ok(receipt)
     }
 
     async fn store_webhook(
@@ -208,18 +219,12 @@ impl Services {
             let outcome = self
                 .apply_payment_report(tenant, &stored.state.webhook, &payment)
                 .await?;
-            let status = match outcome {
-                Some(status) => status,
-                None => {
-                    let now = self.clock.now();
-                    if now - stored.state.received_at < UNMATCHED_PATIENCE {
-                        return Ok(JobOutcome::RetryAt {
-                            run_at: now + backoff(job.attempts),
-                            reason: "payment reference not known yet".into(),
-                        });
-                    }
-                    "unmatched"
-                }
+            let Some(status) = outcome else {
+                // Its object is not known yet: parked until its reference is recorded.
+                let provider = stored.state.webhook.provider;
+                return self
+                    .park_payment_webhook(job, &stream, &stored, provider, payment.provider_ref())
+                    .await;
             };
             return self
                 .finish_webhook(tenant, job, &stream, &stored, status)
@@ -316,7 +321,7 @@ impl Services {
         Ok(JobOutcome::Done)
     }
 
-    fn webhook_done_writes(
+    pub(crate) fn webhook_done_writes(
         &self,
         commit: &mut Commit,
         job: &ClaimedJob,

@@ -88,8 +88,15 @@ async fn shared_of(
     let mut statuses = Vec::new();
     for webhook in verified(&state, None, &credentials, &request).await? {
         let Some(tenant) = state.services.webhook_tenant(&webhook).await? else {
-            tracing::info!(%provider, event_id = %webhook.event_id, event_type = %webhook.event_type, "webhook about nothing Onramp knows; acknowledged");
-            statuses.push("unmatched");
+            tracing::info!(%provider, event_id = %webhook.event_id, event_type = %webhook.event_type, "webhook about nothing Onramp knows; stored once, acknowledged");
+            // Stored once (a redelivery is a duplicate); a payment report is parked and handed
+            // to the tenant that records its reference (issue 11, item 8).
+            statuses.push(
+                match state.services.accept_unmatched_webhook(webhook).await? {
+                    WebhookReceipt::Stored => "unmatched",
+                    WebhookReceipt::Duplicate => "duplicate",
+                },
+            );
             continue;
         };
         statuses.push(store(&state, tenant, webhook).await?);

@@ -68,6 +68,16 @@ pub(crate) enum Job {
     /// An order's approval deadline.
     #[serde(rename = "order.expire")]
     OrderExpire(OrderTimer),
+    /// Applies the payment webhooks parked under a reference just recorded.
+    #[serde(rename = "webhook.unpark")]
+    UnparkWebhooks(UnparkWebhooks),
+}
+
+/// The payload of [`Job::UnparkWebhooks`]: the reference (`{provider}:{id}`) just recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct UnparkWebhooks {
+    pub provider: crate::ports::ProviderId,
+    pub reference: String,
 }
 
 /// The payload of [`Job::DeliverCode`]: the code travels sealed (AES-256-GCM through the
@@ -178,6 +188,7 @@ impl Job {
             Self::TrialEnd(_) => "trial.end",
             Self::TrialVoid(_) => "trial.void",
             Self::OrderExpire(_) => "order.expire",
+            Self::UnparkWebhooks(_) => "webhook.unpark",
         }
     }
 
@@ -201,6 +212,7 @@ impl Job {
             // The end and the void ask the provider: many attempts, with backoff.
             Self::TrialEnd(_) | Self::TrialVoid(_) => 20,
             Self::OrderExpire(_) => 5,
+            Self::UnparkWebhooks(_) => 10,
         }
     }
 

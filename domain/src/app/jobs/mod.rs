@@ -69,6 +69,7 @@ impl Services {
                     .await
             }
             Job::OrderExpire(t) => self.expire_order(job, t).await,
+            Job::UnparkWebhooks(p) => self.unpark_webhooks(job, p).await,
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod accounts;
 mod mail;
 mod order_claim;
 pub mod orders;
+mod parked;
 mod refs;
 mod reports;
 mod trial_commit;

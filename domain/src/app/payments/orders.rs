@@ -20,7 +20,7 @@ use super::super::persist::{Columns, Versioned, stream_write};
 use super::super::{AppError, Services};
 use super::accounts::NewAccount;
 use super::order_claim::{order_claim_stream, order_claim_write};
-use super::refs::{PaymentTarget, payment_ref_write};
+use super::refs::PaymentTarget;
 use super::timer_now;
 
 pub(crate) fn order_stream(id: OrderId) -> StreamId {
@@ -175,12 +175,13 @@ impl Services {
         };
         let events = OrderDecider.decide(&OrderState::default(), &command)?;
         let mut commit = Commit::new(tenant);
-        commit.streams.push(payment_ref_write(
+        self.record_payment_ref(
+            &mut commit,
             orders.provider(),
             &created.provider_order,
             PaymentTarget::Order(id),
             at,
-        )?);
+        )?;
         if let Some((stream, version)) = &claim {
             commit
                 .streams
@@ -354,12 +355,13 @@ impl Services {
                 OrderEvent::CaptureCompleted { capture, at } if current.state.capture.is_none() => {
                     if let Some(provider) = after.provider {
                         // Refunds may name only the capture: route them to this order too.
-                        commit.streams.push(payment_ref_write(
+                        self.record_payment_ref(
+                            commit,
                             provider,
                             &capture.capture_id,
                             PaymentTarget::Order(id),
                             *at,
-                        )?);
+                        )?;
                     }
                     commit.cancel_timers.push(format!("order:{id}:expire"));
                 }

@@ -13,7 +13,7 @@ use crate::trial::{TrialCommand, TrialDecider, TrialEvent, TrialState, TrialStat
 use super::super::persist::{Columns, Versioned, stream_write};
 use super::super::{AppError, Services};
 use super::accounts::NewAccount;
-use super::refs::{PaymentTarget, payment_ref_write};
+use super::refs::PaymentTarget;
 
 /// The provider whose webhooks report on subscriptions: Stripe (the sandbox reports through
 /// `trial_end_outcome` instead).
@@ -149,12 +149,13 @@ impl Services {
                 ..
             } => {
                 let provider = SUBSCRIPTION_WEBHOOKS;
-                commit.streams.push(payment_ref_write(
+                self.record_payment_ref(
+                    commit,
                     provider,
                     subscription,
                     PaymentTarget::Trial(id),
                     *started_at,
-                )?);
+                )?;
                 commit
                     .jobs
                     .extend(self.trial_timers(id, *started_at, *ends_at)?);
