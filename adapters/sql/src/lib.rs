@@ -50,6 +50,7 @@
 
 #![deny(missing_docs)]
 
+mod cache;
 mod codec;
 mod db;
 mod error;
@@ -90,6 +91,7 @@ pub enum Backend {
 #[derive(Clone)]
 pub struct SqlStore {
     inner: Arc<Inner>,
+    cache: Option<Arc<cache::DecideCache>>,
 }
 
 /// Names the engine only: the pools' options hold the database password.
@@ -123,7 +125,18 @@ impl SqlStore {
         };
         Ok(SqlStore {
             inner: Arc::new(inner),
+            cache: None,
         })
+    }
+
+    /// Keeps the projection rows this process commits or reads to decide on, within about
+    /// `budget_bytes` (`EventStore::load_for_decide`; issue 11, item 4). Correct with several
+    /// processes on one database: every commit checks the version it decided on, and a commit
+    /// that fails drops the rows it touched. `0` keeps none.
+    #[must_use]
+    pub fn with_decide_cache(mut self, budget_bytes: u64) -> Self {
+        self.cache = (budget_bytes > 0).then(|| Arc::new(cache::DecideCache::new(budget_bytes)));
+        self
     }
 
     /// The engine in use.
@@ -183,7 +196,41 @@ fn backend_of(url: &str) -> Result<Backend, StoreError> {
 impl EventStore for SqlStore {
     #[tracing::instrument(level = "debug", skip_all, fields(tenant = %commit.tenant, streams = commit.streams.len()))]
     async fn commit(&self, commit: Commit) -> Result<(), StoreError> {
-        self.write(WriteOp::Commit(Box::new(commit))).await?.done()
+        let Some(cache) = &self.cache else {
+            return self.write(WriteOp::Commit(Box::new(commit))).await?.done();
+        };
+        let tenant = commit.tenant;
+        let rows = cache::DecideCache::rows_of(&commit);
+        let result = self
+            .write(WriteOp::Commit(Box::new(commit)))
+            .await
+            .and_then(WriteOutput::done);
+        match &result {
+            Ok(()) => cache.committed(tenant, rows),
+            Err(_) => {
+                let streams: Vec<StreamId> = rows.into_iter().map(|r| r.stream).collect();
+                cache.failed(tenant, &streams);
+            }
+        }
+        result
+    }
+
+    async fn load_for_decide(
+        &self,
+        tenant: TenantId,
+        stream: &StreamId,
+    ) -> Result<Option<Loaded>, StoreError> {
+        let Some(cache) = &self.cache else {
+            return self.load(tenant, stream).await;
+        };
+        if let Some(row) = cache.get(tenant, stream) {
+            return Ok(Some(row));
+        }
+        let row = self.load(tenant, stream).await?;
+        if let Some(row) = &row {
+            cache.keep(tenant, row.clone());
+        }
+        Ok(row)
     }
 
     async fn load(

@@ -12,6 +12,7 @@
 //! | `ONRAMP_FLOWS_DIR` | unset (the templates built into the binary) | a folder of `*.toml` flow templates to load instead |
 //! | `ONRAMP_SANDBOX_INBOX` | `onramp-sandbox.jsonl` | where the sandbox keeps delivered messages |
 //! | `ONRAMP_ROLE` | `all` | `web` (HTTP only), `worker` (jobs; HTTP serves only health) or `all`; also `--role` |
+//! | `ONRAMP_DECIDE_CACHE_BYTES` | `67108864` | the in-process cache of aggregate states decided on (about 64 MiB); `0` turns it off |
 //! | `ONRAMP_JOB_LEASE_SECONDS` | `30` | how long a claimed job is leased: a worker that dies releases its jobs after this |
 //! | `ONRAMP_LOG_FORMAT` | `pretty` | `pretty` or `json` |
 //! | `ONRAMP_OTP_TTL_SECONDS` | `300` | code time to live |
@@ -124,6 +125,8 @@ pub struct Settings {
     pub retention_interval_seconds: u32,
     /// Seconds a claimed job is leased.
     pub job_lease_seconds: u32,
+    /// Byte budget of the decide cache; 0 turns it off.
+    pub decide_cache_bytes: u64,
     /// Server-wide provider credentials (from the providers' environment variables).
     #[serde(skip)]
     pub provider_credentials: crate::providers::ServerCredentials,
@@ -162,6 +165,7 @@ impl Settings {
             .set_default("idempotency_ttl_hours", 24)?
             .set_default("retention_interval_seconds", 3600)?
             .set_default("job_lease_seconds", 30)?
+            .set_default("decide_cache_bytes", 64 * 1024 * 1024)?
             .add_source(config::File::with_name(&file).required(false))
             .add_source(config::Environment::with_prefix("ONRAMP").try_parsing(true))
             // DATABASE_URL is the conventional name, without our prefix.
@@ -205,6 +209,7 @@ impl Settings {
             idempotency_ttl_hours: 24,
             retention_interval_seconds: 3600,
             job_lease_seconds: 30,
+            decide_cache_bytes: 64 * 1024 * 1024,
             provider_credentials: crate::providers::ServerCredentials::default(),
         }
     }

@@ -73,7 +73,8 @@ impl Application {
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let store = SqlStore::connect(&settings.database_url)
             .await
-            .with_context(|| "connecting to the database")?;
+            .with_context(|| "connecting to the database")?
+            .with_decide_cache(settings.decide_cache_bytes);
         let secrets: Arc<dyn Secrets> = Arc::new(AesGcmSecrets::new(&master_key(&settings)?));
         let flows = crate::flows::load(settings.flows_dir.as_deref().map(Path::new))?;
         tracing::info!(flows = ?flows.iter().map(|f| format!("{}@{}", f.id(), f.version())).collect::<Vec<_>>(), "flow templates loaded");

@@ -69,6 +69,14 @@ impl EventStore for WakingStore {
         self.inner.load(tenant, stream).await
     }
 
+    async fn load_for_decide(
+        &self,
+        tenant: TenantId,
+        stream: &StreamId,
+    ) -> Result<Option<Loaded>, StoreError> {
+        self.inner.load_for_decide(tenant, stream).await
+    }
+
     async fn stream_owner(&self, stream: &StreamId) -> Result<Option<TenantId>, StoreError> {
         self.inner.stream_owner(stream).await
     }

@@ -97,6 +97,22 @@ impl Services {
         }
     }
 
+    /// As [`Services::load_versioned`], from the store's decide cache (see
+    /// [`EventStore::load_for_decide`](crate::ports::EventStore::load_for_decide)).
+    pub(crate) async fn load_versioned_for_decide<S: DeserializeOwned>(
+        &self,
+        tenant: TenantId,
+        stream: &StreamId,
+    ) -> Result<Option<Versioned<S>>, AppError> {
+        match self.store.load_for_decide(tenant, stream).await? {
+            None => Ok(None),
+            Some(loaded) => Ok(Some(Versioned {
+                state: state_of(&loaded)?,
+                version: loaded.version,
+            })),
+        }
+    }
+
     /// Runs `attempt` until it commits without a conflict, at most
     /// [`MAX_CONFLICT_RETRIES`](super::MAX_CONFLICT_RETRIES) times. `attempt` re-reads and
     /// re-decides every time: a conflict means someone else changed what it read.

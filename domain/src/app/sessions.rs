@@ -217,24 +217,37 @@ impl Services {
         proof: Option<VerificationId>,
     ) -> Result<SessionView, AppError> {
         self.retrying(|| async {
-            let current = self.load_session(tenant, id).await?;
-            let flow = self.flow_of(&current.state)?;
-            let mut command = make(self.clock.now());
-            if let (SessionCommand::SubmitStep { verified_phone, .. }, Some(vid)) =
-                (&mut command, proof)
-            {
-                *verified_phone = self.approved_phone_of(tenant, id, vid).await?;
+            // Decided on the decide cache's state first; a decision that commits nothing (a
+            // refusal, a no-op) is confirmed on the database's, which the cache may lag behind.
+            for fresh in [false, true] {
+                let current = if fresh {
+                    self.load_session(tenant, id).await?
+                } else {
+                    self.load_versioned_for_decide(tenant, &session_stream(id))
+                        .await?
+                        .ok_or(AppError::SessionNotFound)?
+                };
+                let flow = self.flow_of(&current.state)?;
+                let mut command = make(self.clock.now());
+                if let (SessionCommand::SubmitStep { verified_phone, .. }, Some(vid)) =
+                    (&mut command, proof)
+                {
+                    *verified_phone = self.approved_phone_of(tenant, id, vid).await?;
+                }
+                let events = match SessionDecider::new(&flow).decide(&current.state, &command) {
+                    Ok(events) if !events.is_empty() => events,
+                    _ if !fresh => continue,
+                    Ok(_) => return Ok(view(&flow, &current.state)),
+                    Err(e) => return Err(e.into()),
+                };
+                let mut commit = Commit::new(tenant);
+                let after = self.session_commit_parts(&mut commit, &flow, &current, &events)?;
+                let answer = view(&flow, &after);
+                commit.answer_with(&answer);
+                self.store.commit(commit).await?;
+                return Ok(answer);
             }
-            let events = SessionDecider::new(&flow).decide(&current.state, &command)?;
-            if events.is_empty() {
-                return Ok(view(&flow, &current.state));
-            }
-            let mut commit = Commit::new(tenant);
-            let after = self.session_commit_parts(&mut commit, &flow, &current, &events)?;
-            let answer = view(&flow, &after);
-            commit.answer_with(&answer);
-            self.store.commit(commit).await?;
-            Ok(answer)
+            Err(AppError::SessionNotFound)
         })
         .await
     }

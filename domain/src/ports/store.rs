@@ -426,6 +426,21 @@ pub trait EventStore: Send + Sync {
     async fn load(&self, tenant: TenantId, stream: &StreamId)
     -> Result<Option<Loaded>, StoreError>;
 
+    /// The projection row of one stream to decide on (issue 11, item 4): an implementation MAY
+    /// answer from an in-process cache of the rows it committed or read, so the hot path does
+    /// not read before deciding. Such a row may be stale (another process wrote since): a commit
+    /// decided on it then fails with [`StoreError::Conflict`], and the implementation MUST drop
+    /// its copy so that the caller's next call reads the database. Callers MUST NOT answer a
+    /// read from it, and MUST confirm on [`EventStore::load`] a decision that commits nothing
+    /// (an error, a no-op). Without a cache, [`EventStore::load`].
+    async fn load_for_decide(
+        &self,
+        tenant: TenantId,
+        stream: &StreamId,
+    ) -> Result<Option<Loaded>, StoreError> {
+        self.load(tenant, stream).await
+    }
+
     /// Events of one stream of `tenant` with version > `after_version`, at most `limit`, in
     /// order. The audit trail.
     async fn events(

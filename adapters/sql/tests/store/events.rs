@@ -434,3 +434,80 @@ async fn a_nul_character_is_stored_as_a_replacement_character_on_both_engines() 
         );
     }
 }
+
+// See: issue 11 item 4. The decide cache serves the rows this process committed or read, to
+// decide on; a row another process moved is stale there until a commit decided on it fails,
+// which drops it; answers (`load`) always read the database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_decide_cache_serves_rows_to_decide_on_and_drops_them_when_a_commit_fails() {
+    for db in backends().await {
+        let label = db.label;
+        let store = db.store.clone().with_decide_cache(1 << 20);
+        let elsewhere = onramp_sql::SqlStore::connect(&db.url).await.expect(label);
+        let t = tenant();
+        let stream = session();
+        let row = |status: &str, n: u64| snapshot(status, 0, json!({ "n": n }));
+        store
+            .commit(commit_of(t, append(&stream, 0, 1, row("active", 1))))
+            .await
+            .expect(label);
+        // Another process moves the stream on.
+        elsewhere
+            .commit(commit_of(t, append(&stream, 1, 1, row("paused", 2))))
+            .await
+            .expect(label);
+        let cached = store
+            .load_for_decide(t, &stream)
+            .await
+            .expect(label)
+            .expect("row");
+        assert_eq!(
+            cached.version, 1,
+            "{label}: the cache still holds this process's row"
+        );
+        let loaded = store.load(t, &stream).await.expect(label).expect("row");
+        assert_eq!(
+            (loaded.version, loaded.snapshot.status.as_str()),
+            (2, "paused"),
+            "{label}"
+        );
+
+        // Decided on the stale row, the commit conflicts and the row is dropped.
+        let stale = store
+            .commit(commit_of(t, append(&stream, 1, 1, row("completed", 3))))
+            .await;
+        assert!(is_conflict(&stale), "{label}");
+        let fresh = store
+            .load_for_decide(t, &stream)
+            .await
+            .expect(label)
+            .expect("row");
+        assert_eq!(
+            (fresh.version, fresh.snapshot.status.as_str()),
+            (2, "paused"),
+            "{label}"
+        );
+
+        // This process's own commit is served at once.
+        store
+            .commit(commit_of(t, append(&stream, 2, 1, row("active", 4))))
+            .await
+            .expect(label);
+        let mine = store
+            .load_for_decide(t, &stream)
+            .await
+            .expect(label)
+            .expect("row");
+        assert_eq!(
+            (mine.version, mine.snapshot.state.clone()),
+            (3, json!({ "n": 4 })),
+            "{label}"
+        );
+        // Another tenant's stream of the same id is not this one.
+        assert_eq!(
+            store.load_for_decide(tenant(), &stream).await.expect(label),
+            None,
+            "{label}"
+        );
+    }
+}

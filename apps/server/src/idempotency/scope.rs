@@ -175,6 +175,14 @@ impl EventStore for ScopedStore {
         self.inner.load(tenant, stream).await
     }
 
+    async fn load_for_decide(
+        &self,
+        tenant: TenantId,
+        stream: &StreamId,
+    ) -> Result<Option<Loaded>, StoreError> {
+        self.inner.load_for_decide(tenant, stream).await
+    }
+
     async fn events(
         &self,
         tenant: TenantId,
