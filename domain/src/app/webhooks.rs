@@ -136,12 +136,11 @@ impl Services {
             .payment
             .as_ref()
             .map(|p| (webhook.provider, p.provider_ref().to_owned()));
-        let stream = webhook_stream(webhook.provider, &webhook.event_id);
         let receipt = self.store_webhook(UNMATCHED_TENANT, webhook, false).await?;
-        // A payment report is parked under its reference: the tenant that records it gets it.
+        // A payment report is parked under its reference (stored with the status `parked`):
+        // the tenant that records the reference gets it.
         if let (WebhookReceipt::Stored, Some((provider, reference))) = (receipt, parking) {
-            self.park_unmatched_webhook(&stream, provider, &reference)
-                .await?;
+            self.hand_over_if_known(provider, &reference).await?;
         }
         Ok(receipt)
     }
@@ -165,10 +164,10 @@ impl Services {
             &[("webhook.received", stored.clone(), at)],
             &stored,
             Columns {
-                status: if webhook.processable() {
-                    "pending"
-                } else {
-                    "stored"
+                status: match (process, webhook.payment.is_some(), webhook.processable()) {
+                    (false, true, _) => super::payments::PARKED,
+                    (_, _, true) => "pending",
+                    _ => "stored",
                 }
                 .into(),
                 flow_id: None,
@@ -331,6 +330,18 @@ impl Services {
         at: OffsetDateTime,
     ) -> Result<(), AppError> {
         commit.complete_job = Some(job.id);
+        self.webhook_status_write(commit, stream, stored, status, at)
+    }
+
+    /// The write that records what became of a stored webhook (`processed`, `parked`, ...).
+    pub(crate) fn webhook_status_write(
+        &self,
+        commit: &mut Commit,
+        stream: &StreamId,
+        stored: &Versioned<StoredWebhook>,
+        status: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), AppError> {
         commit.streams.push(stream_write(
             stream.clone(),
             stored.version,

@@ -44,9 +44,6 @@ pub enum AggregateKind {
     /// A payment provider's reference (`{provider}:{subscription, order or capture id}`):
     /// finds the trial or order a payment webhook is about.
     PaymentRef,
-    /// Payment webhooks that arrived before the object they name, keyed
-    /// `{provider}:{reference}` (issue 11, item 8): applied when the reference is recorded.
-    ParkedWebhooks,
     /// A WhatsApp Business Account onboarding, keyed by its id (issue 5).
     WabaAccount,
     /// A WhatsApp provider's reference (`{provider}:{waba id, phone number id, sender id or
@@ -77,7 +74,6 @@ impl AggregateKind {
             Self::OrderClaim => "order_claim",
             Self::Customer => "customer",
             Self::PaymentRef => "payment_ref",
-            Self::ParkedWebhooks => "parked_webhooks",
             Self::WabaAccount => "waba_account",
             Self::WhatsappRef => "whatsapp_ref",
             Self::Conversation => "conversation",
@@ -102,7 +98,6 @@ impl AggregateKind {
             "order_claim" => Some(Self::OrderClaim),
             "customer" => Some(Self::Customer),
             "payment_ref" => Some(Self::PaymentRef),
-            "parked_webhooks" => Some(Self::ParkedWebhooks),
             "waba_account" => Some(Self::WabaAccount),
             "whatsapp_ref" => Some(Self::WhatsappRef),
             "conversation" => Some(Self::Conversation),

@@ -11,6 +11,8 @@ mod mail;
 mod order_claim;
 pub mod orders;
 mod parked;
+
+pub(crate) use parked::PARKED;
 mod refs;
 mod reports;
 mod trial_commit;

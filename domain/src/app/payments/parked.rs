@@ -1,63 +1,37 @@
 //! Payment webhooks that arrive before their object (issue 11, item 8): PayPal redelivers for
-//! days, and a `PAYMENT.CAPTURE.REFUNDED` can overtake the capture it refunds. Such a webhook is
-//! parked under the reference it names (`{provider}:{subscription, order or capture id}`); the
-//! commit that records that reference also queues the job that applies every webhook parked
-//! under it, at once, whenever that is. Webhooks on shared credentials whose tenant is not
-//! known yet are parked under [`UNMATCHED_TENANT`] and handed to the reference's tenant then.
+//! days, and a `PAYMENT.CAPTURE.REFUNDED` can overtake the capture it refunds. Such a webhook
+//! stays in the inbox with the status `parked` and the reference it names
+//! (`{subscription, order or capture id}`, its row's `external_ref`); the commit that records
+//! that reference also queues the job that applies every webhook parked under it, at once,
+//! whenever that is. Webhooks on shared credentials whose tenant is not known yet are parked
+//! under [`UNMATCHED_TENANT`] and handed to the tenant that records the reference.
+//!
+//! Each parked webhook is its own inbox row, found by the listing index on the reference: a
+//! thousand events about one unknown object cost a thousand small rows, not a growing list.
 
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::ids::{JobId, TenantId};
-use crate::ports::{AggregateKind, ClaimedJob, Commit, ProviderId, StoreError, StreamId};
+use crate::ports::{
+    AggregateKind, ClaimedJob, Commit, ListQuery, ProviderId, StoreError, StreamId,
+};
 
 use super::super::jobs::kinds::{ProcessWebhook, UnparkWebhooks};
 use super::super::jobs::{Job, JobOutcome};
-use super::super::persist::{Columns, Versioned, stream_write};
+use super::super::persist::{Versioned, state_of};
 use super::super::webhooks::{StoredWebhook, UNMATCHED_TENANT};
 use super::super::{AppError, Services};
 use super::refs::{PaymentTarget, payment_ref_stream, payment_ref_write};
 
-/// The webhooks parked under one reference: their inbox stream ids.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct ParkedWebhooks {
-    webhooks: Vec<String>,
-}
+/// The inbox status of a parked webhook.
+pub(crate) const PARKED: &str = "parked";
+/// Parked webhooks read per listing page.
+const PAGE: u32 = 100;
 
-fn parked_stream(provider: ProviderId, reference: &str) -> StreamId {
-    StreamId::new(
-        AggregateKind::ParkedWebhooks,
-        format!("{provider}:{reference}"),
-    )
-}
-
-fn parked_write(
-    key: &StreamId,
-    current: &Versioned<ParkedWebhooks>,
-    after: &ParkedWebhooks,
-    event: &'static str,
-    at: OffsetDateTime,
-) -> Result<crate::ports::StreamWrite, AppError> {
-    stream_write(
-        key.clone(),
-        current.version,
-        &[(event, after.clone(), at)],
-        after,
-        Columns {
-            status: if after.webhooks.is_empty() {
-                "empty"
-            } else {
-                "parked"
-            }
-            .into(),
-            flow_id: None,
-            phone: None,
-            external_ref: None,
-            session_id: None,
-            created_at: at,
-            updated_at: at,
-        },
-    )
+/// A parked webhook: its inbox stream and what was stored.
+struct Parked {
+    stream: StreamId,
+    stored: Versioned<StoredWebhook>,
 }
 
 impl Services {
@@ -84,9 +58,9 @@ impl Services {
         Ok(())
     }
 
-    /// Parks the webhook of `job` (inbox stream `stream`) under the reference it names,
-    /// completing the job; then looks at the reference again: recorded meanwhile (its unpark
-    /// job may have run before this park), the webhook is queued again at once.
+    /// Parks the webhook of `job` (inbox stream `stream`), completing the job; then looks at
+    /// the reference again: recorded meanwhile (its unpark job may have run before this park),
+    /// the webhook is queued again at once.
     ///
     /// # Errors
     /// Store failures.
@@ -99,30 +73,9 @@ impl Services {
         reference: &str,
     ) -> Result<JobOutcome, AppError> {
         let tenant = job.tenant;
-        let key = parked_stream(provider, reference);
-        self.retrying(|| async {
-            let current = self
-                .load_versioned::<ParkedWebhooks>(tenant, &key)
-                .await?
-                .unwrap_or_else(Versioned::empty);
-            let mut after = current.state.clone();
-            if !after.webhooks.contains(&stream.id) {
-                after.webhooks.push(stream.id.clone());
-            }
-            let at = self.clock.now();
-            let mut commit = Commit::new(tenant);
-            commit.streams.push(parked_write(
-                &key,
-                &current,
-                &after,
-                "parked_webhooks.parked",
-                at,
-            )?);
-            self.webhook_done_writes(&mut commit, job, stream, stored, "parked", at)?;
-            self.store.commit(commit).await?;
-            Ok(())
-        })
-        .await?;
+        let mut commit = Commit::new(tenant);
+        self.webhook_done_writes(&mut commit, job, stream, stored, PARKED, self.clock.now())?;
+        self.store.commit(commit).await?;
         if self
             .store
             .load(tenant, &payment_ref_stream(provider, reference))
@@ -136,42 +89,16 @@ impl Services {
         Ok(JobOutcome::Done)
     }
 
-    /// Parks a webhook stored under [`UNMATCHED_TENANT`] (inbox stream `stream`) under the
-    /// payment reference it names; when a tenant recorded that reference meanwhile, hands it
-    /// over at once.
+    /// After a payment webhook on shared credentials was parked under [`UNMATCHED_TENANT`]:
+    /// when a tenant recorded its reference meanwhile, hands it over at once.
     ///
     /// # Errors
     /// Store failures.
-    pub(crate) async fn park_unmatched_webhook(
+    pub(crate) async fn hand_over_if_known(
         &self,
-        stream: &StreamId,
         provider: ProviderId,
         reference: &str,
     ) -> Result<(), AppError> {
-        let key = parked_stream(provider, reference);
-        self.retrying(|| async {
-            let current = self
-                .load_versioned::<ParkedWebhooks>(UNMATCHED_TENANT, &key)
-                .await?
-                .unwrap_or_else(Versioned::empty);
-            if current.state.webhooks.contains(&stream.id) {
-                return Ok(());
-            }
-            let mut after = current.state.clone();
-            after.webhooks.push(stream.id.clone());
-            let at = self.clock.now();
-            let mut commit = Commit::new(UNMATCHED_TENANT);
-            commit.streams.push(parked_write(
-                &key,
-                &current,
-                &after,
-                "parked_webhooks.parked",
-                at,
-            )?);
-            self.store.commit(commit).await?;
-            Ok(())
-        })
-        .await?;
         let owner = self
             .store
             .stream_owner(&payment_ref_stream(provider, reference))
@@ -182,8 +109,8 @@ impl Services {
         Ok(())
     }
 
-    /// The unpark job of a reference of `job`'s tenant: queues every webhook parked under it
-    /// for the tenant, and hands over the ones parked on shared credentials.
+    /// The unpark job of a reference `job`'s tenant recorded: hands over the webhooks parked
+    /// on shared credentials, then queues every webhook parked under it for the tenant.
     ///
     /// # Errors
     /// Store failures.
@@ -195,76 +122,79 @@ impl Services {
         let tenant = job.tenant;
         self.adopt_unmatched(tenant, p.provider, &p.reference)
             .await?;
-        let key = parked_stream(p.provider, &p.reference);
-        self.retrying(|| async {
-            let mut commit = Commit::new(tenant);
-            commit.complete_job = Some(job.id);
-            if let Some(current) = self.load_versioned::<ParkedWebhooks>(tenant, &key).await?
-                && !current.state.webhooks.is_empty()
-            {
-                for webhook in &current.state.webhooks {
-                    commit.jobs.push(self.process_job(webhook)?);
-                }
-                let at = self.clock.now();
-                let empty = ParkedWebhooks::default();
-                commit.streams.push(parked_write(
-                    &key,
-                    &current,
-                    &empty,
-                    "parked_webhooks.released",
-                    at,
-                )?);
-            }
-            self.store.commit(commit).await?;
-            Ok(())
-        })
-        .await?;
+        let mut commit = Commit::new(tenant);
+        commit.complete_job = Some(job.id);
+        for parked in self.parked(tenant, p.provider, &p.reference).await? {
+            commit.jobs.push(self.process_job(&parked.stream.id)?);
+        }
+        self.store.commit(commit).await?;
         Ok(JobOutcome::Done)
     }
 
     /// Hands the webhooks parked on shared credentials under a reference to `tenant`, which
-    /// recorded it: each is stored for the tenant (once: a webhook handed over twice is a
-    /// duplicate) with its processing job, then the shared list is emptied.
+    /// recorded it: each is stored for the tenant (once: one handed over twice is a duplicate)
+    /// with its processing job, then marked `adopted` where it was.
     async fn adopt_unmatched(
         &self,
         tenant: TenantId,
         provider: ProviderId,
         reference: &str,
     ) -> Result<(), AppError> {
-        let key = parked_stream(provider, reference);
-        let Some(parked) = self
-            .load_versioned::<ParkedWebhooks>(UNMATCHED_TENANT, &key)
-            .await?
-        else {
-            return Ok(());
-        };
-        if parked.state.webhooks.is_empty() {
-            return Ok(());
-        }
-        for id in &parked.state.webhooks {
-            let stream = StreamId::new(AggregateKind::WebhookEvent, id);
-            if let Some(stored) = self
-                .load_versioned::<StoredWebhook>(UNMATCHED_TENANT, &stream)
-                .await?
-            {
-                self.accept_webhook(tenant, stored.state.webhook).await?;
+        for parked in self.parked(UNMATCHED_TENANT, provider, reference).await? {
+            self.accept_webhook(tenant, parked.stored.state.webhook.clone())
+                .await?;
+            let mut commit = Commit::new(UNMATCHED_TENANT);
+            let at = self.clock.now();
+            self.webhook_status_write(&mut commit, &parked.stream, &parked.stored, "adopted", at)?;
+            match self.store.commit(commit).await {
+                // Another hand-over marked it first.
+                Ok(()) | Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e.into()),
             }
         }
-        let mut commit = Commit::new(UNMATCHED_TENANT);
-        let empty = ParkedWebhooks::default();
-        let at = self.clock.now();
-        commit.streams.push(parked_write(
-            &key,
-            &parked,
-            &empty,
-            "parked_webhooks.released",
-            at,
-        )?);
-        match self.store.commit(commit).await {
-            // Another hand-over emptied it first; what it handed over is stored once anyway.
-            Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),
-            Err(e) => Err(e.into()),
+        Ok(())
+    }
+
+    /// The webhooks of `tenant` parked under `provider`'s `reference`, oldest first.
+    async fn parked(
+        &self,
+        tenant: TenantId,
+        provider: ProviderId,
+        reference: &str,
+    ) -> Result<Vec<Parked>, AppError> {
+        let mut all = Vec::new();
+        let mut cursor = None;
+        loop {
+            let query = ListQuery {
+                status: Some(PARKED.into()),
+                external_ref: Some(reference.to_owned()),
+                limit: PAGE,
+                cursor,
+                ..ListQuery::default()
+            };
+            let page = self
+                .store
+                .list(tenant, AggregateKind::WebhookEvent, &query)
+                .await?;
+            for row in &page.items {
+                let stored: StoredWebhook = state_of(row)?;
+                if stored.webhook.provider == provider {
+                    all.push(Parked {
+                        stream: row.stream.clone(),
+                        stored: Versioned {
+                            state: stored,
+                            version: row.version,
+                        },
+                    });
+                }
+            }
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
         }
+        all.reverse();
+        Ok(all)
     }
 
     fn process_job(&self, webhook: &str) -> Result<crate::ports::NewJob, AppError> {
