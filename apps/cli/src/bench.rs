@@ -1,5 +1,16 @@
 //! `onramp bench`: N whole journeys with C concurrent workers against a running server, with
 //! per-endpoint latency (p50, p99, max) and the code-delivery wait reported on its own.
+//!
+//! Its timed subcommands print one machine-readable `RESULT` line each, for `bench/run.sh`,
+//! which sets them beside the ceiling measured in the same sitting:
+//! - `onramp bench journeys` (`bench/journeys.rs`): the same journeys, back to back for a
+//!   number of seconds; step submissions per second and their latency;
+//! - `onramp bench webhooks` (`bench/webhooks.rs`): Stripe-signed webhook ingest;
+//! - `bench/result.rs`: the `RESULT` line.
+
+mod journeys;
+mod result;
+mod webhooks;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -7,6 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, ensure};
+use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 use onramp_domain::phone::PhoneNumber;
 
@@ -14,6 +26,28 @@ use crate::answers::{Action, AnswerPolicy, FlowDef, StepDef};
 use crate::client::{Client, SandboxMessage, SessionView, StartSession, VerificationView};
 use crate::journey::{self, Observer, Timing};
 use crate::stats::{self, Recorder};
+
+/// `onramp bench`'s timed subcommands.
+#[derive(Debug, Subcommand)]
+pub enum BenchMode {
+    /// Run whole journeys back to back with C workers for a number of seconds; report step
+    /// submissions per second and their latency, and a `RESULT` line.
+    Journeys(journeys::JourneysArgs),
+    /// POST Stripe-signed webhook events, each with its own id, with C workers for a number
+    /// of seconds; report requests per second, latency, the answers, and a `RESULT` line.
+    Webhooks(webhooks::WebhooksArgs),
+}
+
+/// Runs a timed subcommand.
+///
+/// # Errors
+/// The subcommand's.
+pub async fn run_mode(mode: BenchMode) -> anyhow::Result<bool> {
+    match mode {
+        BenchMode::Journeys(args) => journeys::run(args).await,
+        BenchMode::Webhooks(args) => webhooks::run(args).await,
+    }
+}
 
 /// Inputs of the bench.
 #[derive(Debug, Clone)]

@@ -7,6 +7,7 @@
 //! - `journey.rs`: one scripted journey, shared by `demo` and `bench`; `answers.rs` builds each
 //!   step's answers from the flow definition.
 //! - `demo.rs`, `bench.rs`, `tenant.rs`, `validate.rs`: the commands; `stats.rs`: percentiles.
+//!   `bench/journeys.rs` and `bench/webhooks.rs`: the timed loads of `bench/run.sh`.
 //!   `demo/whatsapp.rs` and `demo/chat.rs`: `demo --channel whatsapp`, a chat that moves to
 //!   the web; `demo/fallback.rs`: the voice-to-SMS fallback of the web demo.
 //! - `webhook.rs`: `webhook verify` and `webhook send`, over the provider adapters' signatures.
@@ -26,6 +27,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 
 use crate::answers::OptionalSteps;
@@ -50,7 +52,9 @@ enum Command {
     /// Walk one whole journey over HTTP, printing each step and the progress; with
     /// `--channel whatsapp`, chat through it on the sandbox's WhatsApp, then finish on the web.
     Demo(DemoCli),
-    /// Run N whole journeys with C concurrent workers and report latencies.
+    /// Run N whole journeys with C concurrent workers and report latencies; or, with
+    /// `journeys` or `webhooks`, load the server for a number of seconds and print a `RESULT`
+    /// line.
     Bench(BenchCli),
     /// Flow templates.
     #[command(subcommand)]
@@ -151,9 +155,16 @@ struct DemoCli {
 }
 
 #[derive(Debug, Args)]
+#[command(subcommand_negates_reqs = true)]
 struct BenchCli {
+    /// A timed load instead of N journeys.
+    #[command(subcommand)]
+    mode: Option<bench::BenchMode>,
     #[command(flatten)]
-    auth: TenantAuth,
+    server: ServerArg,
+    /// The tenant's API key (`onr_sk_...`).
+    #[arg(long, env = "ONRAMP_API_KEY", hide_env_values = true, required = true)]
+    api_key: Option<String>,
     /// Journeys to run.
     #[arg(long, default_value_t = 100)]
     journeys: usize,
@@ -202,8 +213,12 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
             demo::run(&client, args).await?;
             Ok(true)
         }
+        Command::Bench(BenchCli {
+            mode: Some(mode), ..
+        }) => bench::run_mode(mode).await,
         Command::Bench(b) => {
-            let client = Client::new(&b.auth.server.server, &b.auth.api_key)?;
+            let api_key = b.api_key.context("--api-key is required")?;
+            let client = Client::new(&b.server.server, &api_key)?;
             let args = bench::BenchArgs {
                 journeys: b.journeys,
                 concurrency: b.concurrency,
@@ -276,6 +291,39 @@ mod tests {
         assert_eq!(d.choices, vec![("goal".to_string(), "file".to_string())]);
         assert_eq!(d.optional, OptionalSteps::Skip);
         assert_eq!(d.auth.server.server, "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn bench_runs_n_journeys_or_a_timed_load() {
+        let bench = |args: &[&str]| {
+            let mut all = vec!["onramp", "bench"];
+            all.extend_from_slice(args);
+            match Cli::try_parse_from(all).map(|c| c.command) {
+                Ok(Command::Bench(b)) => Ok(b),
+                Ok(_) => panic!("not bench"),
+                Err(e) => Err(e.kind()),
+            }
+        };
+        let whole = bench(&["--api-key", "k", "--journeys", "5"]).expect("parses");
+        assert!(whole.mode.is_none());
+        assert_eq!((whole.journeys, whole.api_key.as_deref()), (5, Some("k")));
+        let timed = bench(&["journeys", "--api-key", "k", "--seconds", "3"]).expect("parses");
+        assert!(matches!(timed.mode, Some(bench::BenchMode::Journeys(_))));
+        let hooks = bench(&["webhooks", "--secret", "whsec_x", "--concurrency", "64"]);
+        assert!(matches!(
+            hooks.expect("parses").mode,
+            Some(bench::BenchMode::Webhooks(_))
+        ));
+        if std::env::var_os("ONRAMP_API_KEY").is_none() {
+            assert_eq!(
+                bench(&["--journeys", "5"]).err(),
+                Some(clap::error::ErrorKind::MissingRequiredArgument)
+            );
+            assert_eq!(
+                bench(&["journeys", "--seconds", "3"]).err(),
+                Some(clap::error::ErrorKind::MissingRequiredArgument)
+            );
+        }
     }
 
     #[test]

@@ -41,6 +41,7 @@ use onramp_provider_kit::webhook::{SignatureError, WebhookRequest};
 use secrecy::SecretString;
 
 use crate::ServerArg;
+pub(crate) use send::{Signer, route_url};
 
 /// `onramp webhook ...`.
 #[derive(Debug, Subcommand)]
@@ -90,7 +91,7 @@ enum Scheme {
 
 /// A scheme in which one secret string both verifies and signs.
 #[derive(Clone, Copy)]
-struct SecretScheme {
+pub(crate) struct SecretScheme {
     /// `onramp_<p>::webhook::verify`.
     verify: VerifyFn,
     /// `onramp_<p>::webhook::sign`.
@@ -376,7 +377,7 @@ fn refuse_foreign(
 }
 
 /// The current time in Unix seconds (negative before 1970, saturating).
-fn now_unix() -> i64 {
+pub(crate) fn now_unix() -> i64 {
     match SystemTime::now().duration_since(UNIX_EPOCH) {
         Ok(after) => i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
         Err(before) => i64::try_from(before.duration().as_secs()).map_or(i64::MIN, |s| -s),

@@ -1,8 +1,6 @@
 //! `onramp webhook send`: signs an event body as the provider would and POSTs it to an Onramp
 //! server's webhook route.
 
-use std::time::Duration;
-
 use anyhow::Context as _;
 use onramp_provider_kit::webhook::SignatureError;
 use reqwest::Url;
@@ -22,17 +20,11 @@ pub(super) async fn run(mut args: SendArgs) -> Result<bool, Failure> {
     let body = read_file(&args.event, "event file")?;
     let route = webhook_url(&args.server.server, args.provider, args.tenant.as_deref())?;
     let now = args.now.unwrap_or_else(now_unix);
-    let (url, signed) = signer
-        .sign(route.as_str(), &body, now)
-        .map_err(|e| Failure::Usage(format!("cannot sign the event: {e}")))?;
-    let headers = headers(signed, &body).map_err(Failure::Usage)?;
+    let (url, headers) = signer
+        .delivery(route.as_str(), &body, now)
+        .map_err(Failure::Usage)?;
 
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .connect_timeout(Duration::from_secs(5))
-        .user_agent(concat!("onramp-cli/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .context("cannot build the HTTP client")?;
+    let client = crate::client::http_client().context("cannot build the HTTP client")?;
     let answer = client
         .post(&url)
         .headers(headers)
@@ -52,8 +44,9 @@ pub(super) async fn run(mut args: SendArgs) -> Result<bool, Failure> {
     Ok(status.is_success())
 }
 
-/// What signs a delivery, once the command line is read.
-enum Signer {
+/// What signs a delivery, once the command line is read (also `onramp bench webhooks`, which
+/// signs each of its events with it).
+pub(crate) enum Signer {
     /// A secret scheme's `sign`, with `--secret` or the provider's variable.
     Secret {
         scheme: SecretScheme,
@@ -69,6 +62,34 @@ enum Signer {
 }
 
 impl Signer {
+    /// The signer of `provider`'s secret scheme with `secret` (`None` for PayPal, which signs
+    /// with a certificate's key).
+    pub(crate) fn with_secret(provider: Provider, secret: SecretString) -> Option<Self> {
+        match provider.scheme() {
+            Scheme::Secret(scheme) => Some(Self::Secret { scheme, secret }),
+            Scheme::PaypalCertificate => None,
+        }
+    }
+
+    /// The URL to POST `body` to, given the route's URL, and every header of the delivery at
+    /// `now_unix`: the provider's signature headers, and a `Content-Type` by the body when the
+    /// signer set none.
+    ///
+    /// # Errors
+    /// A message when the adapter cannot sign (a secret or key it cannot use) or returns a
+    /// header that cannot be sent.
+    pub(crate) fn delivery(
+        &self,
+        route: &str,
+        body: &[u8],
+        now_unix: i64,
+    ) -> Result<(String, HeaderMap), String> {
+        let (url, signed) = self
+            .sign(route, body, now_unix)
+            .map_err(|e| format!("cannot sign the event: {e}"))?;
+        Ok((url, headers(signed, body)?))
+    }
+
     /// The URL to POST `body` to, given the route's URL (Twilio's may gain a `bodySHA256`),
     /// and the headers the provider would send with it at `now_unix`. A PayPal delivery gets
     /// a fresh transmission id, a UUID v4, as PayPal's own do.
@@ -170,6 +191,22 @@ fn from_env(flag: &str, name: &str) -> Result<String, Failure> {
         _ => Err(Failure::Usage(format!(
             "no {flag} given and {name} is not set"
         ))),
+    }
+}
+
+/// [`webhook_url`] as text, for `onramp bench webhooks`.
+///
+/// # Errors
+/// `server` is not an http(s) URL that can have a path.
+pub(crate) fn route_url(
+    server: &str,
+    provider: Provider,
+    tenant: Option<&str>,
+) -> anyhow::Result<String> {
+    match webhook_url(server, provider, tenant) {
+        Ok(url) => Ok(url.into()),
+        Err(Failure::Usage(message)) => Err(anyhow::anyhow!(message)),
+        Err(Failure::Other(e)) => Err(e),
     }
 }
 
