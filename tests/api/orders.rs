@@ -284,6 +284,23 @@ async fn paypal_mock() -> MockServer {
     server
 }
 
+/// The tenant's PayPal integration, on the mock, with webhooks verified online.
+async fn connect_paypal(app: &TestApp, paypal: &MockServer) {
+    let put = app
+        .put(
+            "/v1/integrations/paypal",
+            &json!({
+                "client_id": "AYSq3RDGsmBLJE-otTkBtM-jBRd1TCQwFf9RGfwddNXWz0uFU9ztymylOhRS",
+                "client_secret": "EGnHDxD_qRPdaLdZz8iCr8N7_MzF-YHPTkjs6NKYQvQSBngp4PTTVWkPZRbL",
+                "webhook_id": "1JE4291016473214C",
+                "webhook_verification": "online",
+                "base_url": paypal.uri(),
+            }),
+        )
+        .await;
+    assert_eq!(put.status, 200, "{:?}", put.body);
+}
+
 async fn post_paypal_webhook(app: &TestApp, body: &str) -> onramp_tests::Reply {
     app.post_webhook(
         &format!("/webhooks/paypal/{}", app.tenant_id),
@@ -310,19 +327,7 @@ async fn twenty_concurrent_captures_and_a_doubled_capture_webhook_open_exactly_o
     for backend in backends() {
         let paypal = paypal_mock().await;
         let app = spawn_app(backend).await;
-        let put = app
-            .put(
-                "/v1/integrations/paypal",
-                &json!({
-                    "client_id": "AYSq3RDGsmBLJE-otTkBtM-jBRd1TCQwFf9RGfwddNXWz0uFU9ztymylOhRS",
-                    "client_secret": "EGnHDxD_qRPdaLdZz8iCr8N7_MzF-YHPTkjs6NKYQvQSBngp4PTTVWkPZRbL",
-                    "webhook_id": "1JE4291016473214C",
-                    "webhook_verification": "online",
-                    "base_url": paypal.uri(),
-                }),
-            )
-            .await;
-        assert_eq!(put.status, 200, "{:?}", put.body);
+        connect_paypal(&app, &paypal).await;
         let sid = purchase_session(&app).await;
         let created = app.post("/v1/orders", &json!({ "session_id": sid })).await;
         assert_eq!(created.status, 201, "{:?}", created.body);
@@ -495,19 +500,7 @@ async fn a_refund_that_overtakes_its_capture_is_kept_and_applied_when_the_captur
     for backend in backends() {
         let paypal = paypal_mock().await;
         let app = spawn_app(backend).await;
-        let put = app
-            .put(
-                "/v1/integrations/paypal",
-                &json!({
-                    "client_id": "AYSq3RDGsmBLJE-otTkBtM-jBRd1TCQwFf9RGfwddNXWz0uFU9ztymylOhRS",
-                    "client_secret": "EGnHDxD_qRPdaLdZz8iCr8N7_MzF-YHPTkjs6NKYQvQSBngp4PTTVWkPZRbL",
-                    "webhook_id": "1JE4291016473214C",
-                    "webhook_verification": "online",
-                    "base_url": paypal.uri(),
-                }),
-            )
-            .await;
-        assert_eq!(put.status, 200, "{:?}", put.body);
+        connect_paypal(&app, &paypal).await;
         let sid = purchase_session(&app).await;
         let created = app.post("/v1/orders", &json!({ "session_id": sid })).await;
         assert_eq!(created.status, 201, "{:?}", created.body);
