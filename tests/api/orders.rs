@@ -539,3 +539,78 @@ async fn a_refund_that_overtakes_its_capture_is_kept_and_applied_when_the_captur
         assert_ne!(accounts[0]["status"], "active", "{accounts:?}");
     }
 }
+
+// See: issue 11 item 8 (a webhook on shared credentials about an object not known yet answered
+// `unmatched` every time, and was never applied when its object appeared).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refund_on_shared_credentials_before_its_capture_is_handed_to_the_tenant_that_captures() {
+    for backend in backends() {
+        let paypal = paypal_mock().await;
+        let base = paypal.uri();
+        let app = onramp_tests::spawn_app_with(backend, move |s| {
+            s.provider_credentials.paypal = Some(onramp_paypal::PaypalCredentials {
+                client_id: "AYSq3RDGsmBLJE-otTkBtM-jBRd1TCQwFf9RGfwddNXWz0uFU9ztymylOhRS".into(),
+                client_secret: "EGnHDxD_qRPdaLdZz8iCr8N7_MzF-YHPTkjs6NKYQvQSBngp4PTTVWkPZRbL"
+                    .to_string()
+                    .into(),
+                webhook_id: Some("1JE4291016473214C".into()),
+                webhook_verification: Some(onramp_paypal::WebhookVerification::Online),
+                base_url: Some(base),
+            });
+        })
+        .await;
+        // The refund arrives on the server's credentials before any order exists.
+        let refund = capture_refunded_event().to_string();
+        let post = |body: String| {
+            let app = &app;
+            async move { post_shared_paypal_webhook(app, &body).await }
+        };
+        let first = post(refund.clone()).await;
+        assert_eq!(first.body["status"], "unmatched", "{:?}", first.body);
+        let again = post(refund.clone()).await;
+        assert_eq!(again.body["status"], "duplicate", "{:?}", again.body);
+
+        // Then the tenant's order is created and captured on the same PayPal account.
+        let sid = purchase_session(&app).await;
+        let created = app.post("/v1/orders", &json!({ "session_id": sid })).await;
+        assert_eq!(
+            (created.status, &created.body["provider"]),
+            (201, &json!("paypal"))
+        );
+        let id = created.body["id"].as_str().unwrap().to_string();
+        let captured = app
+            .post(&format!("/v1/orders/{id}/capture"), &json!({}))
+            .await;
+        assert_eq!(captured.status, 200, "{:?}", captured.body);
+        let mut order = Value::Null;
+        for _ in 0..200 {
+            order = app.get(&format!("/v1/orders/{id}")).await.body;
+            if order["status"] == "refunded" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        assert_eq!(order["status"], "refunded", "{order:?}");
+    }
+}
+
+async fn post_shared_paypal_webhook(app: &TestApp, body: &str) -> onramp_tests::Reply {
+    app.post_webhook(
+        "/webhooks/paypal",
+        &[
+            (
+                "paypal-transmission-id",
+                "69cd13f0-d67a-11e5-baa3-778b53f4ae56",
+            ),
+            ("paypal-transmission-time", "2026-11-21T10:04:32Z"),
+            ("paypal-transmission-sig", "c2lnbmF0dXJl"),
+            (
+                "paypal-cert-url",
+                "https://api.paypal.com/v1/notifications/certs/CERT-360caa42-fca2a594-a5cafa77",
+            ),
+            ("paypal-auth-algo", "SHA256withRSA"),
+        ],
+        body,
+    )
+    .await
+}
