@@ -1,11 +1,13 @@
 //! # onramp-sql
 //!
 //! Onramp's persistence adapter: it implements the domain's store ports
-//! ([`EventStore`], [`JobQueue`], [`TenantStore`], [`IdempotencyStore`]) on SQLite or
-//! PostgreSQL, chosen by the database URL (DESIGN.md section 4).
+//! ([`EventStore`], [`JobQueue`], [`TenantStore`],
+//! [`IdempotencyStore`](onramp_domain::ports::IdempotencyStore),
+//! [`Retention`](onramp_domain::ports::Retention)) on SQLite or PostgreSQL, chosen by the
+//! database URL (DESIGN.md section 4).
 //!
 //! [`SqlStore::connect`] opens the database, runs the embedded migrations of that engine and
-//! returns one cloneable handle implementing all four ports.
+//! returns one cloneable handle implementing all five ports.
 //!
 //! - **Events and projections.** Each aggregate is an append-only stream in `events` plus one
 //!   row in `aggregates`, written in the same transaction; the stream's version is the
@@ -24,7 +26,9 @@
 //! - `db.rs`: the seam that runs a statement on either engine;
 //! - `codec.rs`: rows to domain types, timestamps, listing cursors;
 //! - `sqlite/`, `postgres.rs`: connection set-up and how writes reach the database;
-//! - `error.rs`: `classify`, the one mapping of database failures to [`StoreError`].
+//! - `error.rs`: `classify`, the one mapping of database failures to [`StoreError`];
+//! - `cache.rs`: the decide cache ([`SqlStore::with_decide_cache`]);
+//! - `housekeeping.rs`: idempotency records read back, and retention.
 //!
 //! # Example
 //! ```
@@ -54,6 +58,7 @@ mod cache;
 mod codec;
 mod db;
 mod error;
+mod housekeeping;
 mod ops;
 mod postgres;
 mod sqlite;
@@ -63,8 +68,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use onramp_domain::ids::{JobId, TenantId};
 use onramp_domain::ports::{
-    AggregateKind, ClaimedJob, Commit, EventStore, IdempotencyEntry, IdempotencyStore, JobQueue,
-    ListQuery, Loaded, Page, Retention, StoreError, StoredEvent, StreamId, Tenant, TenantStore,
+    AggregateKind, ClaimedJob, Commit, EventStore, JobQueue, ListQuery, Loaded, Page, StoreError,
+    StoredEvent, StreamId, Tenant, TenantStore,
 };
 use time::OffsetDateTime;
 
@@ -332,59 +337,6 @@ impl TenantStore for SqlStore {
 
     async fn tenant_count(&self) -> Result<u64, StoreError> {
         ops::tenant_count(&mut self.reader().await?.conn()).await
-    }
-}
-
-#[async_trait]
-impl IdempotencyStore for SqlStore {
-    async fn idempotency_entry(
-        &self,
-        tenant: TenantId,
-        key: &str,
-        now: OffsetDateTime,
-    ) -> Result<Option<IdempotencyEntry>, StoreError> {
-        ops::idempotency_entry(&mut self.reader().await?.conn(), tenant, key, now).await
-    }
-
-    async fn delete_expired_idempotency(
-        &self,
-        now: OffsetDateTime,
-        limit: u32,
-    ) -> Result<u64, StoreError> {
-        self.write(WriteOp::DeleteExpiredIdempotency { now, limit })
-            .await?
-            .count()
-    }
-}
-
-#[async_trait]
-impl Retention for SqlStore {
-    async fn delete_done_jobs(
-        &self,
-        done_before: OffsetDateTime,
-        limit: u32,
-    ) -> Result<u64, StoreError> {
-        let op = WriteOp::DeleteDoneJobs {
-            before: done_before,
-            limit,
-        };
-        self.write(op).await?.count()
-    }
-
-    async fn delete_webhooks(
-        &self,
-        received_before: OffsetDateTime,
-        limit: u32,
-    ) -> Result<u64, StoreError> {
-        let op = WriteOp::DeleteWebhooks {
-            before: received_before,
-            limit,
-        };
-        self.write(op).await?.count()
-    }
-
-    async fn reclaim_space(&self) -> Result<(), StoreError> {
-        self.write(WriteOp::Reclaim).await?.done()
     }
 }
 

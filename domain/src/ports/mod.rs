@@ -6,16 +6,20 @@
 //! `MockEventStore`, `MockJobQueue`, `MockVerificationSender`, ...
 
 mod delivery;
+mod idempotency;
 mod mail;
 mod payments;
+mod retention;
 mod runtime;
 mod secrets;
 mod store;
 mod whatsapp;
 
 pub use delivery::*;
+pub use idempotency::*;
 pub use mail::*;
 pub use payments::*;
+pub use retention::*;
 pub use runtime::*;
 pub use secrets::*;
 pub use store::*;

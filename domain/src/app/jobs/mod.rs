@@ -1,4 +1,4 @@
-//! Outbox and timer jobs: the typed [`kinds::Job`] and the one dispatcher that runs a claimed
+//! Outbox and timer jobs: the typed `kinds::Job` and the one dispatcher that runs a claimed
 //! job (issue 11, item 3: a new kind is a compile error until it is handled here).
 
 pub(crate) mod kinds;
