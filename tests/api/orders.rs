@@ -284,6 +284,19 @@ async fn paypal_mock() -> MockServer {
     server
 }
 
+/// Polls order `id` (up to 10 s) until its status is `status`; answers it as it last stood.
+async fn wait_for_order(app: &TestApp, id: &str, status: &str) -> Value {
+    let mut order = Value::Null;
+    for _ in 0..400 {
+        order = app.get(&format!("/v1/orders/{id}")).await.body;
+        if order["status"] == status {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    order
+}
+
 /// The tenant's PayPal integration, on the mock, with webhooks verified online.
 async fn connect_paypal(app: &TestApp, paypal: &MockServer) {
     let put = app
@@ -450,16 +463,8 @@ async fn a_session_step_has_one_open_order_and_a_new_one_only_after_it_expired()
             )
             .await;
         assert_eq!(moved.status, 200, "{:?}", moved.body);
-        let path = format!("/v1/orders/{}", id.as_str().unwrap());
-        let mut status = Value::Null;
-        for _ in 0..400 {
-            status = app.get(&path).await.body["status"].clone();
-            if status == "expired" {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-        }
-        assert_eq!(status, "expired");
+        let order = wait_for_order(&app, id.as_str().unwrap(), "expired").await;
+        assert_eq!(order["status"], "expired");
         let body = json!({ "session_id": sid });
         let renewed = app.post("/v1/orders", &body).await;
         assert_eq!(renewed.status, 201, "{:?}", renewed.body);
@@ -525,14 +530,7 @@ async fn a_refund_that_overtakes_its_capture_is_kept_and_applied_when_the_captur
             .post(&format!("/v1/orders/{id}/capture"), &json!({}))
             .await;
         assert_eq!(captured.status, 200, "{:?}", captured.body);
-        let mut order = Value::Null;
-        for _ in 0..200 {
-            order = app.get(&format!("/v1/orders/{id}")).await.body;
-            if order["status"] == "refunded" {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-        }
+        let order = wait_for_order(&app, &id, "refunded").await;
         assert_eq!(order["status"], "refunded", "{order:?}");
         let accounts = accounts_of(&app, &sid).await;
         assert_eq!(accounts.len(), 1, "{accounts:?}");
@@ -582,14 +580,7 @@ async fn a_refund_on_shared_credentials_before_its_capture_is_handed_to_the_tena
             .post(&format!("/v1/orders/{id}/capture"), &json!({}))
             .await;
         assert_eq!(captured.status, 200, "{:?}", captured.body);
-        let mut order = Value::Null;
-        for _ in 0..200 {
-            order = app.get(&format!("/v1/orders/{id}")).await.body;
-            if order["status"] == "refunded" {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-        }
+        let order = wait_for_order(&app, &id, "refunded").await;
         assert_eq!(order["status"], "refunded", "{order:?}");
     }
 }

@@ -10,6 +10,7 @@
 #![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
 
 mod clock;
+mod stored;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -577,47 +578,6 @@ impl TestApp {
             .post(self.url(&format!("/v1/verifications/{verification}/resend")))
             .bearer_auth(&self.api_key);
         read(req.send().await.unwrap()).await
-    }
-
-    /// Every byte the store holds, as text: the SQLite files, or every PostgreSQL row.
-    pub async fn stored_text(&self) -> String {
-        match self.backend {
-            Backend::Sqlite => {
-                let mut all = Vec::new();
-                for name in ["onramp.db", "onramp.db-wal"] {
-                    if let Ok(bytes) = std::fs::read(self.dir.join(name)) {
-                        all.extend(bytes);
-                    }
-                }
-                String::from_utf8_lossy(&all).into_owned()
-            }
-            Backend::Postgres => {
-                use sqlx::Connection;
-                let mut conn = sqlx::PgConnection::connect(&self.database_url)
-                    .await
-                    .unwrap();
-                let tables: Vec<(String,)> = sqlx::query_as(
-                    "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
-                )
-                .fetch_all(&mut conn)
-                .await
-                .unwrap();
-                let mut all = String::new();
-                for (table,) in tables {
-                    let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                        "SELECT t::text FROM \"{table}\" t"
-                    )))
-                    .fetch_all(&mut conn)
-                    .await
-                    .unwrap();
-                    for (row,) in rows {
-                        all.push_str(&row);
-                        all.push('\n');
-                    }
-                }
-                all
-            }
-        }
     }
 
     /// Creates a tenant through the admin API: (id, api key).
