@@ -4,8 +4,6 @@
 
 use std::sync::Arc;
 
-use time::OffsetDateTime;
-
 use crate::decider::Decider;
 use crate::failover::{
     Availability, BreakerCommand, BreakerDecider, BreakerEvent, BreakerState, Pick,
@@ -14,16 +12,17 @@ use crate::failover::{
 use crate::ids::JobId;
 use crate::ids::TenantId;
 use crate::ports::{
-    AggregateKind, ClaimedJob, CodeDelivery, Commit, DeliveryReceipt, ProviderError, ProviderId,
-    StreamId, VerificationSender,
+    AggregateKind, ClaimedJob, CodeDelivery, DeliveryReceipt, ProviderError, ProviderId, StreamId,
+    VerificationSender,
 };
 use crate::verification::{
     AttemptResult, Channel, DeliveryOutcome, DeliveryStatus, VerificationCommand,
     VerificationEvent, VerificationState, VerificationStatus,
 };
 
+use super::execute::Tx;
 use super::jobs::{Job, JobOutcome};
-use super::persist::{Columns, Versioned, stream_write};
+use super::persist::Versioned;
 use super::verifications::{CodeForJobs, DeliverPayload, ProviderRefState, provider_ref_stream};
 use super::{AppError, Services};
 
@@ -104,7 +103,9 @@ impl Services {
         Ok(self
             .load_versioned(tenant, &breaker_stream(provider, channel))
             .await?
-            .unwrap_or_else(Versioned::empty))
+            .unwrap_or(Versioned {
+                state: Default::default(),
+            }))
     }
 
     /// Runs a delivery job: one provider call, then its record. A provider that fails over
@@ -123,9 +124,7 @@ impl Services {
             d.status == DeliveryStatus::Queued
                 && current.state.status_at(now) == VerificationStatus::Pending
         }) else {
-            let mut commit = Commit::new(tenant);
-            commit.complete_job = Some(job.id);
-            self.store.commit(commit).await?;
+            self.complete_bare(tenant, job.id).await?;
             return Ok(JobOutcome::Done);
         };
         let phone = current
@@ -208,59 +207,22 @@ impl Services {
         provider: ProviderId,
         channel: Channel,
     ) -> Result<bool, AppError> {
-        self.retrying(|| async {
-            let at = self.clock.now();
-            let current = self.load_breaker(tenant, provider, channel).await?;
-            let Ok(events) = self
-                .breaker_decider()
-                .decide(&current.state, &BreakerCommand::BeginProbe { at })
-            else {
-                return Ok(false);
-            };
-            let mut commit = Commit::new(tenant);
-            self.breaker_writes(&mut commit, provider, channel, &current, &events, at)?;
-            self.store.commit(commit).await?;
-            Ok(true)
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let at = self.clock.now();
+                let key = breaker_stream(provider, channel).id;
+                let current = tx.load::<BreakerState>(&key).await?.unwrap_or_default();
+                let Ok(events) = self
+                    .breaker_decider()
+                    .decide(&current, &BreakerCommand::BeginProbe { at })
+                else {
+                    return Ok(false);
+                };
+                tx.apply(&self.breaker_decider(), key, events)?;
+                Ok(true)
+            })
         })
         .await
-    }
-
-    fn breaker_writes(
-        &self,
-        commit: &mut Commit,
-        provider: ProviderId,
-        channel: Channel,
-        current: &Versioned<BreakerState>,
-        events: &[BreakerEvent],
-        at: OffsetDateTime,
-    ) -> Result<BreakerState, AppError> {
-        let decider = self.breaker_decider();
-        let after = events
-            .iter()
-            .fold(current.state.clone(), |s, e| decider.evolve(s, e));
-        if events.is_empty() {
-            return Ok(after);
-        }
-        let tagged: Vec<_> = events
-            .iter()
-            .map(|e| (e.event_type(), e.clone(), at))
-            .collect();
-        commit.streams.push(stream_write(
-            breaker_stream(provider, channel),
-            current.version,
-            &tagged,
-            &after,
-            Columns {
-                status: after.status.as_str().into(),
-                flow_id: None,
-                phone: None,
-                external_ref: Some(provider.to_string()),
-                session_id: None,
-                created_at: current.state.updated_at.unwrap_or(at),
-                updated_at: at,
-            },
-        )?);
-        Ok(after)
     }
 
     /// Records one provider call on the verification and on the provider's breaker, completing
@@ -294,43 +256,47 @@ impl Services {
             }),
             Err(_) => None,
         };
-        self.retrying(|| async {
-            let at = self.clock.now();
-            let mut commit = Commit::new(tenant);
-            commit.complete_job = Some(job.id);
-            let mut opened_until = None;
-            if let Some(command) = &breaker_command {
-                let current = self.load_breaker(tenant, call.provider, p.channel).await?;
-                let events = self
-                    .breaker_decider()
-                    .decide(&current.state, command)
-                    .unwrap_or_default();
-                opened_until = events.iter().find_map(|e| match e {
-                    BreakerEvent::Tripped { open_until, .. } => Some(*open_until),
-                    _ => None,
-                });
-                self.breaker_writes(&mut commit, call.provider, p.channel, &current, &events, at)?;
-            }
-            let (current, _, quota) = self.load_with_quota(tenant, p.verification_id).await?;
-            let command = VerificationCommand::RecordAttempt {
-                seq: p.seq,
-                provider: call.provider,
-                skipped: call.skipped.clone(),
-                probe: call.probe,
-                result: result.clone(),
-                circuit_opened_until: opened_until,
-                quota: self.allowance(&quota.state, at),
-                at,
-            };
-            self.decide_into(
-                &mut commit,
-                &current,
-                &quota,
-                &command,
-                &CodeForJobs::Encrypted(p.code.clone()),
-            )?;
-            self.store.commit(commit).await?;
-            Ok(())
+        let breaker_command = &breaker_command;
+        let call = &call;
+        let result = &result;
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let at = self.clock.now();
+                tx.complete_job(job.id);
+                let mut opened_until = None;
+                if let Some(command) = &breaker_command {
+                    let key = breaker_stream(call.provider, p.channel).id;
+                    let current = tx.load::<BreakerState>(&key).await?.unwrap_or_default();
+                    let events = self
+                        .breaker_decider()
+                        .decide(&current, command)
+                        .unwrap_or_default();
+                    opened_until = events.iter().find_map(|e| match e {
+                        BreakerEvent::Tripped { open_until, .. } => Some(*open_until),
+                        _ => None,
+                    });
+                    tx.apply(&self.breaker_decider(), key, events)?;
+                }
+                let (_, quota) = self.load_with_quota(tx, p.verification_id).await?;
+                let command = VerificationCommand::RecordAttempt {
+                    seq: p.seq,
+                    provider: call.provider,
+                    skipped: call.skipped.clone(),
+                    probe: call.probe,
+                    result: result.clone(),
+                    circuit_opened_until: opened_until,
+                    quota: self.allowance(&quota, at),
+                    at,
+                };
+                self.decide_verification(
+                    tx,
+                    p.verification_id,
+                    &command,
+                    &CodeForJobs::Encrypted(p.code.clone()),
+                )
+                .await?;
+                Ok(())
+            })
         })
         .await
     }
@@ -354,7 +320,7 @@ impl Services {
     /// for a delivery moving on to the next provider, carrying the same encrypted code (P-FO-4).
     pub(crate) fn failover_writes(
         &self,
-        commit: &mut Commit,
+        tx: &mut Tx<'_>,
         after: &VerificationState,
         events: &[VerificationEvent],
         event: &VerificationEvent,
@@ -366,28 +332,16 @@ impl Services {
                 seq,
                 provider,
                 provider_ref,
-                at,
                 ..
             } => {
-                let state = ProviderRefState {
-                    verification_id: id,
-                    seq: *seq,
-                };
-                commit.streams.push(stream_write(
-                    provider_ref_stream(*provider, provider_ref),
-                    0,
-                    &[("provider_ref.recorded", state.clone(), *at)],
-                    &state,
-                    Columns {
-                        status: "active".into(),
-                        flow_id: None,
-                        phone: None,
-                        external_ref: Some(id.to_string()),
-                        session_id: None,
-                        created_at: *at,
-                        updated_at: *at,
+                let key = provider_ref_stream(*provider, provider_ref).id;
+                tx.record(
+                    key,
+                    ProviderRefState {
+                        verification_id: id,
+                        seq: *seq,
                     },
-                )?);
+                )?;
             }
             VerificationEvent::ProviderFailed { seq, at, .. } => {
                 let ends_delivery = events.iter().any(
@@ -416,7 +370,7 @@ impl Services {
                     channel,
                     code: sealed,
                 };
-                commit.jobs.push(Job::DeliverCode(payload).schedule(
+                tx.enqueue(Job::DeliverCode(payload).schedule(
                     JobId::new(self.ids.new_id()),
                     *at,
                     None,

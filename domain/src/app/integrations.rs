@@ -2,10 +2,11 @@
 //! sender directory, record health checks.
 
 use crate::ids::TenantId;
-use crate::integration::{IntegrationEvent, IntegrationState, credentials_context, evolve};
-use crate::ports::{AggregateKind, Commit, ListQuery, ProviderId, StreamId};
+use crate::integration::{IntegrationEvent, IntegrationState, credentials_context};
+use crate::ports::{AggregateKind, ListQuery, ProviderId, StreamId};
 
-use super::persist::{Columns, Versioned, stream_write};
+use super::aggregates::whatsapp::Integrations;
+use super::persist::Versioned;
 use super::{AppError, Services};
 
 /// The stream of a tenant's integration with `provider`.
@@ -22,41 +23,26 @@ impl Services {
         Ok(self
             .load_versioned(tenant, &integration_stream(provider))
             .await?
-            .unwrap_or_else(Versioned::empty))
+            .unwrap_or(Versioned {
+                state: Default::default(),
+            }))
     }
 
     async fn append_integration(
         &self,
         tenant: TenantId,
         provider: ProviderId,
-        make: impl Fn(&IntegrationState) -> IntegrationEvent,
+        make: impl Fn(&IntegrationState) -> IntegrationEvent + Sync,
     ) -> Result<IntegrationState, AppError> {
-        self.retrying(|| async {
-            let current = self.load_integration(tenant, provider).await?;
-            let event = make(&current.state);
-            let after = evolve(current.state.clone(), &event);
-            let now = self.clock.now();
-            let mut commit = Commit::new(tenant);
-            commit.streams.push(stream_write(
-                integration_stream(provider),
-                current.version,
-                &[(event.event_type(), event.clone(), now)],
-                &after,
-                Columns {
-                    status: serde_json::to_value(after.status)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_default(),
-                    flow_id: None,
-                    phone: None,
-                    external_ref: None,
-                    session_id: None,
-                    created_at: after.updated_at.unwrap_or(now),
-                    updated_at: now,
-                },
-            )?);
-            self.store.commit(commit).await?;
-            Ok(after)
+        let make = &make;
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let current = tx
+                    .load::<IntegrationState>(provider)
+                    .await?
+                    .unwrap_or_default();
+                tx.apply(&Integrations, provider, vec![make(&current)])
+            })
         })
         .await
     }

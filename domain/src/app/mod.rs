@@ -1,15 +1,18 @@
-//! Application services: each use case loads an aggregate through the ports, lets its decider
-//! decide, and commits the events, the projection row, outbox jobs and timers atomically,
-//! retrying on optimistic-concurrency conflicts.
+//! Application services: each use case reads its aggregates, lets their deciders decide, and
+//! commits the events, the projection rows, outbox jobs and timers atomically through the one
+//! commit path, `app::execute` (`domain/src/app/execute.rs`) (its docs have a worked example), which decides again on
+//! optimistic-concurrency conflicts. Every aggregate is declared once, in `app::aggregates`.
 //!
 //! [`Services`] holds the ports as trait objects (chosen by configuration at start-up); its
 //! methods are grouped by aggregate in [`sessions`], [`verifications`] and [`jobs`].
 
+mod aggregates;
 mod audit;
 mod catalog;
 mod delivery;
 pub mod end_users;
 mod error;
+mod execute;
 pub mod integrations;
 pub mod jobs;
 pub mod payments;

@@ -9,15 +9,16 @@ use crate::decider::Decider;
 use crate::flow::{Flow, StepId};
 use crate::ids::{JobId, SessionId, TenantId, VerificationId};
 use crate::phone::PhoneNumber;
-use crate::ports::{AggregateKind, Commit, ListQuery, NewJob, StoredEvent, StreamId};
+use crate::ports::{AggregateKind, ListQuery, NewJob, StoredEvent, StreamId};
 use crate::session::{
     SessionChannel, SessionCommand, SessionDecider, SessionError, SessionEvent, SessionState,
     SessionView, VerifiedPhone, view,
 };
 use crate::verification::{VerificationState, VerificationStatus};
 
+use super::execute::Tx;
 use super::jobs::Job;
-use super::persist::{Columns, Versioned, stream_write};
+use super::persist::Versioned;
 use super::{AppError, Services};
 
 /// Input of [`Services::start_session`].
@@ -71,45 +72,24 @@ impl Services {
             .ok_or(AppError::SessionNotFound)
     }
 
-    /// Builds the commit part of a session decision: events, projection row, inactivity timer.
-    pub(crate) fn session_commit_parts(
+    /// Records a session decision in `tx`: its events, and its inactivity timer (armed at the
+    /// start, canceled when the session ends). Returns the state after.
+    pub(crate) fn apply_session(
         &self,
-        commit: &mut Commit,
+        tx: &mut Tx<'_>,
         flow: &Flow,
-        current: &Versioned<SessionState>,
-        events: &[SessionEvent],
+        id: SessionId,
+        events: Vec<SessionEvent>,
     ) -> Result<SessionState, AppError> {
-        let decider = SessionDecider::new(flow);
-        let after = events
-            .iter()
-            .fold(current.state.clone(), |s, e| decider.evolve(s, e));
-        let id = after.id.ok_or(AppError::SessionNotFound)?;
-        let now = after.updated_at.unwrap_or(OffsetDateTime::UNIX_EPOCH);
-        let tagged: Vec<_> = events
-            .iter()
-            .map(|e| (e.event_type(), e.clone(), e.at()))
-            .collect();
-        commit.streams.push(stream_write(
-            session_stream(id),
-            current.version,
-            &tagged,
-            &after,
-            Columns {
-                status: after.status.as_str().to_string(),
-                flow_id: Some(flow.id().to_string()),
-                phone: after.phone.as_ref().map(|p| p.to_string()),
-                external_ref: after.external_ref.clone(),
-                session_id: None,
-                created_at: after.created_at.unwrap_or(now),
-                updated_at: now,
-            },
-        )?);
+        let started = tx.is_new::<SessionState>(id);
+        let after = tx.apply(&SessionDecider::new(flow), id, events)?;
         if after.status.is_final() {
-            commit.cancel_timers.push(expiry_timer_key(id));
-        } else if current.version == 0 {
+            tx.cancel_timer(expiry_timer_key(id));
+        } else if started {
             // Armed once, at start: when it fires early because the session was active since,
             // it re-arms itself (see `expire_session`), so answering a step writes no timer.
-            commit.jobs.push(self.expiry_timer(flow, id, now)?);
+            let now = after.updated_at.unwrap_or(OffsetDateTime::UNIX_EPOCH);
+            tx.enqueue(self.expiry_timer(flow, id, now)?);
         }
         Ok(after)
     }
@@ -149,14 +129,18 @@ impl Services {
             external_ref: input.external_ref,
             at,
         };
-        let current = Versioned::empty();
-        let events = SessionDecider::new(&flow).decide(&current.state, &command)?;
-        let mut commit = Commit::new(tenant);
-        let after = self.session_commit_parts(&mut commit, &flow, &current, &events)?;
-        let answer = view(&flow, &after);
-        commit.answer_with(&answer);
-        self.store.commit(commit).await?;
-        Ok(answer)
+        let events = SessionDecider::new(&flow).decide(&SessionState::default(), &command)?;
+        let events = &events;
+        let flow = &flow;
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let after = self.apply_session(tx, flow, id, events.clone())?;
+                let answer = view(flow, &after);
+                tx.answer(&answer);
+                Ok(answer)
+            })
+        })
+        .await
     }
 
     /// The session's view.
@@ -208,46 +192,34 @@ impl Services {
             .await?)
     }
 
-    /// Runs one session command with conflict retries and returns the new view.
+    /// Runs one session command on the commit path and returns the new view.
     async fn execute_session(
         &self,
         tenant: TenantId,
         id: SessionId,
-        make: impl Fn(OffsetDateTime) -> SessionCommand,
+        make: impl Fn(OffsetDateTime) -> SessionCommand + Sync,
         proof: Option<VerificationId>,
     ) -> Result<SessionView, AppError> {
-        self.retrying(|| async {
-            // Decided on the decide cache's state first; a decision that commits nothing (a
-            // refusal, a no-op) is confirmed on the database's, which the cache may lag behind.
-            for fresh in [false, true] {
-                let current = if fresh {
-                    self.load_session(tenant, id).await?
-                } else {
-                    self.load_versioned_for_decide(tenant, &session_stream(id))
-                        .await?
-                        .ok_or(AppError::SessionNotFound)?
-                };
-                let flow = self.flow_of(&current.state)?;
+        let make = &make;
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let current = tx
+                    .load::<SessionState>(id)
+                    .await?
+                    .ok_or(AppError::SessionNotFound)?;
+                let flow = self.flow_of(&current)?;
                 let mut command = make(self.clock.now());
                 if let (SessionCommand::SubmitStep { verified_phone, .. }, Some(vid)) =
                     (&mut command, proof)
                 {
-                    *verified_phone = self.approved_phone_of(tenant, id, vid).await?;
+                    *verified_phone = self.approved_phone_of(tx, id, vid).await?;
                 }
-                let events = match SessionDecider::new(&flow).decide(&current.state, &command) {
-                    Ok(events) if !events.is_empty() => events,
-                    _ if !fresh => continue,
-                    Ok(_) => return Ok(view(&flow, &current.state)),
-                    Err(e) => return Err(e.into()),
-                };
-                let mut commit = Commit::new(tenant);
-                let after = self.session_commit_parts(&mut commit, &flow, &current, &events)?;
+                let events = SessionDecider::new(&flow).decide(&current, &command)?;
+                let after = self.apply_session(tx, &flow, id, events)?;
                 let answer = view(&flow, &after);
-                commit.answer_with(&answer);
-                self.store.commit(commit).await?;
-                return Ok(answer);
-            }
-            Err(AppError::SessionNotFound)
+                tx.answer(&answer);
+                Ok(answer)
+            })
         })
         .await
     }
@@ -256,20 +228,13 @@ impl Services {
     /// this session of this tenant.
     async fn approved_phone_of(
         &self,
-        tenant: TenantId,
+        tx: &mut Tx<'_>,
         session: SessionId,
         vid: VerificationId,
     ) -> Result<Option<VerifiedPhone>, AppError> {
-        let Some(v) = self
-            .load_versioned::<VerificationState>(
-                tenant,
-                &super::verifications::verification_stream(vid),
-            )
-            .await?
-        else {
+        let Some(v) = tx.load::<VerificationState>(vid).await? else {
             return Ok(None);
         };
-        let v = v.state;
         Ok(match (v.status, v.session_id, v.phone) {
             (VerificationStatus::Approved, Some(s), Some(phone)) if s == session => {
                 Some(VerifiedPhone {
@@ -377,33 +342,31 @@ impl Services {
         id: SessionId,
         job: JobId,
     ) -> Result<(), AppError> {
-        self.retrying(|| async {
-            let current = match self.load_session(tenant, id).await {
-                Err(AppError::SessionNotFound) => return Ok(None),
-                other => other?,
-            };
-            let flow = self.flow_of(&current.state)?;
-            let events = SessionDecider::new(&flow).decide(
-                &current.state,
-                &SessionCommand::Expire {
-                    at: self.clock.now(),
-                },
-            )?;
-            let mut commit = Commit::new(tenant);
-            commit.complete_job = Some(job);
-            if !events.is_empty() {
-                self.session_commit_parts(&mut commit, &flow, &current, &events)?;
-            } else if !current.state.status.is_final() {
-                // Not due: the session was active after the timer was armed. Re-arm it for the
-                // flow's timeout after the last activity.
-                if let Some(last) = current.state.updated_at {
-                    commit.jobs.push(self.expiry_timer(&flow, id, last)?);
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                tx.complete_job(job);
+                let Some(current) = tx.load::<SessionState>(id).await? else {
+                    return Ok(());
+                };
+                let flow = self.flow_of(&current)?;
+                let events = SessionDecider::new(&flow).decide(
+                    &current,
+                    &SessionCommand::Expire {
+                        at: self.clock.now(),
+                    },
+                )?;
+                if !events.is_empty() {
+                    self.apply_session(tx, &flow, id, events)?;
+                } else if !current.status.is_final() {
+                    // Not due: the session was active after the timer was armed. Re-arm it for the
+                    // flow's timeout after the last activity.
+                    if let Some(last) = current.updated_at {
+                        tx.enqueue(self.expiry_timer(&flow, id, last)?);
+                    }
                 }
-            }
-            self.store.commit(commit).await?;
-            Ok(Some(()))
+                Ok(())
+            })
         })
         .await
-        .map(|_| ())
     }
 }

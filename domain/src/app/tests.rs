@@ -34,6 +34,23 @@ fn flow() -> Flow {
     .unwrap()
 }
 
+/// Answers the store's reads, for answers and for decisions alike (the commit path decides on
+/// `load_for_decide`, and confirms a decision that commits nothing on `load`).
+fn reads<F>(store: &mut MockEventStore, read: F)
+where
+    F: Fn(TenantId, &StreamId) -> Result<Option<Loaded>, StoreError>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+{
+    let decide = read.clone();
+    store
+        .expect_load_for_decide()
+        .returning(move |t, s| decide(t, s));
+    store.expect_load().returning(move |t, s| read(t, s));
+}
+
 fn tenant() -> TenantId {
     TenantId::new(Uuid::from_u128(1))
 }
@@ -327,7 +344,7 @@ async fn a_spent_send_quota_refuses_the_verification_and_commits_nothing() {
         quota = events.iter().fold(quota, |s, e| q.evolve(s, e));
     }
     let quota = serde_json::to_value(quota).unwrap();
-    store.expect_load().returning(move |_, _| {
+    reads(&mut store, move |_, _| {
         Ok(Some(loaded(
             AggregateKind::PhoneQuota,
             "+12025550123",
@@ -373,7 +390,7 @@ fn store_with_voice_verification(id: VerificationId) -> MockEventStore {
     let (state, quota) = voice_verification(id);
     let quota = serde_json::to_value(quota).unwrap();
     let mut store = MockEventStore::new();
-    store.expect_load().returning(move |_, stream| {
+    reads(&mut store, move |_, stream| {
         Ok(match stream.kind {
             AggregateKind::Verification => Some(loaded(stream.kind, &stream.id, 2, state.clone())),
             AggregateKind::PhoneQuota => Some(loaded(stream.kind, &stream.id, 1, quota.clone())),
@@ -479,7 +496,7 @@ async fn a_delivery_every_provider_failed_falls_back_to_sms_without_calling_anyo
     }]);
     let quota = serde_json::to_value(quota).unwrap();
     let mut store = MockEventStore::new();
-    store.expect_load().returning(move |_, stream| {
+    reads(&mut store, move |_, stream| {
         Ok(match stream.kind {
             AggregateKind::Verification => Some(loaded(stream.kind, &stream.id, 2, state.clone())),
             AggregateKind::PhoneQuota => Some(loaded(stream.kind, &stream.id, 1, quota.clone())),
@@ -512,9 +529,9 @@ async fn an_inactivity_timer_that_fires_early_re_arms_itself_after_the_last_acti
     let id = SessionId::new(Uuid::from_u128(7));
     let mut store = MockEventStore::new();
     let state = started_session(id);
-    store
-        .expect_load()
-        .returning(move |_, _| Ok(Some(loaded(AggregateKind::Session, id, 1, state.clone()))));
+    reads(&mut store, move |_, _| {
+        Ok(Some(loaded(AggregateKind::Session, id, 1, state.clone())))
+    });
     store
         .expect_commit()
         .withf(|c| {

@@ -7,18 +7,19 @@ use crate::flow::StepKind;
 use crate::ids::{JobId, SessionId, TenantId, VerificationId};
 use crate::phone::PhoneNumber;
 use crate::ports::{
-    AggregateKind, CodeOwner, Commit, ProviderCheck, ProviderId, ProviderVerdict, StreamId,
+    AggregateKind, CodeOwner, ProviderCheck, ProviderId, ProviderVerdict, StreamId,
 };
-use crate::session::{SessionCommand, SessionDecider, VerifiedPhone};
+use crate::session::{SessionCommand, SessionDecider, SessionState, VerifiedPhone};
 use crate::verification::{
     Channel, CodeHash, OtpCode, QuotaCommand, QuotaDecider, QuotaState, SendAllowance,
     VerificationCommand, VerificationDecider, VerificationEvent, VerificationState,
     VerificationStatus,
 };
 
+use super::execute::Tx;
 use super::jobs::Job;
 pub(crate) use super::jobs::kinds::DeliverPayload;
-use super::persist::{Columns, Versioned, stream_write};
+use super::persist::Versioned;
 pub use super::verification_view::VerificationView;
 use super::{AppError, Services};
 
@@ -79,17 +80,6 @@ impl Services {
         }
     }
 
-    async fn load_quota(
-        &self,
-        tenant: TenantId,
-        phone: &PhoneNumber,
-    ) -> Result<Versioned<QuotaState>, AppError> {
-        Ok(self
-            .load_versioned(tenant, &quota_stream(phone))
-            .await?
-            .unwrap_or_else(Versioned::empty))
-    }
-
     pub(crate) async fn load_verification(
         &self,
         tenant: TenantId,
@@ -100,27 +90,25 @@ impl Services {
             .ok_or(AppError::VerificationNotFound)
     }
 
-    /// A verification with its phone and that phone's send quota, read for one decision.
+    /// A verification and its phone's send quota, read in `tx` for one decision.
+    ///
+    /// # Errors
+    /// [`AppError::VerificationNotFound`].
     pub(crate) async fn load_with_quota(
         &self,
-        tenant: TenantId,
+        tx: &mut Tx<'_>,
         id: VerificationId,
-    ) -> Result<
-        (
-            Versioned<VerificationState>,
-            PhoneNumber,
-            Versioned<QuotaState>,
-        ),
-        AppError,
-    > {
-        let current = self.load_verification(tenant, id).await?;
+    ) -> Result<(VerificationState, QuotaState), AppError> {
+        let current = tx
+            .load::<VerificationState>(id)
+            .await?
+            .ok_or(AppError::VerificationNotFound)?;
         let phone = current
-            .state
             .phone
             .clone()
             .ok_or(AppError::VerificationNotFound)?;
-        let quota = self.load_quota(tenant, &phone).await?;
-        Ok((current, phone, quota))
+        let quota = tx.load::<QuotaState>(&phone).await?.unwrap_or_default();
+        Ok((current, quota))
     }
 
     pub(crate) fn allowance(&self, quota: &QuotaState, at: OffsetDateTime) -> SendAllowance {
@@ -135,28 +123,22 @@ impl Services {
         }
     }
 
-    /// Adds a decision's writes to `commit`: the verification stream, one quota reservation and
-    /// one delivery job per send, the expiry timer. `code` is the clear code of a new send, or
-    /// the encrypted one carried over for a fallback.
-    fn verification_commit_parts(
+    /// Records a decision in `tx`: the verification's events, one quota reservation and one
+    /// delivery job per send, the expiry timer, the failover's writes. `code` is the clear code
+    /// of a new send, or the encrypted one carried over for a fallback.
+    fn apply_verification(
         &self,
-        commit: &mut Commit,
-        current: &Versioned<VerificationState>,
-        quota: &Versioned<QuotaState>,
-        events: &[VerificationEvent],
+        tx: &mut Tx<'_>,
+        id: VerificationId,
+        events: Vec<VerificationEvent>,
         code: &CodeForJobs,
     ) -> Result<(VerificationState, QuotaState), AppError> {
-        let decider = self.verification_decider();
-        let after = events
-            .iter()
-            .fold(current.state.clone(), |s, e| decider.evolve(s, e));
-        let id = after.id.ok_or(AppError::VerificationNotFound)?;
+        let after = tx.apply(&self.verification_decider(), id, events.clone())?;
         let phone = after.phone.clone().ok_or(AppError::VerificationNotFound)?;
-        let now = after.updated_at.unwrap_or(OffsetDateTime::UNIX_EPOCH);
-        let mut quota_events = Vec::new();
-        let mut quota_state = quota.state.clone();
-        for event in events {
-            self.failover_writes(commit, &after, events, event, code)?;
+        let quota_decider = self.quota_decider();
+        let mut quota = tx.apply(&quota_decider, &phone, Vec::new())?;
+        for event in &events {
+            self.failover_writes(tx, &after, &events, event, code)?;
             let VerificationEvent::CodeSent {
                 seq,
                 channel,
@@ -167,16 +149,12 @@ impl Services {
             else {
                 continue;
             };
-            let reserved = self
-                .quota_decider()
-                .decide(&quota_state, &QuotaCommand::Reserve { at: *at })
+            let reserved = quota_decider
+                .decide(&quota, &QuotaCommand::Reserve { at: *at })
                 .map_err(|e| crate::verification::VerificationError::RateLimited {
                     retry_after_seconds: e.retry_after_seconds,
                 })?;
-            for q in reserved {
-                quota_state = self.quota_decider().evolve(quota_state, &q);
-                quota_events.push(("phone_quota.send_reserved", q, *at));
-            }
+            quota = tx.apply(&quota_decider, &phone, reserved)?;
             let encrypted = match code {
                 CodeForJobs::Clear(c) => hex::encode(
                     self.secrets
@@ -195,12 +173,12 @@ impl Services {
                 channel: *channel,
                 code: encrypted,
             };
-            commit.jobs.push(Job::DeliverCode(payload).schedule(
+            tx.enqueue(Job::DeliverCode(payload).schedule(
                 JobId::new(self.ids.new_id()),
                 *at,
                 None,
             )?);
-            commit.jobs.push(
+            tx.enqueue(
                 Job::ExpireVerification {
                     verification_id: id,
                 }
@@ -211,74 +189,49 @@ impl Services {
                 )?,
             );
         }
-        let tagged: Vec<_> = events
-            .iter()
-            .map(|e| (e.event_type(), e.clone(), now))
-            .collect();
-        commit.streams.push(stream_write(
-            verification_stream(id),
-            current.version,
-            &tagged,
-            &after,
-            Columns {
-                status: after.status.as_str().to_string(),
-                flow_id: None,
-                phone: Some(phone.to_string()),
-                external_ref: after.session_id.map(|s| s.to_string()),
-                session_id: None,
-                created_at: after.created_at.unwrap_or(now),
-                updated_at: now,
-            },
-        )?);
-        if !quota_events.is_empty() {
-            let created = quota_state.sends.first().copied().unwrap_or(now);
-            commit.streams.push(stream_write(
-                quota_stream(&phone),
-                quota.version,
-                &quota_events,
-                &quota_state,
-                Columns {
-                    status: "active".into(),
-                    flow_id: None,
-                    phone: Some(phone.to_string()),
-                    external_ref: None,
-                    session_id: None,
-                    created_at: created,
-                    updated_at: now,
-                },
-            )?);
-        }
         if matches!(
             after.status,
             VerificationStatus::Approved | VerificationStatus::Locked | VerificationStatus::Expired
         ) {
-            commit
-                .cancel_timers
-                .push(format!("verification-expiry:{id}"));
+            tx.cancel_timer(format!("verification-expiry:{id}"));
         }
-        Ok((after, quota_state))
+        Ok((after, quota))
     }
 
-    /// Decides `command` on a verification and adds its writes to `commit` (nothing when the
-    /// decider records nothing). Returns the events and the verification and quota states after
-    /// them, so callers build their answer without reading again.
-    pub(crate) fn decide_into(
+    /// Decides `command` on the verification `id` as `tx` reads it and records the decision
+    /// (nothing when the decider records nothing). Returns the events and the verification and
+    /// quota states after them, so callers build their answer without reading again.
+    pub(crate) async fn decide_verification(
         &self,
-        commit: &mut Commit,
-        current: &Versioned<VerificationState>,
-        quota: &Versioned<QuotaState>,
+        tx: &mut Tx<'_>,
+        id: VerificationId,
         command: &VerificationCommand,
         code: &CodeForJobs,
     ) -> Result<(Vec<VerificationEvent>, VerificationState, QuotaState), AppError> {
-        let events = self
-            .verification_decider()
-            .decide(&current.state, command)?;
+        // A verification being started is new: nothing to read.
+        let (current, phone) = match command {
+            VerificationCommand::Start { phone, .. } => {
+                (VerificationState::default(), phone.clone())
+            }
+            _ => {
+                let current = tx
+                    .load::<VerificationState>(id)
+                    .await?
+                    .ok_or(AppError::VerificationNotFound)?;
+                let phone = current
+                    .phone
+                    .clone()
+                    .ok_or(AppError::VerificationNotFound)?;
+                (current, phone)
+            }
+        };
+        let quota = tx.load::<QuotaState>(&phone).await?.unwrap_or_default();
+        let events = self.verification_decider().decide(&current, command)?;
         if events.is_empty() {
-            return Ok((events, current.state.clone(), quota.state.clone()));
+            return Ok((events, current, quota));
         }
-        let (after, quota_after) =
-            self.verification_commit_parts(commit, current, quota, &events, code)?;
-        Ok((events, after, quota_after))
+        let (after, quota) = self.apply_verification(tx, id, events.clone(), code)?;
+        Ok((events, after, quota))
     }
 
     fn verification_view(
@@ -324,31 +277,31 @@ impl Services {
             self.load_session(tenant, session).await?;
         }
         let id = VerificationId::new(self.ids.new_id());
-        self.retrying(|| async {
-            let at = self.clock.now();
-            let quota = self.load_quota(tenant, &input.phone).await?;
-            let code = self.codes.otp();
-            let command = VerificationCommand::Start {
-                id,
-                phone: input.phone.clone(),
-                session_id: input.session_id,
-                channel: input.channel,
-                code_hash: self.code_hash(id, &code),
-                quota: self.allowance(&quota.state, at),
-                at,
-            };
-            let mut commit = Commit::new(tenant);
-            let (_, after, quota) = self.decide_into(
-                &mut commit,
-                &Versioned::empty(),
-                &quota,
-                &command,
-                &CodeForJobs::Clear(code),
-            )?;
-            let answer = self.verification_view(&after, &quota, at);
-            commit.answer_with(&answer);
-            self.store.commit(commit).await?;
-            Ok(answer)
+        let input = &input;
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let at = self.clock.now();
+                let quota = tx
+                    .load::<QuotaState>(&input.phone)
+                    .await?
+                    .unwrap_or_default();
+                let code = self.codes.otp();
+                let command = VerificationCommand::Start {
+                    id,
+                    phone: input.phone.clone(),
+                    session_id: input.session_id,
+                    channel: input.channel,
+                    code_hash: self.code_hash(id, &code),
+                    quota: self.allowance(&quota, at),
+                    at,
+                };
+                let (_, after, quota) = self
+                    .decide_verification(tx, id, &command, &CodeForJobs::Clear(code))
+                    .await?;
+                let answer = self.verification_view(&after, &quota, at);
+                tx.answer(&answer);
+                Ok(answer)
+            })
         })
         .await
     }
@@ -368,8 +321,12 @@ impl Services {
             .phone
             .clone()
             .ok_or(AppError::VerificationNotFound)?;
-        let quota = self.load_quota(tenant, &phone).await?;
-        Ok(self.verification_view(&v.state, &quota.state, self.clock.now()))
+        let quota = self
+            .load_versioned::<QuotaState>(tenant, &quota_stream(&phone))
+            .await?
+            .map(|q| q.state)
+            .unwrap_or_default();
+        Ok(self.verification_view(&v.state, &quota, self.clock.now()))
     }
 
     /// Sends a new code, on `channel` or the last channel used (the user may ask for SMS at any
@@ -384,28 +341,24 @@ impl Services {
         id: VerificationId,
         channel: Option<Channel>,
     ) -> Result<VerificationView, AppError> {
-        self.retrying(|| async {
-            let at = self.clock.now();
-            let (current, _, quota) = self.load_with_quota(tenant, id).await?;
-            let code = self.codes.otp();
-            let command = VerificationCommand::Resend {
-                channel,
-                code_hash: self.code_hash(id, &code),
-                quota: self.allowance(&quota.state, at),
-                at,
-            };
-            let mut commit = Commit::new(tenant);
-            let (_, after, quota) = self.decide_into(
-                &mut commit,
-                &current,
-                &quota,
-                &command,
-                &CodeForJobs::Clear(code),
-            )?;
-            let answer = self.verification_view(&after, &quota, at);
-            commit.answer_with(&answer);
-            self.store.commit(commit).await?;
-            Ok(answer)
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let at = self.clock.now();
+                let (_, quota) = self.load_with_quota(tx, id).await?;
+                let code = self.codes.otp();
+                let command = VerificationCommand::Resend {
+                    channel,
+                    code_hash: self.code_hash(id, &code),
+                    quota: self.allowance(&quota, at),
+                    at,
+                };
+                let (_, after, quota) = self
+                    .decide_verification(tx, id, &command, &CodeForJobs::Clear(code))
+                    .await?;
+                let answer = self.verification_view(&after, &quota, at);
+                tx.answer(&answer);
+                Ok(answer)
+            })
         })
         .await
     }
@@ -422,34 +375,41 @@ impl Services {
         id: VerificationId,
         code: &OtpCode,
     ) -> Result<VerificationView, AppError> {
+        // A provider-owned code is checked by its provider once, before deciding (never inside
+        // the commit path, which may decide again).
+        let code_hash = self.code_hash(id, code);
+        let verdict = self
+            .provider_verdict(
+                tenant,
+                &self.load_verification(tenant, id).await?.state,
+                &code_hash,
+                code,
+                self.clock.now(),
+            )
+            .await?;
         let (view, failed) = self
-            .retrying(|| async {
-                let at = self.clock.now();
-                let (current, _, quota) = self.load_with_quota(tenant, id).await?;
-                let code_hash = self.code_hash(id, code);
-                let command = match self
-                    .provider_verdict(tenant, &current.state, &code_hash, code, at)
-                    .await?
-                {
-                    Some(approved) => VerificationCommand::RecordProviderCheck { approved, at },
-                    None => VerificationCommand::Check { code_hash, at },
-                };
-                let mut commit = Commit::new(tenant);
-                let (events, after, quota) =
-                    self.decide_into(&mut commit, &current, &quota, &command, &CodeForJobs::None)?;
-                if after.status == VerificationStatus::Approved {
-                    self.complete_phone_step(&mut commit, tenant, &after, at)
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    let at = self.clock.now();
+                    let command = match verdict {
+                        Some(approved) => VerificationCommand::RecordProviderCheck { approved, at },
+                        None => VerificationCommand::Check { code_hash, at },
+                    };
+                    let (events, after, quota) = self
+                        .decide_verification(tx, id, &command, &CodeForJobs::None)
                         .await?;
-                }
-                let failed = events
-                    .iter()
-                    .any(|e| matches!(e, VerificationEvent::CheckFailed { .. }));
-                let answer = self.verification_view(&after, &quota, at);
-                if !failed {
-                    commit.answer_with(&answer);
-                }
-                self.store.commit(commit).await?;
-                Ok((answer, failed))
+                    if after.status == VerificationStatus::Approved {
+                        self.complete_phone_step(tx, &after, at).await?;
+                    }
+                    let failed = events
+                        .iter()
+                        .any(|e| matches!(e, VerificationEvent::CheckFailed { .. }));
+                    let answer = self.verification_view(&after, &quota, at);
+                    if !failed {
+                        tx.answer(&answer);
+                    }
+                    Ok((answer, failed))
+                })
             })
             .await?;
         match (failed, view.status) {
@@ -510,11 +470,10 @@ impl Services {
         Ok(Some(verdict == ProviderVerdict::Approved))
     }
 
-    /// Adds the session's phone step completion to `commit` when that step is current.
+    /// Records the session's phone step completion in `tx` when that step is current.
     async fn complete_phone_step(
         &self,
-        commit: &mut Commit,
-        tenant: TenantId,
+        tx: &mut Tx<'_>,
         v: &VerificationState,
         at: OffsetDateTime,
     ) -> Result<(), AppError> {
@@ -522,12 +481,15 @@ impl Services {
         else {
             return Ok(());
         };
-        let current = self.load_session(tenant, session_id).await?;
-        let Some(flow_id) = current.state.flow_id.clone() else {
+        let current = tx
+            .load::<SessionState>(session_id)
+            .await?
+            .ok_or(AppError::SessionNotFound)?;
+        let Some(flow_id) = current.flow_id.clone() else {
             return Ok(());
         };
-        let flow = self.flows.pinned(&flow_id, current.state.flow_version)?;
-        let Some(step) = crate::session::current_step(&flow, &current.state) else {
+        let flow = self.flows.pinned(&flow_id, current.flow_version)?;
+        let Some(step) = crate::session::current_step(&flow, &current) else {
             return Ok(());
         };
         if step.kind() != StepKind::PhoneVerification {
@@ -545,8 +507,8 @@ impl Services {
         };
         // A session that cannot take the step now (paused, finished) keeps the approval only:
         // the step can be submitted later with the verification id.
-        if let Ok(events) = SessionDecider::new(&flow).decide(&current.state, &command) {
-            self.session_commit_parts(commit, &flow, &current, &events)?;
+        if let Ok(events) = SessionDecider::new(&flow).decide(&current, &command) {
+            self.apply_session(tx, &flow, session_id, events)?;
         }
         Ok(())
     }
@@ -560,28 +522,27 @@ impl Services {
         payload: &DeliverPayload,
         outcome: crate::verification::DeliveryOutcome,
     ) -> Result<(), AppError> {
-        self.retrying(|| async {
-            let at = self.clock.now();
-            let (current, _, quota) = self
-                .load_with_quota(tenant, payload.verification_id)
+        let outcome = &outcome;
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let at = self.clock.now();
+                let (_, quota) = self.load_with_quota(tx, payload.verification_id).await?;
+                let command = VerificationCommand::RecordDelivery {
+                    seq: payload.seq,
+                    outcome: outcome.clone(),
+                    quota: self.allowance(&quota, at),
+                    at,
+                };
+                tx.complete_job(job);
+                self.decide_verification(
+                    tx,
+                    payload.verification_id,
+                    &command,
+                    &CodeForJobs::Encrypted(payload.code.clone()),
+                )
                 .await?;
-            let command = VerificationCommand::RecordDelivery {
-                seq: payload.seq,
-                outcome: outcome.clone(),
-                quota: self.allowance(&quota.state, at),
-                at,
-            };
-            let mut commit = Commit::new(tenant);
-            commit.complete_job = Some(job);
-            self.decide_into(
-                &mut commit,
-                &current,
-                &quota,
-                &command,
-                &CodeForJobs::Encrypted(payload.code.clone()),
-            )?;
-            self.store.commit(commit).await?;
-            Ok(())
+                Ok(())
+            })
         })
         .await
     }
@@ -605,19 +566,19 @@ impl Services {
         id: VerificationId,
         job: JobId,
     ) -> Result<(), AppError> {
-        self.retrying(|| async {
-            let (current, _, quota) = match self.load_with_quota(tenant, id).await {
-                Err(AppError::VerificationNotFound) => return Ok(()),
-                other => other?,
-            };
-            let command = VerificationCommand::Expire {
-                at: self.clock.now(),
-            };
-            let mut commit = Commit::new(tenant);
-            commit.complete_job = Some(job);
-            self.decide_into(&mut commit, &current, &quota, &command, &CodeForJobs::None)?;
-            self.store.commit(commit).await?;
-            Ok(())
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                tx.complete_job(job);
+                if tx.load::<VerificationState>(id).await?.is_none() {
+                    return Ok(());
+                }
+                let command = VerificationCommand::Expire {
+                    at: self.clock.now(),
+                };
+                self.decide_verification(tx, id, &command, &CodeForJobs::None)
+                    .await?;
+                Ok(())
+            })
         })
         .await
     }

@@ -6,14 +6,14 @@ use time::{Duration, OffsetDateTime};
 
 use crate::ids::TenantId;
 use crate::ports::{
-    AggregateKind, ClaimedJob, Commit, DeliveryReport, PaymentReport, ProviderId, StoreError,
-    StreamId, WhatsAppReport,
+    AggregateKind, ClaimedJob, DeliveryReport, PaymentReport, ProviderId, StreamId, WhatsAppReport,
 };
 use crate::verification::VerificationCommand;
 
+use super::aggregates::webhooks::{Inbox, InboxEvent};
+use super::execute::Tx;
 use super::jobs::kinds::ProcessWebhook;
 use super::jobs::{Job, JobOutcome};
-use super::persist::{Columns, Versioned, stream_write};
 use super::verifications::{CodeForJobs, ProviderRefState, provider_ref_stream};
 use super::{AppError, Services};
 
@@ -49,7 +49,7 @@ impl InboundWebhook {
         self.report.is_some() || self.payment.is_some() || self.whatsapp.is_some()
     }
 
-    fn reference(&self) -> Option<String> {
+    pub(crate) fn reference(&self) -> Option<String> {
         self.report
             .as_ref()
             .map(|r| r.provider_ref.clone())
@@ -73,6 +73,10 @@ pub(crate) struct StoredWebhook {
     pub(crate) webhook: InboundWebhook,
     #[serde(with = "time::serde::rfc3339")]
     pub(crate) received_at: OffsetDateTime,
+    /// What became of it: `pending`, `stored`, `parked`, then `processed`, `ignored`,
+    /// `unmatched`, `adopted` (empty in rows stored before it was kept in the state).
+    #[serde(default)]
+    pub(crate) status: String,
 }
 
 fn webhook_stream(provider: ProviderId, event_id: &str) -> StreamId {
@@ -152,47 +156,51 @@ impl Services {
         process: bool,
     ) -> Result<WebhookReceipt, AppError> {
         let at = self.clock.now();
-        let stream = webhook_stream(webhook.provider, &webhook.event_id);
+        let key = webhook_stream(webhook.provider, &webhook.event_id).id;
+        let status = match (process, webhook.payment.is_some(), webhook.processable()) {
+            (false, true, _) => super::payments::PARKED,
+            (_, _, true) => "pending",
+            _ => "stored",
+        };
         let stored = StoredWebhook {
             webhook: webhook.clone(),
             received_at: at,
+            status: status.into(),
         };
-        let mut commit = Commit::new(tenant);
-        commit.streams.push(stream_write(
-            stream.clone(),
-            0,
-            &[("webhook.received", stored.clone(), at)],
-            &stored,
-            Columns {
-                status: match (process, webhook.payment.is_some(), webhook.processable()) {
-                    (false, true, _) => super::payments::PARKED,
-                    (_, _, true) => "pending",
-                    _ => "stored",
-                }
-                .into(),
-                flow_id: None,
-                phone: None,
-                external_ref: webhook.reference(),
-                session_id: None,
-                created_at: at,
-                updated_at: at,
-            },
-        )?);
-        if process && webhook.processable() {
-            let process = Job::ProcessWebhook(ProcessWebhook {
-                stream_id: stream.id.clone(),
-            });
-            commit.jobs.push(process.schedule(
-                crate::ids::JobId::new(self.ids.new_id()),
-                at,
-                None,
-            )?);
-        }
-        match self.store.commit(commit).await {
-            Ok(()) => Ok(WebhookReceipt::Stored),
-            Err(StoreError::Conflict(_)) => Ok(WebhookReceipt::Duplicate),
-            Err(e) => Err(e.into()),
-        }
+        let key = &key;
+        let stored = &stored;
+        let webhook = &webhook;
+        let receipt = self
+            .execute_once(tenant, |tx| {
+                Box::pin(async move {
+                    tx.apply(
+                        &Inbox,
+                        key,
+                        vec![InboxEvent::Received(Box::new(stored.clone()))],
+                    )?;
+                    if process && webhook.processable() {
+                        tx.enqueue(self.process_job(key)?);
+                    }
+                    Ok(())
+                })
+            })
+            .await?;
+        Ok(match receipt {
+            Some(()) => WebhookReceipt::Stored,
+            None => WebhookReceipt::Duplicate,
+        })
+    }
+
+    /// The job that processes the inbox's webhook `key`, due now.
+    pub(crate) fn process_job(&self, key: &str) -> Result<crate::ports::NewJob, AppError> {
+        Job::ProcessWebhook(ProcessWebhook {
+            stream_id: key.to_owned(),
+        })
+        .schedule(
+            crate::ids::JobId::new(self.ids.new_id()),
+            self.clock.now(),
+            None,
+        )
     }
 
     /// Processes a stored delivery report: a delivered status marks the delivery; a failed voice
@@ -222,12 +230,10 @@ impl Services {
                 // Its object is not known yet: parked until its reference is recorded.
                 let provider = stored.state.webhook.provider;
                 return self
-                    .park_payment_webhook(job, &stream, &stored, provider, payment.provider_ref())
+                    .park_payment_webhook(job, &stream, provider, payment.provider_ref())
                     .await;
             };
-            return self
-                .finish_webhook(tenant, job, &stream, &stored, status)
-                .await;
+            return self.finish_webhook(tenant, job, &stream, status).await;
         }
         if let Some(report) = stored.state.webhook.whatsapp.clone() {
             let outcome = self
@@ -246,14 +252,10 @@ impl Services {
                     "unmatched"
                 }
             };
-            return self
-                .finish_webhook(tenant, job, &stream, &stored, status)
-                .await;
+            return self.finish_webhook(tenant, job, &stream, status).await;
         }
         let Some(report) = stored.state.webhook.report.clone() else {
-            return self
-                .finish_webhook(tenant, job, &stream, &stored, "ignored")
-                .await;
+            return self.finish_webhook(tenant, job, &stream, "ignored").await;
         };
         let target = self
             .load_versioned::<ProviderRefState>(
@@ -269,39 +271,40 @@ impl Services {
                     reason: "provider reference not known yet".into(),
                 });
             }
-            return self
-                .finish_webhook(tenant, job, &stream, &stored, "unmatched")
-                .await;
+            return self.finish_webhook(tenant, job, &stream, "unmatched").await;
         };
-        self.retrying(|| async {
-            let at = self.clock.now();
-            let (current, _, quota) = self
-                .load_with_quota(tenant, target.state.verification_id)
-                .await?;
-            let command = VerificationCommand::ApplyReport {
-                provider: report.provider,
-                provider_ref: report.provider_ref.clone(),
-                status: report.status.clone(),
-                quota: self.allowance(&quota.state, at),
-                at,
-            };
-            let sealed = current
-                .state
-                .sealed_codes
-                .get(&target.state.seq)
-                .cloned()
-                .map_or(CodeForJobs::None, CodeForJobs::Encrypted);
-            let mut commit = Commit::new(tenant);
-            let (events, _, _) =
-                self.decide_into(&mut commit, &current, &quota, &command, &sealed)?;
-            let status = if events.is_empty() {
-                "ignored"
-            } else {
-                "processed"
-            };
-            self.webhook_done_writes(&mut commit, job, &stream, &stored, status, at)?;
-            self.store.commit(commit).await?;
-            Ok(JobOutcome::Done)
+        let report = &report;
+        let stream = &stream;
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let at = self.clock.now();
+                let (current, quota) = self
+                    .load_with_quota(tx, target.state.verification_id)
+                    .await?;
+                let command = VerificationCommand::ApplyReport {
+                    provider: report.provider,
+                    provider_ref: report.provider_ref.clone(),
+                    status: report.status.clone(),
+                    quota: self.allowance(&quota, at),
+                    at,
+                };
+                let sealed = current
+                    .sealed_codes
+                    .get(&target.state.seq)
+                    .cloned()
+                    .map_or(CodeForJobs::None, CodeForJobs::Encrypted);
+                let (events, _, _) = self
+                    .decide_verification(tx, target.state.verification_id, &command, &sealed)
+                    .await?;
+                let status = if events.is_empty() {
+                    "ignored"
+                } else {
+                    "processed"
+                };
+                tx.complete_job(job.id);
+                self.mark_webhook(tx, &stream.id, status).await?;
+                Ok(JobOutcome::Done)
+            })
         })
         .await
     }
@@ -311,56 +314,36 @@ impl Services {
         tenant: TenantId,
         job: &ClaimedJob,
         stream: &StreamId,
-        stored: &Versioned<StoredWebhook>,
         status: &str,
     ) -> Result<JobOutcome, AppError> {
-        let mut commit = Commit::new(tenant);
-        self.webhook_done_writes(&mut commit, job, stream, stored, status, self.clock.now())?;
-        self.store.commit(commit).await?;
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                tx.complete_job(job.id);
+                self.mark_webhook(tx, &stream.id, status).await
+            })
+        })
+        .await?;
         Ok(JobOutcome::Done)
     }
 
-    pub(crate) fn webhook_done_writes(
+    /// Records in `tx` what became of the inbox's webhook `key` (`processed`, `parked`, ...).
+    ///
+    /// # Errors
+    /// [`AppError::Corrupt`] when it is not in the inbox.
+    pub(crate) async fn mark_webhook(
         &self,
-        commit: &mut Commit,
-        job: &ClaimedJob,
-        stream: &StreamId,
-        stored: &Versioned<StoredWebhook>,
+        tx: &mut Tx<'_>,
+        key: &str,
         status: &str,
-        at: OffsetDateTime,
     ) -> Result<(), AppError> {
-        commit.complete_job = Some(job.id);
-        self.webhook_status_write(commit, stream, stored, status, at)
-    }
-
-    /// The write that records what became of a stored webhook (`processed`, `parked`, ...).
-    pub(crate) fn webhook_status_write(
-        &self,
-        commit: &mut Commit,
-        stream: &StreamId,
-        stored: &Versioned<StoredWebhook>,
-        status: &str,
-        at: OffsetDateTime,
-    ) -> Result<(), AppError> {
-        commit.streams.push(stream_write(
-            stream.clone(),
-            stored.version,
-            &[(
-                "webhook.processed",
-                serde_json::json!({ "outcome": status, "at": at.unix_timestamp() }),
-                at,
-            )],
-            &stored.state,
-            Columns {
-                status: status.into(),
-                flow_id: None,
-                phone: None,
-                external_ref: stored.state.webhook.reference(),
-                session_id: None,
-                created_at: stored.state.received_at,
-                updated_at: at,
-            },
-        )?);
+        if tx.load::<StoredWebhook>(key).await?.is_none() {
+            return Err(AppError::Corrupt(format!("webhook {key} vanished")));
+        }
+        let event = InboxEvent::Processed {
+            outcome: status.into(),
+            at: self.clock.now().unix_timestamp(),
+        };
+        tx.apply(&Inbox, key, vec![event])?;
         Ok(())
     }
 }

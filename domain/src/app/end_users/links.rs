@@ -8,11 +8,10 @@ use crate::decider::Decider;
 use crate::ids::{SessionId, TenantId};
 use crate::link::{LinkCommand, LinkDecider, LinkError, LinkEvent, LinkState};
 use crate::phone::PhoneNumber;
-use crate::ports::{AggregateKind, Commit, StreamId};
 use crate::token::Platform;
 use crate::verification::{CodeHash, OtpCode};
 
-use super::super::persist::{Columns, Versioned, stream_write};
+use super::super::execute::Tx;
 use super::super::whatsapp::conversation::{Author, MessageChannel, NewMessage};
 use super::super::{AppError, Services};
 use super::tokens::IssuedToken;
@@ -27,10 +26,6 @@ pub struct LinkRequested {
     pub phone: String,
     /// Seconds the code works (300).
     pub expires_in_seconds: i64,
-}
-
-fn link_stream(phone: &PhoneNumber) -> StreamId {
-    StreamId::new(AggregateKind::ChannelLink, phone)
 }
 
 impl Services {
@@ -70,21 +65,16 @@ impl Services {
         }
         let code: OtpCode = self.codes.otp();
         let hash = self.link_hash(&phone, code.expose());
-        self.retrying(|| async {
-            let links = self
-                .load_versioned::<LinkState>(tenant, &link_stream(&phone))
-                .await?
-                .unwrap_or_else(Versioned::empty);
-            let at = self.clock.now();
-            let command = LinkCommand::Request {
-                session_id: session,
-                code_hash: hash,
-                at,
-            };
-            let mut commit = Commit::new(tenant);
-            self.link_commit(&mut commit, &phone, &links, &command)?;
-            self.store.commit(commit).await?;
-            Ok(())
+        let phone = &phone;
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let command = LinkCommand::Request {
+                    session_id: session,
+                    code_hash: hash,
+                    at: self.clock.now(),
+                };
+                self.link_command(tx, phone, &command).await
+            })
         })
         .await?;
         let minutes = self.end_user_policy.link_ttl.whole_minutes().max(1);
@@ -114,45 +104,17 @@ impl Services {
         })
     }
 
-    fn link_commit(
+    /// Decides `command` on `phone`'s link codes as `tx` reads them and records its events.
+    async fn link_command(
         &self,
-        commit: &mut Commit,
+        tx: &mut Tx<'_>,
         phone: &PhoneNumber,
-        current: &Versioned<LinkState>,
         command: &LinkCommand,
     ) -> Result<Vec<LinkEvent>, AppError> {
+        let current = tx.load::<LinkState>(phone).await?.unwrap_or_default();
         let decider = self.link_decider();
-        let events = decider.decide(&current.state, command)?;
-        let after = events
-            .iter()
-            .fold(current.state.clone(), |s, e| decider.evolve(s, e));
-        let tagged: Vec<_> = events
-            .iter()
-            .map(|e| (e.event_type(), e.clone(), e.at()))
-            .collect();
-        let at = events
-            .last()
-            .map_or_else(|| self.clock.now(), LinkEvent::at);
-        commit.streams.push(stream_write(
-            link_stream(phone),
-            current.version,
-            &tagged,
-            &after,
-            Columns {
-                status: if after.code.as_ref().is_some_and(|c| !c.used && !c.locked) {
-                    "pending"
-                } else {
-                    "idle"
-                }
-                .into(),
-                flow_id: None,
-                phone: Some(phone.to_string()),
-                external_ref: None,
-                session_id: after.code.as_ref().map(|c| c.session_id.to_string()),
-                created_at: at,
-                updated_at: at,
-            },
-        )?);
+        let events = decider.decide(&current, command)?;
+        tx.apply(&decider, phone, events.clone())?;
         Ok(events)
     }
 
@@ -171,26 +133,26 @@ impl Services {
     ) -> Result<IssuedToken, AppError> {
         let hash = self.link_hash(phone, code.trim());
         let outcome = self
-            .retrying(|| async {
-                let links = self
-                    .load_versioned::<LinkState>(tenant, &link_stream(phone))
-                    .await?
-                    .ok_or(AppError::Link(LinkError::NoCode))?;
-                let command = LinkCommand::Verify {
-                    code_hash: hash,
-                    at: self.clock.now(),
-                };
-                let mut commit = Commit::new(tenant);
-                let events = self.link_commit(&mut commit, phone, &links, &command)?;
-                self.store.commit(commit).await?;
-                let wrong = links.state.code.as_ref().map_or(0, |c| c.wrong) + 1;
-                Ok(events
-                    .iter()
-                    .find_map(|e| match e {
-                        LinkEvent::Linked { session_id, .. } => Some(Ok(*session_id)),
-                        _ => None,
-                    })
-                    .unwrap_or(Err(wrong)))
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    let links = tx
+                        .load::<LinkState>(phone)
+                        .await?
+                        .ok_or(AppError::Link(LinkError::NoCode))?;
+                    let command = LinkCommand::Verify {
+                        code_hash: hash,
+                        at: self.clock.now(),
+                    };
+                    let events = self.link_command(tx, phone, &command).await?;
+                    let wrong = links.code.as_ref().map_or(0, |c| c.wrong) + 1;
+                    Ok(events
+                        .iter()
+                        .find_map(|e| match e {
+                            LinkEvent::Linked { session_id, .. } => Some(Ok(*session_id)),
+                            _ => None,
+                        })
+                        .unwrap_or(Err(wrong)))
+                })
             })
             .await?;
         match outcome {

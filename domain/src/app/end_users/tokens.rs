@@ -6,15 +6,15 @@
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 
 use crate::decider::Decider;
 use crate::ids::{SessionId, TenantId};
-use crate::ports::{AggregateKind, Commit, StreamId};
+use crate::ports::{AggregateKind, StreamId};
 use crate::token::{Platform, TokenCommand, TokenDecider, TokenId, TokenState, authorize};
 use crate::verification::CodeHash;
 
-use super::super::persist::{Columns, Versioned, stream_write};
+use super::super::aggregates::end_users::Linking;
+use super::super::execute::Tx;
 use super::super::{AppError, Services};
 
 /// The prefix of every end-user token.
@@ -51,16 +51,15 @@ pub struct EndUser {
 
 /// A tenant's linked platforms: pairs whose tokens may be exchanged for each other.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-struct PlatformLinks {
-    pairs: BTreeSet<(String, String)>,
+pub(crate) struct PlatformLinks {
+    pub(crate) pairs: BTreeSet<(String, String)>,
 }
+
+/// The key of a tenant's [`PlatformLinks`] (a stream of the tokens' kind).
+const PLATFORM_LINKS: &str = "platform-links";
 
 fn token_stream(id: TokenId) -> StreamId {
     StreamId::new(AggregateKind::SessionToken, id.uuid())
-}
-
-fn platform_links_stream() -> StreamId {
-    StreamId::new(AggregateKind::SessionToken, "platform-links")
 }
 
 /// Checks a platform name: 1 to 40 of `a-z`, `0-9`, `-`, `_`.
@@ -107,42 +106,19 @@ impl Services {
         hex::encode(self.secrets.keyed_hash("session-token-secret", &seed))
     }
 
-    fn token_command(
+    /// Decides `command` on the token `id` as `tx` reads it and records its events.
+    async fn token_command(
         &self,
-        commit: &mut Commit,
-        current: &Versioned<TokenState>,
+        tx: &mut Tx<'_>,
         id: TokenId,
         command: &TokenCommand,
-        at: OffsetDateTime,
     ) -> Result<TokenState, AppError> {
+        let current = tx.load::<TokenState>(id.uuid()).await?.unwrap_or_default();
         let decider = self.token_decider();
         let events = decider
-            .decide(&current.state, command)
+            .decide(&current, command)
             .map_err(|_| AppError::TokenInvalid)?;
-        let after = events
-            .iter()
-            .fold(current.state.clone(), |s, e| decider.evolve(s, e));
-        let tagged: Vec<_> = events
-            .iter()
-            .map(|e| (e.event_type(), e.clone(), e.at()))
-            .collect();
-        let grant = after.grant.as_ref().ok_or(AppError::TokenInvalid)?;
-        commit.streams.push(stream_write(
-            token_stream(id),
-            current.version,
-            &tagged,
-            &after,
-            Columns {
-                status: decider.status(&after, at).as_str().into(),
-                flow_id: None,
-                phone: None,
-                external_ref: Some(grant.platform.as_str().to_owned()),
-                session_id: Some(grant.session_id.to_string()),
-                created_at: at,
-                updated_at: at,
-            },
-        )?);
-        Ok(after)
+        tx.apply(&decider, id.uuid(), events)
     }
 
     /// Issues a new token for `session` on `platform` (another device: every device holds its
@@ -160,22 +136,22 @@ impl Services {
         let id = TokenId::new(self.ids.new_id());
         let secret = self.new_secret();
         let at = self.clock.now();
-        let mut commit = Commit::new(tenant);
-        self.token_command(
-            &mut commit,
-            &Versioned::empty(),
-            id,
-            &TokenCommand::Issue {
-                token_id: id,
-                tenant,
-                session_id: session,
-                platform: platform.clone(),
-                token_hash: self.token_hash(id, &secret),
-                at,
-            },
+        let command = TokenCommand::Issue {
+            token_id: id,
+            tenant,
+            session_id: session,
+            platform: platform.clone(),
+            token_hash: self.token_hash(id, &secret),
             at,
-        )?;
-        self.store.commit(commit).await?;
+        };
+        let command = &command;
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                self.token_command(tx, id, command).await?;
+                Ok(())
+            })
+        })
+        .await?;
         Ok(self.issued(id, &secret, session, &platform))
     }
 
@@ -212,40 +188,40 @@ impl Services {
             .stream_owner(&token_stream(id))
             .await?
             .ok_or(AppError::TokenInvalid)?;
-        self.retrying(|| async {
-            let current = self
-                .load_versioned::<TokenState>(tenant, &token_stream(id))
-                .await?
-                .ok_or(AppError::TokenInvalid)?;
-            let hash = current.state.token_hash.ok_or(AppError::TokenInvalid)?;
-            if !hash.matches(&self.token_hash(id, secret)) {
-                return Err(AppError::TokenInvalid);
-            }
-            let grant = current.state.grant.clone().ok_or(AppError::TokenInvalid)?;
-            let at = self.clock.now();
-            authorize(
-                &self.token_decider(),
-                &current.state,
-                tenant,
-                platform,
-                grant.session_id,
-                at,
-            )
-            .map_err(|_| AppError::TokenInvalid)?;
-            let stale = current
-                .state
-                .last_seen
-                .is_none_or(|seen| at - seen >= self.end_user_policy.token_touch_interval);
-            if stale {
-                let mut commit = Commit::new(tenant);
-                self.token_command(&mut commit, &current, id, &TokenCommand::Use { at }, at)?;
-                self.store.commit(commit).await?;
-            }
-            Ok(EndUser {
-                tenant,
-                session_id: grant.session_id,
-                platform: grant.platform,
-                token_id: id,
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let current = tx
+                    .load::<TokenState>(id.uuid())
+                    .await?
+                    .ok_or(AppError::TokenInvalid)?;
+                let hash = current.token_hash.ok_or(AppError::TokenInvalid)?;
+                if !hash.matches(&self.token_hash(id, secret)) {
+                    return Err(AppError::TokenInvalid);
+                }
+                let grant = current.grant.clone().ok_or(AppError::TokenInvalid)?;
+                let at = self.clock.now();
+                authorize(
+                    &self.token_decider(),
+                    &current,
+                    tenant,
+                    platform,
+                    grant.session_id,
+                    at,
+                )
+                .map_err(|_| AppError::TokenInvalid)?;
+                let stale = current
+                    .last_seen
+                    .is_none_or(|seen| at - seen >= self.end_user_policy.token_touch_interval);
+                if stale {
+                    self.token_command(tx, id, &TokenCommand::Use { at })
+                        .await?;
+                }
+                Ok(EndUser {
+                    tenant,
+                    session_id: grant.session_id,
+                    platform: grant.platform,
+                    token_id: id,
+                })
             })
         })
         .await
@@ -258,23 +234,22 @@ impl Services {
     /// [`AppError::TokenInvalid`].
     pub async fn refresh_token(&self, user: &EndUser) -> Result<IssuedToken, AppError> {
         let secret = self.new_secret();
-        self.retrying(|| async {
-            let current = self
-                .load_versioned::<TokenState>(user.tenant, &token_stream(user.token_id))
-                .await?
-                .ok_or(AppError::TokenInvalid)?;
-            let at = self.clock.now();
-            let mut commit = Commit::new(user.tenant);
-            let command = TokenCommand::Refresh {
-                new_token_hash: self.token_hash(user.token_id, &secret),
-                at,
-            };
-            self.token_command(&mut commit, &current, user.token_id, &command, at)?;
-            self.store.commit(commit).await?;
-            Ok(())
+        let secret = &secret;
+        self.execute(user.tenant, |tx| {
+            Box::pin(async move {
+                if tx.load::<TokenState>(user.token_id.uuid()).await?.is_none() {
+                    return Err(AppError::TokenInvalid);
+                }
+                let command = TokenCommand::Refresh {
+                    new_token_hash: self.token_hash(user.token_id, secret),
+                    at: self.clock.now(),
+                };
+                self.token_command(tx, user.token_id, &command).await?;
+                Ok(())
+            })
         })
         .await?;
-        Ok(self.issued(user.token_id, &secret, user.session_id, &user.platform))
+        Ok(self.issued(user.token_id, secret, user.session_id, &user.platform))
     }
 
     /// Revokes the token at once (this device only; the session's other tokens live on).
@@ -282,16 +257,17 @@ impl Services {
     /// # Errors
     /// [`AppError::TokenInvalid`].
     pub async fn revoke_token(&self, tenant: TenantId, id: TokenId) -> Result<(), AppError> {
-        self.retrying(|| async {
-            let current = self
-                .load_versioned::<TokenState>(tenant, &token_stream(id))
-                .await?
-                .ok_or(AppError::TokenInvalid)?;
-            let at = self.clock.now();
-            let mut commit = Commit::new(tenant);
-            self.token_command(&mut commit, &current, id, &TokenCommand::Revoke { at }, at)?;
-            self.store.commit(commit).await?;
-            Ok(())
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                if tx.load::<TokenState>(id.uuid()).await?.is_none() {
+                    return Err(AppError::TokenInvalid);
+                }
+                let command = TokenCommand::Revoke {
+                    at: self.clock.now(),
+                };
+                self.token_command(tx, id, &command).await?;
+                Ok(())
+            })
         })
         .await
     }
@@ -308,33 +284,20 @@ impl Services {
         b: &Platform,
     ) -> Result<Vec<(String, String)>, AppError> {
         let pair = ordered(a, b);
-        self.retrying(|| async {
-            let current = self
-                .load_versioned::<PlatformLinks>(tenant, &platform_links_stream())
-                .await?
-                .unwrap_or_else(Versioned::empty);
-            let mut after = current.state.clone();
-            if after.pairs.insert(pair.clone()) {
-                let at = self.clock.now();
-                let mut commit = Commit::new(tenant);
-                commit.streams.push(stream_write(
-                    platform_links_stream(),
-                    current.version,
-                    &[("platforms.linked", &pair, at)],
-                    &after,
-                    Columns {
-                        status: "linked".into(),
-                        flow_id: None,
-                        phone: None,
-                        external_ref: None,
-                        session_id: None,
-                        created_at: at,
-                        updated_at: at,
-                    },
-                )?);
-                self.store.commit(commit).await?;
-            }
-            Ok(after.pairs.into_iter().collect())
+        let pair = &pair;
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let current = tx
+                    .load::<PlatformLinks>(PLATFORM_LINKS)
+                    .await?
+                    .unwrap_or_default();
+                let after = if current.pairs.contains(pair) {
+                    current
+                } else {
+                    tx.apply(&Linking, PLATFORM_LINKS, vec![pair.clone()])?
+                };
+                Ok(after.pairs.into_iter().collect())
+            })
         })
         .await
     }
@@ -350,7 +313,10 @@ impl Services {
         to: Platform,
     ) -> Result<IssuedToken, AppError> {
         let links = self
-            .load_versioned::<PlatformLinks>(user.tenant, &platform_links_stream())
+            .load_versioned::<PlatformLinks>(
+                user.tenant,
+                &StreamId::new(AggregateKind::SessionToken, PLATFORM_LINKS),
+            )
             .await?
             .map(|v| v.state)
             .unwrap_or_default();

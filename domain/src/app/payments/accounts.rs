@@ -4,11 +4,13 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::customer::{AccountSource, AccountStatus, CustomerEvent, CustomerState, evolve};
+use crate::customer::{AccountSource, AccountStatus, CustomerEvent, CustomerState};
 use crate::ids::{CustomerId, SessionId, TenantId};
-use crate::ports::{AggregateKind, Commit, ListQuery, StreamId};
+use crate::ports::{AggregateKind, ListQuery, StreamId};
 
-use super::super::persist::{Columns, Versioned, state_of, stream_write};
+use super::super::aggregates::payments::Accounts;
+use super::super::execute::Tx;
+use super::super::persist::{Versioned, state_of};
 use super::super::{AppError, Services};
 
 pub(crate) fn customer_stream(id: CustomerId) -> StreamId {
@@ -78,24 +80,12 @@ pub(crate) struct NewAccount {
     pub external_ref: Option<String>,
 }
 
-fn columns(s: &CustomerState, at: OffsetDateTime) -> Columns {
-    Columns {
-        status: s.status.as_str().into(),
-        flow_id: None,
-        phone: None,
-        external_ref: s.external_ref.clone(),
-        session_id: s.session_id.map(|id| id.to_string()),
-        created_at: s.opened_at.unwrap_or(at),
-        updated_at: at,
-    }
-}
-
 impl Services {
-    /// Adds the opening of an account to `commit` (a new stream, at version 0), with a welcome
+    /// Records the opening of an account in `tx` (a new stream, at version 0), with a welcome
     /// e-mail when the address is known (MISSION.md E).
     pub(crate) fn open_account(
         &self,
-        commit: &mut Commit,
+        tx: &mut Tx<'_>,
         account: NewAccount,
         at: OffsetDateTime,
     ) -> Result<(), AppError> {
@@ -109,16 +99,9 @@ impl Services {
             external_ref: account.external_ref,
             at,
         };
-        let state = evolve(CustomerState::default(), &event);
-        commit.streams.push(stream_write(
-            customer_stream(account.id),
-            0,
-            &[(event.event_type(), event, at)],
-            &state,
-            columns(&state, at),
-        )?);
+        tx.apply(&Accounts, account.id, vec![event])?;
         if let Some(email) = &account.email {
-            commit.jobs.push(self.mail_job(
+            tx.enqueue(self.mail_job(
                 email,
                 format!("Welcome: your {} account is ready", account.plan),
                 format!(
@@ -130,33 +113,24 @@ impl Services {
         Ok(())
     }
 
-    /// Adds a status change of an existing account to `commit` when the status differs.
-    pub(crate) async fn account_status_write(
+    /// Records a status change of an existing account in `tx` when the status differs.
+    pub(crate) async fn set_account_status(
         &self,
-        commit: &mut Commit,
-        tenant: TenantId,
+        tx: &mut Tx<'_>,
         id: CustomerId,
         status: AccountStatus,
         at: OffsetDateTime,
     ) -> Result<(), AppError> {
-        let Some(current) = self
-            .load_versioned::<CustomerState>(tenant, &customer_stream(id))
-            .await?
-        else {
+        let Some(current) = tx.load::<CustomerState>(id).await? else {
             return Ok(());
         };
-        if current.state.status == status {
-            return Ok(());
+        if current.status != status {
+            tx.apply(
+                &Accounts,
+                id,
+                vec![CustomerEvent::StatusChanged { status, at }],
+            )?;
         }
-        let event = CustomerEvent::StatusChanged { status, at };
-        let after = evolve(current.state.clone(), &event);
-        commit.streams.push(stream_write(
-            customer_stream(id),
-            current.version,
-            &[(event.event_type(), event, at)],
-            &after,
-            columns(&after, at),
-        )?);
         Ok(())
     }
 

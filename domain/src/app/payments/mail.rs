@@ -4,7 +4,7 @@
 use time::Duration;
 
 use crate::ids::{JobId, TenantId};
-use crate::ports::{ClaimedJob, Commit, Mail, NewJob, ProviderError};
+use crate::ports::{ClaimedJob, Mail, NewJob, ProviderError};
 
 use super::super::jobs::JobOutcome;
 use super::super::jobs::kinds::{Job, MailMessage};
@@ -62,9 +62,12 @@ impl Services {
 
     /// Marks a job done with no other write.
     pub(crate) async fn complete_bare(&self, tenant: TenantId, job: JobId) -> Result<(), AppError> {
-        let mut commit = Commit::new(tenant);
-        commit.complete_job = Some(job);
-        self.store.commit(commit).await?;
-        Ok(())
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                tx.complete_job(job);
+                Ok(())
+            })
+        })
+        .await
     }
 }

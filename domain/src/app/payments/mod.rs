@@ -14,6 +14,7 @@ mod parked;
 
 pub(crate) use parked::PARKED;
 mod refs;
+pub(crate) use refs::PaymentTarget;
 mod reports;
 mod trial_commit;
 mod trial_jobs;

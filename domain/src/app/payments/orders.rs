@@ -9,17 +9,17 @@ use crate::decider::Decider;
 use crate::flow::{PaymentTerms, StepId, StepKind};
 use crate::ids::{CustomerId, JobId, OrderId, SessionId, TenantId};
 use crate::money::Money;
+use crate::order::OrderClaim;
 use crate::order::{OrderCommand, OrderDecider, OrderEvent, OrderFact, OrderState, OrderStatus};
-use crate::ports::{
-    AggregateKind, ClaimedJob, Commit, IdempotencyKey, NewOrder, StoreError, StreamId,
-};
+use crate::ports::{AggregateKind, ClaimedJob, IdempotencyKey, NewOrder, StreamId};
 
+use super::super::execute::Tx;
 use super::super::jobs::JobOutcome;
 use super::super::jobs::kinds::{Job, OrderTimer};
-use super::super::persist::{Columns, Versioned, stream_write};
+use super::super::persist::Versioned;
 use super::super::{AppError, Services};
 use super::accounts::NewAccount;
-use super::order_claim::{order_claim_stream, order_claim_write};
+use super::order_claim::order_claim_key;
 use super::refs::PaymentTarget;
 use super::timer_now;
 
@@ -137,12 +137,11 @@ impl Services {
         // One open order per session step: a second request answers it.
         let claim = match (request.session_id, &step) {
             (Some(session), Some(step)) => {
-                let stream = order_claim_stream(session, step);
-                let (held, version) = self.step_order(tenant, &stream).await?;
-                if let Some(order) = held {
+                let key = order_claim_key(session, step);
+                if let Some(order) = self.step_order(tenant, &key).await? {
                     return OrderView::of(&order);
                 }
-                Some((stream, version))
+                Some(key)
             }
             _ => None,
         };
@@ -173,37 +172,28 @@ impl Services {
             approve_url: created.approve_url,
             at,
         };
-        let events = OrderDecider.decide(&OrderState::default(), &command)?;
-        let mut commit = Commit::new(tenant);
-        self.record_payment_ref(
-            &mut commit,
-            orders.provider(),
-            &created.provider_order,
-            PaymentTarget::Order(id),
-            at,
-        )?;
-        if let Some((stream, version)) = &claim {
-            commit
-                .streams
-                .push(order_claim_write(stream.clone(), *version, id, at)?);
-        }
-        let after = self
-            .order_commit_parts(&mut commit, tenant, &Versioned::empty(), &events)
-            .await?;
-        let answer = OrderView::of(&after)?;
-        commit.answer_with(&answer);
-        match (self.store.commit(commit).await, claim) {
-            (Ok(()), _) => Ok(answer),
-            // A concurrent request's order took the step first: answer it. (The order this
-            // request made at the provider is never approved, and nothing is charged.)
-            (Err(StoreError::Conflict(_)), Some((stream, _))) => {
-                match self.step_order(tenant, &stream).await? {
-                    (Some(order), _) => OrderView::of(&order),
-                    (None, _) => Err(AppError::Contention),
+        let events = &OrderDecider.decide(&OrderState::default(), &command)?;
+        let provider = orders.provider();
+        let provider_order = &created.provider_order;
+        let claim = &claim;
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                if let Some(key) = &claim {
+                    // Taken meanwhile by a concurrent request's order: answer it. (The order this
+                    // request made at the provider is never approved, and nothing is charged.)
+                    if let Some(held) = self.held_order(tx, key).await? {
+                        return OrderView::of(&held);
+                    }
+                    tx.record(key, OrderClaim { order: Some(id) })?;
                 }
-            }
-            (Err(e), _) => Err(e.into()),
-        }
+                self.record_payment_ref(tx, provider, provider_order, PaymentTarget::Order(id))?;
+                let after = self.apply_order(tx, id, events.clone()).await?;
+                let answer = OrderView::of(&after)?;
+                tx.answer(&answer);
+                Ok(answer)
+            })
+        })
+        .await
     }
 
     async fn order_terms(
@@ -302,68 +292,62 @@ impl Services {
         &self,
         tenant: TenantId,
         id: OrderId,
-        command: impl Fn(OffsetDateTime, CustomerId) -> OrderCommand,
+        command: impl Fn(OffsetDateTime, CustomerId) -> OrderCommand + Sync,
         job: Option<JobId>,
     ) -> Result<OrderState, AppError> {
-        self.retrying(|| async {
-            let current = self.load_order(tenant, id).await?;
-            let at = self.clock.now();
-            let account = CustomerId::new(self.ids.new_id());
-            let events = OrderDecider.decide(&current.state, &command(at, account))?;
-            if events.is_empty() && job.is_none() {
-                return Ok(current.state);
-            }
-            let mut commit = Commit::new(tenant);
-            commit.complete_job = job;
-            let after = self
-                .order_commit_parts(&mut commit, tenant, &current, &events)
-                .await?;
-            self.store.commit(commit).await?;
-            Ok(after)
+        let command = &command;
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let current = tx
+                    .load::<OrderState>(id)
+                    .await?
+                    .ok_or(AppError::OrderNotFound)?;
+                let at = self.clock.now();
+                let account = CustomerId::new(self.ids.new_id());
+                let events = OrderDecider.decide(&current, &command(at, account))?;
+                if let Some(job) = job {
+                    tx.complete_job(job);
+                }
+                self.apply_order(tx, id, events).await
+            })
         })
         .await
     }
 
-    async fn order_commit_parts(
+    /// Records an order's events in `tx` with their effects: the approval deadline at creation;
+    /// at the capture the capture's reference (refunds may name only it) and the deadline's
+    /// cancellation; the account it opens; the account's closing on a refund.
+    async fn apply_order(
         &self,
-        commit: &mut Commit,
-        tenant: TenantId,
-        current: &Versioned<OrderState>,
-        events: &[OrderEvent],
+        tx: &mut Tx<'_>,
+        id: OrderId,
+        events: Vec<OrderEvent>,
     ) -> Result<OrderState, AppError> {
-        if events.is_empty() {
-            return Ok(current.state.clone());
-        }
-        let after = events
-            .iter()
-            .fold(current.state.clone(), |s, e| OrderDecider.evolve(s, e));
-        let id = after.id.ok_or(AppError::OrderNotFound)?;
-        let at = events.last().map_or(self.clock.now(), OrderEvent::at);
-        for event in events {
+        let before = tx.load::<OrderState>(id).await?.unwrap_or_default();
+        let after = tx.apply(&OrderDecider, id, events.clone())?;
+        for event in &events {
             match event {
                 OrderEvent::Created { expires_at, .. } => {
                     let timer = Job::OrderExpire(OrderTimer {
                         order_id: id,
                         due_at: *expires_at,
                     });
-                    commit.jobs.push(timer.schedule(
+                    tx.enqueue(timer.schedule(
                         JobId::new(self.ids.new_id()),
                         *expires_at,
                         Some(format!("order:{id}:expire")),
                     )?);
                 }
-                OrderEvent::CaptureCompleted { capture, at } if current.state.capture.is_none() => {
+                OrderEvent::CaptureCompleted { capture, .. } if before.capture.is_none() => {
                     if let Some(provider) = after.provider {
-                        // Refunds may name only the capture: route them to this order too.
                         self.record_payment_ref(
-                            commit,
+                            tx,
                             provider,
                             &capture.capture_id,
                             PaymentTarget::Order(id),
-                            *at,
                         )?;
                     }
-                    commit.cancel_timers.push(format!("order:{id}:expire"));
+                    tx.cancel_timer(format!("order:{id}:expire"));
                 }
                 OrderEvent::AccountOpened { account, at } => {
                     let email = after
@@ -371,7 +355,7 @@ impl Services {
                         .clone()
                         .or_else(|| after.capture.as_ref().and_then(|c| c.payer_email.clone()));
                     self.open_account(
-                        commit,
+                        tx,
                         NewAccount {
                             id: *account,
                             plan: after.plan.clone(),
@@ -389,39 +373,14 @@ impl Services {
                     )?;
                 }
                 OrderEvent::Refunded { at } => {
-                    if let Some(account) = current.state.account {
-                        self.account_status_write(
-                            commit,
-                            tenant,
-                            account,
-                            AccountStatus::Closed,
-                            *at,
-                        )
-                        .await?;
+                    if let Some(account) = before.account {
+                        self.set_account_status(tx, account, AccountStatus::Closed, *at)
+                            .await?;
                     }
                 }
                 _ => {}
             }
         }
-        let tagged: Vec<_> = events
-            .iter()
-            .map(|e| (e.event_type(), e.clone(), e.at()))
-            .collect();
-        commit.streams.push(stream_write(
-            order_stream(id),
-            current.version,
-            &tagged,
-            &after,
-            Columns {
-                status: after.status().as_str().into(),
-                flow_id: None,
-                phone: None,
-                external_ref: after.external_ref.clone(),
-                session_id: after.session_id.map(|s| s.to_string()),
-                created_at: events.first().map_or(at, OrderEvent::at),
-                updated_at: at,
-            },
-        )?);
         Ok(after)
     }
 

@@ -9,52 +9,44 @@
 //! Each parked webhook is its own inbox row, found by the listing index on the reference: a
 //! thousand events about one unknown object cost a thousand small rows, not a growing list.
 
-use time::OffsetDateTime;
-
 use crate::ids::{JobId, TenantId};
-use crate::ports::{
-    AggregateKind, ClaimedJob, Commit, ListQuery, ProviderId, StoreError, StreamId,
-};
+use crate::ports::{AggregateKind, ClaimedJob, ListQuery, Loaded, ProviderId, StreamId};
 
-use super::super::jobs::kinds::{ProcessWebhook, UnparkWebhooks};
+use super::super::execute::Tx;
+use super::super::jobs::kinds::UnparkWebhooks;
 use super::super::jobs::{Job, JobOutcome};
-use super::super::persist::{Versioned, state_of};
+use super::super::persist::state_of;
 use super::super::webhooks::{StoredWebhook, UNMATCHED_TENANT};
 use super::super::{AppError, Services};
-use super::refs::{PaymentTarget, payment_ref_stream, payment_ref_write};
+use super::refs::{PaymentTarget, payment_ref_stream};
 
 /// The inbox status of a parked webhook.
 pub(crate) const PARKED: &str = "parked";
 /// Parked webhooks read per listing page.
 const PAGE: u32 = 100;
 
-/// A parked webhook: its inbox stream and what was stored.
+/// A parked webhook: its inbox row and what was stored.
 struct Parked {
-    stream: StreamId,
-    stored: Versioned<StoredWebhook>,
+    row: Loaded,
+    stored: StoredWebhook,
 }
 
 impl Services {
-    /// Records a payment reference in `commit`, with the job that applies the webhooks parked
-    /// under it.
+    /// Records a payment reference in `tx`, with the job that applies the webhooks parked under
+    /// it.
     pub(crate) fn record_payment_ref(
         &self,
-        commit: &mut Commit,
+        tx: &mut Tx<'_>,
         provider: ProviderId,
         reference: &str,
         target: PaymentTarget,
-        at: OffsetDateTime,
     ) -> Result<(), AppError> {
-        commit
-            .streams
-            .push(payment_ref_write(provider, reference, target, at)?);
+        tx.record(payment_ref_stream(provider, reference).id, target)?;
         let unpark = Job::UnparkWebhooks(UnparkWebhooks {
             provider,
             reference: reference.to_owned(),
         });
-        commit
-            .jobs
-            .push(unpark.schedule(JobId::new(self.ids.new_id()), self.clock.now(), None)?);
+        tx.enqueue(unpark.schedule(JobId::new(self.ids.new_id()), self.clock.now(), None)?);
         Ok(())
     }
 
@@ -68,23 +60,30 @@ impl Services {
         &self,
         job: &ClaimedJob,
         stream: &StreamId,
-        stored: &Versioned<StoredWebhook>,
         provider: ProviderId,
         reference: &str,
     ) -> Result<JobOutcome, AppError> {
         let tenant = job.tenant;
-        let mut commit = Commit::new(tenant);
-        self.webhook_done_writes(&mut commit, job, stream, stored, PARKED, self.clock.now())?;
-        self.store.commit(commit).await?;
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                tx.complete_job(job.id);
+                self.mark_webhook(tx, &stream.id, PARKED).await
+            })
+        })
+        .await?;
         if self
             .store
             .load(tenant, &payment_ref_stream(provider, reference))
             .await?
             .is_some()
         {
-            let mut commit = Commit::new(tenant);
-            commit.jobs.push(self.process_job(&stream.id)?);
-            self.store.commit(commit).await?;
+            self.execute(tenant, |tx| {
+                Box::pin(async move {
+                    tx.enqueue(self.process_job(&stream.id)?);
+                    Ok(())
+                })
+            })
+            .await?;
         }
         Ok(JobOutcome::Done)
     }
@@ -122,12 +121,18 @@ impl Services {
         let tenant = job.tenant;
         self.adopt_unmatched(tenant, p.provider, &p.reference)
             .await?;
-        let mut commit = Commit::new(tenant);
-        commit.complete_job = Some(job.id);
-        for parked in self.parked(tenant, p.provider, &p.reference).await? {
-            commit.jobs.push(self.process_job(&parked.stream.id)?);
-        }
-        self.store.commit(commit).await?;
+        let parked = self.parked(tenant, p.provider, &p.reference).await?;
+        let parked = &parked;
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                tx.complete_job(job.id);
+                for webhook in parked {
+                    tx.enqueue(self.process_job(&webhook.row.stream.id)?);
+                }
+                Ok(())
+            })
+        })
+        .await?;
         Ok(JobOutcome::Done)
     }
 
@@ -141,16 +146,18 @@ impl Services {
         reference: &str,
     ) -> Result<(), AppError> {
         for parked in self.parked(UNMATCHED_TENANT, provider, reference).await? {
-            self.accept_webhook(tenant, parked.stored.state.webhook.clone())
+            self.accept_webhook(tenant, parked.stored.webhook.clone())
                 .await?;
-            let mut commit = Commit::new(UNMATCHED_TENANT);
-            let at = self.clock.now();
-            self.webhook_status_write(&mut commit, &parked.stream, &parked.stored, "adopted", at)?;
-            match self.store.commit(commit).await {
-                // Another hand-over marked it first.
-                Ok(()) | Err(StoreError::Conflict(_)) => {}
-                Err(e) => return Err(e.into()),
-            }
+            // Another hand-over may mark it first: then this one changes nothing.
+            let parked = &parked;
+            self.execute_once(UNMATCHED_TENANT, |tx| {
+                Box::pin(async move {
+                    tx.adopt::<StoredWebhook>(&parked.row)?;
+                    self.mark_webhook(tx, &parked.row.stream.id, "adopted")
+                        .await
+                })
+            })
+            .await?;
         }
         Ok(())
     }
@@ -176,16 +183,10 @@ impl Services {
                 .store
                 .list(tenant, AggregateKind::WebhookEvent, &query)
                 .await?;
-            for row in &page.items {
-                let stored: StoredWebhook = state_of(row)?;
+            for row in page.items {
+                let stored: StoredWebhook = state_of(&row)?;
                 if stored.webhook.provider == provider {
-                    all.push(Parked {
-                        stream: row.stream.clone(),
-                        stored: Versioned {
-                            state: stored,
-                            version: row.version,
-                        },
-                    });
+                    all.push(Parked { row, stored });
                 }
             }
             match page.next_cursor {
@@ -195,12 +196,5 @@ impl Services {
         }
         all.reverse();
         Ok(all)
-    }
-
-    fn process_job(&self, webhook: &str) -> Result<crate::ports::NewJob, AppError> {
-        Job::ProcessWebhook(ProcessWebhook {
-            stream_id: webhook.to_owned(),
-        })
-        .schedule(JobId::new(self.ids.new_id()), self.clock.now(), None)
     }
 }

@@ -7,10 +7,11 @@ use crate::customer::{AccountSource, AccountStatus};
 use crate::decider::Decider;
 use crate::flow::StepId;
 use crate::ids::{CustomerId, SessionId, TenantId, TrialId};
-use crate::ports::{AggregateKind, Commit, ListQuery, ProviderId, StreamId};
+use crate::ports::{AggregateKind, ListQuery, ProviderId, StreamId};
 use crate::trial::{TrialCommand, TrialDecider, TrialEvent, TrialState, TrialStatus};
 
-use super::super::persist::{Columns, Versioned, stream_write};
+use super::super::execute::Tx;
+use super::super::persist::Versioned;
 use super::super::{AppError, Services};
 use super::accounts::NewAccount;
 use super::refs::PaymentTarget;
@@ -52,95 +53,67 @@ impl Services {
             .ok_or(AppError::TrialNotFound)
     }
 
-    /// Decides `command` on the trial as loaded, and commits its events with their effects and
-    /// the job it completes; retried from a fresh load on conflicts. Returns the state after.
+    /// Decides `command` on the trial on the commit path, and records its events with their
+    /// effects and the job it completes. Returns the state after.
     pub(crate) async fn execute_trial(
         &self,
         tenant: TenantId,
         id: TrialId,
-        command: impl Fn(&TrialState, OffsetDateTime) -> TrialCommand,
+        command: impl Fn(&TrialState, OffsetDateTime) -> TrialCommand + Sync,
         complete_job: Option<crate::ids::JobId>,
     ) -> Result<TrialState, AppError> {
-        self.retrying(|| async {
-            let current = self.load_trial(tenant, id).await?;
-            let at = self.clock.now();
-            let events = TrialDecider.decide(&current.state, &command(&current.state, at))?;
-            let mut commit = Commit::new(tenant);
-            commit.complete_job = complete_job;
-            if events.is_empty() && complete_job.is_none() {
-                return Ok(current.state);
-            }
-            let after = self
-                .trial_commit_parts(&mut commit, tenant, &current, &events)
-                .await?;
-            self.store.commit(commit).await?;
-            Ok(after)
+        let command = &command;
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let current = tx
+                    .load::<TrialState>(id)
+                    .await?
+                    .ok_or(AppError::TrialNotFound)?;
+                let at = self.clock.now();
+                let events = TrialDecider.decide(&current, &command(&current, at))?;
+                if let Some(job) = complete_job {
+                    tx.complete_job(job);
+                }
+                self.apply_trial(tx, id, events).await
+            })
         })
         .await
     }
 
-    /// The trial's events, projection and effects: timers at the start, the void job of an
-    /// authorization, mail for the reminder, the account on conversion and its status after.
-    pub(crate) async fn trial_commit_parts(
+    /// Records a trial's events in `tx` with their effects: timers at the start, the void job
+    /// of an authorization, mail for the reminder, the account on conversion and its status
+    /// after.
+    pub(crate) async fn apply_trial(
         &self,
-        commit: &mut Commit,
-        tenant: TenantId,
-        current: &Versioned<TrialState>,
-        events: &[TrialEvent],
+        tx: &mut Tx<'_>,
+        id: TrialId,
+        events: Vec<TrialEvent>,
     ) -> Result<TrialState, AppError> {
-        if events.is_empty() {
-            return Ok(current.state.clone());
-        }
-        let after = events
-            .iter()
-            .fold(current.state.clone(), |s, e| TrialDecider.evolve(s, e));
-        let id = after.id.ok_or(AppError::TrialNotFound)?;
+        let before = tx.load::<TrialState>(id).await?.unwrap_or_default();
+        let after = tx.apply(&TrialDecider, id, events.clone())?;
         let at = events.last().map_or(self.clock.now(), TrialEvent::at);
-        for event in events {
-            self.trial_effects(commit, &after, event)?;
+        for event in &events {
+            self.trial_effects(tx, &after, event)?;
         }
-        if let Some(account) = after.account.filter(|_| current.state.account.is_some())
-            && after.status() != current.state.status()
+        if let Some(account) = after.account.filter(|_| before.account.is_some())
+            && after.status() != before.status()
         {
-            self.account_status_write(commit, tenant, account, account_status(after.status()), at)
+            self.set_account_status(tx, account, account_status(after.status()), at)
                 .await?;
         }
-        let tagged: Vec<_> = events
-            .iter()
-            .map(|e| (e.event_type(), e.clone(), e.at()))
-            .collect();
-        let created = after
-            .started_at
-            .or(events.first().map(TrialEvent::at))
-            .unwrap_or(at);
-        commit.streams.push(stream_write(
-            trial_stream(id),
-            current.version,
-            &tagged,
-            &after,
-            Columns {
-                status: after.status().as_str().into(),
-                flow_id: None,
-                phone: after.phone.as_ref().map(ToString::to_string),
-                external_ref: None,
-                session_id: after.session_id.map(|s| s.to_string()),
-                created_at: if current.version == 0 { created } else { at },
-                updated_at: at,
-            },
-        )?);
         Ok(after)
     }
 
     fn trial_effects(
         &self,
-        commit: &mut Commit,
+        tx: &mut Tx<'_>,
         after: &TrialState,
         event: &TrialEvent,
     ) -> Result<(), AppError> {
         let id = after.id.ok_or(AppError::TrialNotFound)?;
         match event {
             TrialEvent::CardAuthorized { at, .. } => {
-                commit.jobs.push(self.void_job(id, *at)?);
+                tx.enqueue(self.void_job(id, *at)?);
             }
             TrialEvent::Started {
                 subscription,
@@ -149,22 +122,16 @@ impl Services {
                 ..
             } => {
                 let provider = SUBSCRIPTION_WEBHOOKS;
-                self.record_payment_ref(
-                    commit,
-                    provider,
-                    subscription,
-                    PaymentTarget::Trial(id),
-                    *started_at,
-                )?;
-                commit
-                    .jobs
-                    .extend(self.trial_timers(id, *started_at, *ends_at)?);
+                self.record_payment_ref(tx, provider, subscription, PaymentTarget::Trial(id))?;
+                for timer in self.trial_timers(id, *started_at, *ends_at)? {
+                    tx.enqueue(timer);
+                }
             }
             TrialEvent::ReminderSent { mailed: true, .. } => {
                 if let (Some(email), Some(ends_at), Some(terms)) =
                     (&after.email, after.ends_at, &after.terms)
                 {
-                    commit.jobs.push(self.mail_job(
+                    tx.enqueue(self.mail_job(
                         email,
                         format!("Your free trial of {} ends soon", terms.plan),
                         format!(
@@ -178,7 +145,7 @@ impl Services {
             TrialEvent::AccountOpened { account, at } => {
                 let terms = after.terms.as_ref().ok_or(AppError::TrialNotFound)?;
                 self.open_account(
-                    commit,
+                    tx,
                     NewAccount {
                         id: *account,
                         plan: terms.plan.clone(),
@@ -193,9 +160,9 @@ impl Services {
             }
             TrialEvent::EndReached { .. } | TrialEvent::StatusReported { .. } => {
                 if matches!(after.status(), TrialStatus::Canceled) {
-                    commit
-                        .cancel_timers
-                        .extend(super::trial_jobs::timer_keys(id));
+                    for key in super::trial_jobs::timer_keys(id) {
+                        tx.cancel_timer(key);
+                    }
                 }
             }
             _ => {}
@@ -225,10 +192,7 @@ impl Services {
         for row in &page.items {
             let state: TrialState = super::super::persist::state_of(row)?;
             if step.is_none_or(|s| state.step.as_ref() == Some(s)) {
-                return Ok(Some(Versioned {
-                    state,
-                    version: row.version,
-                }));
+                return Ok(Some(Versioned { state }));
             }
         }
         Ok(None)

@@ -2,14 +2,12 @@
 //! check and starts the trial, one provider call and one commit at a time, so a retry resumes
 //! where the last one stopped.
 
-use time::OffsetDateTime;
-
 use crate::decider::Decider;
 use crate::flow::{PaymentTerms, StepId, StepKind};
 use crate::ids::{SessionId, TenantId, TrialId};
 use crate::ports::{
-    AggregateKind, AttachCard, CardAuthorization, CardOnFile, Commit, IdempotencyKey, NewCustomer,
-    PaymentError, StreamId, StreamWrite, TrialSubscription,
+    AggregateKind, AttachCard, CardAuthorization, CardOnFile, IdempotencyKey, NewCustomer,
+    PaymentError, StreamId, TrialSubscription,
 };
 use crate::trial::{
     ClaimKey, Decline, TrialClaim, TrialCommand, TrialDecider, TrialState, TrialStatus, TrialTerms,
@@ -18,7 +16,6 @@ use crate::trial::{
 
 pub use super::trial_view::{CardSummary, TrialView};
 
-use super::super::persist::{Columns, Versioned, stream_write};
 use super::super::{AppError, Services};
 
 fn claim_stream(key: &ClaimKey) -> StreamId {
@@ -209,24 +206,21 @@ impl Services {
             at,
         };
         let events = TrialDecider.decide(&TrialState::default(), &command)?;
-        let mut commit = Commit::new(tenant);
-        // One trial per (session, step): a concurrent first submission conflicts here.
-        let guard = StreamId::new(
-            AggregateKind::TrialClaim,
-            format!("session:{session}:{step}"),
-        );
-        commit.streams.push(claim_write(guard, id, at)?);
-        self.trial_commit_parts(&mut commit, tenant, &Versioned::empty(), &events)
-            .await?;
-        match self.store.commit(commit).await {
-            Ok(()) => Ok(id),
-            Err(crate::ports::StoreError::Conflict(_)) => self
-                .find_session_trial(tenant, session, Some(&step))
-                .await?
-                .and_then(|t| t.state.id)
-                .ok_or(AppError::Contention),
-            Err(e) => Err(e.into()),
-        }
+        let guard = format!("session:{session}:{step}");
+        let events = &events;
+        let guard = &guard;
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                // One trial per (session, step): a concurrent first submission holds it first.
+                if let Some(trial) = tx.load::<TrialClaim>(&guard).await?.and_then(|c| c.trial) {
+                    return Ok(trial);
+                }
+                tx.record(guard, TrialClaim { trial: Some(id) })?;
+                self.apply_trial(tx, id, events.clone()).await?;
+                Ok(id)
+            })
+        })
+        .await
     }
 
     /// Customer, attach, claims, authorization: the card check of one attempt.
@@ -309,28 +303,21 @@ impl Services {
         id: TrialId,
         keys: &[ClaimKey],
     ) -> Result<(), AppError> {
-        self.retrying(|| async {
-            let mut held = Vec::with_capacity(keys.len());
-            for key in keys {
-                let state = self
-                    .load_versioned::<TrialClaim>(tenant, &claim_stream(key))
-                    .await?
-                    .map(|v| v.state)
-                    .unwrap_or_default();
-                held.push((key, state));
-            }
-            let free = claim(id, held.iter().map(|(k, s)| (*k, s)))
-                .map_err(|_| AppError::TrialAlreadyUsed)?;
-            if free.is_empty() {
-                return Ok(());
-            }
-            let at = self.clock.now();
-            let mut commit = Commit::new(tenant);
-            for key in &free {
-                commit.streams.push(claim_write(claim_stream(key), id, at)?);
-            }
-            self.store.commit(commit).await?;
-            Ok(())
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let mut held = Vec::with_capacity(keys.len());
+                for key in keys {
+                    let stream = claim_stream(key);
+                    let state = tx.load::<TrialClaim>(&stream.id).await?.unwrap_or_default();
+                    held.push((key, state));
+                }
+                let free = claim(id, held.iter().map(|(k, s)| (*k, s)))
+                    .map_err(|_| AppError::TrialAlreadyUsed)?;
+                for key in &free {
+                    tx.record(claim_stream(key).id, TrialClaim { trial: Some(id) })?;
+                }
+                Ok(())
+            })
         })
         .await
     }
@@ -467,29 +454,4 @@ impl Services {
 /// The void's key: one per authorization, whoever voids it (the request or the void job).
 pub(crate) fn void_key(tenant: TenantId, s: &TrialState, authorization: &str) -> IdempotencyKey {
     trial_key(tenant, s, 0, &format!("void-{authorization}"))
-}
-
-/// Holds `stream` (a customer key, or the session step's one trial) for `trial`: written at
-/// version 0, so a second holder conflicts.
-fn claim_write(
-    stream: StreamId,
-    trial: TrialId,
-    at: OffsetDateTime,
-) -> Result<StreamWrite, AppError> {
-    let state = TrialClaim { trial: Some(trial) };
-    stream_write(
-        stream,
-        0,
-        &[("trial_claim.claimed", state.clone(), at)],
-        &state,
-        Columns {
-            status: "claimed".into(),
-            flow_id: None,
-            phone: None,
-            external_ref: None,
-            session_id: None,
-            created_at: at,
-            updated_at: at,
-        },
-    )
 }

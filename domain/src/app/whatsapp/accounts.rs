@@ -8,14 +8,16 @@ use time::OffsetDateTime;
 use crate::decider::Decider;
 use crate::flow::{StepId, StepKind};
 use crate::ids::{SessionId, TenantId, WabaAccountId};
-use crate::ports::{AggregateKind, Commit, ListQuery, ProviderId, StreamId};
-use crate::session::StepProof;
+use crate::ports::{AggregateKind, ListQuery, ProviderId, StreamId};
+use crate::session::{SessionCommand, SessionDecider, SessionState, StepProof};
 use crate::waba::{
     QualityMark, SignupIds, StepFailure, WabaCommand, WabaDecider, WabaEvent, WabaPath, WabaState,
     WabaStatus,
 };
 
-use super::super::persist::{Columns, Versioned, stream_write};
+use super::super::aggregates::whatsapp::WabaRecords;
+use super::super::execute::Tx;
+use super::super::persist::Versioned;
 use super::super::{AppError, Services};
 
 /// The details of a sender submitted to a BSP, as the user gave them.
@@ -186,6 +188,16 @@ impl WabaRecord {
         })
     }
 
+    /// Whether the account is far enough along to prove its session step: active for
+    /// `whatsapp_signup`, submitted (any BSP status) for `whatsapp_sender`.
+    pub(crate) fn proves_its_step(&self) -> bool {
+        match self.state.path {
+            Some(WabaPath::EmbeddedSignup) => self.state.status == WabaStatus::Active,
+            Some(WabaPath::Bsp) => self.state.submissions > 0,
+            None => false,
+        }
+    }
+
     pub(crate) fn signup_ids(&self) -> Result<&SignupIds, AppError> {
         self.state.signup.as_ref().ok_or(AppError::WabaNotFound)
     }
@@ -206,89 +218,71 @@ impl Services {
             .ok_or(AppError::WabaNotFound)
     }
 
-    /// Decides `command` on `current` and adds the stream write to `commit`; answers the
-    /// record after the events and the events.
-    pub(crate) fn waba_commit_parts(
+    /// Decides `command` on the account `id` as `tx` reads it and records its events; answers
+    /// the record after them and the events.
+    ///
+    /// # Errors
+    /// [`AppError::WabaNotFound`]; [`AppError::Waba`] when the decider refuses.
+    pub(crate) async fn decide_waba(
         &self,
-        commit: &mut Commit,
-        current: &Versioned<WabaRecord>,
+        tx: &mut Tx<'_>,
+        id: WabaAccountId,
         command: &WabaCommand,
-        at: OffsetDateTime,
     ) -> Result<(WabaRecord, Vec<WabaEvent>), AppError> {
+        let current = tx
+            .load::<WabaRecord>(id)
+            .await?
+            .ok_or(AppError::WabaNotFound)?;
         let decider = self.waba_decider();
-        let events = decider.decide(&current.state.state, command)?;
-        let mut after = current.state.clone();
-        after.state = events.iter().fold(after.state, |s, e| decider.evolve(s, e));
-        if events.is_empty() {
-            return Ok((after, events));
-        }
-        after.updated_at = Some(at);
-        after.created_at.get_or_insert(at);
-        self.push_waba_write(commit, current.version, &events, &after)?;
+        let events = decider.decide(&current.state, command)?;
+        let after = tx.apply(&WabaRecords(&decider), id, events.clone())?;
         Ok((after, events))
     }
 
-    pub(crate) fn push_waba_write(
+    /// Completes, in `tx`, the session step account `record` was made for, when the account
+    /// proves it and that step is the session's current one; anything else is left as it is
+    /// (the client may submit the step itself later).
+    pub(crate) async fn complete_waba_step(
         &self,
-        commit: &mut Commit,
-        version: u64,
-        events: &[WabaEvent],
-        after: &WabaRecord,
+        tx: &mut Tx<'_>,
+        record: &WabaRecord,
     ) -> Result<(), AppError> {
-        let id = after.id.ok_or(AppError::WabaNotFound)?;
-        let tagged: Vec<_> = events
-            .iter()
-            .map(|e| (e.event_type(), e.clone(), e.at()))
-            .collect();
-        let now = after.updated_at.unwrap_or(OffsetDateTime::UNIX_EPOCH);
-        commit.streams.push(stream_write(
-            waba_stream(id),
-            version,
-            &tagged,
-            after,
-            Columns {
-                status: after.state.status.as_str().to_owned(),
-                flow_id: None,
-                phone: after.bsp.as_ref().map(|b| b.phone.clone()),
-                external_ref: after
-                    .state
-                    .signup
-                    .as_ref()
-                    .map(|i| i.waba_id.as_str().to_owned()),
-                session_id: after.session_id.map(|s| s.to_string()),
-                created_at: after.created_at.unwrap_or(now),
-                updated_at: now,
-            },
-        )?);
+        let (Some(id), Some(session), Some(step)) = (record.id, record.session_id, &record.step)
+        else {
+            return Ok(());
+        };
+        if !record.proves_its_step() {
+            return Ok(());
+        }
+        let Some(current) = tx.load::<SessionState>(session).await? else {
+            return Ok(());
+        };
+        let flow = self.flow_of(&current)?;
+        let command = SessionCommand::SubmitStep {
+            proof: Some(StepProof::Waba(id)),
+            step: step.clone(),
+            answers: serde_json::json!({ "waba_account_id": id.to_string() }),
+            verified_phone: None,
+            at: self.clock.now(),
+        };
+        if let Ok(events) = SessionDecider::new(&flow).decide(&current, &command) {
+            self.apply_session(tx, &flow, session, events)?;
+        }
         Ok(())
     }
 
-    /// Adds the write of a WhatsApp reference to `commit`: at version 0 for a new one, or at
-    /// its current `version` to point it elsewhere.
-    pub(crate) fn push_whatsapp_ref(
+    /// Points the WhatsApp reference `reference` of `provider` at `target` in `tx` (a new one,
+    /// or one pointing elsewhere).
+    pub(crate) async fn point_whatsapp_ref(
         &self,
-        commit: &mut Commit,
+        tx: &mut Tx<'_>,
         provider: ProviderId,
         reference: &str,
         target: &WhatsappTarget,
-        version: u64,
-        at: OffsetDateTime,
     ) -> Result<(), AppError> {
-        commit.streams.push(stream_write(
-            whatsapp_ref_stream(provider, reference),
-            version,
-            &[("whatsapp_ref.recorded", target.clone(), at)],
-            target,
-            Columns {
-                status: "recorded".into(),
-                flow_id: None,
-                phone: None,
-                external_ref: Some(reference.to_owned()),
-                session_id: None,
-                created_at: at,
-                updated_at: at,
-            },
-        )?);
+        let key = whatsapp_ref_stream(provider, reference).id;
+        tx.load::<WhatsappTarget>(&key).await?;
+        tx.record(key, target.clone())?;
         Ok(())
     }
 
@@ -377,12 +371,7 @@ impl Services {
         if r.session_id != Some(session) || r.step.as_ref() != Some(step) {
             return Ok(None);
         }
-        let far_enough = match r.state.path {
-            Some(WabaPath::EmbeddedSignup) => r.state.status == WabaStatus::Active,
-            Some(WabaPath::Bsp) => r.state.submissions > 0,
-            None => false,
-        };
-        Ok(far_enough.then_some(StepProof::Waba(id)))
+        Ok(r.proves_its_step().then_some(StepProof::Waba(id)))
     }
 
     /// The session's step of `kind` to attach an account to: the step named, which must be of

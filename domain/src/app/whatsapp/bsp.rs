@@ -7,12 +7,12 @@ use time::{Duration, OffsetDateTime};
 
 use crate::flow::StepKind;
 use crate::ids::{CustomerId, JobId, SessionId, TenantId, WabaAccountId};
-use crate::ports::{ClaimedJob, Commit, NewJob, NewSender, ProviderError, SenderInfo, SenderState};
+use crate::ports::{ClaimedJob, NewJob, NewSender, ProviderError, SenderInfo, SenderState};
 use crate::waba::{WabaCommand, WabaEvent, WabaStatus};
 
+use super::super::execute::Tx;
 use super::super::jobs::JobOutcome;
 use super::super::jobs::kinds::{Job, WabaAccount};
-use super::super::persist::Versioned;
 use super::super::{AppError, Services};
 use super::accounts::{BspDetails, WabaAccountView, WabaRecord, WhatsappTarget};
 
@@ -74,27 +74,30 @@ impl Services {
         };
         let id = WabaAccountId::new(self.ids.new_id());
         let now = self.clock.now();
-        let empty = Versioned {
-            state: WabaRecord {
-                id: Some(id),
-                session_id: request.session_id,
-                step,
-                bsp: Some(request.details.clone()),
-                ..WabaRecord::default()
-            },
-            version: 0,
+        let record = &WabaRecord {
+            id: Some(id),
+            session_id: request.session_id,
+            step,
+            bsp: Some(request.details.clone()),
+            ..WabaRecord::default()
         };
-        let mut commit = Commit::new(tenant);
-        let command = WabaCommand::Submit {
+        let command = &WabaCommand::Submit {
             account: CustomerId::new(id.uuid()),
             at: now,
         };
-        let (after, events) = self.waba_commit_parts(&mut commit, &empty, &command, now)?;
-        commit.jobs.push(self.submit_job(id, now)?);
-        self.notify_bsp(&mut commit, &after, &events)?;
-        self.store.commit(commit).await?;
-        self.complete_waba_step_of_session(tenant, id).await?;
-        self.waba_account(tenant, id).await
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                tx.stage(id, record.clone());
+                let (after, events) = self.decide_waba(tx, id, command).await?;
+                tx.enqueue(self.submit_job(id, now)?);
+                self.notify_bsp(tx, &after, &events)?;
+                self.complete_waba_step(tx, &after).await?;
+                let view = after.view()?;
+                tx.answer(&view);
+                Ok(view)
+            })
+        })
+        .await
     }
 
     /// Corrects a rejected sender (its display name too, when `display_name` is given) and
@@ -110,22 +113,30 @@ impl Services {
         corrections: String,
         display_name: Option<String>,
     ) -> Result<WabaAccountView, AppError> {
-        self.retrying(|| async {
-            let mut current = self.load_waba(tenant, id).await?;
-            if let (Some(name), Some(bsp)) = (&display_name, current.state.bsp.as_mut()) {
-                bsp.display_name = name.clone();
-            }
-            let now = self.clock.now();
-            let mut commit = Commit::new(tenant);
-            let command = WabaCommand::Resubmit {
-                corrections: corrections.clone(),
-                at: now,
-            };
-            let (after, events) = self.waba_commit_parts(&mut commit, &current, &command, now)?;
-            commit.jobs.push(self.submit_job(id, now)?);
-            self.notify_bsp(&mut commit, &after, &events)?;
-            self.store.commit(commit).await?;
-            after.view()
+        let corrections = &corrections;
+        let display_name = &display_name;
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let mut current = tx
+                    .load::<WabaRecord>(id)
+                    .await?
+                    .ok_or(AppError::WabaNotFound)?;
+                if let (Some(name), Some(bsp)) = (display_name, current.bsp.as_mut()) {
+                    bsp.display_name = name.clone();
+                    tx.stage(id, current);
+                }
+                let now = self.clock.now();
+                let command = WabaCommand::Resubmit {
+                    corrections: corrections.clone(),
+                    at: now,
+                };
+                let (after, events) = self.decide_waba(tx, id, &command).await?;
+                tx.enqueue(self.submit_job(id, now)?);
+                self.notify_bsp(tx, &after, &events)?;
+                let view = after.view()?;
+                tx.answer(&view);
+                Ok(view)
+            })
         })
         .await
     }
@@ -201,23 +212,22 @@ impl Services {
         tenant: TenantId,
         id: WabaAccountId,
     ) -> Result<WabaAccountView, AppError> {
-        self.retrying(|| async {
-            let current = self.load_waba(tenant, id).await?;
-            let now = self.clock.now();
-            let mut commit = Commit::new(tenant);
-            let command = WabaCommand::ResumeReviewPoll { at: now };
-            let (after, events) = self.waba_commit_parts(&mut commit, &current, &command, now)?;
-            if events.is_empty() {
-                return after.view();
-            }
-            commit.jobs.push(match after.state.sender_id {
-                Some(_) => self.poll_job(id, now)?,
-                None => self.submit_job(id, now)?,
-            });
-            let view = after.view()?;
-            commit.answer_with(&view);
-            self.store.commit(commit).await?;
-            Ok(view)
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let now = self.clock.now();
+                let command = WabaCommand::ResumeReviewPoll { at: now };
+                let (after, events) = self.decide_waba(tx, id, &command).await?;
+                if events.is_empty() {
+                    return after.view();
+                }
+                tx.enqueue(match after.state.sender_id {
+                    Some(_) => self.poll_job(id, now)?,
+                    None => self.submit_job(id, now)?,
+                });
+                let view = after.view()?;
+                tx.answer(&view);
+                Ok(view)
+            })
         })
         .await
     }
@@ -234,19 +244,17 @@ impl Services {
         backoff: impl Fn(u32) -> Duration,
     ) -> Result<JobOutcome, AppError> {
         if matches!(e, ProviderError::Rejected { .. }) {
-            let reason = e.reason();
-            self.retrying(|| async {
-                let current = self.load_waba(job.tenant, account).await?;
-                let now = self.clock.now();
-                let mut commit = Commit::new(job.tenant);
-                commit.complete_job = Some(job.id);
-                let command = WabaCommand::FailReviewPoll {
-                    reason: reason.clone(),
-                    at: now,
-                };
-                self.waba_commit_parts(&mut commit, &current, &command, now)?;
-                self.store.commit(commit).await?;
-                Ok(())
+            let reason = &e.reason();
+            self.execute(job.tenant, |tx| {
+                Box::pin(async move {
+                    tx.complete_job(job.id);
+                    let command = WabaCommand::FailReviewPoll {
+                        reason: reason.clone(),
+                        at: self.clock.now(),
+                    };
+                    self.decide_waba(tx, account, &command).await?;
+                    Ok(())
+                })
             })
             .await?;
             return Ok(JobOutcome::Done);
@@ -267,76 +275,69 @@ impl Services {
         info: &SenderInfo,
         job: Option<JobId>,
     ) -> Result<(), AppError> {
-        self.retrying(|| async {
-            let current = self.load_waba(tenant, id).await?;
-            let now = self.clock.now();
-            let mut commit = Commit::new(tenant);
-            commit.complete_job = job;
-            let mut state = Versioned {
-                state: current.state.clone(),
-                version: current.version,
-            };
-            let mut all_events = Vec::new();
-            let fresh = state.state.state.sender_id.is_none();
-            let mut commands = vec![WabaCommand::RecordSender {
-                sender_id: info.id.clone(),
-                at: now,
-            }];
-            if matches!(
-                state.state.state.status,
-                WabaStatus::Submitted | WabaStatus::Resubmitted
-            ) {
-                commands.push(WabaCommand::StartReview { at: now });
-            }
-            match &info.state {
-                SenderState::InProgress => {}
-                SenderState::PendingVerification => {
-                    commands.push(WabaCommand::RequireNumberVerification { at: now });
+        let provider = self.whatsapp.bsp(tenant).await?.provider();
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let current = tx
+                    .load::<WabaRecord>(id)
+                    .await?
+                    .ok_or(AppError::WabaNotFound)?;
+                let now = self.clock.now();
+                if let Some(job) = job {
+                    tx.complete_job(job);
                 }
-                SenderState::Active => commands.push(WabaCommand::Approve { at: now }),
-                SenderState::Error { reason } => commands.push(WabaCommand::Reject {
-                    reason: reason.clone(),
+                let fresh = current.state.sender_id.is_none();
+                let mut commands = vec![WabaCommand::RecordSender {
+                    sender_id: info.id.clone(),
                     at: now,
-                }),
-                SenderState::Suspended { reason } => commands.push(WabaCommand::Reject {
-                    reason: format!("suspended: {reason}"),
-                    at: now,
-                }),
-            }
-            for command in &commands {
-                let (after, events) =
-                    match self.waba_commit_parts(&mut Commit::new(tenant), &state, command, now) {
-                        Ok(done) => done,
+                }];
+                if matches!(
+                    current.state.status,
+                    WabaStatus::Submitted | WabaStatus::Resubmitted
+                ) {
+                    commands.push(WabaCommand::StartReview { at: now });
+                }
+                match &info.state {
+                    SenderState::InProgress => {}
+                    SenderState::PendingVerification => {
+                        commands.push(WabaCommand::RequireNumberVerification { at: now });
+                    }
+                    SenderState::Active => commands.push(WabaCommand::Approve { at: now }),
+                    SenderState::Error { reason } => commands.push(WabaCommand::Reject {
+                        reason: reason.clone(),
+                        at: now,
+                    }),
+                    SenderState::Suspended { reason } => commands.push(WabaCommand::Reject {
+                        reason: format!("suspended: {reason}"),
+                        at: now,
+                    }),
+                }
+                let mut after = current;
+                let mut all_events = Vec::new();
+                for command in &commands {
+                    match self.decide_waba(tx, id, command).await {
+                        Ok((record, events)) => {
+                            after = record;
+                            all_events.extend(events);
+                        }
                         // Already there (a second report of the same decision).
-                        Err(AppError::Waba(_)) => continue,
+                        Err(AppError::Waba(_)) => {}
                         Err(e) => return Err(e),
-                    };
-                state.state = after;
-                all_events.extend(events);
-            }
-            if !all_events.is_empty() {
-                self.push_waba_write(&mut commit, current.version, &all_events, &state.state)?;
-                self.notify_bsp(&mut commit, &state.state, &all_events)?;
-            }
-            if fresh {
-                self.push_whatsapp_ref(
-                    &mut commit,
-                    self.whatsapp.bsp(tenant).await?.provider(),
-                    &info.id,
-                    &WhatsappTarget::Account { id },
-                    0,
-                    now,
-                )?;
-            }
-            if state.state.state.status == WabaStatus::InReview {
-                commit
-                    .jobs
-                    .push(self.poll_job(id, now + self.whatsapp_policy.review_poll_interval)?);
-            } else {
-                commit.cancel_timers.push(poll_timer_key(id));
-            }
-            self.store.commit(commit).await?;
-            Ok(())
+                    }
+                }
+                self.notify_bsp(tx, &after, &all_events)?;
+                if fresh {
+                    let target = WhatsappTarget::Account { id };
+                    self.point_whatsapp_ref(tx, provider, &info.id, &target)
+                        .await?;
+                }
+                if after.state.status == WabaStatus::InReview {
+                    tx.enqueue(self.poll_job(id, now + self.whatsapp_policy.review_poll_interval)?);
+                } else {
+                    tx.cancel_timer(poll_timer_key(id));
+                }
+                Ok(())
+            })
         })
         .await
     }
@@ -344,7 +345,7 @@ impl Services {
     /// One mail per status change to the sender's contact address, if it gave one.
     pub(super) fn notify_bsp(
         &self,
-        commit: &mut Commit,
+        tx: &mut Tx<'_>,
         record: &WabaRecord,
         events: &[WabaEvent],
     ) -> Result<(), AppError> {
@@ -387,7 +388,7 @@ impl Services {
                 ),
                 _ => continue,
             };
-            commit.jobs.push(self.mail_job(
+            tx.enqueue(self.mail_job(
                 to,
                 format!("WhatsApp sender {}: {status}", details.display_name),
                 format!("Your WhatsApp sender \"{}\" {news}", details.display_name),

@@ -9,13 +9,14 @@ use uuid::Uuid;
 
 use crate::ids::{JobId, SessionId, TenantId, WabaAccountId};
 use crate::ports::{
-    AggregateKind, ClaimedJob, Commit, MessageStatus, OutboundMessage, ProviderError, ProviderId,
-    StreamId,
+    AggregateKind, ClaimedJob, MessageStatus, OutboundMessage, ProviderError, ProviderId, StreamId,
 };
 
+use super::super::aggregates::whatsapp::Conversations;
+use super::super::execute::Tx;
 use super::super::jobs::JobOutcome;
 use super::super::jobs::kinds::{Job, WhatsAppSend as SendJob};
-use super::super::persist::{Columns, Versioned, stream_write};
+use super::super::persist::Versioned;
 use super::super::{AppError, Services};
 use super::accounts::WhatsappTarget;
 
@@ -72,7 +73,7 @@ pub struct ChatMessage {
 /// A conversation's events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-enum ConversationEvent {
+pub(crate) enum ConversationEvent {
     Message {
         message: ChatMessage,
     },
@@ -95,7 +96,7 @@ enum ConversationEvent {
 }
 
 impl ConversationEvent {
-    fn event_type(&self) -> &'static str {
+    pub(crate) fn event_type(&self) -> &'static str {
         match self {
             Self::Message { message } if message.author == Author::User => {
                 "conversation.user_message"
@@ -121,16 +122,17 @@ pub(crate) struct ChatCursor {
 
 /// The conversation's folded state: every message with its latest status.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-struct ConversationState {
-    phone: Option<String>,
-    messages: Vec<ChatMessage>,
+pub(crate) struct ConversationState {
+    pub(crate) phone: Option<String>,
+    pub(crate) messages: Vec<ChatMessage>,
     #[serde(default)]
-    cursor: ChatCursor,
+    pub(crate) cursor: ChatCursor,
     #[serde(with = "time::serde::rfc3339::option", default)]
-    created_at: Option<OffsetDateTime>,
+    pub(crate) created_at: Option<OffsetDateTime>,
 }
 
-fn evolve(mut s: ConversationState, e: &ConversationEvent) -> ConversationState {
+/// Folds one conversation event.
+pub(crate) fn evolve(mut s: ConversationState, e: &ConversationEvent) -> ConversationState {
     match e {
         ConversationEvent::Message { message } => s.messages.push(message.clone()),
         ConversationEvent::Sent {
@@ -227,39 +229,32 @@ impl Services {
         Ok(self
             .load_versioned(tenant, &conversation_stream(conversation))
             .await?
-            .unwrap_or_else(Versioned::empty))
+            .unwrap_or(Versioned {
+                state: Default::default(),
+            }))
     }
 
-    fn push_conversation(
+    /// Records `events` on the conversation in `tx`; its phone (`phone`, when it has none yet)
+    /// and its creation time are kept with them.
+    async fn apply_conversation(
         &self,
-        commit: &mut Commit,
+        tx: &mut Tx<'_>,
         conversation: Uuid,
-        current: &Versioned<ConversationState>,
-        events: &[ConversationEvent],
-        at: OffsetDateTime,
+        phone: Option<&str>,
+        events: Vec<ConversationEvent>,
     ) -> Result<ConversationState, AppError> {
-        let mut after = events.iter().fold(current.state.clone(), evolve);
-        after.created_at.get_or_insert(at);
-        let tagged: Vec<_> = events
-            .iter()
-            .map(|e| (e.event_type(), e.clone(), at))
-            .collect();
-        commit.streams.push(stream_write(
-            conversation_stream(conversation),
-            current.version,
-            &tagged,
-            &after,
-            Columns {
-                status: "open".into(),
-                flow_id: None,
-                phone: after.phone.clone(),
-                external_ref: None,
-                session_id: Some(conversation.to_string()),
-                created_at: after.created_at.unwrap_or(at),
-                updated_at: at,
-            },
-        )?);
-        Ok(after)
+        let mut current = tx
+            .load::<ConversationState>(conversation)
+            .await?
+            .unwrap_or_default();
+        if current.created_at.is_none() || (current.phone.is_none() && phone.is_some()) {
+            current.created_at.get_or_insert(self.clock.now());
+            if current.phone.is_none() {
+                current.phone = phone.map(str::to_owned);
+            }
+            tx.stage(conversation, current);
+        }
+        tx.apply(&Conversations, conversation, events)
     }
 
     /// The chat's cursor in the current step.
@@ -304,64 +299,64 @@ impl Services {
         if messages.is_empty() && cursor.is_none() {
             return Ok(vec![]);
         }
-        self.retrying(|| async {
-            let current = self.load_conversation(tenant, conversation).await?;
-            let at = self.clock.now();
-            let mut commit = Commit::new(tenant);
-            let mut next = u32::try_from(current.state.messages.len()).unwrap_or(u32::MAX);
-            let mut events = Vec::new();
-            let mut seqs = Vec::new();
-            for m in &messages {
-                next += 1;
-                seqs.push(next);
-                let outbound = m.author == Author::Bot && m.channel == MessageChannel::Whatsapp;
-                events.push(ConversationEvent::Message {
-                    message: ChatMessage {
-                        seq: next,
-                        author: m.author,
-                        channel: m.channel,
-                        text: m.kept_text(),
-                        step: m.step.clone(),
-                        provider: m.inbound.as_ref().map(|(p, _)| *p),
-                        provider_ref: m.inbound.as_ref().map(|(_, r)| r.clone()),
-                        status: if outbound { "queued" } else { "received" }.into(),
-                        at,
-                    },
-                });
-                if outbound {
-                    let to = phone.ok_or_else(|| {
-                        AppError::NoWhatsappChannel("the session has no phone number".into())
-                    })?;
-                    let send = Job::WhatsAppSend(SendJob {
-                        conversation,
-                        seq: next,
-                        to: to.to_owned(),
-                        text: m.kept_text(),
-                        sealed_text: m.secret.as_ref().map(|_| {
-                            self.seal(
-                                &crate::ports::ClearSecret::new(m.text.clone()),
-                                &text_context(conversation, next),
-                            )
-                        }),
-                        client,
+        let messages = &messages;
+        let cursor = &cursor;
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let current = tx
+                    .load::<ConversationState>(conversation)
+                    .await?
+                    .unwrap_or_default();
+                let at = self.clock.now();
+                let mut next = u32::try_from(current.messages.len()).unwrap_or(u32::MAX);
+                let mut events = Vec::new();
+                let mut seqs = Vec::new();
+                for m in messages {
+                    next += 1;
+                    seqs.push(next);
+                    let outbound = m.author == Author::Bot && m.channel == MessageChannel::Whatsapp;
+                    events.push(ConversationEvent::Message {
+                        message: ChatMessage {
+                            seq: next,
+                            author: m.author,
+                            channel: m.channel,
+                            text: m.kept_text(),
+                            step: m.step.clone(),
+                            provider: m.inbound.as_ref().map(|(p, _)| *p),
+                            provider_ref: m.inbound.as_ref().map(|(_, r)| r.clone()),
+                            status: if outbound { "queued" } else { "received" }.into(),
+                            at,
+                        },
                     });
-                    commit
-                        .jobs
-                        .push(send.schedule(JobId::new(self.ids.new_id()), at, None)?);
+                    if outbound {
+                        let to = phone.ok_or_else(|| {
+                            AppError::NoWhatsappChannel("the session has no phone number".into())
+                        })?;
+                        let send = Job::WhatsAppSend(SendJob {
+                            conversation,
+                            seq: next,
+                            to: to.to_owned(),
+                            text: m.kept_text(),
+                            sealed_text: m.secret.as_ref().map(|_| {
+                                self.seal(
+                                    &crate::ports::ClearSecret::new(m.text.clone()),
+                                    &text_context(conversation, next),
+                                )
+                            }),
+                            client,
+                        });
+                        tx.enqueue(send.schedule(JobId::new(self.ids.new_id()), at, None)?);
+                    }
                 }
-            }
-            if let Some(c) = &cursor
-                && *c != current.state.cursor
-            {
-                events.push(ConversationEvent::Cursor { cursor: c.clone() });
-            }
-            let mut current = current;
-            if current.state.phone.is_none() {
-                current.state.phone = phone.map(str::to_owned);
-            }
-            self.push_conversation(&mut commit, conversation, &current, &events, at)?;
-            self.store.commit(commit).await?;
-            Ok(seqs.clone())
+                if let Some(c) = cursor
+                    && *c != current.cursor
+                {
+                    events.push(ConversationEvent::Cursor { cursor: c.clone() });
+                }
+                self.apply_conversation(tx, conversation, phone, events)
+                    .await?;
+                Ok(seqs)
+            })
         })
         .await
     }
@@ -451,38 +446,34 @@ impl Services {
                 reason: e,
             });
         }
-        self.retrying(|| async {
-            let current = self.load_conversation(tenant, p.conversation).await?;
-            let at = self.clock.now();
-            let mut commit = Commit::new(tenant);
-            commit.complete_job = Some(job.id);
-            let event = match &result {
-                Ok(sent) => {
-                    self.push_whatsapp_ref(
-                        &mut commit,
-                        sent.provider,
-                        &sent.provider_ref,
-                        &WhatsappTarget::Message {
+        let p = &p;
+        let result = &result;
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                tx.complete_job(job.id);
+                let event = match result {
+                    Ok(sent) => {
+                        let target = WhatsappTarget::Message {
                             conversation: p.conversation,
                             seq: p.seq,
-                        },
-                        0,
-                        at,
-                    )?;
-                    ConversationEvent::Sent {
-                        seq: p.seq,
-                        provider: sent.provider,
-                        provider_ref: sent.provider_ref.clone(),
+                        };
+                        self.point_whatsapp_ref(tx, sent.provider, &sent.provider_ref, &target)
+                            .await?;
+                        ConversationEvent::Sent {
+                            seq: p.seq,
+                            provider: sent.provider,
+                            provider_ref: sent.provider_ref.clone(),
+                        }
                     }
-                }
-                Err(e) => ConversationEvent::SendFailed {
-                    seq: p.seq,
-                    reason: e.reason(),
-                },
-            };
-            self.push_conversation(&mut commit, p.conversation, &current, &[event], at)?;
-            self.store.commit(commit).await?;
-            Ok(())
+                    Err(e) => ConversationEvent::SendFailed {
+                        seq: p.seq,
+                        reason: e.reason(),
+                    },
+                };
+                self.apply_conversation(tx, p.conversation, None, vec![event])
+                    .await?;
+                Ok(())
+            })
         })
         .await?;
         Ok(JobOutcome::Done)
@@ -496,18 +487,13 @@ impl Services {
         seq: u32,
         status: MessageStatus,
     ) -> Result<(), AppError> {
-        self.retrying(|| async {
-            let current = self.load_conversation(tenant, conversation).await?;
-            let mut commit = Commit::new(tenant);
-            self.push_conversation(
-                &mut commit,
-                conversation,
-                &current,
-                &[ConversationEvent::Status { seq, status }],
-                self.clock.now(),
-            )?;
-            self.store.commit(commit).await?;
-            Ok(())
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let event = ConversationEvent::Status { seq, status };
+                self.apply_conversation(tx, conversation, None, vec![event])
+                    .await?;
+                Ok(())
+            })
         })
         .await
     }

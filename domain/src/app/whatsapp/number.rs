@@ -5,7 +5,7 @@
 
 use crate::decider::Decider as _;
 use crate::ids::{TenantId, WabaAccountId};
-use crate::ports::{Commit, NumberVerificationMethod, ProviderError};
+use crate::ports::{NumberVerificationMethod, ProviderError};
 use crate::verification::OtpCode;
 use crate::waba::{NumberVerification, WabaCommand, WabaError};
 
@@ -119,17 +119,12 @@ impl Services {
         id: WabaAccountId,
         command: WabaCommand,
     ) -> Result<(), AppError> {
-        self.retrying(|| async {
-            let current = self.load_waba(tenant, id).await?;
-            let mut commit = Commit::new(tenant);
-            let (after, events) =
-                self.waba_commit_parts(&mut commit, &current, &command, self.clock.now())?;
-            if events.is_empty() {
-                return Ok(());
-            }
-            self.notify_bsp(&mut commit, &after, &events)?;
-            self.store.commit(commit).await?;
-            Ok(())
+        let command = &command;
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let (after, events) = self.decide_waba(tx, id, command).await?;
+                self.notify_bsp(tx, &after, &events)
+            })
         })
         .await
     }

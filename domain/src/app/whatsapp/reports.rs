@@ -13,7 +13,6 @@ use super::super::{AppError, Services};
 use super::accounts::{WhatsappTarget, whatsapp_ref_stream};
 use super::chat::InboundChat;
 use super::conversation::{Author, ChatMessage, MessageChannel, NewMessage};
-use crate::ports::Commit;
 
 impl WhatsAppReport {
     /// The provider reference a report is routed by: the business number (inbound), the
@@ -196,13 +195,12 @@ impl Services {
         id: WabaAccountId,
         command: WabaCommand,
     ) -> Result<(), AppError> {
-        self.retrying(|| async {
-            let current = self.load_waba(tenant, id).await?;
-            let now = self.clock.now();
-            let mut commit = Commit::new(tenant);
-            self.waba_commit_parts(&mut commit, &current, &command, now)?;
-            self.store.commit(commit).await?;
-            Ok(())
+        let command = &command;
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                self.decide_waba(tx, id, command).await?;
+                Ok(())
+            })
         })
         .await
     }

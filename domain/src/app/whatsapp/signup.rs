@@ -9,11 +9,11 @@ use time::{Duration, OffsetDateTime};
 use crate::decider::Decider;
 use crate::flow::StepKind;
 use crate::ids::{JobId, SessionId, TenantId, WabaAccountId};
-use crate::ports::{
-    BusinessToken, ClaimedJob, ClearSecret, Commit, NewJob, ProviderError, ProviderId,
-};
+use crate::ports::{BusinessToken, ClaimedJob, ClearSecret, NewJob, ProviderError, ProviderId};
 use crate::waba::{SignupIds, SignupStep, StepResult, WabaCommand, WabaError, WabaStatus};
 
+use super::super::aggregates::whatsapp::WabaRecords;
+use super::super::execute::Tx;
 use super::super::jobs::JobOutcome;
 use super::super::jobs::kinds::{Job, WabaAccount, WabaStep as StepJob};
 use super::super::persist::Versioned;
@@ -137,60 +137,50 @@ impl Services {
             None => None,
         };
         let id = WabaAccountId::new(self.ids.new_id());
-        let empty = Versioned {
-            state: WabaRecord {
-                id: Some(id),
-                session_id: request.session_id,
-                step,
-                ..WabaRecord::default()
-            },
-            version: 0,
+        let record = &WabaRecord {
+            id: Some(id),
+            session_id: request.session_id,
+            step,
+            ..WabaRecord::default()
         };
-        let mut commit = Commit::new(tenant);
-        let begin = WabaCommand::Begin {
+        let begin = &WabaCommand::Begin {
             account: crate::ids::CustomerId::new(id.uuid()),
             ids: request.ids.clone(),
             code_received_at: received,
             at: now,
         };
+        let ids = &request.ids;
+        // Should the exchange below fail or never be recorded (a crash), this job retries it
+        // within the TTL, or expires the signup once the TTL is past. It waits out the exchange
+        // call's own timeout (10 s), so it never races a call still in flight.
+        let sealed_code = &self.seal(&request.code, &code_context(id));
+        let deadline = received + self.whatsapp_policy.code_ttl + Duration::seconds(1);
         // Begin, then ask for the exchange (or expire a code already past its TTL), in one
         // commit.
-        let decider = self.waba_decider();
-        let mut events = decider.decide(&empty.state.state, &begin)?;
-        let begun = events
-            .iter()
-            .fold(empty.state.state.clone(), |s, e| decider.evolve(s, e));
-        let live = match decider.decide(&begun, &WabaCommand::ExchangeCode { at: now }) {
-            Ok(more) => {
-                events.extend(more);
-                true
-            }
-            Err(WabaError::CodeExpired) => {
-                events.extend(decider.decide(&begun, &WabaCommand::ExpireCode { at: now })?);
-                false
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let mut after = empty.state.clone();
-        after.state = events.iter().fold(after.state, |s, e| decider.evolve(s, e));
-        after.created_at = Some(now);
-        after.updated_at = Some(now);
-        self.push_waba_write(&mut commit, 0, &events, &after)?;
-        self.point_refs_at(&mut commit, tenant, &request.ids, id, now)
+        let live = self
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    tx.stage(id, record.clone());
+                    self.decide_waba(tx, id, begin).await?;
+                    let exchange = WabaCommand::ExchangeCode { at: now };
+                    let live = match self.decide_waba(tx, id, &exchange).await {
+                        Ok(_) => true,
+                        Err(AppError::Waba(WabaError::CodeExpired)) => {
+                            let expire = WabaCommand::ExpireCode { at: now };
+                            self.decide_waba(tx, id, &expire).await?;
+                            false
+                        }
+                        Err(e) => return Err(e),
+                    };
+                    self.point_refs_at(tx, ids, id).await?;
+                    if live {
+                        let run_at = (now + EXCHANGE_RETRY_AFTER).min(deadline);
+                        tx.enqueue(self.step_job(id, Some(sealed_code.clone()), run_at)?);
+                    }
+                    Ok(live)
+                })
+            })
             .await?;
-        if live {
-            // Should the exchange below fail or never be recorded (a crash), this job retries
-            // it within the TTL, or expires the signup once the TTL is past. It waits out the
-            // exchange call's own timeout (10 s), so it never races a call still in flight.
-            let sealed_code = self.seal(&request.code, &code_context(id));
-            let deadline = received + self.whatsapp_policy.code_ttl + Duration::seconds(1);
-            commit.jobs.push(self.step_job(
-                id,
-                Some(sealed_code),
-                (now + EXCHANGE_RETRY_AFTER).min(deadline),
-            )?);
-        }
-        self.store.commit(commit).await?;
         if !live {
             return Err(AppError::SignupCodeExpired);
         }
@@ -218,20 +208,14 @@ impl Services {
     /// WABA takes them over: webhooks then concern the newest account).
     async fn point_refs_at(
         &self,
-        commit: &mut Commit,
-        tenant: TenantId,
+        tx: &mut Tx<'_>,
         ids: &SignupIds,
         id: WabaAccountId,
-        at: OffsetDateTime,
     ) -> Result<(), AppError> {
         let target = WhatsappTarget::Account { id };
         for reference in [ids.waba_id.as_str(), ids.phone_number_id.as_str()] {
-            let stream = super::accounts::whatsapp_ref_stream(ProviderId::Meta, reference);
-            let version = match self.store.load(tenant, &stream).await? {
-                Some(loaded) => loaded.version,
-                None => 0,
-            };
-            self.push_whatsapp_ref(commit, ProviderId::Meta, reference, &target, version, at)?;
+            self.point_whatsapp_ref(tx, ProviderId::Meta, reference, &target)
+                .await?;
         }
         Ok(())
     }
@@ -252,49 +236,50 @@ impl Services {
             )),
             Err(e) => Err(e),
         };
-        self.retrying(|| async {
-            let current = self.load_waba(tenant, id).await?;
-            let now = self.clock.now();
-            let mut commit = Commit::new(tenant);
-            let failure = match &result {
-                Ok((sealed_token, expires_in)) => {
-                    // Only a recorded exchange completes the retry job; a failure leaves it
-                    // to run again (or to expire the signup past the TTL).
-                    commit.complete_job = job;
-                    let lifetime = expires_in.and_then(|s| i64::try_from(s).ok()).map_or(
-                        self.whatsapp_policy.default_token_lifetime,
-                        Duration::seconds,
-                    );
-                    let expires_at = now + lifetime;
-                    let command = WabaCommand::RecordStep {
-                        result: StepResult::CodeExchanged {
-                            sealed_token: sealed_token.clone(),
-                            expires_at,
-                        },
-                        at: now,
-                    };
-                    self.waba_commit_parts(&mut commit, &current, &command, now)?;
-                    if job.is_none() {
-                        commit.cancel_timers.push(exchange_timer_key(id));
+        let result = &result;
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let now = self.clock.now();
+                match result {
+                    Ok((sealed_token, expires_in)) => {
+                        // Only a recorded exchange completes the retry job; a failure leaves it
+                        // to run again (or to expire the signup past the TTL).
+                        if let Some(job) = job {
+                            tx.complete_job(job);
+                        }
+                        let lifetime = expires_in.and_then(|s| i64::try_from(s).ok()).map_or(
+                            self.whatsapp_policy.default_token_lifetime,
+                            Duration::seconds,
+                        );
+                        let expires_at = now + lifetime;
+                        let command = WabaCommand::RecordStep {
+                            result: StepResult::CodeExchanged {
+                                sealed_token: sealed_token.clone(),
+                                expires_at,
+                            },
+                            at: now,
+                        };
+                        self.decide_waba(tx, id, &command).await?;
+                        if job.is_none() {
+                            tx.cancel_timer(exchange_timer_key(id));
+                        }
+                        tx.enqueue(self.step_job(id, None, now)?);
+                        let refresh_at =
+                            (expires_at - self.whatsapp_policy.token_refresh_before).max(now);
+                        tx.enqueue(self.token_job(id, refresh_at)?);
+                        Ok(None)
                     }
-                    commit.jobs.push(self.step_job(id, None, now)?);
-                    let refresh_at =
-                        (expires_at - self.whatsapp_policy.token_refresh_before).max(now);
-                    commit.jobs.push(self.token_job(id, refresh_at)?);
-                    None
+                    Err(e) => {
+                        let command = WabaCommand::StepFailed {
+                            step: SignupStep::CodeExchange,
+                            reason: failure_reason(e),
+                            at: now,
+                        };
+                        self.decide_waba(tx, id, &command).await?;
+                        Ok(Some(clone_error(e)))
+                    }
                 }
-                Err(e) => {
-                    let command = WabaCommand::StepFailed {
-                        step: SignupStep::CodeExchange,
-                        reason: failure_reason(e),
-                        at: now,
-                    };
-                    self.waba_commit_parts(&mut commit, &current, &command, now)?;
-                    Some(clone_error(e))
-                }
-            };
-            self.store.commit(commit).await?;
-            Ok(failure)
+            })
         })
         .await
     }
@@ -370,12 +355,11 @@ impl Services {
         backoff: impl Fn(u32) -> Duration,
     ) -> Result<JobOutcome, AppError> {
         let tenant = job.tenant;
-        let activated = self
-            .retrying(|| async {
-                let current = self.load_waba(tenant, id).await?;
+        let recorded = &outcome;
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
                 let now = self.clock.now();
-                let mut commit = Commit::new(tenant);
-                let command = match &outcome {
+                let command = match recorded {
                     Ok(result) => WabaCommand::RecordStep {
                         result: result.clone(),
                         at: now,
@@ -386,34 +370,30 @@ impl Services {
                         at: now,
                     },
                 };
-                let (after, _) = match self.waba_commit_parts(&mut commit, &current, &command, now)
-                {
+                let (after, _) = match self.decide_waba(tx, id, &command).await {
                     // Recorded meanwhile by another run of the same step.
                     Err(AppError::Waba(WabaError::StepOutOfOrder { .. })) => {
-                        let mut commit = Commit::new(tenant);
-                        commit.complete_job = Some(job.id);
-                        self.store.commit(commit).await?;
-                        return Ok(false);
+                        tx.complete_job(job.id);
+                        return Ok(());
                     }
                     other => other?,
                 };
-                if outcome.is_ok() {
-                    commit.complete_job = Some(job.id);
+                if recorded.is_ok() {
+                    tx.complete_job(job.id);
                     if after.state.next_step().is_some() {
-                        commit.jobs.push(self.step_job(id, None, now)?);
+                        tx.enqueue(self.step_job(id, None, now)?);
                     }
                 }
-                self.store.commit(commit).await?;
-                Ok(after.state.status == WabaStatus::Active)
-            })
-            .await?;
-        match outcome {
-            Ok(_) => {
-                if activated {
-                    self.complete_waba_step_of_session(tenant, id).await?;
+                if after.state.status == WabaStatus::Active {
+                    // The account's session step completes in the activation's commit.
+                    self.complete_waba_step(tx, &after).await?;
                 }
-                Ok(JobOutcome::Done)
-            }
+                Ok(())
+            })
+        })
+        .await?;
+        match outcome {
+            Ok(_) => Ok(JobOutcome::Done),
             Err(e) if permanent(&e) => {
                 // Retrying cannot help (a refused PIN, missing permissions): the failure is on
                 // the account for an operator, who retries with `retry_signup`.
@@ -439,53 +419,55 @@ impl Services {
     ) -> Result<JobOutcome, AppError> {
         let tenant = job.tenant;
         let id = p.account_id;
-        let mut commit = Commit::new(tenant);
-        commit.complete_job = Some(job.id);
-        match self.waba_commit_parts(
-            &mut commit,
-            current,
-            &WabaCommand::ExchangeCode { at: now },
-            now,
-        ) {
-            Err(AppError::Waba(WabaError::CodeExpired)) => {
-                let mut commit = Commit::new(tenant);
-                commit.complete_job = Some(job.id);
-                self.waba_commit_parts(
-                    &mut commit,
-                    current,
-                    &WabaCommand::ExpireCode { at: now },
-                    now,
-                )?;
-                self.store.commit(commit).await?;
-                return Ok(JobOutcome::Done);
-            }
-            other => {
-                other?;
-            }
-        }
-        let dead = current
-            .state
-            .state
-            .last_failure
-            .as_ref()
-            .is_some_and(|f| f.step == SignupStep::CodeExchange && f.reason == DEAD_CODE);
-        if dead {
+        let deadline = current.state.state.code_received_at.map_or(now, |r| {
+            r + self.whatsapp_policy.code_ttl + Duration::seconds(1)
+        });
+        let step = self
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    let current = tx
+                        .load::<WabaRecord>(id)
+                        .await?
+                        .ok_or(AppError::WabaNotFound)?;
+                    let decider = self.waba_decider();
+                    let exchange = WabaCommand::ExchangeCode { at: now };
+                    let events = match decider.decide(&current.state, &exchange) {
+                        Err(WabaError::CodeExpired) => {
+                            tx.complete_job(job.id);
+                            let expire = WabaCommand::ExpireCode { at: now };
+                            self.decide_waba(tx, id, &expire).await?;
+                            return Ok(Exchange::Expired);
+                        }
+                        other => other?,
+                    };
+                    let dead = current.state.last_failure.as_ref().is_some_and(|f| {
+                        f.step == SignupStep::CodeExchange && f.reason == DEAD_CODE
+                    });
+                    if dead {
+                        return Ok(Exchange::Dead);
+                    }
+                    tx.apply(&WabaRecords(&decider), id, events)?;
+                    Ok(Exchange::Due)
+                })
+            })
+            .await?;
+        match step {
+            Exchange::Expired => return Ok(JobOutcome::Done),
             // Meta said the code is used or expired: it is not sent again; the job comes back
             // once the TTL is past to expire the signup.
-            return Ok(JobOutcome::RetryAt {
-                run_at: current.state.state.code_received_at.map_or(now, |r| {
-                    r + self.whatsapp_policy.code_ttl + Duration::seconds(1)
-                }),
-                reason: DEAD_CODE.into(),
-            });
+            Exchange::Dead => {
+                return Ok(JobOutcome::RetryAt {
+                    run_at: deadline,
+                    reason: DEAD_CODE.into(),
+                });
+            }
+            Exchange::Due => {}
         }
         let sealed = p
             .sealed_code
             .as_deref()
             .ok_or_else(|| AppError::Corrupt(format!("job {} has no code", job.id)))?;
         let code = self.unseal(sealed, &code_context(id))?;
-        commit.complete_job = None;
-        self.store.commit(commit).await?;
         let provider = self.whatsapp.embedded_signup(tenant).await?;
         let result = provider.exchange_code(&code).await;
         match self
@@ -494,9 +476,6 @@ impl Services {
         {
             None => Ok(JobOutcome::Done),
             Some(e) => {
-                let deadline = current.state.state.code_received_at.map_or(now, |r| {
-                    r + self.whatsapp_policy.code_ttl + Duration::seconds(1)
-                });
                 // A dead code (Meta says used or expired) is not tried again: the job comes
                 // back at the deadline to expire the signup. Anything else is retried within
                 // the TTL.
@@ -532,9 +511,13 @@ impl Services {
             None => {}
             Some(SignupStep::CodeExchange) => return Err(WabaError::CodeExpired.into()),
             Some(_) => {
-                let mut commit = Commit::new(tenant);
-                commit.jobs.push(self.step_job(id, None, self.clock.now())?);
-                self.store.commit(commit).await?;
+                self.execute(tenant, |tx| {
+                    Box::pin(async move {
+                        tx.enqueue(self.step_job(id, None, self.clock.now())?);
+                        Ok(())
+                    })
+                })
+                .await?;
             }
         }
         current.state.view()
@@ -553,41 +536,37 @@ impl Services {
         let token = self.account_token(&current.state)?;
         let provider = self.whatsapp.embedded_signup(tenant).await?;
         let result = provider.refresh_token(&token).await;
+        let refreshed = &result;
         let failed = self
-            .retrying(|| async {
-                let current = self.load_waba(tenant, id).await?;
-                let now = self.clock.now();
-                let mut commit = Commit::new(tenant);
-                let failed = match &result {
-                    Ok(fresh) => {
-                        let lifetime = fresh.expires_in.and_then(|s| i64::try_from(s).ok()).map_or(
-                            self.whatsapp_policy.default_token_lifetime,
-                            Duration::seconds,
-                        );
-                        let command = WabaCommand::RefreshToken {
-                            sealed_token: self.seal(&fresh.access_token, &token_context(id)),
-                            expires_at: now + lifetime,
-                            at: now,
-                        };
-                        self.waba_commit_parts(&mut commit, &current, &command, now)?;
-                        commit.complete_job = Some(job.id);
-                        let next =
-                            (now + lifetime - self.whatsapp_policy.token_refresh_before).max(now);
-                        commit.jobs.push(self.token_job(id, next)?);
-                        false
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    let now = self.clock.now();
+                    match refreshed {
+                        Ok(fresh) => {
+                            let lifetime =
+                                fresh.expires_in.and_then(|s| i64::try_from(s).ok()).map_or(
+                                    self.whatsapp_policy.default_token_lifetime,
+                                    Duration::seconds,
+                                );
+                            let command = WabaCommand::RefreshToken {
+                                sealed_token: self.seal(&fresh.access_token, &token_context(id)),
+                                expires_at: now + lifetime,
+                                at: now,
+                            };
+                            self.decide_waba(tx, id, &command).await?;
+                            tx.complete_job(job.id);
+                            let next = (now + lifetime - self.whatsapp_policy.token_refresh_before)
+                                .max(now);
+                            tx.enqueue(self.token_job(id, next)?);
+                            Ok(false)
+                        }
+                        Err(_) => {
+                            let flag = WabaCommand::FlagTokenExpiring { at: now };
+                            self.decide_waba(tx, id, &flag).await?;
+                            Ok(true)
+                        }
                     }
-                    Err(_) => {
-                        self.waba_commit_parts(
-                            &mut commit,
-                            &current,
-                            &WabaCommand::FlagTokenExpiring { at: now },
-                            now,
-                        )?;
-                        true
-                    }
-                };
-                self.store.commit(commit).await?;
-                Ok(failed)
+                })
             })
             .await?;
         match (failed, result) {
@@ -598,29 +577,16 @@ impl Services {
             _ => Ok(JobOutcome::Done),
         }
     }
+}
 
-    /// Completes the session's `whatsapp_signup` or `whatsapp_sender` step with account `id`
-    /// when that step is the session's current one; anything else is left as it is (the
-    /// client may submit the step itself later).
-    pub(crate) async fn complete_waba_step_of_session(
-        &self,
-        tenant: TenantId,
-        id: WabaAccountId,
-    ) -> Result<(), AppError> {
-        let record = self.load_waba(tenant, id).await?.state;
-        let (Some(session), Some(step)) = (record.session_id, record.step) else {
-            return Ok(());
-        };
-        let answers = serde_json::json!({ "waba_account_id": id.to_string() });
-        match self
-            .submit_step(tenant, session, step.as_str(), answers)
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(AppError::Session(_) | AppError::SessionNotFound) => Ok(()),
-            Err(e) => Err(e),
-        }
-    }
+/// Where an exchange retried from the outbox stands.
+enum Exchange {
+    /// The code's TTL is past: the signup expired.
+    Expired,
+    /// Meta said the code is used or expired: not sent again.
+    Dead,
+    /// The exchange is asked for again.
+    Due,
 }
 
 /// The reason recorded for a failed step: the rejection's stable code, or the failure's kind.

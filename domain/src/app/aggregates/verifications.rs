@@ -1,0 +1,113 @@
+//! Verifications, phone quotas, provider references of deliveries, circuit breakers.
+
+use time::OffsetDateTime;
+
+use crate::failover::{BreakerEvent, BreakerState};
+use crate::ports::AggregateKind;
+use crate::verification::{QuotaEvent, QuotaState, VerificationEvent, VerificationState};
+
+use super::super::execute::Aggregate;
+use super::super::persist::Columns;
+use super::super::verifications::ProviderRefState;
+
+impl Aggregate for VerificationState {
+    const KIND: AggregateKind = AggregateKind::Verification;
+    type Event = VerificationEvent;
+
+    fn event_type(event: &VerificationEvent) -> &'static str {
+        event.event_type()
+    }
+
+    fn event_at(_: &VerificationEvent, after: &Self) -> Option<OffsetDateTime> {
+        after.updated_at
+    }
+
+    fn columns(&self, _: &str, at: OffsetDateTime) -> Columns {
+        Columns {
+            status: self.status.as_str().to_string(),
+            flow_id: None,
+            phone: self.phone.as_ref().map(ToString::to_string),
+            external_ref: self.session_id.map(|s| s.to_string()),
+            session_id: None,
+            created_at: self.created_at.unwrap_or(at),
+            updated_at: at,
+        }
+    }
+}
+
+impl Aggregate for QuotaState {
+    const KIND: AggregateKind = AggregateKind::PhoneQuota;
+    type Event = QuotaEvent;
+
+    fn event_type(_: &QuotaEvent) -> &'static str {
+        "phone_quota.send_reserved"
+    }
+
+    fn event_at(event: &QuotaEvent, _: &Self) -> Option<OffsetDateTime> {
+        let QuotaEvent::SendReserved { at } = event;
+        Some(*at)
+    }
+
+    fn columns(&self, key: &str, at: OffsetDateTime) -> Columns {
+        Columns {
+            status: "active".into(),
+            flow_id: None,
+            phone: Some(key.to_string()),
+            external_ref: None,
+            session_id: None,
+            created_at: self.sends.first().copied().unwrap_or(at),
+            updated_at: at,
+        }
+    }
+}
+
+impl Aggregate for ProviderRefState {
+    const KIND: AggregateKind = AggregateKind::ProviderRef;
+    type Event = Self;
+
+    fn event_type(_: &Self) -> &'static str {
+        "provider_ref.recorded"
+    }
+
+    fn event_at(_: &Self, _: &Self) -> Option<OffsetDateTime> {
+        None
+    }
+
+    fn columns(&self, _: &str, at: OffsetDateTime) -> Columns {
+        Columns {
+            status: "active".into(),
+            flow_id: None,
+            phone: None,
+            external_ref: Some(self.verification_id.to_string()),
+            session_id: None,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+}
+
+impl Aggregate for BreakerState {
+    const KIND: AggregateKind = AggregateKind::Breaker;
+    type Event = BreakerEvent;
+
+    fn event_type(event: &BreakerEvent) -> &'static str {
+        event.event_type()
+    }
+
+    fn event_at(_: &BreakerEvent, after: &Self) -> Option<OffsetDateTime> {
+        after.updated_at
+    }
+
+    /// The key is `{provider}:{channel}`; the provider is the row's `external_ref`.
+    fn columns(&self, key: &str, at: OffsetDateTime) -> Columns {
+        Columns {
+            status: self.status.as_str().into(),
+            flow_id: None,
+            phone: None,
+            external_ref: key.split(':').next().map(str::to_string),
+            session_id: None,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+}

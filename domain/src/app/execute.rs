@@ -1,0 +1,476 @@
+//! The one commit path (issue 11, item 1; DESIGN.md section 4): every state change of every
+//! aggregate goes through [`Services::execute`].
+//!
+//! An aggregate is declared once, by implementing [`Aggregate`] on its state: its stream kind,
+//! its events' stored names and times, and the projection row's queryable columns. Its decider
+//! (anything implementing [`Decider`] over that state and those events) folds the events.
+//!
+//! A use case hands `execute` a closure that works on a [`Tx`], the unit of work of one
+//! attempt: it loads states ([`Tx::load`]; the first from the store's decide cache when it has
+//! the stream), decides, and records the events with [`Tx::apply`], which evolves the state
+//! **once** and keeps the events and the projection row; jobs, timers, the job being completed
+//! and the request's answer are added to the same `Tx`. `execute` then commits everything in
+//! **one store commit** (the HTTP edge adds the request's idempotency record to it). On a version
+//! conflict the attempt is thrown away and the closure runs again on fresh states, at most
+//! [`MAX_CONFLICT_RETRIES`](super::MAX_CONFLICT_RETRIES) times. A closure must therefore do
+//! nothing but read and decide: no provider call, no other write.
+//!
+//! A decision taken on a cached state that does not change it (a refusal, a no-op, a commit of
+//! other things) is confirmed once on the database's copy, which the cache may lag behind
+//! (another replica wrote): only a stream the commit writes has its version checked.
+//!
+//! # Example
+//!
+//! Pausing a session: load it, decide, apply, answer.
+//!
+//! ```ignore
+//! self.execute(tenant, |tx| Box::pin(async move {
+//!     let state = tx.load::<SessionState>(id).await?.ok_or(AppError::SessionNotFound)?;
+//!     let flow = self.flow_of(&state)?;
+//!     let decider = SessionDecider::new(&flow);
+//!     let events = decider.decide(&state, &SessionCommand::Pause { at: self.clock.now() })?;
+//!     let after = tx.apply(&decider, id, events)?;
+//!     let answer = view(&flow, &after);
+//!     tx.answer(&answer);
+//!     Ok(answer)
+//! }))
+//! .await
+//! ```
+
+use std::any::Any;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use time::OffsetDateTime;
+
+use crate::decider::Decider;
+use crate::ids::{JobId, TenantId};
+use crate::ports::{
+    AggregateKind, Commit, EventStore, Loaded, NewEvent, NewJob, Snapshot, StoreError, StreamId,
+    StreamWrite,
+};
+
+use super::persist::{Columns, state_of, to_json};
+use super::{AppError, MAX_CONFLICT_RETRIES, Services};
+
+/// An aggregate's state, declared once: which streams hold it and what its projection row
+/// shows. Its events are folded by a [`Decider`] whose `State` it is.
+pub(crate) trait Aggregate:
+    Serialize + DeserializeOwned + Clone + Send + Sync + 'static
+{
+    /// The kind of its streams.
+    const KIND: AggregateKind;
+    /// Its events.
+    type Event: Serialize;
+
+    /// The stored, dotted name of `event` (`session.step_submitted`).
+    fn event_type(event: &Self::Event) -> &'static str;
+
+    /// When `event` happened, given the state after the events being recorded; `None` for
+    /// events that carry no time of their own (they are recorded at the attempt's time).
+    fn event_at(event: &Self::Event, state: &Self) -> Option<OffsetDateTime>;
+
+    /// The projection row's queryable columns of this state, the aggregate `key`'s (the id of
+    /// its stream), which changed last at `at`.
+    fn columns(&self, key: &str, at: OffsetDateTime) -> Columns;
+}
+
+/// How an aggregate's events fold into its state: its [`Decider`]'s `evolve`, or its own for
+/// aggregates with no decider (the webhook inbox).
+pub(crate) trait Evolve<S: Aggregate> {
+    /// The state after `event`, from `state` (`None` before the first event); `None` when
+    /// `event` cannot follow `state` (a status for a webhook never received).
+    fn evolve_from(&self, state: Option<S>, event: &S::Event) -> Option<S>;
+
+    /// The state as it stands without events: `state`, or the initial one if there is one.
+    fn initial(&self, state: Option<S>) -> Option<S>;
+}
+
+impl<D> Evolve<D::State> for D
+where
+    D: Decider,
+    D::State: Aggregate<Event = D::Event>,
+{
+    fn evolve_from(&self, state: Option<D::State>, event: &D::Event) -> Option<D::State> {
+        Some(self.evolve(state.unwrap_or_default(), event))
+    }
+
+    fn initial(&self, state: Option<D::State>) -> Option<D::State> {
+        Some(state.unwrap_or_default())
+    }
+}
+
+/// One stream touched by a [`Tx`]: its state as read (then as evolved), the version it was
+/// read at, and what this attempt appends to it.
+struct Touched {
+    stream: StreamId,
+    version: u64,
+    /// `None` while the stream does not exist.
+    state: Option<Box<dyn Any + Send + Sync>>,
+    events: Vec<NewEvent>,
+    snapshot: Option<Snapshot>,
+}
+
+/// The unit of work of one attempt of [`Services::execute`]: the states it read and everything
+/// it will commit.
+pub(crate) struct Tx<'env> {
+    /// The decision closure's borrows outlive every reference to the `Tx` (see
+    /// [`Services::execute`]).
+    env: PhantomData<&'env ()>,
+    tenant: TenantId,
+    store: Arc<dyn EventStore>,
+    /// When this attempt started: the time of events that carry none.
+    now: OffsetDateTime,
+    /// Reads come from the decide cache (`true`) or the database (a confirmation).
+    cached: bool,
+    /// A read went to the decide cache.
+    read_cache: bool,
+    touched: Vec<Touched>,
+    jobs: Vec<NewJob>,
+    cancel_timers: Vec<String>,
+    complete_job: Option<JobId>,
+    answer: Option<Vec<u8>>,
+}
+
+impl Tx<'_> {
+    fn new(
+        tenant: TenantId,
+        store: Arc<dyn EventStore>,
+        now: OffsetDateTime,
+        cached: bool,
+    ) -> Self {
+        Self {
+            env: PhantomData,
+            tenant,
+            store,
+            now,
+            cached,
+            read_cache: false,
+            touched: Vec::new(),
+            jobs: Vec::new(),
+            cancel_timers: Vec::new(),
+            complete_job: None,
+            answer: None,
+        }
+    }
+
+    fn position(&self, stream: &StreamId) -> Option<usize> {
+        self.touched.iter().position(|t| &t.stream == stream)
+    }
+
+    /// The state of the aggregate `key` of kind `S::KIND` as this attempt sees it (with what it
+    /// applied already), `None` when the stream does not exist.
+    ///
+    /// # Errors
+    /// Store failures; [`AppError::Corrupt`] when the stored state does not read back.
+    pub async fn load<S: Aggregate>(&mut self, key: impl ToString) -> Result<Option<S>, AppError> {
+        let stream = StreamId::new(S::KIND, key);
+        if let Some(i) = self.position(&stream) {
+            return downcast::<S>(&self.touched[i]);
+        }
+        // Only the attempt's first stream may come from the cache: what an attempt reads first
+        // is what it decides on and changes (a conflict then catches a stale copy), or its
+        // decision commits nothing (confirmed on the database's copy). Any other stream is read
+        // fresh: a stale copy of it could steer the decision unseen (a verification approved
+        // on one replica completing the phone step of a session another replica moved on).
+        let loaded = if self.cached && self.touched.is_empty() {
+            self.read_cache = true;
+            self.store.load_for_decide(self.tenant, &stream).await?
+        } else {
+            self.store.load(self.tenant, &stream).await?
+        };
+        match loaded {
+            None => {
+                self.touch(stream, 0, None::<S>);
+                Ok(None)
+            }
+            Some(row) => Ok(Some(self.adopt::<S>(&row)?)),
+        }
+    }
+
+    /// Takes a row read elsewhere (a listing) as this attempt's reading of its stream, and
+    /// returns its state. A stream read already keeps what this attempt saw first.
+    ///
+    /// # Errors
+    /// [`AppError::Corrupt`] when the stored state does not read back.
+    pub fn adopt<S: Aggregate>(&mut self, row: &Loaded) -> Result<S, AppError> {
+        if let Some(i) = self.position(&row.stream) {
+            return downcast::<S>(&self.touched[i])?
+                .ok_or_else(|| AppError::Corrupt(format!("{:?} vanished", row.stream)));
+        }
+        let state: S = state_of(row)?;
+        self.touch(row.stream.clone(), row.version, Some(state.clone()));
+        Ok(state)
+    }
+
+    fn touch<S: Aggregate>(&mut self, stream: StreamId, version: u64, state: Option<S>) {
+        self.touched.push(Touched {
+            stream,
+            version,
+            state: state.map(|s| Box::new(s) as Box<dyn Any + Send + Sync>),
+            events: Vec::new(),
+            snapshot: None,
+        });
+    }
+
+    /// Records `events` on the aggregate `key`: folds them into its state with `decider` (once),
+    /// keeps them and the new projection row for the commit, and returns the state after. A
+    /// stream this attempt did not load is created (expected at version 0: if it exists, the
+    /// commit conflicts). No events, no change.
+    ///
+    /// # Errors
+    /// [`AppError::Corrupt`] when an event or the state does not serialize.
+    pub fn apply<S: Aggregate>(
+        &mut self,
+        evolver: &impl Evolve<S>,
+        key: impl ToString,
+        events: Vec<S::Event>,
+    ) -> Result<S, AppError> {
+        let i = self.entry::<S>(key);
+        let before = downcast::<S>(&self.touched[i])?;
+        let missing = || AppError::Corrupt(format!("{:?} has no state", S::KIND));
+        if events.is_empty() {
+            return evolver.initial(before).ok_or_else(missing);
+        }
+        let mut state = before;
+        for event in &events {
+            state = evolver.evolve_from(state, event);
+        }
+        let after = state.ok_or_else(missing)?;
+        self.append(i, &events, after)
+    }
+
+    /// The position of the stream `key` of kind `S::KIND`, touched (as not existing) if this
+    /// attempt has not read it.
+    fn entry<S: Aggregate>(&mut self, key: impl ToString) -> usize {
+        let stream = StreamId::new(S::KIND, key);
+        self.position(&stream).unwrap_or_else(|| {
+            self.touch(stream, 0, None::<S>);
+            self.touched.len() - 1
+        })
+    }
+
+    /// Appends `events` to the touched stream `i` whose state they lead to is `after`.
+    fn append<S: Aggregate>(
+        &mut self,
+        i: usize,
+        events: &[S::Event],
+        after: S,
+    ) -> Result<S, AppError> {
+        let now = self.now;
+        let touched = &mut self.touched[i];
+        let mut last = now;
+        for event in events {
+            last = S::event_at(event, &after).unwrap_or(now);
+            touched.events.push(NewEvent {
+                event_type: S::event_type(event).to_string(),
+                payload: to_json(event)?,
+                recorded_at: last,
+            });
+        }
+        let columns = after.columns(&touched.stream.id, last);
+        touched.snapshot = Some(Snapshot {
+            status: columns.status,
+            flow_id: columns.flow_id,
+            phone: columns.phone,
+            external_ref: columns.external_ref,
+            session_id: columns.session_id,
+            created_at: columns.created_at,
+            updated_at: columns.updated_at,
+            state: to_json(&after)?,
+        });
+        touched.state = Some(Box::new(after.clone()));
+        Ok(after)
+    }
+
+    /// Whether the stream `key` of kind `S::KIND` is new in this attempt (not stored before).
+    pub fn is_new<S: Aggregate>(&self, key: impl ToString) -> bool {
+        let stream = StreamId::new(S::KIND, key);
+        self.position(&stream)
+            .is_none_or(|i| self.touched[i].version == 0)
+    }
+
+    /// Records `state` as the new state of the stream `key` of an aggregate whose state is the
+    /// last event recorded on it (a reference, a claim, a received webhook): created at version
+    /// 0 unless this attempt loaded it.
+    ///
+    /// # Errors
+    /// [`AppError::Corrupt`] when it does not serialize.
+    pub fn record<S: Aggregate<Event = S>>(
+        &mut self,
+        key: impl ToString,
+        state: S,
+    ) -> Result<S, AppError> {
+        let i = self.entry::<S>(key);
+        self.append(i, std::slice::from_ref(&state), state.clone())
+    }
+
+    /// Sets this attempt's view of the stream `key`'s state before the events applied to it
+    /// next, for fields outside any event (a WhatsApp account's id, session and BSP details, a
+    /// conversation's phone). Written with those events' projection row; without events,
+    /// nothing is written.
+    pub fn stage<S: Aggregate>(&mut self, key: impl ToString, state: S) {
+        let i = self.entry::<S>(key);
+        self.touched[i].state = Some(Box::new(state));
+    }
+
+    /// Enqueues a job (an effect to run after the commit, or a timer).
+    pub fn enqueue(&mut self, job: NewJob) {
+        self.jobs.push(job);
+    }
+
+    /// Deletes the pending timer `key`, if any.
+    pub fn cancel_timer(&mut self, key: impl Into<String>) {
+        self.cancel_timers.push(key.into());
+    }
+
+    /// Marks the claimed job `id` done in this commit (its work is what the commit records).
+    pub fn complete_job(&mut self, id: JobId) {
+        self.complete_job = Some(id);
+    }
+
+    /// Makes `view` the answer of the request this commit completes (see
+    /// [`Commit::answer_with`]).
+    pub fn answer<V: Serialize>(&mut self, view: &V) {
+        self.answer = serde_json::to_vec(view).ok();
+    }
+
+    /// Whether this attempt decided on a cached state it does not change: a stale copy could
+    /// have steered the decision, and no version check would catch it.
+    fn unconfirmed(&self) -> bool {
+        self.read_cache && self.touched.first().is_some_and(|t| t.events.is_empty())
+    }
+
+    /// Whether this attempt writes anything.
+    fn writes_nothing(&self) -> bool {
+        self.touched.iter().all(|t| t.events.is_empty())
+            && self.jobs.is_empty()
+            && self.cancel_timers.is_empty()
+            && self.complete_job.is_none()
+    }
+
+    fn into_commit(self) -> Commit {
+        let mut commit = Commit::new(self.tenant);
+        commit.streams = self
+            .touched
+            .into_iter()
+            .filter_map(|t| {
+                t.snapshot.map(|snapshot| StreamWrite {
+                    stream: t.stream,
+                    expected_version: t.version,
+                    events: t.events,
+                    snapshot,
+                })
+            })
+            .collect();
+        commit.jobs = self.jobs;
+        commit.cancel_timers = self.cancel_timers;
+        commit.complete_job = self.complete_job;
+        commit.answer = self.answer;
+        commit
+    }
+}
+
+fn downcast<S: Aggregate>(touched: &Touched) -> Result<Option<S>, AppError> {
+    touched
+        .state
+        .as_ref()
+        .map(|state| {
+            state.downcast_ref::<S>().cloned().ok_or_else(|| {
+                AppError::Corrupt(format!("{:?} read as another type", touched.stream))
+            })
+        })
+        .transpose()
+}
+
+/// One attempt's decision: a boxed future (`Box::pin(async move { .. })`) that works on the
+/// attempt's [`Tx`]. Boxed and `Send` because a generic async closure's future cannot be shown
+/// `Send` for every lifetime of its `Tx` (rust-lang/rust#110338).
+pub(crate) type Decision<'t, T> = Pin<Box<dyn Future<Output = Result<T, AppError>> + Send + 't>>;
+
+/// What [`Services::execute_once`] does when a stream moved or a created one exists.
+enum OnConflict {
+    /// Decide again on fresh states.
+    Retry,
+    /// Give up: the caller answers a duplicate.
+    Stop,
+}
+
+impl Services {
+    /// Runs `decide` on a fresh [`Tx`] and commits what it recorded in one store commit, deciding
+    /// again on a version conflict (see the module docs). Returns what `decide` returned with
+    /// the attempt that committed.
+    ///
+    /// # Errors
+    /// What `decide` returns; store failures; [`AppError::Contention`] after
+    /// [`MAX_CONFLICT_RETRIES`](super::MAX_CONFLICT_RETRIES) conflicts.
+    pub(crate) async fn execute<'env, T>(
+        &self,
+        tenant: TenantId,
+        decide: impl for<'t> FnMut(&'t mut Tx<'env>) -> Decision<'t, T> + Send,
+    ) -> Result<T, AppError> {
+        self.run(tenant, OnConflict::Retry, decide)
+            .await?
+            .ok_or(AppError::Contention)
+    }
+
+    /// As [`Services::execute`] with one attempt: `None` when the commit conflicts (a stream it
+    /// creates exists: a redelivered webhook, a key held already).
+    ///
+    /// # Errors
+    /// What `decide` returns; store failures.
+    pub(crate) async fn execute_once<'env, T>(
+        &self,
+        tenant: TenantId,
+        decide: impl for<'t> FnMut(&'t mut Tx<'env>) -> Decision<'t, T> + Send,
+    ) -> Result<Option<T>, AppError> {
+        self.run(tenant, OnConflict::Stop, decide).await
+    }
+
+    async fn run<'env, T>(
+        &self,
+        tenant: TenantId,
+        on_conflict: OnConflict,
+        mut decide: impl for<'t> FnMut(&'t mut Tx<'env>) -> Decision<'t, T> + Send,
+    ) -> Result<Option<T>, AppError> {
+        let mut cached = true;
+        for _ in 0..MAX_CONFLICT_RETRIES {
+            let mut tx = Tx::new(tenant, Arc::clone(&self.store), self.clock.now(), cached);
+            let outcome = decide(&mut tx).await;
+            // A conflict drops the store's cached copies: the next attempt may use the cache.
+            cached = true;
+            let value = match outcome {
+                Err(AppError::Store(StoreError::Conflict(_))) => continue,
+                Err(AppError::Store(e)) => return Err(AppError::Store(e)),
+                // Refused, or nothing to do, on states that may be stale: confirm on the
+                // database's.
+                Err(_) if tx.read_cache => {
+                    cached = false;
+                    continue;
+                }
+                Err(e) => return Err(e),
+                Ok(_) if tx.unconfirmed() => {
+                    cached = false;
+                    continue;
+                }
+                Ok(value) => value,
+            };
+            if tx.writes_nothing() {
+                return Ok(Some(value));
+            }
+            match self.store.commit(tx.into_commit()).await {
+                Ok(()) => return Ok(Some(value)),
+                Err(StoreError::Conflict(_)) => match on_conflict {
+                    OnConflict::Retry => {}
+                    OnConflict::Stop => return Ok(None),
+                },
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(None)
+    }
+}
