@@ -6,7 +6,8 @@
 
 use onramp_domain::ids::{JobId, TenantId};
 use onramp_domain::ports::{
-    AggregateKind, ClaimedJob, Loaded, Snapshot, StoreError, StoredEvent, StreamId, Tenant,
+    AggregateKind, ClaimedJob, Loaded, SandboxObject, Snapshot, StoreError, StoredEvent, StreamId,
+    Tenant,
 };
 use serde_json::Value;
 use sqlx::encode::Encode;
@@ -269,6 +270,29 @@ pub(crate) struct IdempotencyRow {
     pub secret_withheld: i64,
     pub lease_until: DbTime,
     pub expires_at: DbTime,
+}
+
+/// A `sandbox_objects` row.
+#[derive(sqlx::FromRow)]
+pub(crate) struct SandboxObjectRow {
+    id: String,
+    value: Json<Value>,
+    version: i64,
+}
+
+impl SandboxObjectRow {
+    /// The port's view of the row, an object of `kind`.
+    ///
+    /// # Errors
+    /// [`StoreError::Corrupt`] for a negative version.
+    pub(crate) fn into_object(self, kind: &str) -> Result<SandboxObject, StoreError> {
+        let what = format!("version of sandbox object {kind} {}", self.id);
+        Ok(SandboxObject {
+            version: to_u64(self.version, &what)?,
+            id: self.id,
+            value: self.value.0,
+        })
+    }
 }
 
 /// A single counter or timestamp read back as `value`.

@@ -3,11 +3,12 @@
 //! Onramp's persistence adapter: it implements the domain's store ports
 //! ([`EventStore`], [`JobQueue`], [`TenantStore`],
 //! [`IdempotencyStore`](onramp_domain::ports::IdempotencyStore),
-//! [`Retention`](onramp_domain::ports::Retention)) on SQLite or PostgreSQL, chosen by the
-//! database URL (DESIGN.md section 4).
+//! [`Retention`](onramp_domain::ports::Retention),
+//! [`SandboxObjects`](onramp_domain::ports::SandboxObjects)) on SQLite or PostgreSQL, chosen by
+//! the database URL (DESIGN.md section 4).
 //!
 //! [`SqlStore::connect`] opens the database, runs the embedded migrations of that engine and
-//! returns one cloneable handle implementing all five ports.
+//! returns one cloneable handle implementing all six ports.
 //!
 //! - **Events and projections.** Each aggregate is an append-only stream in `events` plus one
 //!   row in `aggregates`, written in the same transaction; the stream's version is the
@@ -28,7 +29,9 @@
 //! - `sqlite/`, `postgres.rs`: connection set-up and how writes reach the database;
 //! - `error.rs`: `classify`, the one mapping of database failures to [`StoreError`];
 //! - `cache.rs`: the decide cache ([`SqlStore::with_decide_cache`]);
-//! - `housekeeping.rs`: idempotency records read back, and retention.
+//! - `housekeeping.rs`: idempotency records read back, and retention;
+//! - `sandbox.rs`: the sandbox's simulated provider objects (PayPal orders, Stripe customers,
+//!   BSP senders, ...), so that they survive a restart like the rest.
 //!
 //! # Example
 //! ```
@@ -61,6 +64,7 @@ mod error;
 mod housekeeping;
 mod ops;
 mod postgres;
+mod sandbox;
 mod sqlite;
 
 use std::sync::Arc;
@@ -90,7 +94,7 @@ pub enum Backend {
     Postgres,
 }
 
-/// The store: all four persistence ports on one database. Cheap to clone (an [`Arc`] inside);
+/// The store: every persistence port on one database. Cheap to clone (an [`Arc`] inside);
 /// clones share the pool and, on SQLite, the writer task, which stops when the last clone is
 /// dropped.
 #[derive(Clone)]

@@ -14,10 +14,12 @@ mod idempotency;
 mod jobs;
 mod reads;
 mod retention;
+mod sandbox;
 mod tenants;
 
 use onramp_domain::ids::{JobId, TenantId};
-use onramp_domain::ports::{ClaimedJob, Commit, StoreError, Tenant};
+use onramp_domain::ports::{ClaimedJob, Commit, Inserted, StoreError, Tenant};
+use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::db::Conn;
@@ -25,6 +27,7 @@ use crate::db::Conn;
 pub(crate) use idempotency::entry as idempotency_entry;
 pub(crate) use jobs::next_due;
 pub(crate) use reads::{events, list, load, stream_owner};
+pub(crate) use sandbox::{get as sandbox_get, list as sandbox_list};
 pub(crate) use tenants::{tenant_by_key_hash, tenant_count};
 
 /// A write request, run atomically.
@@ -63,6 +66,19 @@ pub(crate) enum WriteOp {
         tenant: TenantId,
         seconds: i64,
     },
+    SandboxInsert {
+        tenant: TenantId,
+        kind: String,
+        id: String,
+        value: Value,
+    },
+    SandboxReplace {
+        tenant: TenantId,
+        kind: String,
+        id: String,
+        expected: u64,
+        value: Value,
+    },
 }
 
 /// What a [`WriteOp`] returns.
@@ -71,6 +87,7 @@ pub(crate) enum WriteOutput {
     Done,
     Claimed(Vec<ClaimedJob>),
     Count(u64),
+    Inserted(Inserted),
 }
 
 impl WriteOutput {
@@ -90,6 +107,16 @@ impl WriteOutput {
             WriteOutput::Claimed(jobs) => Ok(jobs),
             other => Err(crate::error::unexpected(format!(
                 "expected claimed jobs, got {other:?}"
+            ))),
+        }
+    }
+
+    /// The output of a sandbox object's insert.
+    pub(crate) fn inserted(self) -> Result<Inserted, StoreError> {
+        match self {
+            WriteOutput::Inserted(inserted) => Ok(inserted),
+            other => Err(crate::error::unexpected(format!(
+                "expected an inserted sandbox object, got {other:?}"
             ))),
         }
     }
@@ -147,5 +174,22 @@ pub(crate) async fn execute(conn: &mut Conn<'_>, op: WriteOp) -> Result<WriteOut
         WriteOp::AdvanceTimers { tenant, seconds } => jobs::advance_timers(conn, tenant, seconds)
             .await
             .map(WriteOutput::Count),
+        WriteOp::SandboxInsert {
+            tenant,
+            kind,
+            id,
+            value,
+        } => sandbox::insert(conn, tenant, &kind, &id, value)
+            .await
+            .map(WriteOutput::Inserted),
+        WriteOp::SandboxReplace {
+            tenant,
+            kind,
+            id,
+            expected,
+            value,
+        } => sandbox::replace(conn, tenant, &kind, &id, expected, value)
+            .await
+            .map(|()| WriteOutput::Done),
     }
 }

@@ -5,6 +5,7 @@ mod idempotency;
 mod jobs;
 mod list;
 mod retention;
+mod sandbox;
 mod support;
 mod tenancy;
 mod tenants;
