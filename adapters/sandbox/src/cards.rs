@@ -1,27 +1,31 @@
-//! [`SandboxCards`]: the [`CardOnFile`] port in memory, following Stripe's test payment methods
-//! (PROVIDERS.md section 1; doc: <https://docs.stripe.com/testing>).
+//! [`SandboxCards`]: the [`CardOnFile`] port following Stripe's test payment methods
+//! (PROVIDERS.md section 1; doc: <https://docs.stripe.com/testing>), its customers, cards,
+//! authorizations and subscriptions kept in a [`SandboxObjects`] store so that they outlive the
+//! process (issue 11, item 8).
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use async_trait::async_trait;
-use onramp_domain::money::Money;
+use onramp_domain::ids::TenantId;
 use onramp_domain::ports::{
     AttachCard, CardAuthorization, CardDetails, CardOnFile, Clock, IdempotencyKey, NewCustomer,
-    PaymentError, ProviderError, ProviderId, SubscriptionInfo, SubscriptionStatus,
+    PaymentError, ProviderError, ProviderId, SandboxObjects, SubscriptionInfo, SubscriptionStatus,
     TrialSubscription,
 };
-use serde::{Deserialize, Serialize};
 
-use crate::ids::{lock, random_hex};
-use crate::replay::{Failure, Memo, missing};
+use crate::cards_objects::{
+    Attached, CUSTOMER, Customer, DAY, HeldAuthorization, PAYMENT_INTENT, PAYMENT_METHOD,
+    SUBSCRIPTION, SandboxSubscription, Subscription,
+};
+use crate::objects::{Objects, SandboxStoreError, UNSCOPED};
+use crate::replay::{Failure, RunError, derived_id, missing, once};
 use crate::test_cards::{self, Behaviour, TestCard};
 
-/// Seconds in a trial day (Stripe's `trial_period_days` counts whole days).
-const DAY: i64 = 86_400;
+/// The most authorizations [`SandboxCards::held_authorizations`] lists.
+pub const LISTED_AT_MOST: u32 = 1_000;
 
 /// Stripe's test cards, simulated: customers, attached cards, card-check authorizations and
-/// trial subscriptions, in memory (see the crate documentation for the token table).
+/// trial subscriptions (see the crate documentation for the token table).
 ///
 /// - Only Stripe's test tokens (`pm_card_visa`, ...) can be attached; like Stripe, attaching
 ///   clones the token into a new payment method id `pm_sbx_<24 hex>`, and authorizations and
@@ -37,93 +41,172 @@ const DAY: i64 = 86_400;
 /// - Idempotent like Stripe's `Idempotency-Key`: every keyed call remembers its first answer per
 ///   (key, operation), declines and refusals included, and the same key replays it without a
 ///   second effect. The same key with different parameters is `Refused { code:
-///   "idempotency_error" }` (Stripe's error type for it, which has no code of its own).
+///   "idempotency_error" }` (Stripe's error type for it, which has no code of its own). The ids a
+///   keyed call creates are derived from its key, so calls racing with one key, in this process
+///   or another, create one object and answer alike.
 ///
-/// Cheap to clone: clones share the same objects.
+/// The objects live in the [`SandboxObjects`] store it was built on ([`SandboxCards::stored_in`];
+/// [`SandboxCards::new`] keeps them in memory), under the tenant of
+/// [`SandboxCards::for_tenant`]. A store failure is `Provider(Unexpected)` with the
+/// [`SandboxStoreError`], and is not remembered under the key. Cheap to clone: clones share the
+/// same objects.
 #[derive(Clone)]
 pub struct SandboxCards {
     clock: Arc<dyn Clock>,
-    // A std `Mutex` (see `SandboxInbox`): held for in-memory work only, never across an
-    // `.await`, and for a whole call, so concurrent calls with one key apply it once.
-    state: Arc<Mutex<State>>,
-}
-
-/// A card-check authorization as the sandbox holds it (a PaymentIntent in `requires_capture`,
-/// or `canceled` once voided).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HeldAuthorization {
-    /// `pi_sbx_<24 hex>`.
-    pub id: String,
-    /// The customer (`cus_sbx_…`).
-    pub customer: String,
-    /// The attached payment method (`pm_sbx_…`).
-    pub payment_method: String,
-    /// The amount authorized.
-    pub amount: Money,
-    /// Whether it was voided (nothing is ever captured).
-    pub voided: bool,
-}
-
-/// A trial subscription as the sandbox holds it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SandboxSubscription {
-    /// `sub_sbx_<24 hex>`.
-    pub id: String,
-    /// The customer (`cus_sbx_…`).
-    pub customer: String,
-    /// The price id as the request gave it (the sandbox has no catalog: any price is taken).
-    pub price: String,
-    /// The card charged after the trial (`pm_sbx_…`).
-    pub payment_method: String,
-    /// Onramp's trial id (Stripe `metadata[onramp_trial]`).
-    pub trial_ref: String,
-    /// The current status: `trialing`, then the trial-end outcome once asked, or `canceled`.
-    pub status: SubscriptionStatus,
-    /// Trial end, unix seconds: the sandbox clock at creation plus `trial_days` days.
-    pub trial_end: i64,
-}
-
-impl SandboxSubscription {
-    fn info(&self) -> SubscriptionInfo {
-        SubscriptionInfo {
-            id: self.id.clone(),
-            status: self.status,
-            trial_end: Some(self.trial_end),
-        }
-    }
+    objects: Objects,
 }
 
 impl SandboxCards {
-    /// An empty simulator; `clock` dates trial ends.
+    /// An empty simulator kept in memory; `clock` dates trial ends.
     pub fn new(clock: Arc<dyn Clock>) -> Self {
         Self {
             clock,
-            state: Arc::new(Mutex::new(State::default())),
+            objects: Objects::in_memory(),
         }
     }
 
-    /// Every authorization made, oldest first, voided ones included.
-    pub fn held_authorizations(&self) -> Vec<HeldAuthorization> {
-        lock(&self.state).world.authorizations.clone()
+    /// As [`SandboxCards::new`], the objects kept in `store` (the server's database), where
+    /// another process on the same store finds them.
+    pub fn stored_in(clock: Arc<dyn Clock>, store: Arc<dyn SandboxObjects>) -> Self {
+        Self {
+            clock,
+            objects: Objects::new(store, UNSCOPED),
+        }
+    }
+
+    /// The same simulator, on `tenant`'s objects: another tenant's customers, cards and
+    /// subscriptions are unknown to it, as they would be to another Stripe account.
+    pub fn for_tenant(&self, tenant: TenantId) -> Self {
+        Self {
+            clock: self.clock.clone(),
+            objects: self.objects.scoped(tenant),
+        }
+    }
+
+    /// Every authorization made, oldest first, voided ones included (at most
+    /// [`LISTED_AT_MOST`]).
+    ///
+    /// # Errors
+    /// The store failed.
+    pub async fn held_authorizations(&self) -> Result<Vec<HeldAuthorization>, SandboxStoreError> {
+        self.objects.list(PAYMENT_INTENT, LISTED_AT_MOST).await
     }
 
     /// The subscription `id` (`sub_sbx_…`), if it exists.
-    pub fn subscription(&self, id: &str) -> Option<SandboxSubscription> {
-        lock(&self.state)
-            .world
-            .subscriptions
-            .get(id)
-            .map(|s| s.record.clone())
+    ///
+    /// # Errors
+    /// The store failed.
+    pub async fn subscription(
+        &self,
+        id: &str,
+    ) -> Result<Option<SandboxSubscription>, SandboxStoreError> {
+        let stored: Option<Subscription> = self.objects.get(SUBSCRIPTION, id).await?;
+        Ok(stored.map(|s| s.record))
+    }
+
+    /// `Ok` when the customer `id` exists.
+    async fn customer(&self, id: &str) -> Result<(), RunError> {
+        match self.objects.get::<Customer>(CUSTOMER, id).await? {
+            Some(_) => Ok(()),
+            None => Err(missing("customer", id).into()),
+        }
+    }
+
+    /// The test card behind `payment_method` when it is attached to `customer`.
+    async fn attached(
+        &self,
+        customer: &str,
+        payment_method: &str,
+    ) -> Result<&'static TestCard, RunError> {
+        let attached: Option<Attached> = self.objects.get(PAYMENT_METHOD, payment_method).await?;
+        attached
+            .filter(|attached| attached.customer == customer)
+            .and_then(|attached| test_cards::find(&attached.token))
+            .ok_or_else(|| missing("PaymentMethod", payment_method).into())
+    }
+
+    async fn attach(&self, request: &AttachCard) -> Result<CardDetails, RunError> {
+        let card = test_cards::find(&request.payment_method)
+            .ok_or_else(|| missing("PaymentMethod", &request.payment_method))?;
+        self.customer(&request.customer).await?;
+        if let Behaviour::Declined {
+            code,
+            decline_code,
+            message,
+        } = card.behaviour
+        {
+            return Err(Failure::Declined {
+                code: code.to_owned(),
+                decline_code: decline_code.to_owned(),
+                message: message.to_owned(),
+            }
+            .into());
+        }
+        let id = derived_id("pm_sbx_", "attach_card", &request.key);
+        let attached = Attached {
+            customer: request.customer.clone(),
+            token: card.token.to_owned(),
+        };
+        self.objects.insert(PAYMENT_METHOD, &id, &attached).await?;
+        Ok(CardDetails {
+            payment_method: id,
+            fingerprint: card.fingerprint(),
+            brand: card.brand.to_owned(),
+            last4: card.last4().to_owned(),
+        })
+    }
+
+    async fn authorize_once(&self, request: &CardAuthorization) -> Result<String, RunError> {
+        self.customer(&request.customer).await?;
+        self.attached(&request.customer, &request.payment_method)
+            .await?;
+        let id = derived_id("pi_sbx_", "authorize", &request.key);
+        let held = HeldAuthorization {
+            id: id.clone(),
+            customer: request.customer.clone(),
+            payment_method: request.payment_method.clone(),
+            amount: request.amount.clone(),
+            voided: false,
+        };
+        self.objects.insert(PAYMENT_INTENT, &id, &held).await?;
+        Ok(id)
+    }
+
+    async fn start_trial_once(
+        &self,
+        request: &TrialSubscription,
+        now: i64,
+    ) -> Result<SubscriptionInfo, RunError> {
+        self.customer(&request.customer).await?;
+        let card = self
+            .attached(&request.customer, &request.payment_method)
+            .await?;
+        let id = derived_id("sub_sbx_", "start_trial", &request.key);
+        let record = SandboxSubscription {
+            id: id.clone(),
+            customer: request.customer.clone(),
+            price: request.price.clone(),
+            payment_method: request.payment_method.clone(),
+            trial_ref: request.trial_ref.clone(),
+            status: SubscriptionStatus::Trialing,
+            trial_end: now.saturating_add(i64::from(request.trial_days).saturating_mul(DAY)),
+        };
+        let subscription = Subscription {
+            record,
+            charges_fail: card.behaviour == Behaviour::ChargesFail,
+        };
+        let (stored, _) = self
+            .objects
+            .insert(SUBSCRIPTION, &id, &subscription)
+            .await?;
+        Ok(stored.record.info())
     }
 }
 
 impl std::fmt::Debug for SandboxCards {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let state = lock(&self.state);
         f.debug_struct("SandboxCards")
-            .field("customers", &state.world.customers.len())
-            .field("authorizations", &state.world.authorizations.len())
-            .field("subscriptions", &state.world.subscriptions.len())
+            .field("tenant", &self.objects.tenant())
             .finish_non_exhaustive()
     }
 }
@@ -136,26 +219,30 @@ impl CardOnFile for SandboxCards {
 
     /// Answers `cus_sbx_<24 hex>`.
     async fn create_customer(&self, customer: &NewCustomer) -> Result<String, PaymentError> {
-        let mut state = lock(&self.state);
-        let State { world, replies } = &mut *state;
-        replies
-            .create_customer
-            .once(&customer.key, format!("{customer:?}"), || {
-                let id = format!("cus_sbx_{}", random_hex(24));
-                world.customers.insert(id.clone());
-                Ok(id)
-            })
+        let id = derived_id("cus_sbx_", "create_customer", &customer.key);
+        let request = format!("{customer:?}");
+        once(
+            &self.objects,
+            "create_customer",
+            &customer.key,
+            request,
+            || async {
+                self.objects.insert(CUSTOMER, &id, &Customer {}).await?;
+                Ok(id.clone())
+            },
+        )
+        .await
     }
 
     /// # Errors
     /// `Refused { code: "resource_missing" }` for a token the sandbox does not know or an
     /// unknown customer; [`PaymentError::CardDeclined`] for the declined family.
     async fn attach_card(&self, card: &AttachCard) -> Result<CardDetails, PaymentError> {
-        let mut state = lock(&self.state);
-        let State { world, replies } = &mut *state;
-        replies
-            .attach_card
-            .once(&card.key, format!("{card:?}"), || world.attach(card))
+        let request = format!("{card:?}");
+        once(&self.objects, "attach_card", &card.key, request, || {
+            self.attach(card)
+        })
+        .await
     }
 
     /// Answers `pi_sbx_<24 hex>` and holds the amount (see [`SandboxCards::held_authorizations`]).
@@ -164,11 +251,11 @@ impl CardOnFile for SandboxCards {
     /// `Refused { code: "resource_missing" }` for an unknown customer, or a payment method not
     /// attached to that customer.
     async fn authorize(&self, auth: &CardAuthorization) -> Result<String, PaymentError> {
-        let mut state = lock(&self.state);
-        let State { world, replies } = &mut *state;
-        replies
-            .authorize
-            .once(&auth.key, format!("{auth:?}"), || world.authorize(auth))
+        let request = format!("{auth:?}");
+        once(&self.objects, "authorize", &auth.key, request, || {
+            self.authorize_once(auth)
+        })
+        .await
     }
 
     /// # Errors
@@ -178,17 +265,26 @@ impl CardOnFile for SandboxCards {
         authorization: &str,
         key: &IdempotencyKey,
     ) -> Result<(), PaymentError> {
-        let mut state = lock(&self.state);
-        let State { world, replies } = &mut *state;
-        replies.void.once(key, authorization.to_owned(), || {
-            let held = world
-                .authorizations
-                .iter_mut()
-                .find(|held| held.id == authorization)
-                .ok_or_else(|| missing("payment_intent", authorization))?;
-            held.voided = true;
-            Ok(())
-        })
+        once(
+            &self.objects,
+            "void",
+            key,
+            authorization.to_owned(),
+            || async {
+                self.objects
+                    .update(
+                        PAYMENT_INTENT,
+                        authorization,
+                        |held: &mut HeldAuthorization| {
+                            held.voided = true;
+                            Ok::<_, RunError>(())
+                        },
+                    )
+                    .await?
+                    .ok_or_else(|| missing("payment_intent", authorization).into())
+            },
+        )
+        .await
     }
 
     /// Answers `sub_sbx_<24 hex>`, `trialing`, with `trial_end` = now + `trial_days` days.
@@ -201,13 +297,11 @@ impl CardOnFile for SandboxCards {
         trial: &TrialSubscription,
     ) -> Result<SubscriptionInfo, PaymentError> {
         let now = self.clock.now().unix_timestamp();
-        let mut state = lock(&self.state);
-        let State { world, replies } = &mut *state;
-        replies
-            .start_trial
-            .once(&trial.key, format!("{trial:?}"), || {
-                world.start_trial(trial, now)
-            })
+        let request = format!("{trial:?}");
+        once(&self.objects, "start_trial", &trial.key, request, || {
+            self.start_trial_once(trial, now)
+        })
+        .await
     }
 
     /// Cancels now; canceling a canceled subscription answers it again.
@@ -219,13 +313,22 @@ impl CardOnFile for SandboxCards {
         subscription: &str,
         key: &IdempotencyKey,
     ) -> Result<SubscriptionInfo, PaymentError> {
-        let mut state = lock(&self.state);
-        let State { world, replies } = &mut *state;
-        replies.cancel.once(key, subscription.to_owned(), || {
-            let sub = world.subscription_mut(subscription)?;
-            sub.record.status = SubscriptionStatus::Canceled;
-            Ok(sub.record.info())
-        })
+        once(
+            &self.objects,
+            "cancel",
+            key,
+            subscription.to_owned(),
+            || async {
+                self.objects
+                    .update(SUBSCRIPTION, subscription, |sub: &mut Subscription| {
+                        sub.record.status = SubscriptionStatus::Canceled;
+                        Ok::<_, RunError>(sub.record.info())
+                    })
+                    .await?
+                    .ok_or_else(|| missing("subscription", subscription).into())
+            },
+        )
+        .await
     }
 
     /// Simulates Stripe's test clock reaching the trial's end, whatever the time: `PastDue`
@@ -239,159 +342,23 @@ impl CardOnFile for SandboxCards {
         &self,
         subscription: &str,
     ) -> Result<Option<SubscriptionStatus>, PaymentError> {
-        let mut state = lock(&self.state);
-        let sub = state
-            .world
-            .subscription_mut(subscription)
-            .map_err(PaymentError::from)?;
-        let outcome = match (sub.record.status, sub.charges_fail) {
-            (SubscriptionStatus::Canceled, _) => SubscriptionStatus::Canceled,
-            (_, true) => SubscriptionStatus::PastDue,
-            (_, false) => SubscriptionStatus::Active,
-        };
-        sub.record.status = outcome;
-        Ok(Some(outcome))
+        self.objects
+            .update(SUBSCRIPTION, subscription, |sub: &mut Subscription| {
+                let outcome = match (sub.record.status, sub.charges_fail) {
+                    (SubscriptionStatus::Canceled, _) => SubscriptionStatus::Canceled,
+                    (_, true) => SubscriptionStatus::PastDue,
+                    (_, false) => SubscriptionStatus::Active,
+                };
+                sub.record.status = outcome;
+                Ok::<_, PaymentError>(outcome)
+            })
+            .await?
+            .map(Some)
+            .ok_or_else(|| missing("subscription", subscription).into())
     }
 
     /// The sandbox is always healthy.
     async fn health_check(&self) -> Result<(), ProviderError> {
         Ok(())
     }
-}
-
-#[derive(Default)]
-struct State {
-    world: World,
-    replies: Replies,
-}
-
-/// The simulated Stripe account.
-#[derive(Default)]
-struct World {
-    customers: HashSet<String>,
-    /// `pm_sbx_…` -> its customer and test card.
-    cards: HashMap<String, Attached>,
-    /// Oldest first.
-    authorizations: Vec<HeldAuthorization>,
-    subscriptions: HashMap<String, Subscription>,
-}
-
-struct Attached {
-    customer: String,
-    card: &'static TestCard,
-}
-
-struct Subscription {
-    record: SandboxSubscription,
-    /// The card is `pm_card_chargeCustomerFail`: the first invoice after the trial fails.
-    charges_fail: bool,
-}
-
-impl World {
-    fn attach(&mut self, request: &AttachCard) -> Result<CardDetails, Failure> {
-        let card = test_cards::find(&request.payment_method)
-            .ok_or_else(|| missing("PaymentMethod", &request.payment_method))?;
-        self.customer(&request.customer)?;
-        if let Behaviour::Declined {
-            code,
-            decline_code,
-            message,
-        } = card.behaviour
-        {
-            return Err(Failure::Declined {
-                code,
-                decline_code,
-                message,
-            });
-        }
-        let id = format!("pm_sbx_{}", random_hex(24));
-        self.cards.insert(
-            id.clone(),
-            Attached {
-                customer: request.customer.clone(),
-                card,
-            },
-        );
-        Ok(CardDetails {
-            payment_method: id,
-            fingerprint: card.fingerprint(),
-            brand: card.brand.to_owned(),
-            last4: card.last4().to_owned(),
-        })
-    }
-
-    fn authorize(&mut self, request: &CardAuthorization) -> Result<String, Failure> {
-        self.customer(&request.customer)?;
-        self.attached(&request.customer, &request.payment_method)?;
-        let id = format!("pi_sbx_{}", random_hex(24));
-        self.authorizations.push(HeldAuthorization {
-            id: id.clone(),
-            customer: request.customer.clone(),
-            payment_method: request.payment_method.clone(),
-            amount: request.amount.clone(),
-            voided: false,
-        });
-        Ok(id)
-    }
-
-    fn start_trial(
-        &mut self,
-        request: &TrialSubscription,
-        now: i64,
-    ) -> Result<SubscriptionInfo, Failure> {
-        self.customer(&request.customer)?;
-        let card = self.attached(&request.customer, &request.payment_method)?;
-        let record = SandboxSubscription {
-            id: format!("sub_sbx_{}", random_hex(24)),
-            customer: request.customer.clone(),
-            price: request.price.clone(),
-            payment_method: request.payment_method.clone(),
-            trial_ref: request.trial_ref.clone(),
-            status: SubscriptionStatus::Trialing,
-            trial_end: now.saturating_add(i64::from(request.trial_days).saturating_mul(DAY)),
-        };
-        let info = record.info();
-        self.subscriptions.insert(
-            record.id.clone(),
-            Subscription {
-                record,
-                charges_fail: card.behaviour == Behaviour::ChargesFail,
-            },
-        );
-        Ok(info)
-    }
-
-    fn customer(&self, id: &str) -> Result<(), Failure> {
-        if self.customers.contains(id) {
-            Ok(())
-        } else {
-            Err(missing("customer", id))
-        }
-    }
-
-    /// The test card behind `payment_method` when it is attached to `customer`.
-    fn attached(&self, customer: &str, payment_method: &str) -> Result<&'static TestCard, Failure> {
-        self.cards
-            .get(payment_method)
-            .filter(|attached| attached.customer == customer)
-            .map(|attached| attached.card)
-            .ok_or_else(|| missing("PaymentMethod", payment_method))
-    }
-
-    fn subscription_mut(&mut self, id: &str) -> Result<&mut Subscription, Failure> {
-        self.subscriptions
-            .get_mut(id)
-            .ok_or_else(|| missing("subscription", id))
-    }
-}
-
-/// The remembered answers, one table per operation.
-#[derive(Default)]
-struct Replies {
-    create_customer: Memo<String>,
-    attach_card: Memo<CardDetails>,
-    authorize: Memo<String>,
-    void: Memo<()>,
-    start_trial: Memo<SubscriptionInfo>,
-    cancel: Memo<SubscriptionInfo>,
 }

@@ -31,6 +31,23 @@
 //! Every simulator is cheap to clone (clones share state) and answers
 //! `ProviderId::Sandbox`.
 //!
+//! # Where the objects live
+//!
+//! [`SandboxOrders`], [`SandboxCards`] and [`SandboxBsp`] keep their provider objects (PayPal
+//! orders, Stripe customers, payment methods, authorizations and subscriptions, BSP senders, and
+//! the answers remembered under idempotency keys) in a
+//! [`SandboxObjects`](onramp_domain::ports::SandboxObjects) store, one tenant's apart from
+//! another's (`for_tenant`): the server passes its database (`stored_in`), so the orders, trials
+//! and accounts that name these objects still find them after a restart or on another replica
+//! (issue 11, item 8); `new` keeps them in an [`InMemorySandboxObjects`]. Their invariants hold
+//! across processes: a PayPal order is captured with a compare-and-set on its version, and one
+//! idempotency key names one order. A store failure is `Unexpected` (`Provider(Unexpected)` for
+//! payments) with the [`SandboxStoreError`].
+//!
+//! The message logs stay in the process: [`SandboxInbox`] (kept in a JSON-lines file by the
+//! server, so it survives a restart), [`SandboxMailbox`], [`SandboxConversations`], and
+//! [`SandboxSignup`]'s WABAs, codes and tokens (in memory).
+//!
 //! # Magic numbers
 //!
 //! In the spirit of the providers' test numbers, these destinations behave the same way every
@@ -164,12 +181,15 @@
 #![deny(missing_docs)]
 
 mod bsp;
+mod bsp_review;
 mod cards;
+mod cards_objects;
 mod conversation;
 mod ids;
 mod inbox;
 pub mod magic;
 mod mail;
+mod objects;
 mod orders;
 mod replay;
 mod sender;
@@ -178,11 +198,14 @@ mod signup_state;
 mod test_cards;
 mod whatsapp;
 
-pub use bsp::{SENDER_ID_PREFIX, SandboxBsp, SandboxSender};
-pub use cards::{HeldAuthorization, SandboxCards, SandboxSubscription};
+pub use bsp::{SENDER_ID_PREFIX, SandboxBsp};
+pub use bsp_review::SandboxSender;
+pub use cards::{LISTED_AT_MOST, SandboxCards};
+pub use cards_objects::{HeldAuthorization, SandboxSubscription};
 pub use conversation::{MAX_TEXT_CHARS, MessageKeyReused, SandboxWhatsAppMessage, WAMID_PREFIX};
 pub use inbox::{SandboxInbox, SandboxMessage, SandboxStatus};
 pub use mail::{MAILBOX_OUTAGE_REASON, SandboxMail, SandboxMailbox};
+pub use objects::{InMemorySandboxObjects, SandboxStoreError};
 pub use orders::{DEFAULT_APPROVE_BASE, SandboxOrder, SandboxOrderStatus, SandboxOrders};
 pub use sender::{DeliveryIdReused, PROVIDER, PROVIDER_REF_PREFIX, SandboxVerificationSender};
 pub use signup::{

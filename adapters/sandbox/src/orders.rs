@@ -1,22 +1,31 @@
-//! [`SandboxOrders`]: the [`OrderPayments`] port in memory, following PayPal's Orders v2 flow
-//! (PROVIDERS.md section 2): create, buyer approval, one capture.
+//! [`SandboxOrders`]: the [`OrderPayments`] port following PayPal's Orders v2 flow (PROVIDERS.md
+//! section 2): create, buyer approval, one capture; the orders kept in a [`SandboxObjects`]
+//! store so that they outlive the process (issue 11, item 8).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use onramp_domain::ids::TenantId;
 use onramp_domain::money::Money;
 use onramp_domain::ports::{
     CaptureInfo, CaptureStatus, CreatedOrder, IdempotencyKey, NewOrder, OrderPayments,
-    PaymentError, ProviderError, ProviderId,
+    PaymentError, ProviderError, ProviderId, SandboxObjects,
 };
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{lock, random_hex};
+use crate::ids::random_hex;
+use crate::objects::{Objects, SandboxStoreError};
 
 /// Where the sandbox's approve links point when no public URL is configured.
 pub const DEFAULT_APPROVE_BASE: &str = "http://127.0.0.1:8080";
+
+/// Kind of the orders, by provider order id.
+const ORDER: &str = "paypal.order";
+/// Kind of the idempotency keys (`PayPal-Request-Id`), each naming the provider order it
+/// created: the key's row is written before its order, so one key can only ever name one order.
+const ORDER_KEY: &str = "paypal.order_key";
+/// Kind of Onramp's order ids, each naming the latest provider order created for it.
+const ORDER_REF: &str = "paypal.order_ref";
 
 /// PayPal's orders, simulated.
 ///
@@ -28,14 +37,16 @@ pub const DEFAULT_APPROVE_BASE: &str = "http://127.0.0.1:8080";
 /// - [`OrderPayments::capture_order`] refuses an order not approved (`ORDER_NOT_APPROVED`),
 ///   captures an approved one once (`CAPTURE-SBX-<16 upper-case hex>`, `COMPLETED`, the order's
 ///   amount), and answers that same capture for an order captured already, under any key and
-///   however many calls race (one lock covers the check and the capture).
+///   however many calls race, in this process or another: the capture is a compare-and-set on
+///   the order's version, and a call that loses reads the winner's capture.
 ///
-/// Cheap to clone: clones share the same orders.
+/// The orders live in the [`SandboxObjects`] store it was built on ([`SandboxOrders::stored_in`];
+/// [`SandboxOrders::new`] keeps them in memory), under the tenant of
+/// [`SandboxOrders::for_tenant`]. Cheap to clone: clones share the same orders.
 #[derive(Clone)]
 pub struct SandboxOrders {
     approve_base: String,
-    // A std `Mutex` (see `SandboxInbox`): never held across an `.await`.
-    state: Arc<Mutex<State>>,
+    objects: Objects,
 }
 
 /// An order's status (PayPal's order `status` values the sandbox uses).
@@ -73,26 +84,37 @@ pub struct SandboxOrder {
     pub capture: Option<CaptureInfo>,
 }
 
-#[derive(Default)]
-struct State {
-    orders: HashMap<String, SandboxOrder>,
-    /// Idempotency key -> provider order.
-    by_key: HashMap<String, String>,
-    /// Onramp's order id -> the latest provider order created for it.
-    by_ref: HashMap<String, String>,
-}
-
 impl SandboxOrders {
     /// Approve links start with `approve_base`, the server's public URL (a trailing `/` is
-    /// dropped), e.g. [`DEFAULT_APPROVE_BASE`].
+    /// dropped), e.g. [`DEFAULT_APPROVE_BASE`]. The orders are kept in memory, for as long as
+    /// this value and its clones live.
     pub fn new(approve_base: impl Into<String>) -> Self {
+        Self::with_objects(approve_base, Objects::in_memory())
+    }
+
+    /// As [`SandboxOrders::new`], the orders kept in `store` (the server's database), where
+    /// another process on the same store finds them.
+    pub fn stored_in(approve_base: impl Into<String>, store: Arc<dyn SandboxObjects>) -> Self {
+        Self::with_objects(approve_base, Objects::new(store, crate::objects::UNSCOPED))
+    }
+
+    fn with_objects(approve_base: impl Into<String>, objects: Objects) -> Self {
         let mut approve_base = approve_base.into();
         while approve_base.ends_with('/') {
             approve_base.pop();
         }
         Self {
             approve_base,
-            state: Arc::new(Mutex::new(State::default())),
+            objects,
+        }
+    }
+
+    /// The same simulator, on `tenant`'s orders: another tenant's orders are unknown to it, as
+    /// they would be to another PayPal account.
+    pub fn for_tenant(&self, tenant: TenantId) -> Self {
+        Self {
+            approve_base: self.approve_base.clone(),
+            objects: self.objects.scoped(tenant),
         }
     }
 
@@ -100,27 +122,40 @@ impl SandboxOrders {
     /// approved or captured already changes nothing and succeeds (a second click).
     ///
     /// # Errors
-    /// `Refused { code: "RESOURCE_NOT_FOUND" }` for an unknown order.
-    pub fn approve(&self, provider_order: &str) -> Result<(), PaymentError> {
-        let mut state = lock(&self.state);
-        let order = state
-            .orders
-            .get_mut(provider_order)
-            .ok_or_else(|| not_found(provider_order))?;
-        if order.status == SandboxOrderStatus::Created {
-            order.status = SandboxOrderStatus::Approved;
-        }
-        Ok(())
+    /// `Refused { code: "RESOURCE_NOT_FOUND" }` for an unknown order; `Provider(Unexpected)`
+    /// with the [`SandboxStoreError`] when the store fails.
+    pub async fn approve(&self, provider_order: &str) -> Result<(), PaymentError> {
+        self.objects
+            .update(ORDER, provider_order, |order: &mut SandboxOrder| {
+                if order.status == SandboxOrderStatus::Created {
+                    order.status = SandboxOrderStatus::Approved;
+                }
+                Ok::<_, PaymentError>(())
+            })
+            .await?
+            .ok_or_else(|| not_found(provider_order))
     }
 
     /// The provider order created for Onramp's order `order_ref` (the latest, if several).
-    pub fn provider_order_of(&self, order_ref: &str) -> Option<String> {
-        lock(&self.state).by_ref.get(order_ref).cloned()
+    ///
+    /// # Errors
+    /// The store failed.
+    pub async fn provider_order_of(
+        &self,
+        order_ref: &str,
+    ) -> Result<Option<String>, SandboxStoreError> {
+        self.objects.get(ORDER_REF, order_ref).await
     }
 
     /// The order `provider_order`, if it exists.
-    pub fn order(&self, provider_order: &str) -> Option<SandboxOrder> {
-        lock(&self.state).orders.get(provider_order).cloned()
+    ///
+    /// # Errors
+    /// The store failed.
+    pub async fn order(
+        &self,
+        provider_order: &str,
+    ) -> Result<Option<SandboxOrder>, SandboxStoreError> {
+        self.objects.get(ORDER, provider_order).await
     }
 }
 
@@ -135,8 +170,8 @@ impl std::fmt::Debug for SandboxOrders {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SandboxOrders")
             .field("approve_base", &self.approve_base)
-            .field("orders", &lock(&self.state).orders.len())
-            .finish()
+            .field("tenant", &self.objects.tenant())
+            .finish_non_exhaustive()
     }
 }
 
@@ -147,41 +182,43 @@ impl OrderPayments for SandboxOrders {
     }
 
     /// A new `CREATED` order, or the one created earlier under the same key.
+    ///
+    /// # Errors
+    /// `Provider(Unexpected)` with the [`SandboxStoreError`] when the store fails.
     async fn create_order(&self, order: &NewOrder) -> Result<CreatedOrder, PaymentError> {
-        let mut state = lock(&self.state);
-        let existing = state
-            .by_key
-            .get(order.key.as_str())
-            .and_then(|id| state.orders.get(id));
-        let created = match existing {
-            Some(existing) => existing.clone(),
-            None => {
-                let created = SandboxOrder {
-                    provider_order: format!("SBX-{}", random_hex(16).to_ascii_uppercase()),
-                    tenant: order.tenant,
-                    order_ref: order.order_ref.clone(),
-                    plan: order.plan.clone(),
-                    amount: order.amount.clone(),
-                    status: SandboxOrderStatus::Created,
-                    return_url: order.return_url.clone(),
-                    cancel_url: order.cancel_url.clone(),
-                    capture: None,
-                };
-                let id = created.provider_order.clone();
-                state
-                    .by_key
-                    .insert(order.key.as_str().to_owned(), id.clone());
-                state.by_ref.insert(order.order_ref.clone(), id.clone());
-                state.orders.insert(id, created.clone());
-                created
-            }
+        let fresh = format!("SBX-{}", random_hex(16).to_ascii_uppercase());
+        let (id, _) = self
+            .objects
+            .insert::<String>(ORDER_KEY, order.key.as_str(), &fresh)
+            .await?;
+        let new = SandboxOrder {
+            provider_order: id.clone(),
+            tenant: order.tenant,
+            order_ref: order.order_ref.clone(),
+            plan: order.plan.clone(),
+            amount: order.amount.clone(),
+            status: SandboxOrderStatus::Created,
+            return_url: order.return_url.clone(),
+            cancel_url: order.cancel_url.clone(),
+            capture: None,
         };
+        let (stored, is_new) = self.objects.insert(ORDER, &id, &new).await?;
+        // A replay also sets a reference its first call may have died before setting.
+        let unreferenced = !is_new
+            && self
+                .objects
+                .get::<String>(ORDER_REF, &stored.order_ref)
+                .await?
+                .is_none();
+        if is_new || unreferenced {
+            self.objects.set(ORDER_REF, &stored.order_ref, &id).await?;
+        }
         Ok(CreatedOrder {
             approve_url: format!(
                 "{}/v1/sandbox/paypal/orders/{}/approve",
-                self.approve_base, created.order_ref
+                self.approve_base, stored.order_ref
             ),
-            provider_order: created.provider_order,
+            provider_order: stored.provider_order,
         })
     }
 
@@ -189,36 +226,37 @@ impl OrderPayments for SandboxOrders {
     ///
     /// # Errors
     /// `Refused { code: "ORDER_NOT_APPROVED" }` before the buyer approved,
-    /// `Refused { code: "RESOURCE_NOT_FOUND" }` for an unknown order.
+    /// `Refused { code: "RESOURCE_NOT_FOUND" }` for an unknown order; `Provider(Unexpected)`
+    /// with the [`SandboxStoreError`] when the store fails.
     async fn capture_order(
         &self,
         provider_order: &str,
         _key: &IdempotencyKey,
     ) -> Result<CaptureInfo, PaymentError> {
-        let mut state = lock(&self.state);
-        let order = state
-            .orders
-            .get_mut(provider_order)
-            .ok_or_else(|| not_found(provider_order))?;
-        if let Some(capture) = &order.capture {
-            return Ok(capture.clone());
-        }
-        if order.status != SandboxOrderStatus::Approved {
-            return Err(PaymentError::Refused {
-                code: "ORDER_NOT_APPROVED".to_owned(),
-                message: "Payer has not yet approved the Order for payment.".to_owned(),
-            });
-        }
-        let capture = CaptureInfo {
-            capture_id: format!("CAPTURE-SBX-{}", random_hex(16).to_ascii_uppercase()),
-            status: CaptureStatus::Completed,
-            amount: order.amount.clone(),
-            // There is no buyer account behind a sandbox approval.
-            payer_email: None,
-        };
-        order.status = SandboxOrderStatus::Completed;
-        order.capture = Some(capture.clone());
-        Ok(capture)
+        self.objects
+            .update(ORDER, provider_order, |order: &mut SandboxOrder| {
+                if let Some(capture) = &order.capture {
+                    return Ok(capture.clone());
+                }
+                if order.status != SandboxOrderStatus::Approved {
+                    return Err(PaymentError::Refused {
+                        code: "ORDER_NOT_APPROVED".to_owned(),
+                        message: "Payer has not yet approved the Order for payment.".to_owned(),
+                    });
+                }
+                let capture = CaptureInfo {
+                    capture_id: format!("CAPTURE-SBX-{}", random_hex(16).to_ascii_uppercase()),
+                    status: CaptureStatus::Completed,
+                    amount: order.amount.clone(),
+                    // There is no buyer account behind a sandbox approval.
+                    payer_email: None,
+                };
+                order.status = SandboxOrderStatus::Completed;
+                order.capture = Some(capture.clone());
+                Ok(capture)
+            })
+            .await?
+            .ok_or_else(|| not_found(provider_order))
     }
 
     /// The sandbox is always healthy.

@@ -49,7 +49,7 @@ async fn a_sender_is_created_in_review_then_approved_at_the_first_poll() {
     assert_eq!(bsp.provider(), ProviderId::Sandbox);
     let id = created(&bsp, "waba-1", "Acme Plumbing").await;
     assert_eq!(id, "sbx_sender_waba-1");
-    let submitted = bsp.submission(&id).unwrap();
+    let submitted = bsp.submission(&id).await.unwrap().unwrap();
     assert_eq!(submitted.info.state, SenderState::InProgress);
     assert_eq!(submitted.display_name, "Acme Plumbing");
     assert_eq!(submitted.phone, "+12025550150");
@@ -57,7 +57,7 @@ async fn a_sender_is_created_in_review_then_approved_at_the_first_poll() {
     assert_eq!(submitted.polls, 0);
     assert_eq!(state(bsp.sender(&id).await.unwrap()), SenderState::Active);
     assert_eq!(state(bsp.sender(&id).await.unwrap()), SenderState::Active);
-    assert_eq!(bsp.submission(&id).unwrap().polls, 2);
+    assert_eq!(bsp.submission(&id).await.unwrap().unwrap().polls, 2);
 }
 
 #[tokio::test]
@@ -75,7 +75,10 @@ async fn the_same_key_answers_the_same_sender_as_it_stands() {
         .await
         .unwrap();
     assert_eq!(after_review.state, SenderState::Active);
-    assert_eq!(bsp.submission(&id).unwrap().display_name, "Acme");
+    assert_eq!(
+        bsp.submission(&id).await.unwrap().unwrap().display_name,
+        "Acme"
+    );
 }
 
 #[tokio::test]
@@ -131,7 +134,7 @@ async fn a_corrected_sender_is_reviewed_again_and_approved() {
     assert_eq!(resubmitted.state, SenderState::InProgress);
     assert_eq!(state(bsp.sender(&id).await.unwrap()), SenderState::Active);
     assert_eq!(
-        bsp.submission(&id).unwrap().corrections,
+        bsp.submission(&id).await.unwrap().unwrap().corrections,
         ["Display name is now the legal name: Acme Ltd"]
     );
 }
@@ -145,7 +148,15 @@ async fn corrections_that_say_rejected_are_rejected_again() {
     assert_eq!(state(bsp.sender(&id).await.unwrap()), guidelines());
     bsp.resubmit(&id, "fixed").await.unwrap();
     assert_eq!(state(bsp.sender(&id).await.unwrap()), SenderState::Active);
-    assert_eq!(bsp.submission(&id).unwrap().corrections.len(), 2);
+    assert_eq!(
+        bsp.submission(&id)
+            .await
+            .unwrap()
+            .unwrap()
+            .corrections
+            .len(),
+        2
+    );
 }
 
 #[tokio::test]
@@ -170,7 +181,14 @@ async fn only_a_rejected_sender_can_be_resubmitted() {
         "not_rejected",
         "in review again"
     );
-    assert!(bsp.submission(&in_review).unwrap().corrections.is_empty());
+    assert!(
+        bsp.submission(&in_review)
+            .await
+            .unwrap()
+            .unwrap()
+            .corrections
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -184,7 +202,7 @@ async fn an_unknown_sender_is_not_found() {
         rejected_code(bsp.resubmit("sbx_sender_nope", "fix").await),
         "sender_not_found"
     );
-    assert!(bsp.submission("sbx_sender_nope").is_none());
+    assert!(bsp.submission("sbx_sender_nope").await.unwrap().is_none());
 }
 
 #[tokio::test]
@@ -210,7 +228,12 @@ async fn invalid_submissions_and_the_outage_number_create_nothing() {
         other => panic!("expected unavailable, got {other:?}"),
     }
     for key in ["k-1", "k-2", "k-3"] {
-        assert!(bsp.submission(&format!("sbx_sender_{key}")).is_none());
+        assert!(
+            bsp.submission(&format!("sbx_sender_{key}"))
+                .await
+                .unwrap()
+                .is_none()
+        );
     }
 }
 
@@ -219,5 +242,8 @@ async fn clones_share_the_same_senders() {
     let bsp = SandboxBsp::new();
     let id = created(&bsp.clone(), "k-1", "Acme").await;
     bsp.clone().sender(&id).await.unwrap();
-    assert_eq!(bsp.submission(&id).unwrap().info.state, SenderState::Active);
+    assert_eq!(
+        bsp.submission(&id).await.unwrap().unwrap().info.state,
+        SenderState::Active
+    );
 }

@@ -70,13 +70,13 @@ async fn an_unverified_number_waits_for_its_code_then_is_reviewed() {
         .await
         .unwrap();
     assert!(sms.code_sent);
-    let first = bsp.number_code(&id).unwrap();
+    let first = bsp.number_code(&id).await.unwrap().unwrap();
     let voice = bsp
         .register_number(&id, NumberVerificationMethod::Voice)
         .await
         .unwrap();
     assert_eq!(voice.method, NumberVerificationMethod::Voice);
-    let second = bsp.number_code(&id).unwrap();
+    let second = bsp.number_code(&id).await.unwrap().unwrap();
     let seen = inbox.messages_to(tenant(), &PhoneNumber::parse(phone, None).unwrap());
     assert_eq!(seen.len(), 2);
     assert_eq!(
@@ -101,8 +101,8 @@ async fn an_unverified_number_waits_for_its_code_then_is_reviewed() {
     // The right code: in review, then approved at the next poll; a code is used once.
     let verified = bsp.verify_number(&id, &second).await.unwrap();
     assert_eq!(verified.state, SenderState::InProgress);
-    assert!(bsp.submission(&id).unwrap().number_verified);
-    assert_eq!(bsp.submission(&id).unwrap().codes_sent, 2);
+    assert!(bsp.submission(&id).await.unwrap().unwrap().number_verified);
+    assert_eq!(bsp.submission(&id).await.unwrap().unwrap().codes_sent, 2);
     assert_eq!(
         rejected_code(bsp.verify_number(&id, &second).await),
         "not_pending_verification"
@@ -153,7 +153,7 @@ async fn the_magic_numbers_refuse_their_channel() {
         ),
         magic::CODE_SMS_UNDELIVERED
     );
-    assert!(bsp.number_code(&id).is_none());
+    assert!(bsp.number_code(&id).await.unwrap().is_none());
     // The voice call goes through; without an inbox the code is kept only in the sandbox.
     assert!(
         bsp.register_number(&id, NumberVerificationMethod::Voice)
@@ -161,7 +161,7 @@ async fn the_magic_numbers_refuse_their_channel() {
             .unwrap()
             .code_sent
     );
-    let code = bsp.number_code(&id).unwrap();
+    let code = bsp.number_code(&id).await.unwrap().unwrap();
     assert_eq!(code.len(), 6);
     assert!(code.bytes().all(|b| b.is_ascii_digit()));
 }

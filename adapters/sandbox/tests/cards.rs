@@ -145,7 +145,10 @@ async fn visa_attaches_authorizes_and_voids_and_voiding_twice_is_ok() {
         amount: one_dollar(),
         voided: false,
     };
-    assert_eq!(cards.held_authorizations(), std::slice::from_ref(&held));
+    assert_eq!(
+        cards.held_authorizations().await.unwrap(),
+        std::slice::from_ref(&held)
+    );
 
     cards.void_authorization(&pi, &key("void")).await.unwrap();
     cards.void_authorization(&pi, &key("void-2")).await.unwrap();
@@ -153,7 +156,7 @@ async fn visa_attaches_authorizes_and_voids_and_voiding_twice_is_ok() {
         voided: true,
         ..held
     };
-    assert_eq!(cards.held_authorizations(), [voided]);
+    assert_eq!(cards.held_authorizations().await.unwrap(), [voided]);
 }
 
 #[tokio::test]
@@ -284,7 +287,7 @@ async fn authorizing_needs_the_card_attached_to_that_customer() {
             .await;
         assert_eq!(refused_code(result).0, "resource_missing");
     }
-    assert!(cards.held_authorizations().is_empty());
+    assert!(cards.held_authorizations().await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -316,7 +319,7 @@ async fn a_trial_starts_trialing_for_its_days_and_a_good_card_ends_active() {
     assert!(sub.id.starts_with("sub_sbx_"), "{sub:?}");
     assert_eq!(sub.status, SubscriptionStatus::Trialing);
     assert_eq!(sub.trial_end, Some(NOW.unix_timestamp() + 7 * 86_400));
-    let stored = cards.subscription(&sub.id).unwrap();
+    let stored = cards.subscription(&sub.id).await.unwrap().unwrap();
     assert_eq!(
         (stored.price.as_str(), stored.trial_ref.as_str()),
         ("price_pro", "trial-1")
@@ -327,7 +330,7 @@ async fn a_trial_starts_trialing_for_its_days_and_a_good_card_ends_active() {
         Some(SubscriptionStatus::Active)
     );
     assert_eq!(
-        cards.subscription(&sub.id).unwrap().status,
+        cards.subscription(&sub.id).await.unwrap().unwrap().status,
         SubscriptionStatus::Active
     );
 }
@@ -396,7 +399,11 @@ async fn one_key_replays_the_first_answer_and_a_new_key_makes_a_new_object() {
     };
     let pi = cards.authorize(&auth).await.unwrap();
     assert_eq!(cards.authorize(&auth).await.unwrap(), pi);
-    assert_eq!(cards.held_authorizations().len(), 1, "no second hold");
+    assert_eq!(
+        cards.held_authorizations().await.unwrap().len(),
+        1,
+        "no second hold"
+    );
 }
 
 #[tokio::test]

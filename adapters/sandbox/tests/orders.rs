@@ -64,10 +64,14 @@ async fn an_order_has_a_paypal_like_id_and_an_approve_link_on_the_public_url() {
         "https://onramp.example.com/v1/sandbox/paypal/orders/ord-1/approve"
     );
     assert_eq!(
-        orders.provider_order_of("ord-1"),
+        orders.provider_order_of("ord-1").await.unwrap(),
         Some(created.provider_order.clone())
     );
-    let stored = orders.order(&created.provider_order).unwrap();
+    let stored = orders
+        .order(&created.provider_order)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.status, SandboxOrderStatus::Created);
     assert_eq!(
         stored.return_url.as_deref(),
@@ -121,14 +125,22 @@ async fn an_order_not_approved_is_refused_at_capture() {
         ),
         "ORDER_NOT_APPROVED"
     );
-    assert_eq!(orders.order(&created.provider_order).unwrap().capture, None);
+    assert_eq!(
+        orders
+            .order(&created.provider_order)
+            .await
+            .unwrap()
+            .unwrap()
+            .capture,
+        None
+    );
 }
 
 #[tokio::test]
 async fn an_unknown_order_is_resource_not_found() {
     let orders = SandboxOrders::default();
     assert_eq!(
-        refused_code(orders.approve("SBX-NOPE")),
+        refused_code(orders.approve("SBX-NOPE").await),
         "RESOURCE_NOT_FOUND"
     );
     assert_eq!(
@@ -144,9 +156,14 @@ async fn an_approved_order_captures_its_amount_once() {
         .create_order(&new_order("ord-1", "create"))
         .await
         .unwrap();
-    orders.approve(&created.provider_order).unwrap();
+    orders.approve(&created.provider_order).await.unwrap();
     assert_eq!(
-        orders.order(&created.provider_order).unwrap().status,
+        orders
+            .order(&created.provider_order)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
         SandboxOrderStatus::Approved
     );
 
@@ -162,13 +179,17 @@ async fn an_approved_order_captures_its_amount_once() {
     assert_eq!(capture.amount, Money::new(1_999, "USD").unwrap());
 
     // Captured already: the same capture, under another key too; approving again is harmless.
-    orders.approve(&created.provider_order).unwrap();
+    orders.approve(&created.provider_order).await.unwrap();
     let again = orders
         .capture_order(&created.provider_order, &key("capture-retry"))
         .await
         .unwrap();
     assert_eq!(again, capture);
-    let stored = orders.order(&created.provider_order).unwrap();
+    let stored = orders
+        .order(&created.provider_order)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.status, SandboxOrderStatus::Completed);
     assert_eq!(stored.capture, Some(capture));
 }
@@ -180,7 +201,7 @@ async fn twenty_concurrent_captures_make_exactly_one_capture() {
         .create_order(&new_order("ord-1", "create"))
         .await
         .unwrap();
-    orders.approve(&created.provider_order).unwrap();
+    orders.approve(&created.provider_order).await.unwrap();
 
     let barrier = Arc::new(tokio::sync::Barrier::new(20));
     let tasks: Vec<_> = (0..20)

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use onramp_domain::app::{FlowCatalog, Services};
-use onramp_domain::ports::{Clock, EventStore, JobQueue, Secrets};
+use onramp_domain::ports::{Clock, EventStore, JobQueue, SandboxObjects, Secrets};
 use onramp_domain::verification::{Channel, QuotaPolicy, VerificationPolicy};
 use onramp_sandbox::{
     DEFAULT_APPROVE_BASE, SandboxCards, SandboxInbox, SandboxMailbox, SandboxOrders,
@@ -81,22 +81,30 @@ impl Application {
         let clock = overrides.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let inbox = SandboxInbox::open_file(Path::new(&settings.sandbox_inbox))
             .with_context(|| format!("opening the sandbox inbox {}", settings.sandbox_inbox))?;
-        let sandbox_orders = Arc::new(SandboxOrders::new(
+        // The sandbox's provider objects live in the database, like the orders, trials and
+        // accounts that name them: they survive a restart and are shared by replicas.
+        let objects: Arc<dyn SandboxObjects> = Arc::new(store.clone());
+        let sandbox_orders = Arc::new(SandboxOrders::stored_in(
             settings
                 .public_url
                 .clone()
                 .unwrap_or_else(|| DEFAULT_APPROVE_BASE.to_string()),
+            objects.clone(),
         ));
         let mailbox = Arc::new(SandboxMailbox::new(clock.clone()));
         let sandbox_whatsapp = onramp_sandbox::SandboxConversations::new(clock.clone());
         let sandbox_signup = Arc::new(onramp_sandbox::SandboxSignup::new(clock.clone()));
         let sandbox = crate::providers::Sandboxes {
             sender: Arc::new(SandboxVerificationSender::new(inbox.clone(), clock.clone())),
-            cards: Arc::new(SandboxCards::new(clock.clone())),
-            orders: sandbox_orders.clone(),
+            cards: SandboxCards::stored_in(clock.clone(), objects.clone()),
+            orders: (*sandbox_orders).clone(),
             whatsapp: sandbox_whatsapp.clone(),
             signup: sandbox_signup.clone(),
-            bsp: onramp_sandbox::SandboxBsp::with_inbox(inbox.clone(), clock.clone()),
+            bsp: onramp_sandbox::SandboxBsp::stored_in(
+                objects.clone(),
+                inbox.clone(),
+                clock.clone(),
+            ),
         };
         let live = settings.provider_credentials.live();
         if live.is_empty() {

@@ -24,10 +24,11 @@ type Cached = (String, ProviderClient);
 pub struct Sandboxes {
     /// Code delivery.
     pub sender: Arc<dyn VerificationSender>,
-    /// Cards and trials (Stripe's test payment methods).
-    pub cards: Arc<dyn CardOnFile>,
-    /// Orders (PayPal's flow).
-    pub orders: Arc<dyn OrderPayments>,
+    /// Cards and trials (Stripe's test payment methods), handed to each tenant on its own
+    /// objects.
+    pub cards: onramp_sandbox::SandboxCards,
+    /// Orders (PayPal's flow), handed to each tenant on its own orders.
+    pub orders: onramp_sandbox::SandboxOrders,
     /// WhatsApp messages, one conversation log per tenant.
     pub whatsapp: onramp_sandbox::SandboxConversations,
     /// Embedded Signup (Meta's conventions).
@@ -239,7 +240,7 @@ impl PaymentDirectory for ProviderDirectory {
     async fn card_on_file(&self, tenant: TenantId) -> Result<Arc<dyn CardOnFile>, ProviderError> {
         Ok(match self.client(tenant, ProviderId::Stripe).await? {
             Some(ProviderClient::Cards(cards)) => cards,
-            _ => self.sandbox.cards.clone(),
+            _ => Arc::new(self.sandbox.cards.for_tenant(tenant)),
         })
     }
 
@@ -249,7 +250,7 @@ impl PaymentDirectory for ProviderDirectory {
     ) -> Result<Arc<dyn OrderPayments>, ProviderError> {
         Ok(match self.client(tenant, ProviderId::Paypal).await? {
             Some(ProviderClient::Orders { orders, .. }) => orders,
-            _ => self.sandbox.orders.clone(),
+            _ => Arc::new(self.sandbox.orders.for_tenant(tenant)),
         })
     }
 }

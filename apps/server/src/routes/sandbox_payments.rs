@@ -129,7 +129,9 @@ pub async fn approve_order(
         .as_ref()
         .ok_or(ApiError::SandboxInactive)?;
     sandbox
+        .for_tenant(tenant.id)
         .approve(&order.provider_order_id)
+        .await
         .map_err(|e| ApiError::from(onramp_domain::app::AppError::from(e)))?;
     Ok(axum::Json(
         state.services.record_order_approval(tenant.id, id).await?,
