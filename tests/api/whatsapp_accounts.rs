@@ -245,10 +245,12 @@ async fn a_review_the_bsp_no_longer_knows_is_shown_on_the_account_and_polled_aga
             .await;
         assert_eq!(submitted.status, 201, "{:?}", submitted.body);
         let account = id_of(&submitted);
-        wait_for_account(&app, &account, "in_review").await;
+        let a = wait_for_account(&app, &account, "in_review").await;
 
-        // The sandbox BSP keeps its senders in memory: restarted, it no longer knows this one.
-        let app = onramp_tests::restart_app_with(app, |_| {}).await;
+        // The BSP loses the sender (as the sandbox did at every restart while it kept its
+        // senders in memory): it no longer knows this one.
+        app.forget_sandbox_object("bsp.sender", a["sender_id"].as_str().unwrap())
+            .await;
         advance_hour(&app).await;
         let path = format!("/v1/whatsapp/accounts/{account}");
         let failed = wait_for(&app, &path, |a| !a["review_failure"].is_null()).await;

@@ -1,5 +1,5 @@
-//! What a server stored, read straight from its database: to check that no secret is kept in
-//! clear (P-WABA-3, P-IDEM-2).
+//! What a server stored, read (or changed) straight in its database: to check that no secret is
+//! kept in clear (P-WABA-3, P-IDEM-2), and to make a sandbox provider lose one of its objects.
 
 use crate::{Backend, TestApp};
 
@@ -43,5 +43,42 @@ impl TestApp {
                 all
             }
         }
+    }
+
+    /// Deletes the sandbox's provider object `id` of `kind` (`bsp.sender`, `paypal.order`, ...)
+    /// of this app's tenant, as if the provider had lost it.
+    pub async fn forget_sandbox_object(&self, kind: &str, id: &str) {
+        use sqlx::Connection;
+        const DELETE: &str =
+            "DELETE FROM sandbox_objects WHERE tenant_id = $1 AND kind = $2 AND id = $3";
+        let deleted = match self.backend {
+            Backend::Sqlite => {
+                let mut conn = sqlx::SqliteConnection::connect(&self.database_url)
+                    .await
+                    .unwrap();
+                sqlx::query(DELETE)
+                    .bind(&self.tenant_id)
+                    .bind(kind)
+                    .bind(id)
+                    .execute(&mut conn)
+                    .await
+                    .unwrap()
+                    .rows_affected()
+            }
+            Backend::Postgres => {
+                let mut conn = sqlx::PgConnection::connect(&self.database_url)
+                    .await
+                    .unwrap();
+                sqlx::query(DELETE)
+                    .bind(&self.tenant_id)
+                    .bind(kind)
+                    .bind(id)
+                    .execute(&mut conn)
+                    .await
+                    .unwrap()
+                    .rows_affected()
+            }
+        };
+        assert_eq!(deleted, 1, "the sandbox held {kind} {id}");
     }
 }

@@ -14,56 +14,14 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use support::{ADMIN_TOKEN, inbox_path, scratch_dir, start_server};
+use support::{ADMIN_TOKEN, Api, inbox_path, scratch_dir, start_server};
 
 /// The sandbox number whose voice calls are never answered: the code goes out again by SMS.
 const VOICE_NEVER_ANSWERED: &str = "+12025550101";
 /// A number the sandbox delivers to.
 const ADMIN_PHONE: &str = "+447911000901";
 
-/// A client of one server with one bearer key.
-struct Api {
-    http: reqwest::Client,
-    address: String,
-    key: String,
-}
-
 impl Api {
-    /// POSTs JSON and expects 200 or 201.
-    async fn post(&self, path: &str, body: &Value) -> Value {
-        let url = format!("{}{path}", self.address);
-        let resp = self.http.post(url).bearer_auth(&self.key).json(body);
-        let resp = resp.send().await.unwrap();
-        let status = resp.status().as_u16();
-        let body: Value = resp.json().await.unwrap_or(Value::Null);
-        assert!(
-            status == 200 || status == 201,
-            "POST {path}: {status} {body:?}"
-        );
-        body
-    }
-
-    /// POSTs JSON and returns the `id` of the answer.
-    async fn create(&self, path: &str, body: &Value) -> String {
-        self.post(path, body).await["id"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        let url = format!("{}{path}", self.address);
-        let resp = self
-            .http
-            .get(url)
-            .bearer_auth(&self.key)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), 200, "GET {path}");
-        resp.json().await.unwrap()
-    }
-
     async fn answer(&self, session: &str, step: &str, answers: Value) -> Value {
         let path = format!("/v1/sessions/{session}/steps/{step}");
         self.post(&path, &json!({ "answers": answers })).await

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use serde_json::Value;
 use sqlx::Connection;
 
 /// The admin token the servers start with.
@@ -166,5 +167,66 @@ impl PgDatabase {
         let _ = sqlx::query(sqlx::AssertSqlSafe(drop_db))
             .execute(&mut self.admin)
             .await;
+    }
+}
+
+/// A client of one server with one bearer key (a tenant's API key, or the admin token).
+pub struct Api {
+    /// The HTTP client.
+    pub http: reqwest::Client,
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    /// The bearer key.
+    pub key: String,
+}
+
+impl Api {
+    /// POSTs JSON and expects 200 or 201.
+    pub async fn post(&self, path: &str, body: &Value) -> Value {
+        let url = format!("{}{path}", self.address);
+        let resp = self.http.post(url).bearer_auth(&self.key).json(body);
+        let resp = resp.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        assert!(
+            status == 200 || status == 201,
+            "POST {path}: {status} {body:?}"
+        );
+        body
+    }
+
+    /// POSTs JSON and returns the `id` of the answer.
+    pub async fn create(&self, path: &str, body: &Value) -> String {
+        self.post(path, body).await["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// GETs JSON and expects 200.
+    pub async fn get(&self, path: &str) -> Value {
+        let url = format!("{}{path}", self.address);
+        let resp = self
+            .http
+            .get(url)
+            .bearer_auth(&self.key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "GET {path}");
+        resp.json().await.unwrap()
+    }
+
+    /// GETs `path` every 25 ms for up to 10 s until `done` holds of the answer; returns it.
+    pub async fn wait_for(&self, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let mut last = Value::Null;
+        for _ in 0..400 {
+            last = self.get(path).await;
+            if done(&last) {
+                return last;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("GET {path} never got there within 10 s: {last}");
     }
 }
