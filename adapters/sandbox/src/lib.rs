@@ -44,9 +44,11 @@
 //! idempotency key names one order. A store failure is `Unexpected` (`Provider(Unexpected)` for
 //! payments) with the [`SandboxStoreError`].
 //!
-//! The message logs stay in the process: [`SandboxInbox`] (kept in a JSON-lines file by the
-//! server, so it survives a restart), [`SandboxMailbox`], [`SandboxConversations`], and
-//! [`SandboxSignup`]'s WABAs, codes and tokens (in memory).
+//! [`SandboxSignup`] keeps its WABAs, codes and tokens there too (codes, tokens and PINs only as
+//! digests). The message logs stay in the process: [`SandboxInbox`] (kept in a JSON-lines file
+//! by the server, so it survives a restart), [`SandboxMailbox`], [`SandboxConversations`] and
+//! the messages [`SandboxSignup`] sent as clients (in memory), and so do [`SandboxSignup`]'s call
+//! counts and failures on purpose.
 //!
 //! # Magic numbers
 //!
@@ -194,6 +196,7 @@ mod orders;
 mod replay;
 mod sender;
 mod signup;
+mod signup_local;
 mod signup_state;
 mod test_cards;
 mod whatsapp;

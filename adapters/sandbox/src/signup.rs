@@ -1,20 +1,23 @@
-//! [`SandboxSignup`]: the [`EmbeddedSignup`] port in memory, following Meta's Embedded Signup
-//! for a Solution Partner (PROVIDERS.md section 6, MISSION.md D): FINISH data and a single-use
+//! [`SandboxSignup`]: the [`EmbeddedSignup`] port following Meta's Embedded Signup for a
+//! Solution Partner (PROVIDERS.md section 6, MISSION.md D): FINISH data and a single-use
 //! authorization code, the code exchanged for a business token, then the server-side steps with
-//! that token.
+//! that token. WABAs, codes and tokens are kept in a [`SandboxObjects`] store, so that a token
+//! outlives the process (issue 11, item 8).
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use async_trait::async_trait;
+use onramp_domain::ids::TenantId;
 use onramp_domain::ports::{
     BusinessToken, ClearSecret, ClientChannel, Clock, EmbeddedSignup, OutboundMessage,
-    ProviderError, ProviderId, SentMessage,
+    ProviderError, ProviderId, SandboxObjects, SentMessage,
 };
 use onramp_domain::waba::{BusinessId, PhoneNumberId, SignupIds, WabaId};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::conversation::SandboxWhatsAppMessage;
 use crate::ids::{lock, random_digits};
+use crate::objects::{Objects, SandboxStoreError, UNSCOPED};
 use crate::signup_state::State;
 
 /// `ProviderError::Unavailable` reason of the calls failed on purpose by
@@ -103,7 +106,7 @@ impl SandboxFinish {
 }
 
 /// A WABA as the sandbox holds it, for tests and sandbox pages.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SandboxWaba {
     /// The WABA's id.
     pub waba_id: WabaId,
@@ -143,8 +146,15 @@ pub struct SandboxWaba {
 ///   `wamid.sbx_<key>`, recorded per client number ([`SandboxSignup::client_messages`]).
 ///
 /// Every call is counted per operation and WABA ([`SandboxSignup::calls`]), and
-/// [`SandboxSignup::fail_next`] makes an operation unavailable for retry tests. Cheap to clone:
-/// clones share the same state.
+/// [`SandboxSignup::fail_next`] makes an operation unavailable for retry tests.
+///
+/// WABAs, their numbers, codes and tokens live in the [`SandboxObjects`] store it was built on
+/// ([`SandboxSignup::stored_in`]; [`SandboxSignup::new`] keeps them in memory), under the tenant
+/// of [`SandboxSignup::for_tenant`]; codes and tokens only as digests, a PIN only as a digest. A
+/// code is used with a compare-and-set, so two exchanges racing in any processes cannot both
+/// succeed. Call counts, failures on purpose and the client messages are this process's. A
+/// store failure is `Unexpected` with the [`SandboxStoreError`]. Cheap to clone: clones share
+/// the same state.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -158,7 +168,7 @@ pub struct SandboxWaba {
 ///
 /// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
 /// let meta = SandboxSignup::new(Arc::new(Epoch));
-/// let finish = meta.begin();
+/// let finish = meta.begin().await?;
 /// let token = meta.exchange_code(&finish.code).await?;
 /// assert_eq!(token.expires_in, Some(5_184_000));
 /// let again = meta.exchange_code(&finish.code).await;
@@ -170,7 +180,7 @@ pub struct SandboxWaba {
 /// let pin = ClearSecret::new("123456");
 /// meta.register_phone(finish.phone_number_id.as_str(), &token.access_token, &pin).await?;
 ///
-/// let state = meta.waba(waba).expect("minted by begin");
+/// let state = meta.waba(waba).await?.expect("minted by begin");
 /// assert!(state.webhooks_subscribed && state.registered);
 /// assert_eq!(state.allocation_config_id, Some(allocation));
 /// assert_eq!(meta.calls(SignupOperation::ExchangeCode, waba), 2);
@@ -182,70 +192,97 @@ pub struct SandboxWaba {
 #[derive(Clone)]
 pub struct SandboxSignup {
     clock: Arc<dyn Clock>,
-    // A std `Mutex` (see `SandboxInbox`): never held across an `.await`.
-    state: Arc<Mutex<State>>,
+    state: State,
 }
 
 impl SandboxSignup {
-    /// No WABA yet; codes and tokens expire on `clock`.
+    /// No WABA yet, kept in memory; codes and tokens expire on `clock`.
     pub fn new(clock: Arc<dyn Clock>) -> Self {
         Self {
             clock,
-            state: Arc::new(Mutex::new(State::default())),
+            state: State::new(Objects::in_memory()),
+        }
+    }
+
+    /// As [`SandboxSignup::new`], the WABAs, codes and tokens kept in `store` (the server's
+    /// database), where another process on the same store finds them.
+    pub fn stored_in(clock: Arc<dyn Clock>, store: Arc<dyn SandboxObjects>) -> Self {
+        Self {
+            clock,
+            state: State::new(Objects::new(store, UNSCOPED)),
+        }
+    }
+
+    /// The same simulator, on `tenant`'s WABAs, codes and tokens (another tenant's are unknown
+    /// to it); call counts, failures on purpose and client messages stay shared.
+    pub fn for_tenant(&self, tenant: TenantId) -> Self {
+        Self {
+            clock: self.clock.clone(),
+            state: self.state.scoped(tenant),
         }
     }
 
     /// A business finishes Embedded Signup: a new WABA with its phone number and business
     /// (15-digit ids), and a fresh single-use authorization code, `sbx_code_<uuid>`.
-    pub fn begin(&self) -> SandboxFinish {
+    ///
+    /// # Errors
+    /// The store failed: no code was handed out.
+    pub async fn begin(&self) -> Result<SandboxFinish, SandboxStoreError> {
         let finish = SandboxFinish {
             waba_id: WabaId::new(random_digits(15)),
             phone_number_id: PhoneNumberId::new(random_digits(15)),
             business_id: BusinessId::new(random_digits(15)),
             code: ClearSecret::new(format!("{CODE_PREFIX}{}", uuid::Uuid::new_v4())),
         };
-        lock(&self.state).add_waba(&finish, self.clock.now());
-        finish
+        self.state.add_waba(&finish, self.clock.now()).await?;
+        Ok(finish)
     }
 
     /// Makes the next `times` calls of `operation` fail with [`ProviderError::Unavailable`]
     /// (reason [`SIGNUP_OUTAGE_REASON`], no `retry_after`) before they do anything: a failed
     /// exchange does not use its code. Replaces any count still pending for `operation`; `0`
-    /// ends its outage.
+    /// ends its outage. In this process only.
     pub fn fail_next(&self, operation: SignupOperation, times: u32) {
-        lock(&self.state).fail_next(operation, times);
+        lock(&self.state.local).fail_next(operation, times);
     }
 
-    /// How many calls of `operation` reached the sandbox for `waba_id`, whatever they
-    /// answered (failures on purpose included). A call is counted under the WABA its code,
+    /// How many calls of `operation` reached this process's sandbox for `waba_id`, whatever
+    /// they answered (failures on purpose included). A call is counted under the WABA its code,
     /// token or phone number belongs to (`subscribe_webhooks` and `share_credit_line`: the
     /// WABA named); a call naming nothing the sandbox knows is not counted.
     pub fn calls(&self, operation: SignupOperation, waba_id: &str) -> u32 {
-        lock(&self.state).calls(operation, waba_id).attempts
+        lock(&self.state.local).calls(operation, waba_id).attempts
     }
 
-    /// How many calls of `operation` for `waba_id` succeeded.
+    /// How many calls of `operation` for `waba_id` succeeded in this process.
     pub fn successes(&self, operation: SignupOperation, waba_id: &str) -> u32 {
-        lock(&self.state).calls(operation, waba_id).successes
+        lock(&self.state.local).calls(operation, waba_id).successes
     }
 
     /// The WABA `waba_id` minted by [`SandboxSignup::begin`], with the steps done on it.
-    pub fn waba(&self, waba_id: &str) -> Option<SandboxWaba> {
-        lock(&self.state).waba(waba_id)
+    ///
+    /// # Errors
+    /// The store failed.
+    pub async fn waba(&self, waba_id: &str) -> Result<Option<SandboxWaba>, SandboxStoreError> {
+        self.state.waba(waba_id).await
     }
 
-    /// The messages sent on behalf of the client number `phone_number_id`, oldest first.
+    /// The messages sent by this process on behalf of the client number `phone_number_id`,
+    /// oldest first.
     pub fn client_messages(&self, phone_number_id: &str) -> Vec<SandboxWhatsAppMessage> {
-        lock(&self.state).log.of(&phone_number_id.to_owned(), None)
+        lock(&self.state.local)
+            .log
+            .of(&phone_number_id.to_owned(), None)
     }
 }
 
 impl std::fmt::Debug for SandboxSignup {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let state = lock(&self.state);
+        let local = lock(&self.state.local);
         f.debug_struct("SandboxSignup")
-            .field("wabas", &state.waba_count())
-            .field("messages", &state.log.len())
+            .field("tenant", &self.state.tenant())
+            .field("wabas", &local.minted)
+            .field("messages", &local.log.len())
             .finish_non_exhaustive()
     }
 }
@@ -261,7 +298,7 @@ impl EmbeddedSignup for SandboxSignup {
     /// `Unavailable` while [`SandboxSignup::fail_next`] says so.
     async fn exchange_code(&self, code: &ClearSecret) -> Result<BusinessToken, ProviderError> {
         let now = self.clock.now();
-        lock(&self.state).exchange_code(code.expose(), now)
+        self.state.exchange_code(code.expose(), now).await
     }
 
     /// # Errors
@@ -273,7 +310,9 @@ impl EmbeddedSignup for SandboxSignup {
         token: &ClearSecret,
     ) -> Result<(), ProviderError> {
         let now = self.clock.now();
-        lock(&self.state).subscribe_webhooks(waba_id, token.expose(), now)
+        self.state
+            .subscribe_webhooks(waba_id, token.expose(), now)
+            .await
     }
 
     /// # Errors
@@ -284,7 +323,7 @@ impl EmbeddedSignup for SandboxSignup {
         waba_id: &str,
         currency: &str,
     ) -> Result<String, ProviderError> {
-        lock(&self.state).share_credit_line(waba_id, currency)
+        self.state.share_credit_line(waba_id, currency).await
     }
 
     /// # Errors
@@ -298,7 +337,9 @@ impl EmbeddedSignup for SandboxSignup {
         pin: &ClearSecret,
     ) -> Result<(), ProviderError> {
         let now = self.clock.now();
-        lock(&self.state).register_phone(phone_number_id, token.expose(), pin, now)
+        self.state
+            .register_phone(phone_number_id, token.expose(), pin, now)
+            .await
     }
 
     /// # Errors
@@ -306,7 +347,7 @@ impl EmbeddedSignup for SandboxSignup {
     /// while [`SandboxSignup::fail_next`] says so.
     async fn refresh_token(&self, token: &ClearSecret) -> Result<BusinessToken, ProviderError> {
         let now = self.clock.now();
-        lock(&self.state).refresh_token(token.expose(), now)
+        self.state.refresh_token(token.expose(), now).await
     }
 
     /// # Errors
@@ -321,6 +362,6 @@ impl EmbeddedSignup for SandboxSignup {
         message: &OutboundMessage,
     ) -> Result<SentMessage, ProviderError> {
         let now = self.clock.now();
-        lock(&self.state).send_as_client(channel, message, now)
+        self.state.send_as_client(channel, message, now).await
     }
 }

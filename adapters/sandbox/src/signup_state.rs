@@ -1,80 +1,111 @@
-//! The state behind [`SandboxSignup`](crate::SandboxSignup): WABAs, codes, tokens, call counts,
-//! and Meta's rules for each operation. Every operation runs under one lock, so two racing
-//! exchanges of one code cannot both succeed.
+//! The rules behind [`SandboxSignup`](crate::SandboxSignup), Meta's for each operation, and
+//! where its state lives. WABAs, their numbers, codes and tokens are objects of the sandbox's
+//! store (issue 11, item 8), so that a business token still works after a restart or on
+//! another replica; the secrets among them are kept only as digests (codes and tokens are found
+//! by theirs, a PIN is compared by its). Call counts, failures on purpose and the messages sent
+//! as clients are this process's.
+//!
+//! A code is used with a compare-and-set on its object, so two exchanges racing in any
+//! processes cannot both succeed.
 
-use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
+use onramp_domain::ids::TenantId;
 use onramp_domain::ports::{
     BusinessToken, ClearSecret, ClientChannel, OutboundMessage, ProviderError, SentMessage,
 };
 use onramp_domain::waba::DEFAULT_CODE_TTL;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
 use time::{Duration, OffsetDateTime};
 
-use crate::conversation::Log;
-use crate::ids::{random_digits, random_hex};
+use crate::ids::{lock, random_digits, random_hex};
+use crate::objects::{Objects, SandboxStoreError};
 use crate::signup::{
-    SIGNUP_OUTAGE_REASON, SandboxFinish, SandboxWaba, SignupOperation, TOKEN_LIFETIME_SECS,
-    TOKEN_PREFIX,
+    SandboxFinish, SandboxWaba, SignupOperation, TOKEN_LIFETIME_SECS, TOKEN_PREFIX,
 };
+use crate::signup_local::Local;
 
 /// [`TOKEN_LIFETIME_SECS`] as a duration.
 const TOKEN_LIFETIME: Duration = Duration::days(60);
 
-/// Calls of one operation for one WABA.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Calls {
-    /// Every call that reached the sandbox.
-    pub(crate) attempts: u32,
-    /// The calls that succeeded.
-    pub(crate) successes: u32,
+/// Kind of the WABAs ([`Waba`]), by WABA id.
+const WABA: &str = "meta.waba";
+/// Kind of the phone numbers, by phone number id: the WABA id.
+const NUMBER: &str = "meta.phone_number";
+/// Kind of the authorization codes ([`Code`]), by digest.
+const CODE: &str = "meta.code";
+/// Kind of the business tokens ([`Grant`]), by digest.
+const TOKEN: &str = "meta.token";
+
+/// A WABA and the digest of its number's two-step verification PIN, set by the first
+/// registration.
+#[derive(Serialize, Deserialize)]
+struct Waba {
+    waba: SandboxWaba,
+    pin: Option<String>,
 }
 
+#[derive(Serialize, Deserialize)]
 struct Code {
     waba_id: String,
+    #[serde(with = "time::serde::rfc3339")]
     minted_at: OffsetDateTime,
     used: bool,
 }
 
+#[derive(Serialize, Deserialize)]
 struct Grant {
     waba_id: String,
+    #[serde(with = "time::serde::rfc3339")]
     issued_at: OffsetDateTime,
 }
 
-#[derive(Default)]
+/// The sandbox's Meta: one tenant's objects in the store, and this process's [`Local`].
+#[derive(Clone)]
 pub(crate) struct State {
-    /// By WABA id.
-    wabas: HashMap<String, SandboxWaba>,
-    /// Phone number id -> WABA id.
-    numbers: HashMap<String, String>,
-    /// By code.
-    codes: HashMap<String, Code>,
-    /// By token.
-    tokens: HashMap<String, Grant>,
-    /// Phone number id -> the two-step verification PIN set by its first registration.
-    pins: HashMap<String, ClearSecret>,
-    calls: HashMap<(SignupOperation, String), Calls>,
-    /// Calls still to fail on purpose, per operation.
-    failures: HashMap<SignupOperation, u32>,
-    /// Messages sent as clients, per phone number id.
-    pub(crate) log: Log<String>,
+    objects: Objects,
+    // A std `Mutex` (see `SandboxInbox`): never held across an `.await`.
+    pub(crate) local: Arc<Mutex<Local>>,
+}
+
+/// A digest of a secret the sandbox must recognise but never keep in clear.
+fn digest(purpose: &str, secret: &str) -> String {
+    hex::encode(Sha256::digest(
+        format!("onramp-sandbox-{purpose}:{secret}").as_bytes(),
+    ))
 }
 
 impl State {
-    pub(crate) fn add_waba(&mut self, finish: &SandboxFinish, now: OffsetDateTime) {
+    pub(crate) fn new(objects: Objects) -> Self {
+        Self {
+            objects,
+            local: Arc::default(),
+        }
+    }
+
+    /// The same process state, on `tenant`'s objects.
+    pub(crate) fn scoped(&self, tenant: TenantId) -> Self {
+        Self {
+            objects: self.objects.scoped(tenant),
+            local: self.local.clone(),
+        }
+    }
+
+    pub(crate) fn tenant(&self) -> TenantId {
+        self.objects.tenant()
+    }
+
+    /// Stores the WABA, its number and its code (the code last: a code always names a WABA
+    /// that exists).
+    pub(crate) async fn add_waba(
+        &self,
+        finish: &SandboxFinish,
+        now: OffsetDateTime,
+    ) -> Result<(), SandboxStoreError> {
         let waba_id = finish.waba_id.as_str().to_owned();
-        self.codes.insert(
-            finish.code.expose().to_owned(),
-            Code {
-                waba_id: waba_id.clone(),
-                minted_at: now,
-                used: false,
-            },
-        );
-        self.numbers
-            .insert(finish.phone_number_id.as_str().to_owned(), waba_id.clone());
-        self.wabas.insert(
-            waba_id,
-            SandboxWaba {
+        let waba = Waba {
+            waba: SandboxWaba {
                 waba_id: finish.waba_id.clone(),
                 phone_number_id: finish.phone_number_id.clone(),
                 business_id: finish.business_id.clone(),
@@ -82,68 +113,81 @@ impl State {
                 allocation_config_id: None,
                 registered: false,
             },
-        );
+            pin: None,
+        };
+        self.objects.insert(WABA, &waba_id, &waba).await?;
+        let number = finish.phone_number_id.as_str();
+        self.objects.insert(NUMBER, number, &waba_id).await?;
+        let code = Code {
+            waba_id,
+            minted_at: now,
+            used: false,
+        };
+        let id = digest("code", finish.code.expose());
+        self.objects.insert(CODE, &id, &code).await?;
+        lock(&self.local).minted += 1;
+        Ok(())
     }
 
-    pub(crate) fn fail_next(&mut self, operation: SignupOperation, times: u32) {
-        self.failures.insert(operation, times);
+    pub(crate) async fn waba(
+        &self,
+        waba_id: &str,
+    ) -> Result<Option<SandboxWaba>, SandboxStoreError> {
+        let waba: Option<Waba> = self.objects.get(WABA, waba_id).await?;
+        Ok(waba.map(|w| w.waba))
     }
 
-    pub(crate) fn calls(&self, operation: SignupOperation, waba_id: &str) -> Calls {
-        self.calls
-            .get(&(operation, waba_id.to_owned()))
-            .copied()
-            .unwrap_or_default()
-    }
-
-    pub(crate) fn waba(&self, waba_id: &str) -> Option<SandboxWaba> {
-        self.wabas.get(waba_id).cloned()
-    }
-
-    pub(crate) fn waba_count(&self) -> usize {
-        self.wabas.len()
-    }
-
-    pub(crate) fn exchange_code(
-        &mut self,
+    pub(crate) async fn exchange_code(
+        &self,
         code: &str,
         now: OffsetDateTime,
     ) -> Result<BusinessToken, ProviderError> {
         let op = SignupOperation::ExchangeCode;
-        let waba_id = self.codes.get(code).map(|c| c.waba_id.clone());
+        let id = digest("code", code);
+        let minted: Option<Code> = self.objects.get(CODE, &id).await?;
+        let waba_id = minted.map(|c| c.waba_id);
         self.attempt(op, waba_id.as_deref())?;
-        let (Some(waba_id), Some(minted)) = (waba_id, self.codes.get_mut(code)) else {
+        let Some(waba_id) = waba_id else {
             return Err(code_expired("Invalid verification code format."));
         };
-        if minted.used {
-            return Err(code_expired("This authorization code has been used."));
-        }
-        if now - minted.minted_at >= DEFAULT_CODE_TTL {
-            return Err(code_expired("This authorization code has expired."));
-        }
-        minted.used = true;
+        self.objects
+            .update(CODE, &id, |minted: &mut Code| {
+                if minted.used {
+                    return Err(code_expired("This authorization code has been used."));
+                }
+                if now - minted.minted_at >= DEFAULT_CODE_TTL {
+                    return Err(code_expired("This authorization code has expired."));
+                }
+                minted.used = true;
+                Ok(())
+            })
+            .await?
+            .ok_or_else(|| code_expired("Invalid verification code format."))?;
         self.succeeded(op, &waba_id);
-        Ok(self.issue_token(waba_id, now))
+        Ok(self.issue_token(waba_id, now).await?)
     }
 
-    pub(crate) fn subscribe_webhooks(
-        &mut self,
+    pub(crate) async fn subscribe_webhooks(
+        &self,
         waba_id: &str,
         token: &str,
         now: OffsetDateTime,
     ) -> Result<(), ProviderError> {
         let op = SignupOperation::SubscribeWebhooks;
         self.attempt(op, Some(waba_id))?;
-        self.authorize(token, waba_id, now)?;
-        if let Some(waba) = self.wabas.get_mut(waba_id) {
-            waba.webhooks_subscribed = true;
-        }
+        self.authorize(token, waba_id, now).await?;
+        self.objects
+            .update(WABA, waba_id, |waba: &mut Waba| {
+                waba.waba.webhooks_subscribed = true;
+                Ok::<_, ProviderError>(())
+            })
+            .await?;
         self.succeeded(op, waba_id);
         Ok(())
     }
 
-    pub(crate) fn share_credit_line(
-        &mut self,
+    pub(crate) async fn share_credit_line(
+        &self,
         waba_id: &str,
         currency: &str,
     ) -> Result<String, ProviderError> {
@@ -154,28 +198,35 @@ impl State {
                 "(#100) Param waba_currency must be an ISO 4217 code, got {currency:?}"
             )));
         }
-        let Some(waba) = self.wabas.get_mut(waba_id) else {
-            return Err(invalid_parameter(format!(
-                "(#100) Object with ID '{waba_id}' does not exist"
-            )));
-        };
-        let allocation = waba
-            .allocation_config_id
-            .get_or_insert_with(|| random_digits(14))
-            .clone();
+        let allocation = self
+            .objects
+            .update(WABA, waba_id, |waba: &mut Waba| {
+                Ok::<_, ProviderError>(
+                    waba.waba
+                        .allocation_config_id
+                        .get_or_insert_with(|| random_digits(14))
+                        .clone(),
+                )
+            })
+            .await?
+            .ok_or_else(|| {
+                invalid_parameter(format!("(#100) Object with ID '{waba_id}' does not exist"))
+            })?;
         self.succeeded(op, waba_id);
         Ok(allocation)
     }
 
-    pub(crate) fn register_phone(
-        &mut self,
+    pub(crate) async fn register_phone(
+        &self,
         phone_number_id: &str,
         token: &str,
         pin: &ClearSecret,
         now: OffsetDateTime,
     ) -> Result<(), ProviderError> {
         let op = SignupOperation::RegisterPhone;
-        let waba_id = self.authorize_number(op, phone_number_id, token, now)?;
+        let waba_id = self
+            .authorize_number(op, phone_number_id, token, now)
+            .await?;
         let digits = pin.expose();
         if digits.len() != 6 || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(ProviderError::rejected(
@@ -183,71 +234,79 @@ impl State {
                 "(#100) PIN must be exactly 6 digits",
             ));
         }
-        match self.pins.get(phone_number_id) {
-            Some(first) if first != pin => {
-                return Err(ProviderError::rejected(
-                    "invalid_pin",
-                    "(#133005) Two step verification PIN Mismatch",
-                ));
-            }
-            Some(_) => {}
-            None => {
-                self.pins.insert(phone_number_id.to_owned(), pin.clone());
-            }
-        }
-        if let Some(waba) = self.wabas.get_mut(&waba_id) {
-            waba.registered = true;
-        }
+        let pin = digest(&format!("pin:{phone_number_id}"), digits);
+        self.objects
+            .update(WABA, &waba_id, |waba: &mut Waba| {
+                match &waba.pin {
+                    Some(first) if *first != pin => {
+                        return Err(ProviderError::rejected(
+                            "invalid_pin",
+                            "(#133005) Two step verification PIN Mismatch",
+                        ));
+                    }
+                    Some(_) => {}
+                    None => waba.pin = Some(pin.clone()),
+                }
+                waba.waba.registered = true;
+                Ok(())
+            })
+            .await?;
         self.succeeded(op, &waba_id);
         Ok(())
     }
 
-    pub(crate) fn refresh_token(
-        &mut self,
+    pub(crate) async fn refresh_token(
+        &self,
         token: &str,
         now: OffsetDateTime,
     ) -> Result<BusinessToken, ProviderError> {
         let op = SignupOperation::RefreshToken;
-        let waba_id = self.tokens.get(token).map(|g| g.waba_id.clone());
+        let grant: Option<Grant> = self.objects.get(TOKEN, &digest("token", token)).await?;
+        let waba_id = grant.map(|g| g.waba_id);
         self.attempt(op, waba_id.as_deref())?;
         let Some(waba_id) = waba_id else {
             return Err(invalid_token());
         };
-        self.authorize(token, &waba_id, now)?;
+        self.authorize(token, &waba_id, now).await?;
         self.succeeded(op, &waba_id);
-        Ok(self.issue_token(waba_id, now))
+        Ok(self.issue_token(waba_id, now).await?)
     }
 
-    pub(crate) fn send_as_client(
-        &mut self,
+    pub(crate) async fn send_as_client(
+        &self,
         channel: &ClientChannel,
         message: &OutboundMessage,
         now: OffsetDateTime,
     ) -> Result<SentMessage, ProviderError> {
         let op = SignupOperation::SendAsClient;
         let phone = channel.phone_number_id.as_str();
-        let waba_id = self.authorize_number(op, phone, channel.token.expose(), now)?;
-        if !self.pins.contains_key(phone) {
+        let waba_id = self
+            .authorize_number(op, phone, channel.token.expose(), now)
+            .await?;
+        let waba: Option<Waba> = self.objects.get(WABA, &waba_id).await?;
+        if waba.and_then(|w| w.pin).is_none() {
             return Err(ProviderError::rejected(
                 "graph_error",
                 "(#133010) Account not registered",
             ));
         }
-        let sent = self.log.send(&phone.to_owned(), message, now)?;
+        let sent = lock(&self.local)
+            .log
+            .send(&phone.to_owned(), message, now)?;
         self.succeeded(op, &waba_id);
         Ok(sent)
     }
 
     /// Counts a call of `operation` for the WABA of `phone_number_id`, then checks `token`
     /// may act for it; answers the WABA.
-    fn authorize_number(
-        &mut self,
+    async fn authorize_number(
+        &self,
         operation: SignupOperation,
         phone_number_id: &str,
         token: &str,
         now: OffsetDateTime,
     ) -> Result<String, ProviderError> {
-        let waba_id = self.numbers.get(phone_number_id).cloned();
+        let waba_id: Option<String> = self.objects.get(NUMBER, phone_number_id).await?;
         self.attempt(operation, waba_id.as_deref())?;
         let Some(waba_id) = waba_id else {
             return Err(ProviderError::Unauthorized {
@@ -256,54 +315,33 @@ impl State {
                 ),
             });
         };
-        self.authorize(token, &waba_id, now)?;
+        self.authorize(token, &waba_id, now).await?;
         Ok(waba_id)
     }
 
     /// Counts a call of `operation` (under `waba_id` when known), failing it on purpose while
-    /// [`State::fail_next`] says so.
+    /// [`Local::fail_next`] says so.
     fn attempt(
-        &mut self,
+        &self,
         operation: SignupOperation,
         waba_id: Option<&str>,
     ) -> Result<(), ProviderError> {
-        if let Some(waba_id) = waba_id {
-            let calls = self
-                .calls
-                .entry((operation, waba_id.to_owned()))
-                .or_default();
-            calls.attempts = calls.attempts.saturating_add(1);
-        }
-        match self.failures.get_mut(&operation) {
-            Some(left) if *left > 0 => {
-                *left -= 1;
-                Err(ProviderError::Unavailable {
-                    retry_after: None,
-                    reason: SIGNUP_OUTAGE_REASON.to_owned(),
-                })
-            }
-            _ => Ok(()),
-        }
+        lock(&self.local).attempt(operation, waba_id)
     }
 
-    fn succeeded(&mut self, operation: SignupOperation, waba_id: &str) {
-        let calls = self
-            .calls
-            .entry((operation, waba_id.to_owned()))
-            .or_default();
-        calls.successes = calls.successes.saturating_add(1);
+    fn succeeded(&self, operation: SignupOperation, waba_id: &str) {
+        lock(&self.local).succeeded(operation, waba_id);
     }
 
     /// `token` is live and was issued for `waba_id`.
-    fn authorize(
+    async fn authorize(
         &self,
         token: &str,
         waba_id: &str,
         now: OffsetDateTime,
     ) -> Result<(), ProviderError> {
-        let grant = self
-            .tokens
-            .get(token)
+        let grant: Option<Grant> = self.objects.get(TOKEN, &digest("token", token)).await?;
+        let grant = grant
             .filter(|g| now - g.issued_at < TOKEN_LIFETIME)
             .ok_or_else(invalid_token)?;
         if grant.waba_id != waba_id {
@@ -314,19 +352,23 @@ impl State {
         Ok(())
     }
 
-    fn issue_token(&mut self, waba_id: String, now: OffsetDateTime) -> BusinessToken {
+    async fn issue_token(
+        &self,
+        waba_id: String,
+        now: OffsetDateTime,
+    ) -> Result<BusinessToken, SandboxStoreError> {
         let token = format!("{TOKEN_PREFIX}{}", random_hex(32));
-        self.tokens.insert(
-            token.clone(),
-            Grant {
-                waba_id,
-                issued_at: now,
-            },
-        );
-        BusinessToken {
+        let grant = Grant {
+            waba_id,
+            issued_at: now,
+        };
+        self.objects
+            .insert(TOKEN, &digest("token", &token), &grant)
+            .await?;
+        Ok(BusinessToken {
             access_token: ClearSecret::new(token),
             expires_in: Some(TOKEN_LIFETIME_SECS),
-        }
+        })
     }
 }
 
@@ -358,5 +400,13 @@ mod tests {
             u64::try_from(TOKEN_LIFETIME.whole_seconds()).ok(),
             Some(TOKEN_LIFETIME_SECS)
         );
+    }
+
+    #[test]
+    fn a_digest_never_holds_its_secret_and_depends_on_its_purpose() {
+        let code = digest("code", "sbx_code_1");
+        assert!(!code.contains("sbx_code_1"));
+        assert_eq!(code, digest("code", "sbx_code_1"));
+        assert_ne!(code, digest("token", "sbx_code_1"));
     }
 }

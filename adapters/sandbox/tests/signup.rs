@@ -39,7 +39,7 @@ fn meta() -> (Arc<TestClock>, SandboxSignup) {
 }
 
 async fn exchanged(meta: &SandboxSignup) -> (SandboxFinish, BusinessToken) {
-    let finish = meta.begin();
+    let finish = meta.begin().await.unwrap();
     let token = meta.exchange_code(&finish.code).await.unwrap();
     (finish, token)
 }
@@ -69,8 +69,8 @@ fn hello(key: &str, to: &str) -> OutboundMessage {
 async fn begin_mints_meta_shaped_ids_and_a_fresh_code() {
     let (_, meta) = meta();
     assert_eq!(meta.provider(), ProviderId::Sandbox);
-    let first = meta.begin();
-    let second = meta.begin();
+    let first = meta.begin().await.unwrap();
+    let second = meta.begin().await.unwrap();
     for id in [
         first.waba_id.as_str(),
         first.phone_number_id.as_str(),
@@ -84,17 +84,17 @@ async fn begin_mints_meta_shaped_ids_and_a_fresh_code() {
     assert_ne!(first.code, second.code);
     assert_ne!(first.waba_id, second.waba_id);
     assert_eq!(first.ids().waba_id, first.waba_id);
-    let waba = meta.waba(first.waba_id.as_str()).unwrap();
+    let waba = meta.waba(first.waba_id.as_str()).await.unwrap().unwrap();
     assert_eq!(waba.phone_number_id, first.phone_number_id);
     assert!(!waba.webhooks_subscribed && !waba.registered);
     assert_eq!(waba.allocation_config_id, None);
-    assert!(meta.waba("1").is_none());
+    assert!(meta.waba("1").await.unwrap().is_none());
 }
 
 #[tokio::test]
 async fn a_code_is_exchanged_once_for_a_sixty_day_token() {
     let (_, meta) = meta();
-    let finish = meta.begin();
+    let finish = meta.begin().await.unwrap();
     let token = meta.exchange_code(&finish.code).await.unwrap();
     let hex = token
         .access_token
@@ -118,9 +118,9 @@ async fn an_unknown_or_expired_code_is_code_expired() {
     let (clock, meta) = meta();
     let unknown = meta.exchange_code(&ClearSecret::new("sbx_code_nope")).await;
     assert_eq!(code_of(unknown), "code_expired");
-    let finish = meta.begin();
+    let finish = meta.begin().await.unwrap();
     clock.advance(Duration::seconds(29));
-    let fresh = meta.begin();
+    let fresh = meta.begin().await.unwrap();
     clock.advance(Duration::seconds(1));
     assert_eq!(
         code_of(meta.exchange_code(&finish.code).await),
@@ -133,7 +133,7 @@ async fn an_unknown_or_expired_code_is_code_expired() {
 #[tokio::test]
 async fn racing_exchanges_of_one_code_succeed_once() {
     let (_, meta) = meta();
-    let finish = meta.begin();
+    let finish = meta.begin().await.unwrap();
     let attempts = (0..8).map(|_| {
         let meta = meta.clone();
         let code = finish.code.clone();
@@ -170,7 +170,7 @@ async fn the_steps_accept_only_the_token_of_their_waba() {
         .register_phone("999", &token.access_token, &pin("123456"))
         .await;
     assert_eq!(code_of(unknown_number), "unauthorized");
-    assert!(!meta.waba(waba).unwrap().webhooks_subscribed);
+    assert!(!meta.waba(waba).await.unwrap().unwrap().webhooks_subscribed);
 
     meta.subscribe_webhooks(waba, &token.access_token)
         .await
@@ -178,9 +178,16 @@ async fn the_steps_accept_only_the_token_of_their_waba() {
     meta.register_phone(phone, &token.access_token, &pin("123456"))
         .await
         .unwrap();
-    let state = meta.waba(waba).unwrap();
+    let state = meta.waba(waba).await.unwrap().unwrap();
     assert!(state.webhooks_subscribed && state.registered);
-    assert!(!meta.waba(other.waba_id.as_str()).unwrap().registered);
+    assert!(
+        !meta
+            .waba(other.waba_id.as_str())
+            .await
+            .unwrap()
+            .unwrap()
+            .registered
+    );
     assert_eq!(meta.calls(SubscribeWebhooks, waba), 3);
     assert_eq!(meta.successes(SubscribeWebhooks, waba), 1);
     assert_eq!(meta.calls(RegisterPhone, waba), 3);
@@ -200,7 +207,14 @@ async fn the_pin_must_be_six_digits_and_stays_the_first_one() {
             "{bad:?}"
         );
     }
-    assert!(!meta.waba(finish.waba_id.as_str()).unwrap().registered);
+    assert!(
+        !meta
+            .waba(finish.waba_id.as_str())
+            .await
+            .unwrap()
+            .unwrap()
+            .registered
+    );
     meta.register_phone(phone, token, &pin("000123"))
         .await
         .unwrap();
@@ -235,7 +249,7 @@ async fn the_credit_line_answers_one_allocation_per_waba() {
         .unwrap();
     assert_ne!(elsewhere, allocation);
     assert_eq!(
-        meta.waba(waba).unwrap().allocation_config_id,
+        meta.waba(waba).await.unwrap().unwrap().allocation_config_id,
         Some(allocation)
     );
     for currency in ["usd", "US", "USDT", ""] {
@@ -332,7 +346,7 @@ async fn sending_as_a_client_needs_its_token_and_a_registered_number() {
 #[tokio::test]
 async fn fail_next_makes_an_operation_unavailable_without_using_the_code() {
     let (_, meta) = meta();
-    let finish = meta.begin();
+    let finish = meta.begin().await.unwrap();
     meta.fail_next(ExchangeCode, 2);
     for _ in 0..2 {
         assert_eq!(
@@ -351,7 +365,7 @@ async fn fail_next_makes_an_operation_unavailable_without_using_the_code() {
         code_of(meta.subscribe_webhooks(waba, &token.access_token).await)
             .starts_with("unavailable")
     );
-    assert!(!meta.waba(waba).unwrap().webhooks_subscribed);
+    assert!(!meta.waba(waba).await.unwrap().unwrap().webhooks_subscribed);
     meta.subscribe_webhooks(waba, &token.access_token)
         .await
         .unwrap();
@@ -372,7 +386,7 @@ async fn fail_next_makes_an_operation_unavailable_without_using_the_code() {
 #[tokio::test]
 async fn clones_share_the_same_wabas() {
     let (_, meta) = meta();
-    let finish = meta.clone().begin();
+    let finish = meta.clone().begin().await.unwrap();
     meta.clone().exchange_code(&finish.code).await.unwrap();
     assert_eq!(meta.successes(ExchangeCode, finish.waba_id.as_str()), 1);
     assert!(format!("{meta:?}").contains("wabas: 1"));

@@ -1,7 +1,7 @@
 //! The simulators keep their provider objects in a `SandboxObjects` store (issue 11, item 8):
 //! two simulators built on one store, as two processes on one database (a restart, or two
-//! replicas), see the same orders, cards and senders, keep PayPal's capture-once across both,
-//! and one tenant never sees another's objects.
+//! replicas), see the same orders, cards, senders and business tokens, keep PayPal's
+//! capture-once across both, and one tenant never sees another's objects.
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns unwrap as well
 
 use std::collections::HashSet;
@@ -10,13 +10,13 @@ use std::sync::Arc;
 use onramp_domain::ids::TenantId;
 use onramp_domain::money::Money;
 use onramp_domain::ports::{
-    AttachCard, BspProvisioning, CardOnFile, Clock, IdempotencyKey, NewCustomer, NewOrder,
-    NewSender, OrderPayments, PaymentError, ProviderError, SandboxObjects, SenderState,
-    SubscriptionStatus, TrialSubscription,
+    AttachCard, BspProvisioning, CardOnFile, ClearSecret, Clock, EmbeddedSignup, IdempotencyKey,
+    NewCustomer, NewOrder, NewSender, OrderPayments, PaymentError, ProviderError, SandboxObjects,
+    SenderState, SubscriptionStatus, TrialSubscription,
 };
 use onramp_sandbox::{
     InMemorySandboxObjects, SandboxBsp, SandboxCards, SandboxInbox, SandboxOrderStatus,
-    SandboxOrders,
+    SandboxOrders, SandboxSignup,
 };
 use time::OffsetDateTime;
 
@@ -215,4 +215,51 @@ async fn a_sender_in_review_before_a_restart_is_reviewed_after_it() {
         matches!(&other, Err(ProviderError::Rejected { code, .. }) if code == "sender_not_found"),
         "{other:?}"
     );
+}
+
+#[tokio::test]
+async fn a_business_token_from_before_a_restart_still_works_and_no_secret_is_stored() {
+    let store = store();
+    let meta = |t| SandboxSignup::stored_in(Arc::new(Epoch), store.clone()).for_tenant(t);
+    let before = meta(tenant(1));
+    let finish = before.begin().await.unwrap();
+    let token = before.exchange_code(&finish.code).await.unwrap();
+    drop(before);
+
+    let after = meta(tenant(1));
+    let (waba, phone) = (finish.waba_id.as_str(), finish.phone_number_id.as_str());
+    after
+        .subscribe_webhooks(waba, &token.access_token)
+        .await
+        .unwrap();
+    let pin = ClearSecret::new("123456");
+    after
+        .register_phone(phone, &token.access_token, &pin)
+        .await
+        .unwrap();
+    assert!(after.waba(waba).await.unwrap().unwrap().registered);
+    let again = after.exchange_code(&finish.code).await;
+    assert!(
+        matches!(&again, Err(ProviderError::Rejected { code, .. }) if code == "code_expired"),
+        "a used code stays used: {again:?}"
+    );
+    let other = meta(tenant(2))
+        .subscribe_webhooks(waba, &token.access_token)
+        .await;
+    assert!(
+        matches!(other, Err(ProviderError::Unauthorized { .. })),
+        "{other:?}"
+    );
+
+    // Codes, tokens and PINs are kept only as digests.
+    let mut stored = String::new();
+    for kind in ["meta.waba", "meta.phone_number", "meta.code", "meta.token"] {
+        for object in store.list(tenant(1), kind, 100).await.unwrap() {
+            stored.push_str(&format!("{} {}\n", object.id, object.value));
+        }
+    }
+    assert!(stored.contains(waba), "{stored}");
+    for secret in [finish.code.expose(), token.access_token.expose(), "123456"] {
+        assert!(!stored.contains(secret), "{secret} is stored: {stored}");
+    }
 }

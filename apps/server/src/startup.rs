@@ -93,7 +93,10 @@ impl Application {
         ));
         let mailbox = Arc::new(SandboxMailbox::new(clock.clone()));
         let sandbox_whatsapp = onramp_sandbox::SandboxConversations::new(clock.clone());
-        let sandbox_signup = Arc::new(onramp_sandbox::SandboxSignup::new(clock.clone()));
+        let sandbox_signup = Arc::new(onramp_sandbox::SandboxSignup::stored_in(
+            clock.clone(),
+            objects.clone(),
+        ));
         let sandbox = crate::providers::Sandboxes {
             sender: Arc::new(SandboxVerificationSender::new(inbox.clone(), clock.clone())),
             cards: SandboxCards::stored_in(clock.clone(), objects.clone()),

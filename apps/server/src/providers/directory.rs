@@ -31,7 +31,7 @@ pub struct Sandboxes {
     pub orders: onramp_sandbox::SandboxOrders,
     /// WhatsApp messages, one conversation log per tenant.
     pub whatsapp: onramp_sandbox::SandboxConversations,
-    /// Embedded Signup (Meta's conventions).
+    /// Embedded Signup (Meta's conventions), handed to each tenant on its own WABAs.
     pub signup: Arc<onramp_sandbox::SandboxSignup>,
     /// A BSP's sender review (Sinch's conventions, magic display names); codes sent to
     /// senders' numbers land in the tenant's sandbox inbox.
@@ -280,7 +280,7 @@ impl WhatsAppDirectory for ProviderDirectory {
         {
             return Ok(signup);
         }
-        Ok(self.sandbox.signup.clone())
+        Ok(Arc::new(self.sandbox.signup.for_tenant(tenant)))
     }
 
     async fn bsp(&self, tenant: TenantId) -> Result<Arc<dyn BspProvisioning>, ProviderError> {

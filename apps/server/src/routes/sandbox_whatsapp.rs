@@ -160,7 +160,11 @@ pub async fn signup(
     if signup.provider() != ProviderId::Sandbox {
         return Err(ApiError::SandboxInactive);
     }
-    let finish = sandbox.begin();
+    let finish = sandbox
+        .for_tenant(tenant.id)
+        .begin()
+        .await
+        .map_err(|e| ApiError::from(onramp_domain::app::AppError::Provider(e.into())))?;
     Ok((
         StatusCode::CREATED,
         axum::Extension(SecretFields(&["code"])),
