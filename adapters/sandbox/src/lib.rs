@@ -197,6 +197,7 @@ mod replay;
 mod sender;
 mod signup;
 mod signup_local;
+mod signup_objects;
 mod signup_state;
 mod test_cards;
 mod whatsapp;

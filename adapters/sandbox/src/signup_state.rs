@@ -15,8 +15,6 @@ use onramp_domain::ports::{
     BusinessToken, ClearSecret, ClientChannel, OutboundMessage, ProviderError, SentMessage,
 };
 use onramp_domain::waba::DEFAULT_CODE_TTL;
-use serde::{Deserialize, Serialize};
-use sha2::{Digest as _, Sha256};
 use time::{Duration, OffsetDateTime};
 
 use crate::ids::{lock, random_digits, random_hex};
@@ -25,41 +23,10 @@ use crate::signup::{
     SandboxFinish, SandboxWaba, SignupOperation, TOKEN_LIFETIME_SECS, TOKEN_PREFIX,
 };
 use crate::signup_local::Local;
+use crate::signup_objects::{CODE, Code, Grant, NUMBER, TOKEN, WABA, Waba, digest};
 
 /// [`TOKEN_LIFETIME_SECS`] as a duration.
 const TOKEN_LIFETIME: Duration = Duration::days(60);
-
-/// Kind of the WABAs ([`Waba`]), by WABA id.
-const WABA: &str = "meta.waba";
-/// Kind of the phone numbers, by phone number id: the WABA id.
-const NUMBER: &str = "meta.phone_number";
-/// Kind of the authorization codes ([`Code`]), by digest.
-const CODE: &str = "meta.code";
-/// Kind of the business tokens ([`Grant`]), by digest.
-const TOKEN: &str = "meta.token";
-
-/// A WABA and the digest of its number's two-step verification PIN, set by the first
-/// registration.
-#[derive(Serialize, Deserialize)]
-struct Waba {
-    waba: SandboxWaba,
-    pin: Option<String>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Code {
-    waba_id: String,
-    #[serde(with = "time::serde::rfc3339")]
-    minted_at: OffsetDateTime,
-    used: bool,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Grant {
-    waba_id: String,
-    #[serde(with = "time::serde::rfc3339")]
-    issued_at: OffsetDateTime,
-}
 
 /// The sandbox's Meta: one tenant's objects in the store, and this process's [`Local`].
 #[derive(Clone)]
@@ -67,13 +34,6 @@ pub(crate) struct State {
     objects: Objects,
     // A std `Mutex` (see `SandboxInbox`): never held across an `.await`.
     pub(crate) local: Arc<Mutex<Local>>,
-}
-
-/// A digest of a secret the sandbox must recognise but never keep in clear.
-fn digest(purpose: &str, secret: &str) -> String {
-    hex::encode(Sha256::digest(
-        format!("onramp-sandbox-{purpose}:{secret}").as_bytes(),
-    ))
 }
 
 impl State {
@@ -400,13 +360,5 @@ mod tests {
             u64::try_from(TOKEN_LIFETIME.whole_seconds()).ok(),
             Some(TOKEN_LIFETIME_SECS)
         );
-    }
-
-    #[test]
-    fn a_digest_never_holds_its_secret_and_depends_on_its_purpose() {
-        let code = digest("code", "sbx_code_1");
-        assert!(!code.contains("sbx_code_1"));
-        assert_eq!(code, digest("code", "sbx_code_1"));
-        assert_ne!(code, digest("token", "sbx_code_1"));
     }
 }
