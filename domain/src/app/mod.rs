@@ -1,7 +1,8 @@
 //! Application services: each use case reads its aggregates, lets their deciders decide, and
 //! commits the events, the projection rows, outbox jobs and timers atomically through the one
-//! commit path, `app::execute` (`domain/src/app/execute.rs`) (its docs have a worked example), which decides again on
-//! optimistic-concurrency conflicts. Every aggregate is declared once, in `app::aggregates`.
+//! commit path, `app::execute` (`domain/src/app/execute.rs`, whose docs have a worked
+//! example), which decides again on optimistic-concurrency conflicts. Every aggregate is
+//! declared once, in `app::aggregates`.
 //!
 //! [`Services`] holds the ports as trait objects (chosen by configuration at start-up); its
 //! methods are grouped by aggregate in [`sessions`], [`verifications`] and [`jobs`].
