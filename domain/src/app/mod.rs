@@ -18,6 +18,7 @@ pub mod integrations;
 pub mod jobs;
 pub mod payments;
 mod persist;
+mod proofs;
 pub mod sessions;
 mod verification_view;
 pub mod verifications;

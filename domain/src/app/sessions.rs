@@ -7,14 +7,13 @@ use time::{Duration, OffsetDateTime};
 
 use crate::decider::Decider;
 use crate::flow::{Flow, StepId};
-use crate::ids::{JobId, SessionId, TenantId, VerificationId};
+use crate::ids::{JobId, SessionId, TenantId};
 use crate::phone::PhoneNumber;
 use crate::ports::{AggregateKind, ListQuery, NewJob, StoredEvent, StreamId};
 use crate::session::{
     SessionChannel, SessionCommand, SessionDecider, SessionError, SessionEvent, SessionState,
-    SessionView, VerifiedPhone, view,
+    SessionView, view,
 };
-use crate::verification::{VerificationState, VerificationStatus};
 
 use super::execute::Tx;
 use super::jobs::Job;
@@ -192,13 +191,14 @@ impl Services {
             .await?)
     }
 
-    /// Runs one session command on the commit path and returns the new view.
+    /// Runs one session command on the commit path and returns the new view. A step
+    /// submission gets the proof its step's kind needs ([`Services::step_proof`]), read in the
+    /// same attempt.
     async fn execute_session(
         &self,
         tenant: TenantId,
         id: SessionId,
         make: impl Fn(OffsetDateTime) -> SessionCommand + Sync,
-        proof: Option<VerificationId>,
     ) -> Result<SessionView, AppError> {
         let make = &make;
         self.execute(tenant, |tx| {
@@ -209,10 +209,18 @@ impl Services {
                     .ok_or(AppError::SessionNotFound)?;
                 let flow = self.flow_of(&current)?;
                 let mut command = make(self.clock.now());
-                if let (SessionCommand::SubmitStep { verified_phone, .. }, Some(vid)) =
-                    (&mut command, proof)
+                if let SessionCommand::SubmitStep {
+                    step,
+                    answers,
+                    proof,
+                    verified_phone,
+                    ..
+                } = &mut command
+                    && let Some(kind) = flow.step(step).map(|s| s.kind())
                 {
-                    *verified_phone = self.approved_phone_of(tx, id, vid).await?;
+                    let found = self.step_proof(tx, id, step, kind, answers).await?;
+                    *proof = found.step;
+                    *verified_phone = found.phone;
                 }
                 let events = SessionDecider::new(&flow).decide(&current, &command)?;
                 let after = self.apply_session(tx, &flow, id, events)?;
@@ -222,28 +230,6 @@ impl Services {
             })
         })
         .await
-    }
-
-    /// The proof for a phone verification step: the verification must be approved and belong to
-    /// this session of this tenant.
-    async fn approved_phone_of(
-        &self,
-        tx: &mut Tx<'_>,
-        session: SessionId,
-        vid: VerificationId,
-    ) -> Result<Option<VerifiedPhone>, AppError> {
-        let Some(v) = tx.load::<VerificationState>(vid).await? else {
-            return Ok(None);
-        };
-        Ok(match (v.status, v.session_id, v.phone) {
-            (VerificationStatus::Approved, Some(s), Some(phone)) if s == session => {
-                Some(VerifiedPhone {
-                    verification_id: vid,
-                    phone,
-                })
-            }
-            _ => None,
-        })
     }
 
     /// Answers a step.
@@ -259,26 +245,13 @@ impl Services {
         answers: Value,
     ) -> Result<SessionView, AppError> {
         let step = StepId::parse(step).map_err(|_| SessionError::UnknownStep(step.to_string()))?;
-        let proof = answers
-            .get("verification_id")
-            .and_then(Value::as_str)
-            .and_then(|t| VerificationId::parse(t).ok());
-        let step_proof = match self.payment_proof(tenant, id, &step, &answers).await? {
-            Some(p) => Some(p),
-            None => self.waba_proof(tenant, id, &step, &answers).await?,
-        };
-        self.execute_session(
-            tenant,
-            id,
-            |at| SessionCommand::SubmitStep {
-                proof: step_proof,
-                step: step.clone(),
-                answers: answers.clone(),
-                verified_phone: None,
-                at,
-            },
-            proof,
-        )
+        self.execute_session(tenant, id, |at| SessionCommand::SubmitStep {
+            proof: None,
+            step: step.clone(),
+            answers: answers.clone(),
+            verified_phone: None,
+            at,
+        })
         .await
     }
 
@@ -293,15 +266,10 @@ impl Services {
         step: &str,
     ) -> Result<SessionView, AppError> {
         let step = StepId::parse(step).map_err(|_| SessionError::UnknownStep(step.to_string()))?;
-        self.execute_session(
-            tenant,
-            id,
-            |at| SessionCommand::SkipStep {
-                step: step.clone(),
-                at,
-            },
-            None,
-        )
+        self.execute_session(tenant, id, |at| SessionCommand::SkipStep {
+            step: step.clone(),
+            at,
+        })
         .await
     }
 
@@ -315,20 +283,15 @@ impl Services {
         id: SessionId,
         action: SessionAction,
     ) -> Result<SessionView, AppError> {
-        self.execute_session(
-            tenant,
-            id,
-            |at| match &action {
-                SessionAction::Pause => SessionCommand::Pause { at },
-                SessionAction::Resume => SessionCommand::Resume { at },
-                SessionAction::Complete => SessionCommand::Complete { at },
-                SessionAction::Abandon(reason) => SessionCommand::Abandon {
-                    reason: reason.clone(),
-                    at,
-                },
+        self.execute_session(tenant, id, |at| match &action {
+            SessionAction::Pause => SessionCommand::Pause { at },
+            SessionAction::Resume => SessionCommand::Resume { at },
+            SessionAction::Complete => SessionCommand::Complete { at },
+            SessionAction::Abandon(reason) => SessionCommand::Abandon {
+                reason: reason.clone(),
+                at,
             },
-            None,
-        )
+        })
         .await
     }
 

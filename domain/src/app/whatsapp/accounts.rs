@@ -2,7 +2,6 @@
 //! provider references that route webhooks to it, and the proof a session's WhatsApp step needs.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::decider::Decider;
@@ -342,36 +341,6 @@ impl Services {
             .map(|loaded| super::super::persist::state_of::<WabaRecord>(loaded)?.view())
             .collect::<Result<Vec<_>, _>>()?;
         Ok((views, page.next_cursor))
-    }
-
-    /// The proof for a WhatsApp step's answers: the account (`waba_account_id`) belongs to this
-    /// session and step and is far enough along: active for `whatsapp_signup`, submitted (any
-    /// BSP status) for `whatsapp_sender`.
-    pub(crate) async fn waba_proof(
-        &self,
-        tenant: TenantId,
-        session: SessionId,
-        step: &StepId,
-        answers: &Value,
-    ) -> Result<Option<StepProof>, AppError> {
-        let Some(id) = answers
-            .get("waba_account_id")
-            .and_then(Value::as_str)
-            .and_then(|t| WabaAccountId::parse(t).ok())
-        else {
-            return Ok(None);
-        };
-        let Some(record) = self
-            .load_versioned::<WabaRecord>(tenant, &waba_stream(id))
-            .await?
-        else {
-            return Ok(None);
-        };
-        let r = record.state;
-        if r.session_id != Some(session) || r.step.as_ref() != Some(step) {
-            return Ok(None);
-        }
-        Ok(r.proves_its_step().then_some(StepProof::Waba(id)))
     }
 
     /// The session's step of `kind` to attach an account to: the step named, which must be of
