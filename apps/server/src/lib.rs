@@ -10,6 +10,7 @@
 //! - [`startup`]: [`Application`], the wiring; [`worker`]: the job loop; [`retention`]: the
 //!   retention sweep.
 //! - [`routes`]: handlers and the router; [`auth`], [`idempotency`]: middleware;
+//!   [`edge_store`]: the store decorator that writes idempotency records and wakes the worker;
 //!   [`problem`]: errors; [`extract`]: extractors with precise rejections.
 //!
 //! # Example
@@ -21,6 +22,7 @@
 //! ```
 
 pub mod auth;
+pub mod edge_store;
 pub mod extract;
 pub mod flows;
 pub mod idempotency;

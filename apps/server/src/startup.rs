@@ -18,11 +18,10 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
 use crate::auth::{TenantCache, hash_admin_token};
-use crate::idempotency::scope::ScopedStore;
+use crate::edge_store::EdgeStore;
 use crate::runtime::{RandomCodes, SystemClock, UuidV7};
 use crate::settings::{Role, Settings};
 use crate::state::AppState;
-use crate::worker::WakingStore;
 
 /// Replacements for tests (a controllable clock).
 #[derive(Default, Clone)]
@@ -120,10 +119,12 @@ impl Application {
         }
         let failover = settings.failover().map_err(|e| anyhow::anyhow!(e))?;
         let wake = Arc::new(Notify::new());
-        // Commits made for a request under an Idempotency-Key carry its record (issue 11).
-        let event_store: Arc<dyn EventStore> = Arc::new(ScopedStore::new(
-            Arc::new(WakingStore::new(Arc::new(store.clone()), wake.clone())),
+        // Commits made for a request under an Idempotency-Key carry its record, and commits
+        // that enqueue jobs wake the worker (issue 11).
+        let event_store: Arc<dyn EventStore> = Arc::new(EdgeStore::new(
+            Arc::new(store.clone()),
             clock.clone(),
+            wake.clone(),
         ));
         let directory = Arc::new(
             crate::providers::ProviderDirectory::new(

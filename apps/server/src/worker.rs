@@ -5,22 +5,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use backon::{BackoffBuilder, ExponentialBuilder};
 use onramp_domain::app::Services;
 use onramp_domain::app::jobs::JobOutcome;
-use onramp_domain::ids::TenantId;
-use onramp_domain::ports::{
-    ClaimedJob, Commit, EventStore, JobQueue, ListQuery, Loaded, Page, StoreError, StoredEvent,
-    StreamId,
-};
+use onramp_domain::ports::{ClaimedJob, JobQueue};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
 /// Jobs claimed at once.
 const BATCH: u32 = 32;
-/// Longest idle sleep; commits that enqueue jobs wake the worker earlier.
+/// Longest idle sleep; commits that enqueue jobs wake the worker earlier
+/// ([`crate::edge_store::EdgeStore`]).
 const IDLE: Duration = Duration::from_millis(500);
 
 /// Wait before attempt `attempts + 1`: exponential from 1 s, factor 2, capped at 5 min, jittered.
@@ -34,71 +30,6 @@ pub fn backoff(attempts: u32) -> time::Duration {
         .nth(usize::try_from(attempts.saturating_sub(1)).unwrap_or(0))
         .unwrap_or(Duration::from_secs(300));
     time::Duration::try_from(wait).unwrap_or(time::Duration::minutes(5))
-}
-
-/// An [`EventStore`] that wakes the worker when a commit enqueues jobs, so a code is delivered
-/// within milliseconds instead of at the next poll.
-pub struct WakingStore {
-    inner: Arc<dyn EventStore>,
-    wake: Arc<Notify>,
-}
-
-impl WakingStore {
-    /// Wraps `inner`; `wake` is notified after each commit that added jobs.
-    pub fn new(inner: Arc<dyn EventStore>, wake: Arc<Notify>) -> Self {
-        Self { inner, wake }
-    }
-}
-
-#[async_trait]
-impl EventStore for WakingStore {
-    async fn commit(&self, commit: Commit) -> Result<(), StoreError> {
-        let has_jobs = !commit.jobs.is_empty();
-        self.inner.commit(commit).await?;
-        if has_jobs {
-            self.wake.notify_one();
-        }
-        Ok(())
-    }
-
-    async fn load(
-        &self,
-        tenant: TenantId,
-        stream: &StreamId,
-    ) -> Result<Option<Loaded>, StoreError> {
-        self.inner.load(tenant, stream).await
-    }
-
-    async fn load_for_decide(
-        &self,
-        tenant: TenantId,
-        stream: &StreamId,
-    ) -> Result<Option<Loaded>, StoreError> {
-        self.inner.load_for_decide(tenant, stream).await
-    }
-
-    async fn stream_owner(&self, stream: &StreamId) -> Result<Option<TenantId>, StoreError> {
-        self.inner.stream_owner(stream).await
-    }
-
-    async fn events(
-        &self,
-        tenant: TenantId,
-        stream: &StreamId,
-        after: u64,
-        limit: u32,
-    ) -> Result<Vec<StoredEvent>, StoreError> {
-        self.inner.events(tenant, stream, after, limit).await
-    }
-
-    async fn list(
-        &self,
-        tenant: TenantId,
-        kind: onramp_domain::ports::AggregateKind,
-        query: &ListQuery,
-    ) -> Result<Page, StoreError> {
-        self.inner.list(tenant, kind, query).await
-    }
 }
 
 async fn process(services: Services, queue: Arc<dyn JobQueue>, job: ClaimedJob) {

@@ -4,11 +4,12 @@
 //!   key with another request is refused with 409 `IDEMPOTENCY_KEY_REUSED`; a request still
 //!   running under the key gets 409 `IDEMPOTENCY_REQUEST_IN_PROGRESS`.
 //! - The record (key, request fingerprint, answer) is written **by the commit of the request's
-//!   effects** ([`scope::ScopedStore`]): a crash keeps both or neither, so a retry after a crash
-//!   replays the answer or, when nothing was committed, runs once. A use case's last commit
-//!   carries its answer ([`onramp_domain::ports::Commit::answer_with`]), so a request is one
-//!   store trip; an answer no commit carried (an error, a route whose body is not the use case's
-//!   view) is stored after the handler, in a second write.
+//!   effects** (the edge store, [`crate::edge_store::EdgeStore`], with [`scope::attach_record`]):
+//!   a crash keeps both or neither, so a retry after a crash replays the answer or, when nothing
+//!   was committed, runs once. A use case's last commit carries its answer
+//!   ([`onramp_domain::ports::Commit::answer_with`]), so a request is one store trip; an answer
+//!   no commit carried (an error, a route whose body is not the use case's view) is stored after
+//!   the handler, in a second write.
 //! - No record exists before the handler commits, so there is nothing to release when a process
 //!   dies before that. A record committed without its answer (a request that commits more than
 //!   once, still running) holds the key until the request's deadline (the 30 s request timeout),

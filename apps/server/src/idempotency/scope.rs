@@ -1,23 +1,19 @@
-//! The request being served under an `Idempotency-Key`, and the store that writes its record in
-//! the same commit as its effects.
+//! The request being served under an `Idempotency-Key`, and how its record joins the commits of
+//! its effects.
 //!
 //! The middleware runs the handler inside [`RequestScope::run`]; every commit the handler makes
-//! for the request's tenant goes through [`ScopedStore`], which attaches the request's
-//! [`IdempotencyRecord`]: with the answer when the use case set [`Commit::answer`] (its last
-//! commit), without one otherwise (the request is still running). A task-local carries the
-//! scope, so use cases need no extra argument and jobs or other tasks spawned by a request never
-//! write its record.
+//! for the request's tenant goes through the edge store ([`crate::edge_store::EdgeStore`]),
+//! which calls [`attach_record`] to attach the request's [`IdempotencyRecord`]: with the answer
+//! when the use case set [`Commit::answer`] (its last commit), without one otherwise (the
+//! request is still running). A task-local carries the scope, so use cases need no extra
+//! argument and jobs or other tasks spawned by a request never write its record.
 
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use async_trait::async_trait;
 use axum::http::StatusCode;
 use onramp_domain::ids::TenantId;
-use onramp_domain::ports::{
-    AggregateKind, Commit, EventStore, IdempotencyRecord, ListQuery, Loaded, Page, StoreError,
-    StoredEvent, StoredResponse, StreamId,
-};
+use onramp_domain::ports::{Clock, Commit, IdempotencyRecord, StoreError, StoredResponse};
 use time::{Duration, OffsetDateTime};
 
 tokio::task_local! {
@@ -123,88 +119,44 @@ pub fn answer_status(status: StatusCode) {
     let _ = SCOPE.try_with(|s| s.status.store(status.as_u16(), Ordering::Relaxed));
 }
 
-/// An [`EventStore`] that writes the current request's idempotency record in every commit the
-/// request makes for its tenant (see the module docs). Outside a request it only drops the
-/// answer body a use case attached.
-pub struct ScopedStore {
-    inner: Arc<dyn EventStore>,
-    clock: Arc<dyn onramp_domain::ports::Clock>,
+/// The current request's part in one commit, from [`attach_record`] until the store answered.
+#[derive(Debug)]
+pub struct AttachedRecord {
+    scope: Arc<RequestScope>,
+    answer: Option<StoredResponse>,
 }
 
-impl ScopedStore {
-    /// Wraps `inner`; records are stamped with `clock`.
-    pub fn new(inner: Arc<dyn EventStore>, clock: Arc<dyn onramp_domain::ports::Clock>) -> Self {
-        Self { inner, clock }
-    }
+/// Prepares `commit` for the store (see the module docs): drops the answer body a use case
+/// attached and, when the commit is the current request's (made for its tenant, carrying no
+/// record of its own), attaches the request's [`IdempotencyRecord`] stamped with `clock`, with
+/// the answer when the use case set one. Returns what to [`AttachedRecord::settle`] once the
+/// store answered; `None` outside a request.
+pub fn attach_record(commit: &mut Commit, clock: &dyn Clock) -> Option<AttachedRecord> {
+    let answer = commit.answer.take();
+    let scope = SCOPE
+        .try_with(Arc::clone)
+        .ok()
+        .filter(|s| s.tenant == commit.tenant && commit.idempotency.is_none())?;
+    let answer = answer.map(|body| StoredResponse {
+        status: scope.status.load(Ordering::Relaxed),
+        body,
+    });
+    commit.idempotency = Some(scope.record(answer.clone(), false, clock.now()));
+    Some(AttachedRecord { scope, answer })
 }
 
-#[async_trait]
-impl EventStore for ScopedStore {
-    async fn commit(&self, mut commit: Commit) -> Result<(), StoreError> {
-        let answer = commit.answer.take();
-        let scope = SCOPE
-            .try_with(Arc::clone)
-            .ok()
-            .filter(|s| s.tenant == commit.tenant && commit.idempotency.is_none());
-        let Some(scope) = scope else {
-            return self.inner.commit(commit).await;
-        };
-        let answer = answer.map(|body| StoredResponse {
-            status: scope.status.load(Ordering::Relaxed),
-            body,
-        });
-        commit.idempotency = Some(scope.record(answer.clone(), false, self.clock.now()));
-        let result = self.inner.commit(commit).await;
-        let mut progress = scope.progress();
-        match &result {
+impl AttachedRecord {
+    /// Notes what the store did with the commit: written (with its answer), or refused because
+    /// another attempt holds the key.
+    pub fn settle(self, result: &Result<(), StoreError>) {
+        let mut progress = self.scope.progress();
+        match result {
             Ok(()) => {
                 progress.committed = true;
-                progress.answered = answer;
+                progress.answered = self.answer;
             }
             Err(StoreError::IdempotencyKeyTaken) => progress.key_taken = true,
             Err(_) => {}
         }
-        result
-    }
-
-    async fn load(
-        &self,
-        tenant: TenantId,
-        stream: &StreamId,
-    ) -> Result<Option<Loaded>, StoreError> {
-        self.inner.load(tenant, stream).await
-    }
-
-    async fn load_for_decide(
-        &self,
-        tenant: TenantId,
-        stream: &StreamId,
-    ) -> Result<Option<Loaded>, StoreError> {
-        self.inner.load_for_decide(tenant, stream).await
-    }
-
-    async fn events(
-        &self,
-        tenant: TenantId,
-        stream: &StreamId,
-        after_version: u64,
-        limit: u32,
-    ) -> Result<Vec<StoredEvent>, StoreError> {
-        self.inner
-            .events(tenant, stream, after_version, limit)
-            .await
-    }
-
-    async fn list(
-        &self,
-        tenant: TenantId,
-        kind: AggregateKind,
-        query: &ListQuery,
-    ) -> Result<Page, StoreError> {
-        self.inner.list(tenant, kind, query).await
-    }
-
-    async fn stream_owner(&self, stream: &StreamId) -> Result<Option<TenantId>, StoreError> {
-        self.inner.stream_owner(stream).await
     }
 }
