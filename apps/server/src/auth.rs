@@ -12,7 +12,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use base64::Engine;
 use onramp_domain::ids::TenantId;
-use onramp_domain::ports::{Secrets, Tenant};
+use onramp_domain::ports::{Secrets, Tenant, TenantStore};
 use rand::RngExt;
 use subtle::ConstantTimeEq;
 
@@ -134,7 +134,7 @@ pub async fn require_tenant(
         Some(t) => t,
         None => {
             let found: Option<Tenant> = state
-                .tenants
+                .store
                 .tenant_by_key_hash(&hash)
                 .await
                 .map_err(|e| ApiError::from(onramp_domain::app::AppError::from(e)))?;

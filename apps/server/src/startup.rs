@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use onramp_domain::app::{FlowCatalog, Services};
-use onramp_domain::ports::{Clock, EventStore, JobQueue, SandboxObjects, Secrets};
+use onramp_domain::ports::{Clock, EventStore, JobQueue, SandboxObjects, Secrets, TenantStore};
 use onramp_domain::verification::{Channel, QuotaPolicy, VerificationPolicy};
 use onramp_sandbox::{
     DEFAULT_APPROVE_BASE, SandboxCards, SandboxInbox, SandboxMailbox, SandboxOrders,
@@ -83,31 +83,30 @@ impl Application {
         // The sandbox's provider objects live in the database, like the orders, trials and
         // accounts that name them: they survive a restart and are shared by replicas.
         let objects: Arc<dyn SandboxObjects> = Arc::new(store.clone());
-        let sandbox_orders = Arc::new(SandboxOrders::stored_in(
-            settings
-                .public_url
-                .clone()
-                .unwrap_or_else(|| DEFAULT_APPROVE_BASE.to_string()),
-            objects.clone(),
-        ));
-        let mailbox = Arc::new(SandboxMailbox::new(clock.clone()));
-        let sandbox_whatsapp = onramp_sandbox::SandboxConversations::new(clock.clone());
-        let sandbox_signup = Arc::new(onramp_sandbox::SandboxSignup::stored_in(
-            clock.clone(),
-            objects.clone(),
-        ));
         let sandbox = crate::providers::Sandboxes {
             sender: Arc::new(SandboxVerificationSender::new(inbox.clone(), clock.clone())),
             cards: SandboxCards::stored_in(clock.clone(), objects.clone()),
-            orders: (*sandbox_orders).clone(),
-            whatsapp: sandbox_whatsapp.clone(),
-            signup: sandbox_signup.clone(),
+            orders: SandboxOrders::stored_in(
+                settings
+                    .public_url
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_APPROVE_BASE.to_string()),
+                objects.clone(),
+            ),
+            whatsapp: onramp_sandbox::SandboxConversations::new(clock.clone()),
+            signup: Arc::new(onramp_sandbox::SandboxSignup::stored_in(
+                clock.clone(),
+                objects.clone(),
+            )),
             bsp: onramp_sandbox::SandboxBsp::stored_in(
                 objects.clone(),
                 inbox.clone(),
                 clock.clone(),
             ),
+            mailbox: Arc::new(SandboxMailbox::new(clock.clone())),
+            inbox,
         };
+        let mailer = sandbox.mailbox.clone();
         let live = settings.provider_credentials.live();
         if live.is_empty() {
             tracing::info!(
@@ -142,7 +141,7 @@ impl Application {
             whatsapp: directory.clone(),
             whatsapp_policy: settings.whatsapp_policy(),
             end_user_policy: onramp_domain::app::end_users::EndUserPolicy::default(),
-            mailer: mailbox.clone(),
+            mailer,
             failover,
             clock,
             ids: Arc::new(UuidV7),
@@ -165,8 +164,6 @@ impl Application {
         let state = AppState {
             services,
             store: store.clone(),
-            tenants: Arc::new(store.clone()),
-            idempotency: Arc::new(store.clone()),
             in_flight: Arc::default(),
             idempotency_ttl: settings.retention().idempotency,
             admin_token_hash: settings
@@ -174,18 +171,13 @@ impl Application {
                 .as_ref()
                 .map(|t| hash_admin_token(secrets.as_ref(), t.expose_secret())),
             secrets,
-            sandbox: Some(inbox),
-            mailbox: Some(mailbox),
-            sandbox_orders: Some(sandbox_orders),
-            sandbox_whatsapp: Some(sandbox_whatsapp),
-            sandbox_signup: Some(sandbox_signup),
             wake: wake.clone(),
             providers: directory,
             public_url: settings.public_url.clone(),
             allow_tenant_base_urls: settings.allow_tenant_base_urls,
             tenant_cache: Arc::new(TenantCache::default()),
         };
-        if settings.demo_tenant && state.tenants.tenant_count().await? == 0 {
+        if settings.demo_tenant && state.store.tenant_count().await? == 0 {
             let created = crate::routes::admin::create_tenant_with_key(&state, "demo")
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -196,7 +188,7 @@ impl Application {
         }
         let sweeper = crate::retention::Sweeper {
             retention: Arc::new(store.clone()),
-            idempotency: state.idempotency.clone(),
+            idempotency: Arc::new(store.clone()),
             clock: state.services.clock.clone(),
             policy: settings.retention(),
         };

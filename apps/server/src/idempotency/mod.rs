@@ -36,7 +36,9 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use onramp_domain::ids::TenantId;
-use onramp_domain::ports::{Commit, IdempotencyEntry, StoreError, StoredResponse};
+use onramp_domain::ports::{
+    Commit, IdempotencyEntry, IdempotencyStore, StoreError, StoredResponse,
+};
 use sha2::{Digest, Sha256};
 
 use self::scope::RequestScope;
@@ -127,7 +129,7 @@ pub async fn idempotency(
     };
     let now = state.services.clock.now();
     let entry = state
-        .idempotency
+        .store
         .idempotency_entry(tenant, &key, now)
         .await
         .map_err(internal)?;
@@ -240,7 +242,7 @@ async fn answer_of_winner(
 ) -> Result<Response, ApiError> {
     let now = state.services.clock.now();
     let entry = state
-        .idempotency
+        .store
         .idempotency_entry(tenant, key, now)
         .await
         .map_err(internal)?;

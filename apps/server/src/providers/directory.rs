@@ -19,10 +19,15 @@ use super::{ProviderClient, ProviderCredentials, ServerCredentials};
 /// A client built for a tenant's credentials, kept while they do not change.
 type Cached = (String, ProviderClient);
 
-/// The in-process stand-ins used when a provider has no credentials.
+/// The in-process stand-ins used when a provider has no credentials, held once: the directory
+/// hands them to the services, and the sandbox routes reach them through
+/// [`ProviderDirectory::sandboxes`].
 #[derive(Clone)]
 pub struct Sandboxes {
-    /// Code delivery.
+    /// What the sandbox delivered: codes by voice and SMS, and codes sent to BSP senders'
+    /// numbers (`GET /v1/sandbox/messages`).
+    pub inbox: onramp_sandbox::SandboxInbox,
+    /// Code delivery, into [`Sandboxes::inbox`].
     pub sender: Arc<dyn VerificationSender>,
     /// Cards and trials (Stripe's test payment methods), handed to each tenant on its own
     /// objects.
@@ -36,6 +41,8 @@ pub struct Sandboxes {
     /// A BSP's sender review (Sinch's conventions, magic display names); codes sent to
     /// senders' numbers land in the tenant's sandbox inbox.
     pub bsp: onramp_sandbox::SandboxBsp,
+    /// Mail (trial reminders, welcome mails), kept per tenant (`GET /v1/sandbox/mail`).
+    pub mailbox: Arc<onramp_sandbox::SandboxMailbox>,
 }
 
 /// Finds a provider's sender for a tenant: the tenant's own credentials (an integration set with
@@ -153,6 +160,11 @@ impl ProviderDirectory {
     /// The server-wide credentials.
     pub fn server(&self) -> &ServerCredentials {
         &self.server
+    }
+
+    /// The sandbox stand-ins (the sandbox routes read and drive them).
+    pub fn sandboxes(&self) -> &Sandboxes {
+        &self.sandbox
     }
 
     /// The tenant's integration state with `provider` (default when none).

@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use onramp_domain::ids::TenantId;
-use onramp_domain::ports::Tenant;
+use onramp_domain::ports::{Tenant, TenantStore};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -50,7 +50,7 @@ pub async fn create_tenant_with_key(
         created_at: state.services.clock.now(),
     };
     state
-        .tenants
+        .store
         .create_tenant(&tenant, &hash_api_key(state.secrets.as_ref(), &api_key))
         .await
         .map_err(|e| ApiError::from(onramp_domain::app::AppError::from(e)))?;

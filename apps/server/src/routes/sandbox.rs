@@ -38,9 +38,12 @@ pub async fn messages(
     Extension(tenant): Extension<TenantContext>,
     ApiQuery(p): ApiQuery<MessagesParams>,
 ) -> Result<axum::Json<SandboxMessages>, ApiError> {
-    let inbox = state.sandbox.as_ref().ok_or(ApiError::SandboxInactive)?;
     let to = parse_phone(&p.to, None)?;
     Ok(axum::Json(SandboxMessages {
-        data: inbox.messages_to(tenant.id, &to),
+        data: state
+            .providers
+            .sandboxes()
+            .inbox
+            .messages_to(tenant.id, &to),
     }))
 }

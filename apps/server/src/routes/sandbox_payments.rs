@@ -103,9 +103,12 @@ pub async fn mail(
     Extension(tenant): Extension<TenantContext>,
     ApiQuery(p): ApiQuery<MailParams>,
 ) -> Result<axum::Json<SandboxMailPage>, ApiError> {
-    let mailbox = state.mailbox.as_ref().ok_or(ApiError::SandboxInactive)?;
     Ok(axum::Json(SandboxMailPage {
-        data: mailbox.mail_to(tenant.id, p.to.as_deref()),
+        data: state
+            .providers
+            .sandboxes()
+            .mailbox
+            .mail_to(tenant.id, p.to.as_deref()),
     }))
 }
 
@@ -124,11 +127,10 @@ pub async fn approve_order(
     if order.provider != ProviderId::Sandbox.as_str() {
         return Err(ApiError::SandboxInactive);
     }
-    let sandbox = state
-        .sandbox_orders
-        .as_ref()
-        .ok_or(ApiError::SandboxInactive)?;
-    sandbox
+    state
+        .providers
+        .sandboxes()
+        .orders
         .for_tenant(tenant.id)
         .approve(&order.provider_order_id)
         .await

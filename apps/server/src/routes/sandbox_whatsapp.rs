@@ -77,7 +77,7 @@ async fn ensure_sandbox_whatsapp(state: &AppState, tenant: TenantId) -> Result<(
         .messaging(tenant)
         .await
         .map_err(|e| ApiError::from(onramp_domain::app::AppError::Provider(e)))?;
-    if messaging.provider() == ProviderId::Sandbox && state.sandbox_whatsapp.is_some() {
+    if messaging.provider() == ProviderId::Sandbox {
         Ok(())
     } else {
         Err(ApiError::SandboxInactive)
@@ -129,10 +129,7 @@ pub async fn messages(
     ApiQuery(q): ApiQuery<InboxParams>,
 ) -> Result<axum::Json<InboxPage>, ApiError> {
     ensure_sandbox_whatsapp(&state, tenant.id).await?;
-    let inbox = state
-        .sandbox_whatsapp
-        .as_ref()
-        .ok_or(ApiError::SandboxInactive)?;
+    let inbox = &state.providers.sandboxes().whatsapp;
     let data = match q.to {
         Some(to) => inbox.messages_to(tenant.id, &to),
         None => inbox.all(tenant.id),
@@ -153,14 +150,13 @@ pub async fn signup(
         .embedded_signup(tenant.id)
         .await
         .map_err(|e| ApiError::from(onramp_domain::app::AppError::Provider(e)))?;
-    let sandbox = state
-        .sandbox_signup
-        .as_ref()
-        .ok_or(ApiError::SandboxInactive)?;
     if signup.provider() != ProviderId::Sandbox {
         return Err(ApiError::SandboxInactive);
     }
-    let finish = sandbox
+    let finish = state
+        .providers
+        .sandboxes()
+        .signup
         .for_tenant(tenant.id)
         .begin()
         .await
