@@ -3,14 +3,20 @@
 //! [`ApiError`] maps to a status in one `match` ([`ApiError::status_and_code`]); a 4xx body says
 //! what to fix, a 5xx body is opaque and its cause chain is logged once, inside the request's
 //! span (so with its request id).
+//!
+//! # Layout
+//! - this module: [`ApiError`], its statuses and codes;
+//! - `body`: the [`Problem`] body and the response built from an [`ApiError`];
+//! - `from_app`: the mapping of the application's errors ([`onramp_domain::app::AppError`]),
+//!   area by area, to [`ApiError`].
 
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use onramp_domain::app::AppError;
+mod body;
+mod from_app;
+
+use axum::http::StatusCode;
 use onramp_domain::flow::FieldError;
-use onramp_domain::session::SessionError;
-use onramp_domain::verification::VerificationError;
-use serde::Serialize;
+
+pub use self::body::Problem;
 
 /// Everything the API can answer instead of a success.
 #[derive(Debug, thiserror::Error)]
@@ -222,42 +228,6 @@ pub enum ApiError {
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
-/// The problem+json body.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Problem {
-    /// A URI naming the problem type (`urn:onramp:problem:<CODE>`).
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// Short summary of the problem type.
-    pub title: String,
-    /// HTTP status.
-    pub status: u16,
-    /// What went wrong with this request, and what to fix.
-    pub detail: String,
-    /// Stable machine-readable code, e.g. `ONBOARDING_SESSION_NOT_FOUND`.
-    pub code: &'static str,
-    /// Failing fields, for validation errors.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Vec<Object>>)]
-    pub errors: Option<Vec<FieldError>>,
-    /// Seconds to wait, for rate limits.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub retry_after_seconds: Option<u64>,
-    /// Checks left, for an incorrect code.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub checks_remaining: Option<u32>,
-    /// The issuer's decline code, for a declined card.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub decline_code: Option<String>,
-    /// For `SECRET_SHOWN_ONCE`: the status of the original answer.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub answer_status: Option<u16>,
-    /// For `SECRET_SHOWN_ONCE`: the original answer without its secret fields.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
-    pub answer: Option<serde_json::Value>,
-}
-
 impl ApiError {
     /// The status and stable code of each variant.
     pub fn status_and_code(&self) -> (StatusCode, &'static str) {
@@ -328,192 +298,6 @@ impl ApiError {
             AdminOnlyStep(_) => (StatusCode::FORBIDDEN, "STEP_ADMIN_ONLY"),
             WhatsappChannelUnavailable(_) => (StatusCode::CONFLICT, "WHATSAPP_CHANNEL_UNAVAILABLE"),
             Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR"),
-        }
-    }
-}
-
-fn cause_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let (status, code) = self.status_and_code();
-        if status.is_server_error() {
-            tracing::error!(code, error = %cause_chain(&self), "request failed");
-        }
-        let detail = self.to_string();
-        let (answer_status, answer) = match &self {
-            ApiError::SecretShownOnce {
-                answer_status,
-                answer,
-            } => (Some(*answer_status), Some(answer.clone())),
-            _ => (None, None),
-        };
-        let (errors, retry_after_seconds, checks_remaining, decline_code) = match self {
-            ApiError::ValidationFailed { errors, .. } => (Some(errors), None, None, None),
-            ApiError::RateLimited {
-                retry_after_seconds,
-                ..
-            } => (None, Some(retry_after_seconds), None, None),
-            ApiError::CodeIncorrect { checks_remaining } => {
-                (None, None, Some(checks_remaining), None)
-            }
-            ApiError::LinkCodeIncorrect { attempts_remaining } => {
-                (None, None, Some(attempts_remaining), None)
-            }
-            ApiError::CardDeclined { decline_code, .. } => (None, None, None, decline_code),
-            _ => (None, None, None, None),
-        };
-        let problem = Problem {
-            kind: format!("urn:onramp:problem:{code}"),
-            title: status.canonical_reason().unwrap_or("Error").to_string(),
-            status: status.as_u16(),
-            detail,
-            code,
-            errors,
-            retry_after_seconds,
-            checks_remaining,
-            decline_code,
-            answer_status,
-            answer,
-        };
-        let body = serde_json::to_vec(&problem).unwrap_or_default();
-        let mut response = (status, body).into_response();
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
-        if let Some(secs) = retry_after_seconds
-            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
-        {
-            headers.insert(header::RETRY_AFTER, v);
-        }
-        response
-    }
-}
-
-impl From<AppError> for ApiError {
-    fn from(e: AppError) -> Self {
-        match e {
-            AppError::SessionNotFound => Self::SessionNotFound,
-            AppError::VerificationNotFound => Self::VerificationNotFound,
-            AppError::TemplateNotFound(id) => Self::TemplateNotFound(id),
-            AppError::FlowVersionUnavailable { .. } => Self::Internal(Box::new(e)),
-            AppError::Session(SessionError::InvalidAnswers { step, errors }) => {
-                Self::ValidationFailed {
-                    detail: format!("the answers to step {step} are invalid"),
-                    errors,
-                }
-            }
-            AppError::Session(SessionError::NotStarted) => Self::SessionNotFound,
-            AppError::Session(other) => Self::InvalidStepTransition(other.to_string()),
-            AppError::Verification(v) => match v {
-                VerificationError::NotStarted => Self::VerificationNotFound,
-                VerificationError::RateLimited {
-                    retry_after_seconds,
-                } => Self::RateLimited {
-                    detail: format!(
-                        "at most 5 codes per phone number per hour; retry in {retry_after_seconds} s"
-                    ),
-                    retry_after_seconds,
-                },
-                VerificationError::ResendTooSoon {
-                    retry_after_seconds,
-                } => Self::RateLimited {
-                    detail: format!(
-                        "a code was sent moments ago; retry in {retry_after_seconds} s"
-                    ),
-                    retry_after_seconds,
-                },
-                VerificationError::Expired => Self::VerificationExpired,
-                VerificationError::Locked => Self::VerificationLocked,
-                VerificationError::AlreadyApproved => Self::VerificationAlreadyApproved,
-                VerificationError::ChannelUnavailable(_) => Self::ChannelUnavailable(v.to_string()),
-                VerificationError::AlreadyStarted | VerificationError::UnknownDelivery(_) => {
-                    Self::Internal(Box::new(v))
-                }
-            },
-            AppError::InvalidPhone(p) => Self::InvalidPhone(p.to_string()),
-            AppError::Validation(errors) => Self::ValidationFailed {
-                detail: "the request is invalid".into(),
-                errors,
-            },
-            AppError::CodeIncorrect { checks_remaining } => {
-                Self::CodeIncorrect { checks_remaining }
-            }
-            AppError::Contention => Self::Contention,
-            AppError::Store(onramp_domain::ports::StoreError::Unavailable(source)) => {
-                Self::Unavailable(source)
-            }
-            AppError::Store(onramp_domain::ports::StoreError::InvalidCursor) => {
-                Self::Malformed("invalid cursor: pass the next_cursor of a previous page".into())
-            }
-            AppError::Provider(p) => Self::Provider {
-                unavailable: matches!(p, onramp_domain::ports::ProviderError::Unavailable { .. }),
-                detail: format!("the provider failed: {}", p.reason()),
-            },
-            AppError::UnknownProvider(p) => Self::UnknownProvider(format!("no provider {p:?}")),
-            AppError::InvalidCredentials(detail) => Self::ValidationFailed {
-                detail: format!("invalid credentials: {detail}"),
-                errors: vec![],
-            },
-            AppError::TrialNotFound => Self::TrialNotFound,
-            AppError::OrderNotFound => Self::OrderNotFound,
-            AppError::CustomerNotFound => Self::CustomerNotFound,
-            AppError::NoPaymentStep(kind) => Self::ValidationFailed {
-                detail: format!("the session's flow has no {kind} step with payment terms"),
-                errors: vec![],
-            },
-            AppError::Trial(t) => Self::InvalidPaymentTransition(t.to_string()),
-            AppError::Order(o) => Self::InvalidPaymentTransition(o.to_string()),
-            AppError::TrialAlreadyUsed => Self::TrialAlreadyUsed,
-            AppError::CardDeclined {
-                code,
-                decline_code,
-                message,
-            } => Self::CardDeclined {
-                detail: format!("the card was declined ({code}): {message} Try another card."),
-                decline_code,
-            },
-            AppError::PaymentRefused { code, message } if code == "ORDER_NOT_APPROVED" => {
-                Self::OrderNotApproved(format!(
-                    "the buyer has not approved this order yet: {message}"
-                ))
-            }
-            AppError::PaymentRefused { code, message } => {
-                Self::PaymentRefused(format!("the payment provider refused ({code}): {message}"))
-            }
-            AppError::WabaNotFound => Self::WabaNotFound,
-            AppError::Waba(w) => Self::InvalidWabaTransition(w.to_string()),
-            AppError::SignupCodeExpired => Self::SignupCodeExpired,
-            AppError::SenderCodeIncorrect(message) => Self::SenderCodeIncorrect(message),
-            AppError::Link(l) => {
-                use onramp_domain::link::LinkError;
-                match l {
-                    LinkError::NoCode => Self::LinkCodeNotFound,
-                    LinkError::Locked => Self::LinkCodeLocked,
-                    LinkError::Expired | LinkError::AlreadyUsed => {
-                        Self::LinkCodeExpired(l.to_string())
-                    }
-                }
-            }
-            AppError::LinkCodeIncorrect { attempts_remaining } => {
-                Self::LinkCodeIncorrect { attempts_remaining }
-            }
-            AppError::TokenInvalid => Self::SessionTokenInvalid(e.to_string()),
-            AppError::PlatformsNotLinked { .. } => Self::PlatformsNotLinked(e.to_string()),
-            AppError::NoWhatsappChannel(detail) => Self::WhatsappChannelUnavailable(detail),
-            AppError::AdminOnlyStep(_) => Self::AdminOnlyStep(e.to_string()),
-            AppError::Store(_) | AppError::Corrupt(_) => Self::Internal(Box::new(e)),
         }
     }
 }
