@@ -127,7 +127,6 @@ pub enum ApiError {
     /// 503 `CONTENTION`: too many concurrent changes to one resource.
     #[error("too many concurrent changes to this resource; retry")]
     Contention,
-    /// 503 `SERVICE_UNAVAILABLE`.
     /// A provider failed a call made inside the request (502, `PROVIDER_ERROR`; 503
     /// `PROVIDER_UNAVAILABLE` when it was unavailable).
     #[error("{detail}")]
