@@ -28,7 +28,8 @@ pub enum DemoChannel {
     Web,
     /// A chat on the sandbox's WhatsApp, then a link code to the web, where the person
     /// finishes with an end-user token.
-    Whatsapp,
+    #[value(name = "whatsapp")]
+    WhatsApp,
 }
 
 /// Inputs of the demo.
@@ -69,7 +70,7 @@ pub async fn run(client: &Client, args: DemoArgs) -> anyhow::Result<()> {
     let optional = match args.channel {
         DemoChannel::Web => args.optional,
         // Neither the chat nor the end-user routes can skip a step.
-        DemoChannel::Whatsapp => OptionalSteps::Answer,
+        DemoChannel::WhatsApp => OptionalSteps::Answer,
     };
     let mut policy = AnswerPolicy {
         optional,
@@ -87,11 +88,11 @@ pub async fn run(client: &Client, args: DemoArgs) -> anyhow::Result<()> {
 
     let session = match args.channel {
         DemoChannel::Web => on_the_web(client, &flow, &policy, &args).await?,
-        DemoChannel::Whatsapp => whatsapp::run(client, &flow, &policy, &args).await?,
+        DemoChannel::WhatsApp => whatsapp::run(client, &flow, &policy, &args).await?,
     };
     let events = event_types(client, &session.id).await?;
     print_summary(&session, &events, started.elapsed());
-    if args.channel == DemoChannel::Whatsapp {
+    if args.channel == DemoChannel::WhatsApp {
         whatsapp::print_history(client, &session.id).await?;
     }
     Ok(())

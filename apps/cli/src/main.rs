@@ -340,7 +340,7 @@ mod tests {
         assert_eq!(d.channel, demo::DemoChannel::Web);
         assert_eq!(d.link_after, 4);
         let d = parse(&["--channel", "whatsapp", "--link-after", "2"]);
-        assert_eq!(d.channel, demo::DemoChannel::Whatsapp);
+        assert_eq!(d.channel, demo::DemoChannel::WhatsApp);
         assert_eq!(d.link_after, 2);
         assert!(
             Cli::try_parse_from(["onramp", "demo", "--api-key", "k", "--channel", "sms"]).is_err()

@@ -72,9 +72,11 @@ pub enum AppError {
     /// No such customer account for this tenant.
     #[error("customer account not found")]
     CustomerNotFound,
-    /// The session's flow has no payment step of that kind, or the step named is not one.
+    /// The session's flow has no step of that kind (`card_on_file_trial`, `paypal_checkout`,
+    /// `whatsapp_signup`, `whatsapp_sender`) that fits the request, or the step named is not one
+    /// (a payment step also needs its payment terms).
     #[error("the session's flow has no {0} step")]
-    NoPaymentStep(&'static str),
+    NoStepOfKind(&'static str),
     /// A trial command was refused.
     #[error(transparent)]
     Trial(#[from] crate::trial::TrialError),
@@ -134,7 +136,7 @@ pub enum AppError {
     AdminOnlyStep(String),
     /// The session's flow has no current step that WhatsApp can answer.
     #[error("the session has no WhatsApp channel: {0}")]
-    NoWhatsappChannel(String),
+    NoWhatsAppChannel(String),
     /// The payment provider refused the request (`ORDER_NOT_APPROVED`, an unknown price, ...).
     #[error("payment refused ({code}): {message}")]
     PaymentRefused {

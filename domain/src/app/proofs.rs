@@ -82,7 +82,7 @@ impl Services {
                     proof.step = captured.then_some(StepProof::Order(id));
                 }
             }
-            StepKind::WhatsappSignup | StepKind::WhatsappSender => {
+            StepKind::WhatsAppSignup | StepKind::WhatsAppSender => {
                 if let Some(id) = id_in(answers, "waba_account_id").map(WabaAccountId::new) {
                     let record = tx.load::<WabaRecord>(id).await?;
                     let far_enough = record.is_some_and(|r| {

@@ -41,12 +41,14 @@ pub enum StepKind {
     /// Meta's Embedded Signup of the customer's WhatsApp Business Account (MISSION.md D);
     /// answers `{"waba_account_id": "<uuid>"}`, and the session completes the step only once
     /// that account of this session is active (every step of the signup saga done).
-    WhatsappSignup,
+    #[serde(rename = "whatsapp_signup")]
+    WhatsAppSignup,
     /// A WhatsApp sender created through the BSP (Sinch, MISSION.md A); answers
     /// `{"waba_account_id": "<uuid>"}`, and the session completes the step once that account of
     /// this session is submitted for review (approval takes 24-48 h and is tracked on the
     /// account).
-    WhatsappSender,
+    #[serde(rename = "whatsapp_sender")]
+    WhatsAppSender,
 }
 
 impl StepKind {
@@ -60,8 +62,8 @@ impl StepKind {
         Self::Review,
         Self::CardOnFileTrial,
         Self::PaypalCheckout,
-        Self::WhatsappSignup,
-        Self::WhatsappSender,
+        Self::WhatsAppSignup,
+        Self::WhatsAppSender,
     ];
 
     /// The snake_case name, as written in templates.
@@ -75,8 +77,8 @@ impl StepKind {
             Self::Review => "review",
             Self::CardOnFileTrial => "card_on_file_trial",
             Self::PaypalCheckout => "paypal_checkout",
-            Self::WhatsappSignup => "whatsapp_signup",
-            Self::WhatsappSender => "whatsapp_sender",
+            Self::WhatsAppSignup => "whatsapp_signup",
+            Self::WhatsAppSender => "whatsapp_sender",
         }
     }
 

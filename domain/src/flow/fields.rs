@@ -68,7 +68,7 @@ pub(crate) fn fixed_schema(
         StepKind::PhoneVerification => vec![uuid_field(step, "verification_id", title)?],
         StepKind::CardOnFileTrial => vec![uuid_field(step, "trial_id", title)?],
         StepKind::PaypalCheckout => vec![uuid_field(step, "order_id", title)?],
-        StepKind::WhatsappSignup | StepKind::WhatsappSender => {
+        StepKind::WhatsAppSignup | StepKind::WhatsAppSender => {
             vec![uuid_field(step, "waba_account_id", title)?]
         }
     };

@@ -49,7 +49,7 @@ pub enum AggregateKind {
     WabaAccount,
     /// A WhatsApp provider's reference (`{provider}:{waba id, phone number id, sender id or
     /// message id}`): finds the account or conversation a WhatsApp webhook is about.
-    WhatsappRef,
+    WhatsAppRef,
     /// The message history of one session (every user and bot message), keyed by session id.
     Conversation,
     /// The link codes of one phone number, keyed by E.164 (P-LNK-1).
@@ -76,7 +76,7 @@ impl AggregateKind {
             Self::Customer => "customer",
             Self::PaymentRef => "payment_ref",
             Self::WabaAccount => "waba_account",
-            Self::WhatsappRef => "whatsapp_ref",
+            Self::WhatsAppRef => "whatsapp_ref",
             Self::Conversation => "conversation",
             Self::ChannelLink => "channel_link",
             Self::SessionToken => "session_token",
@@ -100,7 +100,7 @@ impl AggregateKind {
             "customer" => Some(Self::Customer),
             "payment_ref" => Some(Self::PaymentRef),
             "waba_account" => Some(Self::WabaAccount),
-            "whatsapp_ref" => Some(Self::WhatsappRef),
+            "whatsapp_ref" => Some(Self::WhatsAppRef),
             "conversation" => Some(Self::Conversation),
             "channel_link" => Some(Self::ChannelLink),
             "session_token" => Some(Self::SessionToken),

@@ -113,7 +113,7 @@ impl<'a> SessionDecider<'a> {
             (StepKind::PaypalCheckout, Some(StepProof::Order(id))) => {
                 Some(("order_id", id.to_string()))
             }
-            (StepKind::WhatsappSignup | StepKind::WhatsappSender, Some(StepProof::Waba(id))) => {
+            (StepKind::WhatsAppSignup | StepKind::WhatsAppSender, Some(StepProof::Waba(id))) => {
                 Some(("waba_account_id", id.to_string()))
             }
             _ => None,
@@ -130,7 +130,7 @@ impl<'a> SessionDecider<'a> {
         }
         if matches!(
             step_def.kind(),
-            StepKind::WhatsappSignup | StepKind::WhatsappSender
+            StepKind::WhatsAppSignup | StepKind::WhatsAppSender
         ) && !proven
         {
             return Err(SessionError::WabaRequired(step.clone()));

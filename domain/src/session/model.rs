@@ -72,7 +72,8 @@ pub enum SessionChannel {
     #[default]
     Web,
     /// A WhatsApp conversation.
-    Whatsapp,
+    #[serde(rename = "whatsapp")]
+    WhatsApp,
     /// A mobile app.
     Mobile,
     /// The tenant's back office, through the API.

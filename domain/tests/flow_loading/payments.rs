@@ -27,7 +27,7 @@ fn the_unified_voice_first_template_has_a_seven_day_trial_after_the_phone_then_i
             StepKind::PhoneVerification,
             StepKind::Form,
             StepKind::CardOnFileTrial,
-            StepKind::WhatsappSender,
+            StepKind::WhatsAppSender,
             StepKind::Review
         ]
     );

@@ -51,8 +51,8 @@ impl From<AppError> for ApiError {
             AppError::TrialNotFound => Self::TrialNotFound,
             AppError::OrderNotFound => Self::OrderNotFound,
             AppError::CustomerNotFound => Self::CustomerNotFound,
-            AppError::NoPaymentStep(kind) => Self::ValidationFailed {
-                detail: format!("the session's flow has no {kind} step with payment terms"),
+            AppError::NoStepOfKind(kind) => Self::ValidationFailed {
+                detail: format!("the session's flow has no {kind} step that fits"),
                 errors: vec![],
             },
             AppError::Trial(t) => Self::InvalidPaymentTransition(t.to_string()),
@@ -84,7 +84,7 @@ impl From<AppError> for ApiError {
             }
             AppError::TokenInvalid => Self::SessionTokenInvalid(e.to_string()),
             AppError::PlatformsNotLinked { .. } => Self::PlatformsNotLinked(e.to_string()),
-            AppError::NoWhatsappChannel(detail) => Self::WhatsappChannelUnavailable(detail),
+            AppError::NoWhatsAppChannel(detail) => Self::WhatsAppChannelUnavailable(detail),
             AppError::AdminOnlyStep(_) => Self::AdminOnlyStep(e.to_string()),
             AppError::Store(_) | AppError::Corrupt(_) => Self::Internal(Box::new(e)),
         }

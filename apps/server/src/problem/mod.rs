@@ -218,7 +218,7 @@ pub enum ApiError {
     /// 409 `WHATSAPP_CHANNEL_UNAVAILABLE`: the session cannot be reached on WhatsApp (no phone,
     /// or finished).
     #[error("{0}")]
-    WhatsappChannelUnavailable(String),
+    WhatsAppChannelUnavailable(String),
     /// 503 `SERVICE_UNAVAILABLE`.
     #[error("the service is unavailable; retry later")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -295,7 +295,7 @@ impl ApiError {
             SessionTokenInvalid(_) => (StatusCode::UNAUTHORIZED, "SESSION_TOKEN_INVALID"),
             PlatformsNotLinked(_) => (StatusCode::FORBIDDEN, "PLATFORMS_NOT_LINKED"),
             AdminOnlyStep(_) => (StatusCode::FORBIDDEN, "STEP_ADMIN_ONLY"),
-            WhatsappChannelUnavailable(_) => (StatusCode::CONFLICT, "WHATSAPP_CHANNEL_UNAVAILABLE"),
+            WhatsAppChannelUnavailable(_) => (StatusCode::CONFLICT, "WHATSAPP_CHANNEL_UNAVAILABLE"),
             Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR"),
         }
     }

@@ -54,7 +54,7 @@ pub enum ProviderClient {
         webhooks: Option<Arc<PaypalWebhookVerifier>>,
     },
     /// WhatsApp only (Meta).
-    Whatsapp(WhatsAppClients),
+    WhatsApp(WhatsAppClients),
 }
 
 /// The WhatsApp capabilities a provider's credentials give (none, some or all).
@@ -72,7 +72,7 @@ impl ProviderClient {
     /// The WhatsApp capabilities of this client.
     pub fn whatsapp(&self) -> WhatsAppClients {
         match self {
-            Self::Whatsapp(w) | Self::Verification { whatsapp: w, .. } => w.clone(),
+            Self::WhatsApp(w) | Self::Verification { whatsapp: w, .. } => w.clone(),
             _ => WhatsAppClients::default(),
         }
     }
@@ -86,7 +86,7 @@ impl ProviderClient {
             Self::Verification { sender, .. } => sender.health_check().await,
             Self::Cards(c) => c.health_check().await,
             Self::Orders { orders, .. } => orders.health_check().await,
-            Self::Whatsapp(w) => match &w.messaging {
+            Self::WhatsApp(w) => match &w.messaging {
                 Some(m) => m.health_check().await,
                 None => Ok(()),
             },
@@ -189,7 +189,7 @@ impl ProviderCredentials {
                     None => None,
                 },
             },
-            Self::Meta(c) => ProviderClient::Whatsapp(WhatsAppClients {
+            Self::Meta(c) => ProviderClient::WhatsApp(WhatsAppClients {
                 signup: Some(Arc::new(onramp_meta::MetaGraph::from_credentials(c)?)),
                 messaging: match c.phone_number_id {
                     Some(_) => Some(Arc::new(onramp_meta::MetaMessaging::from_credentials(c)?)),

@@ -111,7 +111,7 @@ pub struct MessagesPage {
 
 /// Whether the tenant's WhatsApp channel is live.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct WhatsappStatus {
+pub struct WhatsAppStatus {
     /// The provider carrying it (`twilio`, `sinch`, `meta`, or `sandbox`).
     #[schema(value_type = String)]
     pub provider: ProviderId,
@@ -380,13 +380,13 @@ pub async fn client_messages(
 
 /// Whether the tenant's WhatsApp channel is live (its provider answers its health check).
 #[utoipa::path(get, path = "/v1/whatsapp/status", tag = "whatsapp",
-    responses((status = 200, body = WhatsappStatus)), security(("api_key" = [])))]
+    responses((status = 200, body = WhatsAppStatus)), security(("api_key" = [])))]
 pub async fn status(
     State(state): State<AppState>,
     Extension(tenant): Extension<TenantContext>,
-) -> Result<axum::Json<WhatsappStatus>, ApiError> {
+) -> Result<axum::Json<WhatsAppStatus>, ApiError> {
     let (provider, health) = state.services.whatsapp_status(tenant.id).await?;
-    Ok(axum::Json(WhatsappStatus {
+    Ok(axum::Json(WhatsAppStatus {
         provider,
         sandbox: provider == ProviderId::Sandbox,
         live: health.is_ok(),

@@ -8,7 +8,7 @@ use crate::waba::{WabaDecider, WabaEvent};
 
 use super::super::execute::{Aggregate, Evolve};
 use super::super::persist::Columns;
-use super::super::whatsapp::accounts::{WabaRecord, WhatsappTarget};
+use super::super::whatsapp::accounts::{WabaRecord, WhatsAppTarget};
 use super::super::whatsapp::conversation::{ConversationEvent, ConversationState, evolve};
 
 /// A WhatsApp account's evolution: its decider's state inside the record, whose `updated_at`
@@ -59,8 +59,8 @@ impl Aggregate for WabaRecord {
     }
 }
 
-impl Aggregate for WhatsappTarget {
-    const KIND: AggregateKind = AggregateKind::WhatsappRef;
+impl Aggregate for WhatsAppTarget {
+    const KIND: AggregateKind = AggregateKind::WhatsAppRef;
     type Event = Self;
 
     fn event_type(_: &Self) -> &'static str {

@@ -45,7 +45,7 @@ impl Services {
     /// code of that phone stops working.
     ///
     /// # Errors
-    /// [`AppError::SessionNotFound`]; [`AppError::NoWhatsappChannel`] when the session has no
+    /// [`AppError::SessionNotFound`]; [`AppError::NoWhatsAppChannel`] when the session has no
     /// phone number or is finished.
     pub async fn request_link(
         &self,
@@ -55,10 +55,10 @@ impl Services {
         let current = self.load_session(tenant, session).await?;
         let phone =
             current.state.phone.clone().ok_or_else(|| {
-                AppError::NoWhatsappChannel("the session has no phone number".into())
+                AppError::NoWhatsAppChannel("the session has no phone number".into())
             })?;
         if current.state.status.is_final() {
-            return Err(AppError::NoWhatsappChannel(format!(
+            return Err(AppError::NoWhatsAppChannel(format!(
                 "the session is {}",
                 current.state.status.as_str()
             )));
@@ -84,7 +84,7 @@ impl Services {
             Some(phone.as_str()),
             vec![NewMessage {
                 author: Author::Bot,
-                channel: MessageChannel::Whatsapp,
+                channel: MessageChannel::WhatsApp,
                 text: format!(
                     "Your link code is {}. Type it on the web page to continue there. It works for {minutes} minutes; never share it.",
                     code.expose()

@@ -126,7 +126,7 @@ impl Services {
     /// with its approval deadline.
     ///
     /// # Errors
-    /// Validation of the plan and amount, [`AppError::NoPaymentStep`], session errors, provider
+    /// Validation of the plan and amount, [`AppError::NoStepOfKind`], session errors, provider
     /// failures.
     pub async fn create_order(
         &self,
@@ -222,14 +222,14 @@ impl Services {
                 Some(name) => s.id().as_str() == name,
                 None => s.kind() == StepKind::PaypalCheckout,
             })
-            .ok_or(AppError::NoPaymentStep("paypal_checkout"))?;
+            .ok_or(AppError::NoStepOfKind("paypal_checkout"))?;
         match step.payment() {
             Some(PaymentTerms::Checkout(terms)) => Ok((
                 terms.plan.clone(),
                 terms.amount.clone(),
                 Some(step.id().clone()),
             )),
-            _ => Err(AppError::NoPaymentStep("paypal_checkout")),
+            _ => Err(AppError::NoStepOfKind("paypal_checkout")),
         }
     }
 

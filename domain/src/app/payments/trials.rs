@@ -134,10 +134,10 @@ impl Services {
                 .steps()
                 .iter()
                 .find(|s| s.kind() == StepKind::CardOnFileTrial)
-                .ok_or(AppError::NoPaymentStep("card_on_file_trial"))?,
+                .ok_or(AppError::NoStepOfKind("card_on_file_trial"))?,
         };
         let Some(PaymentTerms::Trial(terms)) = step.payment() else {
-            return Err(AppError::NoPaymentStep("card_on_file_trial"));
+            return Err(AppError::NoStepOfKind("card_on_file_trial"));
         };
         if current.state.status.is_final() {
             return Err(crate::session::SessionError::Finished(current.state.status).into());

@@ -55,7 +55,7 @@ pub(crate) fn waba_stream(id: WabaAccountId) -> StreamId {
 /// message id) to what it belongs to; written once, at version 0.
 pub(crate) fn whatsapp_ref_stream(provider: ProviderId, reference: &str) -> StreamId {
     StreamId::new(
-        AggregateKind::WhatsappRef,
+        AggregateKind::WhatsAppRef,
         format!("{provider}:{reference}"),
     )
 }
@@ -63,7 +63,7 @@ pub(crate) fn whatsapp_ref_stream(provider: ProviderId, reference: &str) -> Stre
 /// What a WhatsApp reference points at.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub(crate) enum WhatsappTarget {
+pub(crate) enum WhatsAppTarget {
     /// A WABA onboarding.
     Account { id: WabaAccountId },
     /// A message of a conversation (a session's, or a client's).
@@ -277,10 +277,10 @@ impl Services {
         tx: &mut Tx<'_>,
         provider: ProviderId,
         reference: &str,
-        target: &WhatsappTarget,
+        target: &WhatsAppTarget,
     ) -> Result<(), AppError> {
         let key = whatsapp_ref_stream(provider, reference).id;
-        tx.load::<WhatsappTarget>(&key).await?;
+        tx.load::<WhatsAppTarget>(&key).await?;
         tx.record(key, target.clone())?;
         Ok(())
     }
@@ -291,9 +291,9 @@ impl Services {
         tenant: TenantId,
         provider: ProviderId,
         reference: &str,
-    ) -> Result<Option<WhatsappTarget>, AppError> {
+    ) -> Result<Option<WhatsAppTarget>, AppError> {
         Ok(self
-            .load_versioned::<WhatsappTarget>(tenant, &whatsapp_ref_stream(provider, reference))
+            .load_versioned::<WhatsAppTarget>(tenant, &whatsapp_ref_stream(provider, reference))
             .await?
             .map(|v| v.state))
     }
@@ -358,6 +358,6 @@ impl Services {
             .iter()
             .find(|s| s.kind() == kind && step.is_none_or(|name| s.id().as_str() == name))
             .map(|s| s.id().clone())
-            .ok_or(AppError::NoPaymentStep(kind.as_str()))
+            .ok_or(AppError::NoStepOfKind(kind.as_str()))
     }
 }

@@ -14,7 +14,7 @@ use super::super::execute::Tx;
 use super::super::jobs::JobOutcome;
 use super::super::jobs::kinds::{Job, WabaAccount};
 use super::super::{AppError, Services};
-use super::accounts::{BspDetails, WabaAccountView, WabaRecord, WhatsappTarget};
+use super::accounts::{BspDetails, WabaAccountView, WabaRecord, WhatsAppTarget};
 
 /// Input of [`Services::submit_sender`].
 #[derive(Debug, Clone)]
@@ -53,7 +53,7 @@ impl Services {
     ///
     /// # Errors
     /// [`AppError::Validation`] for a blank display name or an invalid phone;
-    /// [`AppError::SessionNotFound`] or [`AppError::NoPaymentStep`] for a session without a
+    /// [`AppError::SessionNotFound`] or [`AppError::NoStepOfKind`] for a session without a
     /// `whatsapp_sender` step.
     pub async fn submit_sender(
         &self,
@@ -66,7 +66,7 @@ impl Services {
                     tenant,
                     session,
                     request.step.as_deref(),
-                    StepKind::WhatsappSender,
+                    StepKind::WhatsAppSender,
                 )
                 .await?,
             ),
@@ -327,7 +327,7 @@ impl Services {
                 }
                 self.notify_bsp(tx, &after, &all_events)?;
                 if fresh {
-                    let target = WhatsappTarget::Account { id };
+                    let target = WhatsAppTarget::Account { id };
                     self.point_whatsapp_ref(tx, provider, &info.id, &target)
                         .await?;
                 }

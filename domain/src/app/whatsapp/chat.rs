@@ -99,7 +99,7 @@ impl Services {
                         tenant,
                         StartSession {
                             flow_id: self.whatsapp_policy.inbound_flow.clone(),
-                            channel: SessionChannel::Whatsapp,
+                            channel: SessionChannel::WhatsApp,
                             phone: Some(phone.clone()),
                             external_ref: None,
                         },
@@ -111,7 +111,7 @@ impl Services {
         let id = SessionId::parse(&session.id).map_err(|_| AppError::SessionNotFound)?;
         let user = NewMessage {
             author: Author::User,
-            channel: MessageChannel::Whatsapp,
+            channel: MessageChannel::WhatsApp,
             text: inbound.text.clone(),
             step: session.current_step.clone(),
             inbound: Some((inbound.provider, inbound.message_id.clone())),
@@ -130,7 +130,7 @@ impl Services {
             .iter()
             .map(|text| NewMessage {
                 author: Author::Bot,
-                channel: MessageChannel::Whatsapp,
+                channel: MessageChannel::WhatsApp,
                 text: text.clone(),
                 step: None,
                 inbound: None,
@@ -247,8 +247,8 @@ impl Services {
             }
             StepKind::CardOnFileTrial
             | StepKind::PaypalCheckout
-            | StepKind::WhatsappSignup
-            | StepKind::WhatsappSender => {
+            | StepKind::WhatsAppSignup
+            | StepKind::WhatsAppSender => {
                 return Ok((
                     vec![format!(
                         "The step \"{}\" continues on the web. Ask us for a link code to carry on there.",

@@ -18,7 +18,7 @@ use super::super::jobs::JobOutcome;
 use super::super::jobs::kinds::{Job, WhatsAppSend as SendJob};
 use super::super::persist::Versioned;
 use super::super::{AppError, Services};
-use super::accounts::WhatsappTarget;
+use super::accounts::WhatsAppTarget;
 
 /// Who wrote a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,7 +37,8 @@ pub enum Author {
 #[serde(rename_all = "snake_case")]
 pub enum MessageChannel {
     /// WhatsApp.
-    Whatsapp,
+    #[serde(rename = "whatsapp")]
+    WhatsApp,
     /// The web (a step answered on the web page, recorded as the user's message).
     Web,
 }
@@ -314,7 +315,7 @@ impl Services {
                 for m in messages {
                     next += 1;
                     seqs.push(next);
-                    let outbound = m.author == Author::Bot && m.channel == MessageChannel::Whatsapp;
+                    let outbound = m.author == Author::Bot && m.channel == MessageChannel::WhatsApp;
                     events.push(ConversationEvent::Message {
                         message: ChatMessage {
                             seq: next,
@@ -330,7 +331,7 @@ impl Services {
                     });
                     if outbound {
                         let to = phone.ok_or_else(|| {
-                            AppError::NoWhatsappChannel("the session has no phone number".into())
+                            AppError::NoWhatsAppChannel("the session has no phone number".into())
                         })?;
                         let send = Job::WhatsAppSend(SendJob {
                             conversation,
@@ -453,7 +454,7 @@ impl Services {
                 tx.complete_job(job.id);
                 let event = match result {
                     Ok(sent) => {
-                        let target = WhatsappTarget::Message {
+                        let target = WhatsAppTarget::Message {
                             conversation: p.conversation,
                             seq: p.seq,
                         };

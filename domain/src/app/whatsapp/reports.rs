@@ -10,7 +10,7 @@ use crate::waba::{QualityMark, WabaCommand, WabaStatus};
 use super::super::persist::Versioned;
 use super::super::webhooks::InboundWebhook;
 use super::super::{AppError, Services};
-use super::accounts::{WhatsappTarget, whatsapp_ref_stream};
+use super::accounts::{WhatsAppTarget, whatsapp_ref_stream};
 use super::chat::InboundChat;
 use super::conversation::{Author, ChatMessage, MessageChannel, NewMessage};
 
@@ -63,7 +63,7 @@ impl Services {
                     message_id,
                     ..
                 },
-                Some(WhatsappTarget::Account { id }),
+                Some(WhatsAppTarget::Account { id }),
             ) => {
                 // A customer of a Solution Partner's client wrote to the client's number.
                 self.add_to_conversation(
@@ -73,7 +73,7 @@ impl Services {
                     Some(from),
                     vec![NewMessage {
                         author: Author::User,
-                        channel: MessageChannel::Whatsapp,
+                        channel: MessageChannel::WhatsApp,
                         text: text.clone(),
                         step: None,
                         inbound: Some((webhook.provider, message_id.clone())),
@@ -107,13 +107,13 @@ impl Services {
             }
             (
                 WhatsAppReport::Status { status, .. },
-                Some(WhatsappTarget::Message { conversation, seq }),
+                Some(WhatsAppTarget::Message { conversation, seq }),
             ) => {
                 self.record_message_status(tenant, conversation, seq, *status)
                     .await?;
                 Ok(Some("processed"))
             }
-            (WhatsAppReport::Quality { rating, at, .. }, Some(WhatsappTarget::Account { id })) => {
+            (WhatsAppReport::Quality { rating, at, .. }, Some(WhatsAppTarget::Account { id })) => {
                 let Some(rating) = rating else {
                     return Ok(Some("ignored"));
                 };
@@ -135,7 +135,7 @@ impl Services {
             }
             (
                 WhatsAppReport::SenderState { sender_id, state },
-                Some(WhatsappTarget::Account { id }),
+                Some(WhatsAppTarget::Account { id }),
             ) => {
                 let info = crate::ports::SenderInfo {
                     id: sender_id.clone(),
@@ -150,7 +150,7 @@ impl Services {
                 report @ (WhatsAppReport::AccountReview { .. }
                 | WhatsAppReport::AccountUpdate { .. }
                 | WhatsAppReport::TemplateStatus { .. }),
-                Some(WhatsappTarget::Account { id }),
+                Some(WhatsAppTarget::Account { id }),
             ) => {
                 let at = self.clock.now();
                 let command = match report {
@@ -254,7 +254,7 @@ impl Services {
                 Some(phone.as_str()),
                 vec![NewMessage {
                     author: Author::Bot,
-                    channel: MessageChannel::Whatsapp,
+                    channel: MessageChannel::WhatsApp,
                     text,
                     step: None,
                     inbound: None,

@@ -18,7 +18,7 @@ use super::super::jobs::JobOutcome;
 use super::super::jobs::kinds::{Job, WabaAccount, WabaStep as StepJob};
 use super::super::persist::Versioned;
 use super::super::{AppError, Services};
-use super::accounts::{WabaAccountView, WabaRecord, WhatsappTarget};
+use super::accounts::{WabaAccountView, WabaRecord, WhatsAppTarget};
 
 /// Input of [`Services::begin_signup`]: Embedded Signup's FINISH data and the code.
 #[derive(Debug, Clone)]
@@ -116,7 +116,7 @@ impl Services {
     /// # Errors
     /// [`AppError::SignupCodeExpired`] when the code is past its TTL or Meta says it is used
     /// or expired (nothing is exchanged; the user signs up again); [`AppError::SessionNotFound`]
-    /// or [`AppError::NoPaymentStep`] for a session without a `whatsapp_signup` step.
+    /// or [`AppError::NoStepOfKind`] for a session without a `whatsapp_signup` step.
     pub async fn begin_signup(
         &self,
         tenant: TenantId,
@@ -130,7 +130,7 @@ impl Services {
                     tenant,
                     session,
                     request.step.as_deref(),
-                    StepKind::WhatsappSignup,
+                    StepKind::WhatsAppSignup,
                 )
                 .await?,
             ),
@@ -212,7 +212,7 @@ impl Services {
         ids: &SignupIds,
         id: WabaAccountId,
     ) -> Result<(), AppError> {
-        let target = WhatsappTarget::Account { id };
+        let target = WhatsAppTarget::Account { id };
         for reference in [ids.waba_id.as_str(), ids.phone_number_id.as_str()] {
             self.point_whatsapp_ref(tx, ProviderId::Meta, reference, &target)
                 .await?;

@@ -62,8 +62,8 @@ pub fn answers_for(step: &Step, option: usize, valid: bool) -> (Value, Option<Ve
         (
             StepKind::CardOnFileTrial
             | StepKind::PaypalCheckout
-            | StepKind::WhatsappSignup
-            | StepKind::WhatsappSender,
+            | StepKind::WhatsAppSignup
+            | StepKind::WhatsAppSender,
             _,
         ) => (json!({}), None),
     }
