@@ -559,3 +559,39 @@ async fn an_inactivity_timer_that_fires_early_re_arms_itself_after_the_last_acti
         JobOutcome::Done
     );
 }
+
+/// The commit path's reads (DESIGN.md section 4, P-CACHE-1): an attempt reads its first stream
+/// from the decide cache and every other from the database; a decision that leaves that cached
+/// stream unchanged (an expiry timer not due yet, completing its job) is made again on the
+/// database's copy before it commits.
+#[tokio::test]
+async fn only_an_attempts_first_read_comes_from_the_cache_and_an_unchanged_one_is_confirmed() {
+    let id = VerificationId::new(Uuid::from_u128(8));
+    let (state, quota) = voice_verification(id);
+    let quota = serde_json::to_value(quota).unwrap();
+    let mut store = MockEventStore::new();
+    let cached = state.clone();
+    store
+        .expect_load_for_decide()
+        .withf(|_, s| s.kind == AggregateKind::Verification)
+        .times(1)
+        .returning(move |_, s| Ok(Some(loaded(s.kind, &s.id, 2, cached.clone()))));
+    store
+        .expect_load()
+        .withf(|_, s| s.kind == AggregateKind::Verification)
+        .times(1)
+        .returning(move |_, s| Ok(Some(loaded(s.kind, &s.id, 2, state.clone()))));
+    store
+        .expect_load()
+        .withf(|_, s| s.kind == AggregateKind::PhoneQuota)
+        .times(2)
+        .returning(move |_, s| Ok(Some(loaded(s.kind, &s.id, 1, quota.clone()))));
+    let job = JobId::new(Uuid::from_u128(57));
+    store
+        .expect_commit()
+        .withf(move |c| c.streams.is_empty() && c.complete_job == Some(job))
+        .times(1)
+        .returning(|_| Ok(()));
+    let s = services(store, MockVerificationSender::new());
+    s.expire_verification(tenant(), id, job).await.unwrap();
+}

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Bytes stored per journey (issue 11, item 4: "storage grows with what happened, not with the
+# session's size"), on SQLite and on PostgreSQL.
+#
+# Usage: bench/storage.sh [JOURNEYS] [CONCURRENCY]
+#   JOURNEYS     whole conversational-profile journeys to run, default 2000
+#   CONCURRENCY  concurrent workers, default 16
+#   PROFILE      (environment) release (default) or dev: the build measured
+#
+# For each engine: a fresh onramp-server (PROFILE's build, sandbox) on a new SQLite file or a new
+# PostgreSQL database, a tenant, then `onramp bench --journeys N`: every journey starts a
+# session, verifies its phone through the sandbox and submits its 7 steps, every POST under its
+# own Idempotency-Key as the `onramp` client sends them. The server is then stopped
+# (SIGTERM: SQLite checkpoints its WAL) and the store is measured as it is, without VACUUM:
+#   SQLite: the database file plus its WAL, and the bytes of each table (dbstat);
+#   PostgreSQL: pg_total_relation_size of each table (heap, TOAST, indexes), before autovacuum
+#   could run (it is off for the run).
+# Prints bytes per journey, in all and per table.
+#
+# Needs cargo, psql, python3 and curl, and PostgreSQL on 127.0.0.1:5432 (user postgres, trust).
+set -euo pipefail
+
+journeys=${1:-2000}
+conc=${2:-16}
+repo=$(cd "$(dirname "$0")/.." && pwd)
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/cache/onramp/target}
+# Bytes stored do not depend on the build: PROFILE=dev measures with a debug build, quicker to
+# make.
+profile=${PROFILE:-release}
+case $profile in
+  release) bin=$CARGO_TARGET_DIR/release ;;
+  dev) bin=$CARGO_TARGET_DIR/debug ;;
+  *) echo "bench/storage.sh: PROFILE is release or dev, got '$profile'" >&2; exit 2 ;;
+esac
+
+fail() { echo "bench/storage.sh: $*" >&2; exit 2; }
+[[ $journeys =~ ^[1-9][0-9]*$ ]] || fail "JOURNEYS must be a whole number, got '$journeys'"
+[[ $conc =~ ^[1-9][0-9]*$ ]] || fail "CONCURRENCY must be a whole number, got '$conc'"
+for tool in cargo psql python3 curl; do
+  command -v "$tool" >/dev/null || fail "$tool is missing"
+done
+psql_q() { psql -h 127.0.0.1 -U postgres -q -At -v ON_ERROR_STOP=1 -c "$2" "$1"; }
+psql_q postgres "SELECT 1" >/dev/null 2>&1 || fail "PostgreSQL does not answer on 127.0.0.1:5432"
+
+work=$(mktemp -d)
+server_pid=""
+pg_db=""
+stop_server() {
+  if [[ -n $server_pid ]]; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+  fi
+}
+drop_db() {
+  if [[ -n $pg_db ]]; then
+    psql_q postgres "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null || true
+    pg_db=""
+  fi
+}
+trap 'stop_server; drop_db; rm -rf "$work"' EXIT
+
+echo "== build (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
+(cd "$repo" && cargo build --profile "$profile" -p onramp-server -p onramp-cli)
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+admin_token=storage-admin-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+
+start_server() {
+  local database=$1 dir=$2 port
+  port=$(free_port)
+  server_url=http://127.0.0.1:$port
+  (cd "$dir" && exec env \
+    DATABASE_URL="$database" \
+    ONRAMP_BIND="127.0.0.1:$port" \
+    ONRAMP_ADMIN_TOKEN="$admin_token" \
+    ONRAMP_KEY_FILE="$dir/onramp.key" \
+    ONRAMP_SANDBOX_INBOX="$dir/sandbox.jsonl" \
+    ONRAMP_DEMO_TENANT=false \
+    ONRAMP_OTP_SENDS_PER_HOUR=1000 \
+    "$bin/onramp-server" >"$dir/server.log" 2>&1) &
+  server_pid=$!
+  for _ in $(seq 1 600); do
+    curl -fs "$server_url/readyz" >/dev/null 2>&1 && return 0
+    kill -0 "$server_pid" 2>/dev/null || { tail -n 20 "$dir/server.log" >&2; fail "server stopped"; }
+    sleep 0.1
+  done
+  fail "onramp-server was not ready within 60 s"
+}
+
+run_journeys() {
+  local api_key
+  api_key=$("$bin/onramp" tenant create --name "storage" --server "$server_url" \
+    --admin-token "$admin_token" | awk '$1 == "api" && $2 == "key" { print $3 }')
+  [[ -n $api_key ]] || fail "could not create a tenant"
+  "$bin/onramp" bench --server "$server_url" --api-key "$api_key" \
+    --journeys "$journeys" --concurrency "$conc" | tail -n 4
+}
+
+report() { # engine, then "table bytes" lines on stdin
+  python3 -c '
+import sys
+engine, n = sys.argv[1], int(sys.argv[2])
+rows = [l.rstrip("\n").rsplit(" ", 1) for l in sys.stdin if l.strip()]
+total = sum(int(b) for _, b in rows)
+print(f"{engine}: {total} bytes for {n} journeys = {total / n:,.0f} bytes per journey")
+for table, b in sorted(rows, key=lambda r: -int(r[1])):
+    if int(b) > 0:
+        print(f"    {table:<24} {int(b) / n:>10,.0f} bytes per journey")
+' "$1" "$journeys"
+}
+
+echo "== sqlite, $journeys journeys, c=$conc"
+dir=$work/sqlite
+mkdir -p "$dir"
+start_server "sqlite://$dir/onramp.db" "$dir"
+run_journeys
+stop_server
+python3 - "$dir/onramp.db" >"$work/sqlite.txt" <<'EOF'
+import os, sqlite3, sys
+path = sys.argv[1]
+db = sqlite3.connect(path)
+tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+try:
+    for t in tables:
+        (b,) = db.execute(
+            "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name = ? OR name IN "
+            "(SELECT name FROM sqlite_master WHERE tbl_name = ? AND type = 'index')",
+            (t, t)).fetchone()
+        print(t, b)
+    free = db.execute("PRAGMA freelist_count").fetchone()[0] * db.execute("PRAGMA page_size").fetchone()[0]
+    print("(free pages)", free)
+except sqlite3.OperationalError:
+    size = os.path.getsize(path) + (os.path.getsize(path + "-wal") if os.path.exists(path + "-wal") else 0)
+    print("(file, no dbstat)", size)
+EOF
+report sqlite <"$work/sqlite.txt"
+
+echo "== postgres, $journeys journeys, c=$conc"
+dir=$work/pg
+mkdir -p "$dir"
+pg_db=onramp_storage_$$
+psql_q postgres "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null
+psql_q postgres "CREATE DATABASE $pg_db" >/dev/null
+start_server "postgres://postgres@127.0.0.1:5432/$pg_db" "$dir"
+for t in $(psql_q "$pg_db" "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"); do
+  psql_q "$pg_db" "ALTER TABLE $t SET (autovacuum_enabled = false, toast.autovacuum_enabled = false)" >/dev/null
+done
+run_journeys
+stop_server
+psql_q "$pg_db" "SELECT tablename || ' ' || pg_total_relation_size(quote_ident(tablename)) FROM pg_tables WHERE schemaname = 'public'" >"$work/pg.txt"
+report postgres <"$work/pg.txt"
+drop_db

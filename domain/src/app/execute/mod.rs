@@ -1,0 +1,192 @@
+//! The one commit path (issue 11, item 1; DESIGN.md section 4): every state change of every
+//! aggregate goes through [`Services::execute`].
+//!
+//! An aggregate is declared once, by implementing [`Aggregate`] on its state: its stream kind,
+//! its events' stored names and times, and the projection row's queryable columns. Its decider
+//! (anything implementing [`Decider`] over that state and those events) folds the events.
+//!
+//! A use case hands `execute` a closure that works on a [`Tx`], the unit of work of one
+//! attempt: it loads states ([`Tx::load`]; the first from the store's decide cache when it has
+//! the stream), decides, and records the events with [`Tx::apply`], which evolves the state
+//! **once** and keeps the events and the projection row; jobs, timers, the job being completed
+//! and the request's answer are added to the same `Tx`. `execute` then commits everything in
+//! **one store commit** (the HTTP edge adds the request's idempotency record to it). On a version
+//! conflict the attempt is thrown away and the closure runs again on fresh states, at most
+//! [`MAX_CONFLICT_RETRIES`](super::MAX_CONFLICT_RETRIES) times. A closure must therefore do
+//! nothing but read and decide: no provider call, no other write.
+//!
+//! A decision taken on a cached state that does not change it (a refusal, a no-op, a commit of
+//! other things) is confirmed once on the database's copy, which the cache may lag behind
+//! (another replica wrote): only a stream the commit writes has its version checked.
+//!
+//! # Example
+//!
+//! Pausing a session: load it, decide, apply, answer.
+//!
+//! ```ignore
+//! self.execute(tenant, |tx| Box::pin(async move {
+//!     let state = tx.load::<SessionState>(id).await?.ok_or(AppError::SessionNotFound)?;
+//!     let flow = self.flow_of(&state)?;
+//!     let decider = SessionDecider::new(&flow);
+//!     let events = decider.decide(&state, &SessionCommand::Pause { at: self.clock.now() })?;
+//!     let after = tx.apply(&decider, id, events)?;
+//!     let answer = view(&flow, &after);
+//!     tx.answer(&answer);
+//!     Ok(answer)
+//! }))
+//! .await
+//! ```
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use time::OffsetDateTime;
+
+use crate::decider::Decider;
+use crate::ids::TenantId;
+use crate::ports::{AggregateKind, StoreError};
+
+mod tx;
+
+pub(crate) use tx::Tx;
+
+use super::persist::Columns;
+use super::{AppError, MAX_CONFLICT_RETRIES, Services};
+
+/// An aggregate's state, declared once: which streams hold it and what its projection row
+/// shows. Its events are folded by a [`Decider`] whose `State` it is.
+pub(crate) trait Aggregate:
+    Serialize + DeserializeOwned + Clone + Send + Sync + 'static
+{
+    /// The kind of its streams.
+    const KIND: AggregateKind;
+    /// Its events.
+    type Event: Serialize;
+
+    /// The stored, dotted name of `event` (`session.step_submitted`).
+    fn event_type(event: &Self::Event) -> &'static str;
+
+    /// When `event` happened, given the state after the events being recorded; `None` for
+    /// events that carry no time of their own (they are recorded at the attempt's time).
+    fn event_at(event: &Self::Event, state: &Self) -> Option<OffsetDateTime>;
+
+    /// The projection row's queryable columns of this state, the aggregate `key`'s (the id of
+    /// its stream), which changed last at `at`.
+    fn columns(&self, key: &str, at: OffsetDateTime) -> Columns;
+}
+
+/// How an aggregate's events fold into its state: its [`Decider`]'s `evolve`, or its own for
+/// aggregates with no decider (the webhook inbox).
+pub(crate) trait Evolve<S: Aggregate> {
+    /// The state after `event`, from `state` (`None` before the first event); `None` when
+    /// `event` cannot follow `state` (a status for a webhook never received).
+    fn evolve_from(&self, state: Option<S>, event: &S::Event) -> Option<S>;
+
+    /// The state as it stands without events: `state`, or the initial one if there is one.
+    fn initial(&self, state: Option<S>) -> Option<S>;
+}
+
+impl<D> Evolve<D::State> for D
+where
+    D: Decider,
+    D::State: Aggregate<Event = D::Event>,
+{
+    fn evolve_from(&self, state: Option<D::State>, event: &D::Event) -> Option<D::State> {
+        Some(self.evolve(state.unwrap_or_default(), event))
+    }
+
+    fn initial(&self, state: Option<D::State>) -> Option<D::State> {
+        Some(state.unwrap_or_default())
+    }
+}
+
+/// One attempt's decision: a boxed future (`Box::pin(async move { .. })`) that works on the
+/// attempt's [`Tx`]. Boxed and `Send` because a generic async closure's future cannot be shown
+/// `Send` for every lifetime of its `Tx` (rust-lang/rust#110338).
+pub(crate) type Decision<'t, T> = Pin<Box<dyn Future<Output = Result<T, AppError>> + Send + 't>>;
+
+/// What [`Services::execute_once`] does when a stream moved or a created one exists.
+enum OnConflict {
+    /// Decide again on fresh states.
+    Retry,
+    /// Give up: the caller answers a duplicate.
+    Stop,
+}
+
+impl Services {
+    /// Runs `decide` on a fresh [`Tx`] and commits what it recorded in one store commit, deciding
+    /// again on a version conflict (see the module docs). Returns what `decide` returned with
+    /// the attempt that committed.
+    ///
+    /// # Errors
+    /// What `decide` returns; store failures; [`AppError::Contention`] after
+    /// [`MAX_CONFLICT_RETRIES`](super::MAX_CONFLICT_RETRIES) conflicts.
+    pub(crate) async fn execute<'env, T>(
+        &self,
+        tenant: TenantId,
+        decide: impl for<'t> FnMut(&'t mut Tx<'env>) -> Decision<'t, T> + Send,
+    ) -> Result<T, AppError> {
+        self.run(tenant, OnConflict::Retry, decide)
+            .await?
+            .ok_or(AppError::Contention)
+    }
+
+    /// As [`Services::execute`] with one attempt: `None` when the commit conflicts (a stream it
+    /// creates exists: a redelivered webhook, a key held already).
+    ///
+    /// # Errors
+    /// What `decide` returns; store failures.
+    pub(crate) async fn execute_once<'env, T>(
+        &self,
+        tenant: TenantId,
+        decide: impl for<'t> FnMut(&'t mut Tx<'env>) -> Decision<'t, T> + Send,
+    ) -> Result<Option<T>, AppError> {
+        self.run(tenant, OnConflict::Stop, decide).await
+    }
+
+    async fn run<'env, T>(
+        &self,
+        tenant: TenantId,
+        on_conflict: OnConflict,
+        mut decide: impl for<'t> FnMut(&'t mut Tx<'env>) -> Decision<'t, T> + Send,
+    ) -> Result<Option<T>, AppError> {
+        let mut cached = true;
+        for _ in 0..MAX_CONFLICT_RETRIES {
+            let mut tx = Tx::new(tenant, Arc::clone(&self.store), self.clock.now(), cached);
+            let outcome = decide(&mut tx).await;
+            // A conflict drops the store's cached copies: the next attempt may use the cache.
+            cached = true;
+            let value = match outcome {
+                Err(AppError::Store(StoreError::Conflict(_))) => continue,
+                Err(AppError::Store(e)) => return Err(AppError::Store(e)),
+                // Refused, or nothing to do, on states that may be stale: confirm on the
+                // database's.
+                Err(_) if tx.read_cache() => {
+                    cached = false;
+                    continue;
+                }
+                Err(e) => return Err(e),
+                Ok(_) if tx.unconfirmed() => {
+                    cached = false;
+                    continue;
+                }
+                Ok(value) => value,
+            };
+            if tx.writes_nothing() {
+                return Ok(Some(value));
+            }
+            match self.store.commit(tx.into_commit()).await {
+                Ok(()) => return Ok(Some(value)),
+                Err(StoreError::Conflict(_)) => match on_conflict {
+                    OnConflict::Retry => {}
+                    OnConflict::Stop => return Ok(None),
+                },
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(None)
+    }
+}
