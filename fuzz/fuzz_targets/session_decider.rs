@@ -115,7 +115,7 @@ fn answers(
         }
         // A WhatsApp step's proof: the account of this session is active (signup) or
         // submitted (sender).
-        (StepKind::WhatsappSignup | StepKind::WhatsappSender, v) => {
+        (StepKind::WhatsAppSignup | StepKind::WhatsAppSender, v) => {
             let id = WabaAccountId::new(uuid::Uuid::from_u128(0x3aba));
             return (
                 json!({ "waba_account_id": id.to_string() }),
