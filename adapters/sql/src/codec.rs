@@ -267,6 +267,7 @@ pub(crate) struct IdempotencyRow {
     pub holder: String,
     pub response_status: Option<i64>,
     pub response_body: Option<Vec<u8>>,
+    pub response_encoding: Option<String>,
     pub secret_withheld: i64,
     pub lease_until: DbTime,
     pub expires_at: DbTime,

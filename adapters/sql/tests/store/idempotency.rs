@@ -7,6 +7,7 @@ use onramp_domain::ports::{
     Commit, EventStore, IdempotencyEntry, IdempotencyRecord, IdempotencyStore, StoreError,
     StoredResponse,
 };
+use sqlx::Connection;
 use time::OffsetDateTime;
 
 use super::support::*;
@@ -96,6 +97,73 @@ async fn a_record_is_written_with_the_effects_of_its_commit_or_not_at_all() {
 
         // Keys are per tenant.
         assert_eq!(entry(store, tenant(), "k", at(1)).await, None, "{label}");
+    }
+}
+
+/// The stored form of `key`'s answer: its `response_encoding` and `response_body` as written.
+async fn stored_answer(db: &TestDb, key: &str) -> (Option<String>, Vec<u8>) {
+    const SQL: &str =
+        "SELECT response_encoding, response_body FROM idempotency_keys WHERE request_key = $1";
+    let row: (Option<String>, Option<Vec<u8>>) = if db.label == "sqlite" {
+        let mut conn = sqlx::SqliteConnection::connect(&db.url)
+            .await
+            .expect("connect");
+        sqlx::query_as(SQL)
+            .bind(key)
+            .fetch_one(&mut conn)
+            .await
+            .expect("row")
+    } else {
+        let mut conn = sqlx::PgConnection::connect(&db.url).await.expect("connect");
+        sqlx::query_as(SQL)
+            .bind(key)
+            .fetch_one(&mut conn)
+            .await
+            .expect("row")
+    };
+    (row.0, row.1.unwrap_or_default())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn large_answers_are_stored_deflated_and_replayed_byte_for_byte() {
+    // A session's view, the usual answer: 1.4 KB of JSON, a third of it once deflated.
+    let steps: Vec<_> = (0..12)
+        .map(|i| serde_json::json!({"id": format!("step_{i}"), "kind": "choice", "title": "Your main goal", "required": true, "status": "completed"}))
+        .collect();
+    let view = serde_json::to_vec(&serde_json::json!({"id": "01a2503d-a1e9-731e-a8fa-9ccc7eaa8da0", "status": "active", "steps": steps}))
+        .expect("json");
+    assert!(view.len() > 1_000, "{} bytes", view.len());
+    for db in backends().await {
+        let (store, label) = (&db.store, db.label);
+        let t = tenant();
+        for (key, body) in [
+            ("big", view.as_slice()),
+            ("small", b"{\"ok\":true}".as_slice()),
+        ] {
+            store
+                .commit(with_record(
+                    t,
+                    record(key, "fp", "h", Some(answer(201, body)), 0),
+                ))
+                .await
+                .expect("commit");
+            let got = entry(store, t, key, at(1)).await.expect("a record");
+            assert_eq!(got.answer, Some(answer(201, body)), "{label}: {key}");
+        }
+        let (encoding, stored) = stored_answer(&db, "big").await;
+        assert_eq!(encoding.as_deref(), Some("zlib"), "{label}");
+        assert!(
+            stored.len() * 2 < view.len(),
+            "{label}: {} bytes stored for a {}-byte answer",
+            stored.len(),
+            view.len()
+        );
+        // Under the threshold an answer is stored as it is.
+        assert_eq!(
+            stored_answer(&db, "small").await,
+            (None, b"{\"ok\":true}".to_vec()),
+            "{label}"
+        );
     }
 }
 
