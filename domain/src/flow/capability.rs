@@ -13,13 +13,11 @@
 //! The score is the sum of the points of every chosen option; the level is the last one whose
 //! `min` is at most the score (the first level is also the floor for negative scores).
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::raw::{RawCapability, RawLevel};
-use super::{FlowError, Step, StepId, StepKind};
+use super::{AnswerLookup, FlowError, Step, StepId, StepKind};
 
 /// One threshold: a score of at least `min` earns `level` (unless a later threshold applies).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,13 +87,13 @@ impl CapabilityRule {
     /// Scores `answers` (step id -> that step's answers object; a choice step's answers are
     /// `{"choice": "<option id>"}`) and picks the level. Skipped or unanswered steps score 0.
     /// The sum saturates at the `i64` bounds.
-    pub fn evaluate(&self, answers: &BTreeMap<StepId, Value>) -> CapabilityAssessment {
+    pub fn evaluate(&self, answers: &(impl AnswerLookup + ?Sized)) -> CapabilityAssessment {
         let score = self
             .points
             .iter()
             .filter(|p| {
                 answers
-                    .get(&p.step)
+                    .answers_of(&p.step)
                     .and_then(|a| a.get("choice"))
                     .and_then(Value::as_str)
                     == Some(p.option.as_str())

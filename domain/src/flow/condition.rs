@@ -8,6 +8,20 @@ use super::raw::RawCondition;
 use super::values::json_equal;
 use super::{FlowError, Step, StepId};
 
+/// Where conditions and capability rules read a step's answers object: a session's answers
+/// (`BTreeMap<StepId, Value>`), or those with one step's new answers laid over them (what the
+/// session decider looks ahead at, without copying the session).
+pub trait AnswerLookup {
+    /// The answers object of `step`, `None` when it has none (not answered, skipped).
+    fn answers_of(&self, step: &StepId) -> Option<&Value>;
+}
+
+impl AnswerLookup for BTreeMap<StepId, Value> {
+    fn answers_of(&self, step: &StepId) -> Option<&Value> {
+        self.get(step)
+    }
+}
+
 /// The test a condition applies to the referenced answer field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConditionTest {
@@ -35,9 +49,9 @@ pub struct Condition {
 impl Condition {
     /// True when the condition holds on the answers given so far. `answers` maps step id to
     /// that step's answers object (as accepted by its [`AnswerSchema`](super::AnswerSchema)).
-    pub fn evaluate(&self, answers: &BTreeMap<StepId, Value>) -> bool {
+    pub fn evaluate(&self, answers: &(impl AnswerLookup + ?Sized)) -> bool {
         let Some(value) = answers
-            .get(&self.step)
+            .answers_of(&self.step)
             .and_then(|a| a.get(&self.field))
             .filter(|v| !v.is_null())
         else {

@@ -61,7 +61,7 @@ mod validate;
 mod values;
 
 pub use capability::{CapabilityAssessment, CapabilityLevel, CapabilityPoints, CapabilityRule};
-pub use condition::{Condition, ConditionTest};
+pub use condition::{AnswerLookup, Condition, ConditionTest};
 pub use definition::{ChoiceOption, Flow, Step, StepKind};
 pub use error::FlowError;
 pub use ids::{FlowId, StepId};

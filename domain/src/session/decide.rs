@@ -1,10 +1,16 @@
 //! `decide` and `evolve` of the onboarding session.
 
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
 use crate::decider::Decider;
-use crate::flow::{Flow, Step, StepKind};
+use crate::flow::{AnswerLookup, Flow, Step, StepId, StepKind};
 
 use super::model::*;
-use super::progress::{current_step, is_applicable, required_counts};
+use super::progress::{
+    count_required, current_step, first_open_step, is_applicable, required_counts,
+};
 
 /// The `OnboardingSession` decider for one flow (the version the session pinned at start).
 #[derive(Debug, Clone, Copy)]
@@ -141,9 +147,28 @@ impl<'a> SessionDecider<'a> {
             verified_phone,
             at: *at,
         };
-        let after = self.evolve(state.clone(), &submitted);
+        // Completion follows when nothing applicable is left once this step is answered: looked
+        // at through the new answers laid over the session's, without evolving a copy of it.
+        let after = Submitted {
+            before: &state.answers,
+            step,
+            answers,
+        };
+        let (done, total) = count_required(self.flow, &after, |id| {
+            id == step || state.outcomes.get(id) == Some(&StepOutcome::Completed)
+        });
+        let open = first_open_step(self.flow, &after, |id| {
+            id == step || state.outcomes.contains_key(id)
+        });
+        let completion = (done == total && open.is_none()).then(|| SessionEvent::Completed {
+            capability: self
+                .flow
+                .capability_rule()
+                .map(|rule| rule.evaluate(&after)),
+            at: *at,
+        });
         let mut events = vec![submitted];
-        events.extend(self.completion_if_done(&after, *at));
+        events.extend(completion);
         Ok(events)
     }
 
@@ -327,5 +352,23 @@ impl Decider for SessionDecider<'_> {
         s.progress_percent = s.progress_percent.max(percent);
         s.updated_at = Some(event.at());
         s
+    }
+}
+
+/// A session's answers with one step's new answers laid over them: what the session's answers
+/// are once a step submission is applied.
+struct Submitted<'a> {
+    before: &'a BTreeMap<StepId, Value>,
+    step: &'a StepId,
+    answers: &'a Value,
+}
+
+impl AnswerLookup for Submitted<'_> {
+    fn answers_of(&self, step: &StepId) -> Option<&Value> {
+        if step == self.step {
+            Some(self.answers)
+        } else {
+            self.before.get(step)
+        }
     }
 }

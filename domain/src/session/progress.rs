@@ -7,12 +7,12 @@ use serde::Serialize;
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use crate::flow::{CapabilityAssessment, Flow, Step, StepId, StepKind};
+use crate::flow::{AnswerLookup, CapabilityAssessment, Flow, Step, StepId, StepKind};
 
 use super::model::{SessionChannel, SessionState, SessionStatus, StepOutcome};
 
 /// True when the step's `when` condition holds on the answers so far (or it has none).
-pub fn is_applicable(step: &Step, answers: &BTreeMap<StepId, Value>) -> bool {
+pub fn is_applicable(step: &Step, answers: &(impl AnswerLookup + ?Sized)) -> bool {
     step.when().is_none_or(|c| c.evaluate(answers))
 }
 
@@ -21,23 +21,44 @@ pub fn current_step<'f>(flow: &'f Flow, state: &SessionState) -> Option<&'f Step
     if state.status.is_final() {
         return None;
     }
-    flow.steps()
-        .iter()
-        .find(|s| is_applicable(s, &state.answers) && !state.outcomes.contains_key(s.id()))
+    first_open_step(flow, &state.answers, |id| state.outcomes.contains_key(id))
 }
 
 /// (done, total) over the required applicable steps (P-SES-4: a step whose condition is false is
 /// never counted as required).
 pub fn required_counts(flow: &Flow, state: &SessionState) -> (u32, u32) {
+    count_required(flow, &state.answers, |id| {
+        state.outcomes.get(id) == Some(&StepOutcome::Completed)
+    })
+}
+
+/// The first applicable step of `flow` that is not `finished`, on `answers`.
+pub(super) fn first_open_step<'f>(
+    flow: &'f Flow,
+    answers: &impl AnswerLookup,
+    finished: impl Fn(&StepId) -> bool,
+) -> Option<&'f Step> {
+    flow.steps()
+        .iter()
+        .find(|s| is_applicable(s, answers) && !finished(s.id()))
+}
+
+/// (done, total) over the required applicable steps of `flow` on `answers`; done are those
+/// `completed`.
+pub(super) fn count_required(
+    flow: &Flow,
+    answers: &impl AnswerLookup,
+    completed: impl Fn(&StepId) -> bool,
+) -> (u32, u32) {
     let mut done = 0u32;
     let mut total = 0u32;
     for step in flow
         .steps()
         .iter()
-        .filter(|s| s.required() && is_applicable(s, &state.answers))
+        .filter(|s| s.required() && is_applicable(s, answers))
     {
         total = total.saturating_add(1);
-        if state.outcomes.get(step.id()) == Some(&StepOutcome::Completed) {
+        if completed(step.id()) {
             done = done.saturating_add(1);
         }
     }

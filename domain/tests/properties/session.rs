@@ -1,10 +1,10 @@
-//! OnboardingSession properties P-SES-1..4 (spec/properties.md) and example-based decider tests.
+//! OnboardingSession properties P-SES-1..5 (spec/properties.md) and example-based decider tests.
 
 use onramp_domain::decider::Decider;
 use onramp_domain::flow::{Flow, StepId};
 use onramp_domain::session::{
     SessionCommand, SessionDecider, SessionError, SessionEvent, SessionState, SessionStatus,
-    StepStatus, current_step, progress, required_counts, view,
+    StepStatus, current_step, is_applicable, progress, required_counts, view,
 };
 use proptest::prelude::*;
 use serde_json::json;
@@ -260,6 +260,32 @@ proptest! {
         prop_assert_eq!(run.state.status, SessionStatus::Completed);
         prop_assert!(!run.state.outcomes.contains_key(&complexity));
         prop_assert_eq!(progress(flow, &run.state).percent, 100);
+    }
+
+    /// P-SES-5: the submission that leaves no applicable step unanswered completes the session in
+    /// the same decision, with the capability assessed on the final answers; no earlier one does.
+    #[test]
+    fn p_ses_5_answering_the_last_applicable_step_completes_the_session(
+        options in prop::collection::vec(0usize..6, 8),
+    ) {
+        let flow = &*PROFILE;
+        let mut run = SessionRun::started(flow);
+        let mut i = 0usize;
+        while let Some(step) = current_step(flow, &run.state) {
+            run.now += Duration::seconds(5);
+            let command = submit(step, options.get(i).copied().unwrap_or(i), true, run.now);
+            let events = run.apply(&command).expect("valid answers to the current step");
+            // Independent oracle: an applicable step left without an outcome, status aside.
+            let left = flow.steps().iter().any(|s| {
+                is_applicable(s, &run.state.answers) && !run.state.outcomes.contains_key(s.id())
+            });
+            let completed = events.iter().any(|e| matches!(e, SessionEvent::Completed { .. }));
+            prop_assert_eq!(completed, !left, "after {}", step.id());
+            i += 1;
+        }
+        prop_assert_eq!(run.state.status, SessionStatus::Completed);
+        let rule = flow.capability_rule().expect("the template assesses capability");
+        prop_assert_eq!(run.state.capability.clone(), Some(rule.evaluate(&run.state.answers)));
     }
 }
 
