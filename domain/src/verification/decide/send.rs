@@ -1,36 +1,17 @@
-//! `decide` and `evolve` of the phone verification.
+//! The sending side of the verification's `decide`: start, resend, provider attempts, delivery
+//! outcomes and reports, and the channel fallback (P-OTP-3).
 
 use time::OffsetDateTime;
 
-use super::code::Channel;
-use super::model::*;
-use crate::decider::Decider;
 use crate::failover::SkippedProvider;
 use crate::ports::{ProviderId, ReportedStatus};
+use crate::verification::code::Channel;
+use crate::verification::model::*;
 
-/// The `PhoneVerification` decider, configured with its [`VerificationPolicy`].
-#[derive(Debug, Clone, Default)]
-pub struct VerificationDecider {
-    /// Limits and channel plan.
-    pub policy: VerificationPolicy,
-}
+use super::VerificationDecider;
 
 impl VerificationDecider {
-    fn check_live(
-        &self,
-        state: &VerificationState,
-        at: OffsetDateTime,
-    ) -> Result<(), VerificationError> {
-        match state.status_at(at) {
-            VerificationStatus::New => Err(VerificationError::NotStarted),
-            VerificationStatus::Pending => Ok(()),
-            VerificationStatus::Approved => Err(VerificationError::AlreadyApproved),
-            VerificationStatus::Expired => Err(VerificationError::Expired),
-            VerificationStatus::Locked => Err(VerificationError::Locked),
-        }
-    }
-
-    fn start(
+    pub(super) fn start(
         &self,
         state: &VerificationState,
         cmd: &VerificationCommand,
@@ -91,11 +72,11 @@ impl VerificationDecider {
         ])
     }
 
-    fn resend(
+    pub(super) fn resend(
         &self,
         state: &VerificationState,
         channel: Option<Channel>,
-        code_hash: super::CodeHash,
+        code_hash: crate::verification::CodeHash,
         quota: SendAllowance,
         at: OffsetDateTime,
     ) -> Result<Vec<VerificationEvent>, VerificationError> {
@@ -135,7 +116,7 @@ impl VerificationDecider {
         }])
     }
 
-    fn record_delivery(
+    pub(super) fn record_delivery(
         &self,
         state: &VerificationState,
         seq: u32,
@@ -232,7 +213,7 @@ impl VerificationDecider {
     /// One provider call for delivery `seq`: accepted, failed over to the next provider, or
     /// rejected (the delivery fails and the channel fallback applies).
     #[allow(clippy::too_many_arguments)]
-    fn record_attempt(
+    pub(super) fn record_attempt(
         &self,
         state: &VerificationState,
         seq: u32,
@@ -324,7 +305,7 @@ impl VerificationDecider {
 
     /// A provider's delivery report: delivered marks the delivery; a failed voice call falls back
     /// to the next channel; a failed SMS moves to the next provider of the chain.
-    fn apply_report(
+    pub(super) fn apply_report(
         &self,
         state: &VerificationState,
         provider: ProviderId,
@@ -374,286 +355,4 @@ impl VerificationDecider {
             ReportedStatus::Sent | ReportedStatus::Other { .. } => vec![],
         })
     }
-
-    fn check(
-        &self,
-        state: &VerificationState,
-        code_hash: &super::CodeHash,
-        at: OffsetDateTime,
-    ) -> Result<Vec<VerificationEvent>, VerificationError> {
-        self.check_live(state, at)?;
-        if state.failed_checks >= self.policy.max_failed_checks {
-            return Err(VerificationError::Locked);
-        }
-        if state.code_hash.is_some_and(|h| h.matches(code_hash)) {
-            return Ok(vec![VerificationEvent::Approved { at }]);
-        }
-        Ok(self.failed_check(state, at))
-    }
-
-    /// The verdict of the provider on a provider-owned code: the same limits as Onramp's own
-    /// checks (expiry, lock after `max_failed_checks`).
-    fn provider_check(
-        &self,
-        state: &VerificationState,
-        approved: bool,
-        at: OffsetDateTime,
-    ) -> Result<Vec<VerificationEvent>, VerificationError> {
-        self.check_live(state, at)?;
-        if state.failed_checks >= self.policy.max_failed_checks {
-            return Err(VerificationError::Locked);
-        }
-        if approved {
-            return Ok(vec![VerificationEvent::Approved { at }]);
-        }
-        Ok(self.failed_check(state, at))
-    }
-
-    fn failed_check(
-        &self,
-        state: &VerificationState,
-        at: OffsetDateTime,
-    ) -> Vec<VerificationEvent> {
-        let failed_checks = state.failed_checks.saturating_add(1);
-        let mut events = vec![VerificationEvent::CheckFailed { failed_checks, at }];
-        if failed_checks >= self.policy.max_failed_checks {
-            events.push(VerificationEvent::Locked { at });
-        }
-        events
-    }
-}
-
-impl Decider for VerificationDecider {
-    type State = VerificationState;
-    type Command = VerificationCommand;
-    type Event = VerificationEvent;
-    type Error = VerificationError;
-
-    fn decide(
-        &self,
-        state: &VerificationState,
-        command: &VerificationCommand,
-    ) -> Result<Vec<VerificationEvent>, VerificationError> {
-        match command {
-            VerificationCommand::Start { .. } => self.start(state, command),
-            VerificationCommand::Resend {
-                channel,
-                code_hash,
-                quota,
-                at,
-            } => self.resend(state, *channel, *code_hash, *quota, *at),
-            VerificationCommand::RecordDelivery {
-                seq,
-                outcome,
-                quota,
-                at,
-            } => self.record_delivery(state, *seq, outcome, *quota, *at),
-            VerificationCommand::RecordAttempt {
-                seq,
-                provider,
-                skipped,
-                probe,
-                result,
-                circuit_opened_until,
-                quota,
-                at,
-            } => self.record_attempt(
-                state,
-                *seq,
-                *provider,
-                skipped,
-                *probe,
-                result,
-                *circuit_opened_until,
-                *quota,
-                *at,
-            ),
-            VerificationCommand::ApplyReport {
-                provider,
-                provider_ref,
-                status,
-                quota,
-                at,
-            } => self.apply_report(state, *provider, provider_ref, status, *quota, *at),
-            VerificationCommand::RecordProviderCheck { approved, at } => {
-                self.provider_check(state, *approved, *at)
-            }
-            VerificationCommand::Check { code_hash, at } => self.check(state, code_hash, *at),
-            VerificationCommand::Expire { at } => match (state.status, state.expires_at) {
-                (VerificationStatus::Pending, Some(exp)) if *at >= exp => {
-                    Ok(vec![VerificationEvent::Expired { at: *at }])
-                }
-                _ => Ok(vec![]),
-            },
-        }
-    }
-
-    fn evolve(&self, mut s: VerificationState, event: &VerificationEvent) -> VerificationState {
-        match event {
-            VerificationEvent::Started {
-                id,
-                phone,
-                session_id,
-                plan,
-                at,
-            } => {
-                s.id = Some(*id);
-                s.phone = Some(phone.clone());
-                s.session_id = *session_id;
-                s.plan = plan.clone();
-                s.status = VerificationStatus::Pending;
-                s.created_at = Some(*at);
-            }
-            VerificationEvent::CodeSent {
-                seq,
-                generation,
-                channel,
-                code_hash,
-                fallback,
-                expires_at,
-                at,
-            } => {
-                s.blocked_fallback = None;
-                if let Some(h) = code_hash {
-                    s.code_hash = Some(*h);
-                }
-                s.generation = *generation;
-                s.sends = s.sends.saturating_add(1);
-                s.expires_at = Some(*expires_at);
-                if !fallback {
-                    s.last_send_at = Some(*at);
-                }
-                s.deliveries.push(Delivery {
-                    seq: *seq,
-                    generation: *generation,
-                    channel: *channel,
-                    status: DeliveryStatus::Queued,
-                    fallback: *fallback,
-                    provider: None,
-                    reason: None,
-                    at: *at,
-                    attempts: Vec::new(),
-                });
-            }
-            VerificationEvent::ProviderAccepted {
-                seq,
-                provider,
-                provider_ref,
-                code_owner,
-                sealed_code,
-                skipped,
-                probe,
-                at,
-            } => {
-                if let Some(d) = s.deliveries.iter_mut().find(|d| d.seq == *seq) {
-                    d.status = DeliveryStatus::Sent;
-                    d.provider = Some(provider.to_string());
-                    d.attempts.push(ProviderAttempt {
-                        provider: *provider,
-                        provider_ref: Some(provider_ref.clone()),
-                        code_owner: Some(*code_owner),
-                        failure: None,
-                        skipped: skipped.clone(),
-                        probe: *probe,
-                        at: *at,
-                    });
-                }
-                s.sealed_codes.insert(*seq, sealed_code.clone());
-            }
-            VerificationEvent::ProviderFailed {
-                seq,
-                provider,
-                reason,
-                skipped,
-                probe,
-                at,
-                ..
-            } => {
-                if let Some(d) = s.deliveries.iter_mut().find(|d| d.seq == *seq) {
-                    d.status = DeliveryStatus::Queued;
-                    d.reason = Some(reason.clone());
-                    match d
-                        .attempts
-                        .iter_mut()
-                        .rev()
-                        .find(|a| a.provider == *provider && a.failure.is_none())
-                    {
-                        // A delivery report failing an accepted attempt.
-                        Some(a) => a.failure = Some(reason.clone()),
-                        None => d.attempts.push(ProviderAttempt {
-                            provider: *provider,
-                            provider_ref: None,
-                            code_owner: None,
-                            failure: Some(reason.clone()),
-                            skipped: skipped.clone(),
-                            probe: *probe,
-                            at: *at,
-                        }),
-                    }
-                }
-            }
-            VerificationEvent::DeliverySucceeded { seq, provider, .. } => {
-                if let Some(d) = s.deliveries.iter_mut().find(|d| d.seq == *seq) {
-                    d.status = DeliveryStatus::Delivered;
-                    d.provider = Some(provider.clone());
-                }
-            }
-            VerificationEvent::DeliveryFailed {
-                seq,
-                provider,
-                reason,
-                ..
-            } => {
-                if let Some(d) = s.deliveries.iter_mut().find(|d| d.seq == *seq) {
-                    d.status = DeliveryStatus::Failed;
-                    d.provider = Some(provider.clone());
-                    d.reason = Some(reason.clone());
-                }
-            }
-            VerificationEvent::FallbackBlocked {
-                channel,
-                retry_after_seconds,
-                at,
-            } => {
-                s.blocked_fallback = Some(BlockedFallback {
-                    channel: *channel,
-                    retry_after_seconds: *retry_after_seconds,
-                    at: *at,
-                });
-            }
-            VerificationEvent::CheckFailed { failed_checks, .. } => {
-                s.failed_checks = *failed_checks
-            }
-            VerificationEvent::Locked { .. } => s.status = VerificationStatus::Locked,
-            VerificationEvent::Approved { at } => {
-                s.status = VerificationStatus::Approved;
-                s.approved_at = Some(*at);
-            }
-            VerificationEvent::Expired { .. } => {
-                if s.status == VerificationStatus::Pending {
-                    s.status = VerificationStatus::Expired;
-                }
-            }
-        }
-        if let Some(at) = event_time(event) {
-            s.updated_at = Some(at);
-        }
-        s
-    }
-}
-
-fn event_time(e: &VerificationEvent) -> Option<OffsetDateTime> {
-    Some(match e {
-        VerificationEvent::Started { at, .. }
-        | VerificationEvent::CodeSent { at, .. }
-        | VerificationEvent::DeliverySucceeded { at, .. }
-        | VerificationEvent::DeliveryFailed { at, .. }
-        | VerificationEvent::ProviderAccepted { at, .. }
-        | VerificationEvent::ProviderFailed { at, .. }
-        | VerificationEvent::FallbackBlocked { at, .. }
-        | VerificationEvent::CheckFailed { at, .. }
-        | VerificationEvent::Locked { at }
-        | VerificationEvent::Approved { at }
-        | VerificationEvent::Expired { at } => *at,
-    })
 }
