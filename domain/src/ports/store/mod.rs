@@ -4,6 +4,15 @@
 //! Every method takes the tenant, and implementations MUST filter every query on it
 //! (P-TEN-1: no store query of one tenant returns another's data). The job queue's `claim` is the
 //! one system-wide query: it serves the workers, and every job carries its tenant.
+//!
+//! This module holds the event store (streams, events, snapshots, the commit, listings) and
+//! [`StoreError`]; `jobs` holds the job queue, `tenants` the tenant store.
+
+mod jobs;
+mod tenants;
+
+pub use jobs::*;
+pub use tenants::*;
 
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -193,25 +202,6 @@ pub struct StreamWrite {
     pub snapshot: Snapshot,
 }
 
-/// A job for the outbox: an effect to run after the commit (a code delivery), or a timer (a
-/// future `run_at`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewJob {
-    /// The job's id, also the idempotency key of its effect.
-    pub id: JobId,
-    /// Dotted kind, e.g. `verification.deliver`; workers dispatch on it.
-    pub kind: String,
-    /// The job's input.
-    pub payload: Value,
-    /// Not before this time.
-    pub run_at: OffsetDateTime,
-    /// For timers: at most one pending job per (tenant, key); a new one replaces the old
-    /// (rescheduling an inactivity timeout).
-    pub timer_key: Option<String>,
-    /// Attempts before the job is dead (3 by default).
-    pub max_attempts: u32,
-}
-
 /// Everything one command changes, committed atomically: all or nothing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Commit {
@@ -298,34 +288,6 @@ pub struct Page {
     pub next_cursor: Option<String>,
 }
 
-/// A job claimed by a worker, leased until it is completed, retried or its lease runs out.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ClaimedJob {
-    /// The job's id.
-    pub id: JobId,
-    /// Whose job it is.
-    pub tenant: TenantId,
-    /// Dotted kind.
-    pub kind: String,
-    /// Input.
-    pub payload: Value,
-    /// Attempts so far, this one included (from 1).
-    pub attempts: u32,
-    /// Attempts allowed.
-    pub max_attempts: u32,
-}
-
-/// A tenant.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tenant {
-    /// Its id.
-    pub id: TenantId,
-    /// Display name.
-    pub name: String,
-    /// When it was created.
-    pub created_at: OffsetDateTime,
-}
-
 /// Store failures, classified so callers can act (retry on conflict, fail otherwise).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -405,51 +367,4 @@ pub trait EventStore: Send + Sync {
     /// delivery, [`AggregateKind::ProviderRef`]): it routes a webhook that arrived on shared
     /// credentials to its tenant, and returns nothing but the tenant id.
     async fn stream_owner(&self, stream: &StreamId) -> Result<Option<TenantId>, StoreError>;
-}
-
-/// The outbox and timers: durable jobs claimed with a lease (DESIGN.md section 4).
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
-#[async_trait::async_trait]
-pub trait JobQueue: Send + Sync {
-    /// Claims up to `limit` jobs due at `now` that are not leased, leasing them for
-    /// `lease_seconds` and counting the attempt. A job is claimed by exactly one worker at a
-    /// time, across replicas.
-    async fn claim(
-        &self,
-        now: OffsetDateTime,
-        lease_seconds: u32,
-        limit: u32,
-    ) -> Result<Vec<ClaimedJob>, StoreError>;
-
-    /// Marks a job done without other writes.
-    async fn complete(&self, id: JobId) -> Result<(), StoreError>;
-
-    /// Releases a failed job to run again at `run_at`, keeping `error`; when its attempts are
-    /// used up it is marked dead instead and never claimed again.
-    async fn fail(&self, id: JobId, error: &str, run_at: OffsetDateTime) -> Result<(), StoreError>;
-
-    /// The earliest `run_at` of a pending job, to sleep until then.
-    async fn next_due(&self) -> Result<Option<OffsetDateTime>, StoreError>;
-
-    /// The sandbox test clock (issue 4, item 5): moves every pending job of `tenant` `seconds`
-    /// earlier, as if that much time had passed for the tenant (Stripe's test clocks). Timers
-    /// carry their own due time, so their handlers judge them by it. Returns how many jobs moved.
-    async fn advance_timers(&self, tenant: TenantId, seconds: i64) -> Result<u64, StoreError>;
-}
-
-/// Tenants and their API keys (stored only as keyed hashes).
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
-#[async_trait::async_trait]
-pub trait TenantStore: Send + Sync {
-    /// Creates a tenant with the hash of its API key.
-    ///
-    /// # Errors
-    /// [`StoreError::Conflict`] when the id or key hash exists.
-    async fn create_tenant(&self, tenant: &Tenant, api_key_hash: &str) -> Result<(), StoreError>;
-
-    /// The tenant whose API key hashes to `api_key_hash`.
-    async fn tenant_by_key_hash(&self, api_key_hash: &str) -> Result<Option<Tenant>, StoreError>;
-
-    /// How many tenants exist.
-    async fn tenant_count(&self) -> Result<u64, StoreError>;
 }
