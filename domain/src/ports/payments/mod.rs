@@ -1,5 +1,15 @@
 //! Money ports: a card on file with a card-gated trial subscription (`CardOnFile`, Stripe) and
 //! one-off orders captured once (`OrderPayments`, PayPal) (DESIGN.md section 3, issue 4).
+//!
+//! This module holds the payment error, the idempotency key, the card-on-file port with its
+//! types and the payment directory; `orders` holds the one-off orders port, `reports` what a
+//! payment provider's webhook reports.
+
+mod orders;
+mod reports;
+
+pub use orders::*;
+pub use reports::*;
 
 use std::sync::Arc;
 
@@ -8,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::TenantId;
 use crate::money::Money;
 
-use super::{ProviderError, ProviderId};
+use crate::ports::{ProviderError, ProviderId};
 
 /// Why a payment call failed.
 #[derive(Debug, thiserror::Error)]
@@ -235,90 +245,6 @@ pub trait CardOnFile: Send + Sync {
     async fn health_check(&self) -> Result<(), ProviderError>;
 }
 
-/// A one-off order to create at the payment provider.
-#[derive(Debug, Clone)]
-pub struct NewOrder {
-    /// The tenant.
-    pub tenant: TenantId,
-    /// Onramp's order id (PayPal `reference_id` / `custom_id`).
-    pub order_ref: String,
-    /// What is bought, e.g. `pro` (PayPal `description`).
-    pub plan: String,
-    /// The amount to capture.
-    pub amount: Money,
-    /// Where the buyer returns after approving (PayPal `return_url`), when known.
-    pub return_url: Option<String>,
-    /// Where the buyer returns after canceling, when known.
-    pub cancel_url: Option<String>,
-    /// Idempotency key (PayPal `PayPal-Request-Id`).
-    pub key: IdempotencyKey,
-}
-
-/// An order as created.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CreatedOrder {
-    /// The provider's order id.
-    pub provider_order: String,
-    /// Where the buyer approves the payment (PayPal's `rel: approve` link).
-    pub approve_url: String,
-}
-
-/// A capture's status (PayPal's capture `status`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum CaptureStatus {
-    /// Money moved.
-    Completed,
-    /// Held by the provider; a webhook will say how it ends.
-    Pending,
-    /// Declined.
-    Declined,
-    /// Failed.
-    Failed,
-    /// Refunded, in part or in full.
-    Refunded,
-}
-
-/// A capture as the provider answered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CaptureInfo {
-    /// The provider's capture id.
-    pub capture_id: String,
-    /// Its status.
-    pub status: CaptureStatus,
-    /// The amount captured.
-    pub amount: Money,
-    /// The payer's e-mail, when the provider gives it.
-    pub payer_email: Option<String>,
-}
-
-/// One-off orders approved by the buyer and captured once (PayPal Orders v2; the sandbox
-/// follows PayPal's flow, with approval through `POST /v1/sandbox/paypal/orders/{id}/approve`).
-///
-/// # Errors
-/// As [`CardOnFile`]; an order not approved yet is `Refused { code: "ORDER_NOT_APPROVED" }`.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
-#[async_trait::async_trait]
-pub trait OrderPayments: Send + Sync {
-    /// The provider behind it.
-    fn provider(&self) -> ProviderId;
-
-    /// Creates an order with intent CAPTURE.
-    async fn create_order(&self, order: &NewOrder) -> Result<CreatedOrder, PaymentError>;
-
-    /// Captures an approved order. An order captured already answers its capture: success,
-    /// not an error.
-    async fn capture_order(
-        &self,
-        provider_order: &str,
-        key: &IdempotencyKey,
-    ) -> Result<CaptureInfo, PaymentError>;
-
-    /// A cheap authenticated call that proves the credentials work.
-    async fn health_check(&self) -> Result<(), ProviderError>;
-}
-
 /// Finds a tenant's payment providers: its own credentials first, then the server-wide ones,
 /// then the sandbox.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
@@ -338,83 +264,4 @@ pub trait PaymentDirectory: Send + Sync {
         &self,
         tenant: TenantId,
     ) -> Result<Arc<dyn OrderPayments>, ProviderError>;
-}
-
-/// What a payment provider's webhook reports, once verified and parsed by its adapter.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum PaymentReport {
-    /// `customer.subscription.*` and `invoice.*`: the subscription's status as of `created`.
-    Subscription {
-        /// `sub_…`.
-        subscription: String,
-        /// The status this event implies: the subscription's own status, `active` for a paid
-        /// renewal invoice (`invoice.paid` with `billing_reason` `subscription_cycle`),
-        /// `past_due` for `invoice.payment_failed`; `None` for events that change nothing
-        /// (a $0 first invoice).
-        status: Option<SubscriptionStatus>,
-        /// `customer.subscription.trial_will_end`.
-        trial_will_end: bool,
-        /// The event's `created`, unix seconds: reports are ordered by it, not by arrival.
-        created: i64,
-    },
-    /// `setup_intent.*`: kept for the audit trail.
-    SetupIntent {
-        /// `seti_…`.
-        setup_intent: String,
-        /// The SetupIntent's status (`succeeded`, `requires_payment_method`, `canceled`, ...).
-        status: String,
-        /// The event's `created`, unix seconds.
-        created: i64,
-    },
-    /// PayPal order and capture events.
-    Order {
-        /// The provider's order id (for captures, `supplementary_data.related_ids.order_id`);
-        /// for a refund that names only its capture, the capture id (Onramp records both as
-        /// references of the order when it captures).
-        reference: String,
-        /// What happened.
-        event: OrderEvent,
-        /// The event's `create_time`, unix seconds.
-        created: i64,
-    },
-}
-
-impl PaymentReport {
-    /// The provider reference webhooks are routed by: the subscription, SetupIntent or order.
-    pub fn provider_ref(&self) -> &str {
-        match self {
-            Self::Subscription { subscription, .. } => subscription,
-            Self::SetupIntent { setup_intent, .. } => setup_intent,
-            Self::Order { reference, .. } => reference,
-        }
-    }
-}
-
-/// An order event reported by the provider.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum OrderEvent {
-    /// `CHECKOUT.ORDER.APPROVED`: the buyer approved; capture may follow.
-    Approved,
-    /// `PAYMENT.CAPTURE.COMPLETED`.
-    CaptureCompleted {
-        /// The capture.
-        capture: CaptureInfo,
-    },
-    /// `PAYMENT.CAPTURE.PENDING`.
-    CapturePending {
-        /// The capture id.
-        capture_id: String,
-    },
-    /// `PAYMENT.CAPTURE.DENIED` (or `DECLINED`).
-    CaptureDenied {
-        /// The capture id.
-        capture_id: String,
-    },
-    /// `PAYMENT.CAPTURE.REFUNDED`.
-    CaptureRefunded {
-        /// The capture id.
-        capture_id: String,
-    },
 }
