@@ -388,17 +388,4 @@ fn media_matches(accepted: &str, media: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn media_types_match_with_parameters_and_wildcards() {
-        assert!(media_matches("application/json", "application/json"));
-        assert!(media_matches("application/*", "application/json"));
-        assert!(media_matches("*/*", "text/plain"));
-        assert!(!media_matches(
-            "application/json",
-            "application/x-www-form-urlencoded"
-        ));
-    }
-}
+mod tests;
