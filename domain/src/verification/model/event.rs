@@ -66,7 +66,8 @@ pub enum VerificationEvent {
         provider_ref: String,
         /// Whose code it delivers.
         code_owner: CodeOwner,
-        /// Encrypted code (see [`VerificationState::sealed_codes`]).
+        /// Encrypted code (see
+        /// [`VerificationState::sealed_codes`](super::VerificationState::sealed_codes)).
         sealed_code: String,
         /// Providers passed over before it, and why.
         #[serde(default)]
