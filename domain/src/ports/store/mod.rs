@@ -1,0 +1,370 @@
+//! Persistence ports: the event store with its projections, the job queue (outbox and timers),
+//! tenants and idempotency records (DESIGN.md section 4).
+//!
+//! Every method takes the tenant, and implementations MUST filter every query on it
+//! (P-TEN-1: no store query of one tenant returns another's data). The job queue's `claim` is the
+//! one system-wide query: it serves the workers, and every job carries its tenant.
+//!
+//! This module holds the event store (streams, events, snapshots, the commit, listings) and
+//! [`StoreError`]; `jobs` holds the job queue, `tenants` the tenant store.
+
+mod jobs;
+mod tenants;
+
+pub use jobs::*;
+pub use tenants::*;
+
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use super::IdempotencyRecord;
+use crate::ids::{JobId, TenantId};
+
+/// The kinds of aggregate, each with its own streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AggregateKind {
+    /// An onboarding session, keyed by session id.
+    Session,
+    /// A phone verification, keyed by verification id.
+    Verification,
+    /// The send quota of one phone number, keyed by E.164.
+    PhoneQuota,
+    /// A provider's circuit breaker for one channel, keyed `{provider}:{channel}`.
+    Breaker,
+    /// A provider's reference of a delivery, keyed `{provider}:{provider_ref}`: finds the
+    /// verification a delivery report is about.
+    ProviderRef,
+    /// A received provider webhook, keyed `{provider}:{provider event id}`: the inbox; a second
+    /// delivery of the same event conflicts and is ignored.
+    WebhookEvent,
+    /// A tenant's integration with a provider (credentials, status), keyed by provider.
+    Integration,
+    /// A card-gated free trial, keyed by trial id.
+    Trial,
+    /// A key held by one trial: a customer's card or phone (`card:{fingerprint}`,
+    /// `phone:{e164}`, P-TRI-3), or a session step's one trial (`session:{id}:{step}`).
+    TrialClaim,
+    /// A one-off payment order, keyed by order id.
+    Order,
+    /// The one order of a session's checkout step, keyed `session:{id}:{step}` (issue 11,
+    /// item 8: a second request while that order is open answers it).
+    OrderClaim,
+    /// A customer account, keyed by customer id.
+    Customer,
+    /// A payment provider's reference (`{provider}:{subscription, order or capture id}`):
+    /// finds the trial or order a payment webhook is about.
+    PaymentRef,
+    /// A WhatsApp Business Account onboarding, keyed by its id (issue 5).
+    WabaAccount,
+    /// A WhatsApp provider's reference (`{provider}:{waba id, phone number id, sender id or
+    /// message id}`): finds the account or conversation a WhatsApp webhook is about.
+    WhatsAppRef,
+    /// The message history of one session (every user and bot message), keyed by session id.
+    Conversation,
+    /// The link codes of one phone number, keyed by E.164 (P-LNK-1).
+    ChannelLink,
+    /// One end-user session token, keyed by token id (P-TOK-1).
+    SessionToken,
+}
+
+impl AggregateKind {
+    /// The stored name: `session`, `verification`, `phone_quota`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Session => "session",
+            Self::Verification => "verification",
+            Self::PhoneQuota => "phone_quota",
+            Self::Breaker => "breaker",
+            Self::ProviderRef => "provider_ref",
+            Self::WebhookEvent => "webhook_event",
+            Self::Integration => "integration",
+            Self::Trial => "trial",
+            Self::TrialClaim => "trial_claim",
+            Self::Order => "order",
+            Self::OrderClaim => "order_claim",
+            Self::Customer => "customer",
+            Self::PaymentRef => "payment_ref",
+            Self::WabaAccount => "waba_account",
+            Self::WhatsAppRef => "whatsapp_ref",
+            Self::Conversation => "conversation",
+            Self::ChannelLink => "channel_link",
+            Self::SessionToken => "session_token",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "session" => Some(Self::Session),
+            "verification" => Some(Self::Verification),
+            "phone_quota" => Some(Self::PhoneQuota),
+            "breaker" => Some(Self::Breaker),
+            "provider_ref" => Some(Self::ProviderRef),
+            "webhook_event" => Some(Self::WebhookEvent),
+            "integration" => Some(Self::Integration),
+            "trial" => Some(Self::Trial),
+            "trial_claim" => Some(Self::TrialClaim),
+            "order" => Some(Self::Order),
+            "order_claim" => Some(Self::OrderClaim),
+            "customer" => Some(Self::Customer),
+            "payment_ref" => Some(Self::PaymentRef),
+            "waba_account" => Some(Self::WabaAccount),
+            "whatsapp_ref" => Some(Self::WhatsAppRef),
+            "conversation" => Some(Self::Conversation),
+            "channel_link" => Some(Self::ChannelLink),
+            "session_token" => Some(Self::SessionToken),
+            _ => None,
+        }
+    }
+}
+
+/// One event stream: an aggregate kind and its id (a UUID, or an E.164 number for quotas).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StreamId {
+    /// The aggregate kind.
+    pub kind: AggregateKind,
+    /// The aggregate's id, as text.
+    pub id: String,
+}
+
+impl StreamId {
+    /// A stream of `kind` for the aggregate `id`.
+    pub fn new(kind: AggregateKind, id: impl ToString) -> Self {
+        Self {
+            kind,
+            id: id.to_string(),
+        }
+    }
+}
+
+/// An event to append.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    /// Dotted type name, e.g. `session.step_submitted`.
+    pub event_type: String,
+    /// The serialized event.
+    pub payload: Value,
+    /// When it happened.
+    pub recorded_at: OffsetDateTime,
+}
+
+/// An event as stored: versions start at 1 and have no gaps within a stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    /// The stream it belongs to.
+    pub stream: StreamId,
+    /// Its position in the stream, from 1.
+    pub version: u64,
+    /// Dotted type name.
+    pub event_type: String,
+    /// The serialized event.
+    pub payload: Value,
+    /// When it happened.
+    pub recorded_at: OffsetDateTime,
+}
+
+/// The projection row of one aggregate: queryable columns plus the folded state, written in the
+/// same transaction as its events so reads and lists never fold streams.
+///
+/// `flow_id`, `session_id`, `external_ref` and `created_at` are fixed by the stream's first
+/// write (while it is at version 0): stores MAY ignore them on later writes, so that the listing
+/// indexes on them are not rewritten on every change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    /// Status for filtering (`active`, `pending`, ...).
+    pub status: String,
+    /// Flow id, for sessions.
+    pub flow_id: Option<String>,
+    /// E.164 phone, when known.
+    pub phone: Option<String>,
+    /// The tenant's own reference, for sessions.
+    pub external_ref: Option<String>,
+    /// The onboarding session a trial, order or customer account belongs to.
+    pub session_id: Option<String>,
+    /// When the aggregate was created.
+    pub created_at: OffsetDateTime,
+    /// When it last changed.
+    pub updated_at: OffsetDateTime,
+    /// The folded state, serialized.
+    pub state: Value,
+}
+
+/// Appends to one stream, expecting it to be at `expected_version` (0 for a new stream).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamWrite {
+    /// The stream.
+    pub stream: StreamId,
+    /// The version the writer read; the commit fails with [`StoreError::Conflict`] otherwise.
+    pub expected_version: u64,
+    /// Events to append, in order, at `expected_version + 1 ..`.
+    pub events: Vec<NewEvent>,
+    /// The projection row after these events.
+    pub snapshot: Snapshot,
+}
+
+/// Everything one command changes, committed atomically: all or nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Commit {
+    /// Whose data this is.
+    pub tenant: TenantId,
+    /// Appends, each with its optimistic-concurrency check.
+    pub streams: Vec<StreamWrite>,
+    /// Jobs to enqueue.
+    pub jobs: Vec<NewJob>,
+    /// Pending timers (by key) to delete.
+    pub cancel_timers: Vec<String>,
+    /// A claimed job whose work this commit records, marked done in the same transaction, so a
+    /// crash can never record an effect twice.
+    pub complete_job: Option<JobId>,
+    /// The body of the answer to the request this commit completes: the view the use case
+    /// returns, serialized as JSON exactly as the HTTP edge sends it. Set by the use case's
+    /// last commit ([`Commit::answer_with`]); never set when the answer carries a secret.
+    pub answer: Option<Vec<u8>>,
+    /// The request's idempotency record, written in this same transaction (DESIGN.md section 4:
+    /// a crash keeps the effects and their answer, or neither). Set by the HTTP edge, never by a
+    /// use case.
+    pub idempotency: Option<IdempotencyRecord>,
+}
+
+impl Commit {
+    /// An empty commit for `tenant`.
+    pub fn new(tenant: TenantId) -> Self {
+        Self {
+            tenant,
+            streams: Vec::new(),
+            jobs: Vec::new(),
+            cancel_timers: Vec::new(),
+            complete_job: None,
+            answer: None,
+            idempotency: None,
+        }
+    }
+
+    /// Makes `view`, serialized as JSON, the answer of the request this commit completes, so
+    /// that a retry of the request with its `Idempotency-Key` replays it even when the process
+    /// dies before answering. A view that does not serialize leaves the answer unset (the edge
+    /// then stores the answer it sends, in a second write).
+    pub fn answer_with<V: serde::Serialize>(&mut self, view: &V) {
+        self.answer = serde_json::to_vec(view).ok();
+    }
+}
+
+/// A projection row read back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded {
+    /// The stream.
+    pub stream: StreamId,
+    /// The stream's current version (number of events).
+    pub version: u64,
+    /// The projection row.
+    pub snapshot: Snapshot,
+}
+
+/// A filtered, paginated listing of projection rows, newest first.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListQuery {
+    /// Filter on status.
+    pub status: Option<String>,
+    /// Filter on flow id.
+    pub flow_id: Option<String>,
+    /// Filter on E.164 phone.
+    pub phone: Option<String>,
+    /// Filter on external reference.
+    pub external_ref: Option<String>,
+    /// Filter on the session (trials, orders, customer accounts).
+    pub session_id: Option<String>,
+    /// Page size, 1..=100.
+    pub limit: u32,
+    /// Opaque cursor from a previous [`Page::next_cursor`].
+    pub cursor: Option<String>,
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    /// The rows, newest first.
+    pub items: Vec<Loaded>,
+    /// Cursor of the next page, when there is one.
+    pub next_cursor: Option<String>,
+}
+
+/// Store failures, classified so callers can act (retry on conflict, fail otherwise).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Optimistic concurrency: a stream moved past the expected version (or a unique key
+    /// exists). Reload and decide again.
+    #[error("concurrent modification of {0}")]
+    Conflict(String),
+    /// The database could not be reached or timed out.
+    #[error("store unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A listing cursor that no page of this store handed out (the client's mistake).
+    #[error("invalid listing cursor")]
+    InvalidCursor,
+    /// The commit's idempotency record is held by another attempt of the request (still running,
+    /// or finished): nothing was written. The edge answers from that attempt's record.
+    #[error("the idempotency key is held by another attempt")]
+    IdempotencyKeyTaken,
+    /// Stored data could not be read back (corrupt row, unknown kind).
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    /// Anything else.
+    #[error("unexpected store failure")]
+    Unexpected(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Event streams with their projection rows.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait::async_trait]
+pub trait EventStore: Send + Sync {
+    /// Commits atomically: appends, projections, jobs, timer cancellations, job completion.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] when any stream is not at its expected version; nothing is
+    /// written then.
+    async fn commit(&self, commit: Commit) -> Result<(), StoreError>;
+
+    /// The projection row of one stream of `tenant`, `None` when it does not exist (or belongs
+    /// to another tenant).
+    async fn load(&self, tenant: TenantId, stream: &StreamId)
+    -> Result<Option<Loaded>, StoreError>;
+
+    /// The projection row of one stream to decide on (issue 11, item 4): an implementation MAY
+    /// answer from an in-process cache of the rows it committed or read, so the hot path does
+    /// not read before deciding. Such a row may be stale (another process wrote since): a commit
+    /// decided on it then fails with [`StoreError::Conflict`], and the implementation MUST drop
+    /// its copy so that the caller's next call reads the database. Callers MUST NOT answer a
+    /// read from it, and MUST confirm on [`EventStore::load`] a decision that commits nothing
+    /// (an error, a no-op). Without a cache, [`EventStore::load`].
+    async fn load_for_decide(
+        &self,
+        tenant: TenantId,
+        stream: &StreamId,
+    ) -> Result<Option<Loaded>, StoreError> {
+        self.load(tenant, stream).await
+    }
+
+    /// Events of one stream of `tenant` with version > `after_version`, at most `limit`, in
+    /// order. The audit trail.
+    async fn events(
+        &self,
+        tenant: TenantId,
+        stream: &StreamId,
+        after_version: u64,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError>;
+
+    /// Projection rows of `kind` of `tenant` matching `query`, newest first.
+    async fn list(
+        &self,
+        tenant: TenantId,
+        kind: AggregateKind,
+        query: &ListQuery,
+    ) -> Result<Page, StoreError>;
+
+    /// The tenant owning `stream`, searched across tenants: `None` when no tenant or more than
+    /// one has it. Only for streams whose ids are unique world-wide (a provider's reference of a
+    /// delivery, [`AggregateKind::ProviderRef`]): it routes a webhook that arrived on shared
+    /// credentials to its tenant, and returns nothing but the tenant id.
+    async fn stream_owner(&self, stream: &StreamId) -> Result<Option<TenantId>, StoreError>;
+}
