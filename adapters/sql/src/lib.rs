@@ -206,14 +206,19 @@ impl EventStore for SqlStore {
     #[tracing::instrument(level = "debug", skip_all, fields(tenant = %commit.tenant, streams = commit.streams.len()))]
     async fn commit(&self, commit: Commit) -> Result<(), StoreError> {
         let Some(cache) = &self.cache else {
-            return self.write(WriteOp::Commit(Box::new(commit))).await?.done();
+            let prepared = ops::Prepared::new(commit)?;
+            return self
+                .write(WriteOp::Commit(Box::new(prepared)))
+                .await?
+                .done();
         };
         let tenant = commit.tenant;
         let rows = cache::DecideCache::rows_of(&commit);
-        let result = self
-            .write(WriteOp::Commit(Box::new(commit)))
-            .await
-            .and_then(WriteOutput::done);
+        let result = match ops::Prepared::new(commit) {
+            Ok(prepared) => self.write(WriteOp::Commit(Box::new(prepared))).await,
+            Err(e) => Err(e),
+        };
+        let result = result.and_then(WriteOutput::done);
         match &result {
             Ok(()) => cache.committed(tenant, rows),
             Err(_) => {

@@ -7,6 +7,8 @@ use time::OffsetDateTime;
 use crate::codec::{describe, to_i64};
 use crate::db::Conn;
 
+use super::idempotency::EncodedRecord;
+
 /// Creates a stream's projection row; also accepts a version-0 row left by an event-less write.
 const CREATE_AGGREGATE: &str = "\
 INSERT INTO aggregates (tenant_id, kind, id, version, status, flow_id, phone, external_ref, session_id, created_at, updated_at, state)
@@ -43,6 +45,30 @@ DELETE FROM jobs WHERE tenant_id = $1 AND timer_key = $2 AND done_at IS NULL AND
 const COMPLETE_TENANT_JOB: &str = "\
 UPDATE jobs SET done_at = $3, locked_until = NULL WHERE tenant_id = $1 AND id = $2 AND done_at IS NULL";
 
+/// A commit with the CPU work that needs no connection done: its idempotency record encoded.
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    /// The commit, its `idempotency` taken out into `record`.
+    commit: Commit,
+    record: Option<EncodedRecord>,
+}
+
+impl Prepared {
+    /// Prepares `commit` (in the caller's task, before it queues for a connection or the SQLite
+    /// writer).
+    ///
+    /// # Errors
+    /// [`StoreError::Corrupt`] when the record's answer cannot be encoded.
+    pub(crate) fn new(mut commit: Commit) -> Result<Self, StoreError> {
+        let record = commit
+            .idempotency
+            .take()
+            .map(EncodedRecord::new)
+            .transpose()?;
+        Ok(Self { commit, record })
+    }
+}
+
 /// Applies `commit`. Stream writes go in stream order, so two commits touching the same streams
 /// lock their rows in the same order and cannot deadlock each other on PostgreSQL; writes to
 /// one stream keep their given order (the sort is stable).
@@ -50,10 +76,11 @@ UPDATE jobs SET done_at = $3, locked_until = NULL WHERE tenant_id = $1 AND id = 
 /// # Errors
 /// [`StoreError::Conflict`] when a stream is not at its expected version or a unique key
 /// exists; the caller rolls back.
-pub(crate) async fn commit(conn: &mut Conn<'_>, commit: Commit) -> Result<(), StoreError> {
+pub(crate) async fn commit(conn: &mut Conn<'_>, prepared: Prepared) -> Result<(), StoreError> {
+    let Prepared { commit, record } = prepared;
     let tenant = commit.tenant.to_string();
     // The request's record first: an attempt that lost the key to another stops before writing.
-    if let Some(record) = commit.idempotency {
+    if let Some(record) = record {
         super::idempotency::write(conn, &tenant, record).await?;
     }
     let mut streams = commit.streams;

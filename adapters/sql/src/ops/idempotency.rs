@@ -46,7 +46,36 @@ const DELETE_EXPIRED: &str = "\
 DELETE FROM idempotency_keys WHERE (tenant_id, request_key) IN (
     SELECT tenant_id, request_key FROM idempotency_keys WHERE expires_at <= $1 LIMIT $2)";
 
-/// Writes `record` for `tenant` inside the caller's transaction.
+/// A record ready to write: its answer already in stored form, so that deflating it happens
+/// in the request's task and not in the SQLite writer, which runs one commit at a time.
+#[derive(Debug)]
+pub(crate) struct EncodedRecord {
+    record: IdempotencyRecord,
+    status: Option<i64>,
+    body: Option<Vec<u8>>,
+    encoding: Option<&'static str>,
+}
+
+impl EncodedRecord {
+    /// `record` with its answer in stored form (see [`DEFLATE_FROM`]).
+    ///
+    /// # Errors
+    /// [`StoreError::Corrupt`] when deflating fails (it does not on a `Vec`).
+    pub(crate) fn new(mut record: IdempotencyRecord) -> Result<Self, StoreError> {
+        let (status, (body, encoding)) = match record.answer.take() {
+            Some(a) => (Some(i64::from(a.status)), encode(a.body)?),
+            None => (None, (None, None)),
+        };
+        Ok(Self {
+            record,
+            status,
+            body,
+            encoding,
+        })
+    }
+}
+
+/// Writes `encoded` for `tenant` inside the caller's transaction.
 ///
 /// # Errors
 /// [`StoreError::IdempotencyKeyTaken`] when another attempt holds the key (the caller rolls the
@@ -54,12 +83,14 @@ DELETE FROM idempotency_keys WHERE (tenant_id, request_key) IN (
 pub(crate) async fn write(
     conn: &mut Conn<'_>,
     tenant: &str,
-    record: IdempotencyRecord,
+    encoded: EncodedRecord,
 ) -> Result<(), StoreError> {
-    let (status, (body, encoding)) = match record.answer {
-        Some(a) => (Some(i64::from(a.status)), encode(a.body)?),
-        None => (None, (None, None)),
-    };
+    let EncodedRecord {
+        record,
+        status,
+        body,
+        encoding,
+    } = encoded;
     let args = vec![
         tenant.into(),
         record.key.into(),

@@ -17,8 +17,9 @@ mod retention;
 mod sandbox;
 mod tenants;
 
+pub(crate) use commit::Prepared;
 use onramp_domain::ids::{JobId, TenantId};
-use onramp_domain::ports::{ClaimedJob, Commit, Inserted, StoreError, Tenant};
+use onramp_domain::ports::{ClaimedJob, Inserted, StoreError, Tenant};
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -33,7 +34,7 @@ pub(crate) use tenants::{tenant_by_key_hash, tenant_count};
 /// A write request, run atomically.
 #[derive(Debug)]
 pub(crate) enum WriteOp {
-    Commit(Box<Commit>),
+    Commit(Box<commit::Prepared>),
     Claim {
         now: OffsetDateTime,
         lease_seconds: u32,
