@@ -205,6 +205,12 @@ impl Client {
         .await
     }
 
+    /// `GET /v1/integrations`: every provider's integration for this tenant.
+    pub async fn integrations(&self) -> Result<Vec<IntegrationSummary>, ApiError> {
+        let list: IntegrationList = self.get("/v1/integrations", &[]).await?;
+        Ok(list.data)
+    }
+
     /// `GET /v1/sandbox/messages?to=...`: what the sandbox delivered to `to`, oldest first.
     pub async fn sandbox_messages(&self, to: &str) -> Result<Vec<SandboxMessage>, ApiError> {
         let page: SandboxMessages = self

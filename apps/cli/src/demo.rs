@@ -61,7 +61,7 @@ pub struct DemoArgs {
 /// journey expects.
 pub async fn run(client: &Client, args: DemoArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    journey::require_sandbox(client).await?;
+    crate::sandbox::require_sandbox(client).await?;
     let definition = client
         .flow(&args.flow)
         .await

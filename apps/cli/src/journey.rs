@@ -256,24 +256,10 @@ async fn verify_session_phone(
     }
 }
 
-/// Fails unless the server's sandbox is the code sender: journeys read codes from its inbox,
-/// and with live providers they would call and text real phones.
-///
-/// # Errors
-/// `SANDBOX_INACTIVE`, or the request failing.
-pub async fn require_sandbox(client: &Client) -> anyhow::Result<()> {
-    match client.unrecorded().sandbox_messages("+12025550199").await {
-        Ok(_) => Ok(()),
-        Err(e) if e.code() == Some("SANDBOX_INACTIVE") => Err(anyhow::Error::new(e)
-            .context("this command needs the server's sandbox (it reads codes from the sandbox inbox, and would otherwise reach real phones)")),
-        Err(e) => Err(anyhow::Error::new(e).context("reading the sandbox inbox")),
-    }
-}
-
 /// The ids of the messages already in `phone`'s sandbox inbox (not recorded as latency).
 ///
 /// # Errors
-/// The inbox request failing (`SANDBOX_INACTIVE` when live providers are configured).
+/// The inbox request failing.
 pub async fn inbox_ids(client: &Client, phone: &str) -> anyhow::Result<HashSet<String>> {
     let messages = client
         .unrecorded()

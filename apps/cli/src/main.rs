@@ -17,6 +17,7 @@ mod bench;
 mod client;
 mod demo;
 mod journey;
+mod sandbox;
 mod stats;
 mod tenant;
 mod validate;

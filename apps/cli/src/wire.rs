@@ -231,6 +231,23 @@ pub struct Delivery {
     pub reason: Option<String>,
 }
 
+/// `GET /v1/integrations`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct IntegrationList {
+    /// One entry per provider.
+    pub data: Vec<IntegrationSummary>,
+}
+
+/// What `onramp` reads of one provider's integration.
+#[derive(Debug, Clone, Deserialize)]
+pub struct IntegrationSummary {
+    /// Provider name (`telnyx`, `twilio`, `sinch`, `stripe`, `paypal`).
+    pub provider: String,
+    /// Whether credentials (the tenant's or the server's) are in force: the provider is called
+    /// instead of the sandbox.
+    pub live: bool,
+}
+
 /// `GET /v1/sandbox/messages`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct SandboxMessages {

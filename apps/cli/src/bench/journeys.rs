@@ -22,7 +22,6 @@ use super::{Tally, one_journey};
 use crate::TenantAuth;
 use crate::answers::{AnswerPolicy, FlowDef};
 use crate::client::Client;
-use crate::journey;
 use crate::stats::{self, Recorder, Samples};
 
 /// The endpoints counted as step submissions: an answer or a skip.
@@ -76,7 +75,7 @@ pub async fn run(args: JourneysArgs) -> anyhow::Result<bool> {
     ensure!(!window.is_zero(), "--seconds must be more than 0");
     let code_timeout = crate::seconds(args.code_timeout)?;
     let client = Client::new(&args.auth.server.server, &args.auth.api_key)?;
-    journey::require_sandbox(&client).await?;
+    crate::sandbox::require_sandbox(&client).await?;
     let definition = client
         .flow(&args.flow)
         .await

@@ -28,10 +28,11 @@ pub struct SandboxMessages {
     pub data: Vec<SandboxMessage>,
 }
 
-/// Messages the sandbox delivered to a phone (only while the sandbox is active: 404
-/// `SANDBOX_INACTIVE` otherwise).
+/// Messages the sandbox delivered to a phone, oldest first; none for a phone it never called or
+/// texted. The sandbox delivers a tenant's codes while no code-delivering provider is live for
+/// it (`GET /v1/integrations` says which are); with one, codes go to that provider and not here.
 #[utoipa::path(get, path = "/v1/sandbox/messages", tag = "sandbox", params(MessagesParams),
-    responses((status = 200, body = SandboxMessages), (status = 404, body = Problem), (status = 422, body = Problem)),
+    responses((status = 200, body = SandboxMessages), (status = 422, body = Problem)),
     security(("api_key" = [])))]
 pub async fn messages(
     State(state): State<AppState>,
