@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod payments;
 mod persist;
 mod proofs;
+pub mod seed;
 pub mod sessions;
 mod verification_view;
 pub mod verifications;

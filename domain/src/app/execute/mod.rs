@@ -52,6 +52,7 @@ use crate::ports::{AggregateKind, StoreError};
 mod tx;
 
 pub(crate) use tx::Tx;
+pub(in crate::app) use tx::written;
 
 use super::persist::Columns;
 use super::{AppError, MAX_CONFLICT_RETRIES, Services};

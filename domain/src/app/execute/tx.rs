@@ -172,28 +172,10 @@ impl Tx<'_> {
         events: &[S::Event],
         after: S,
     ) -> Result<S, AppError> {
-        let now = self.now;
         let touched = &mut self.touched[i];
-        let mut last = now;
-        for event in events {
-            last = S::event_at(event, &after).unwrap_or(now);
-            touched.events.push(NewEvent {
-                event_type: S::event_type(event).to_string(),
-                payload: to_json(event)?,
-                recorded_at: last,
-            });
-        }
-        let columns = after.columns(&touched.stream.id, last);
-        touched.snapshot = Some(Snapshot {
-            status: columns.status,
-            flow_id: columns.flow_id,
-            phone: columns.phone,
-            external_ref: columns.external_ref,
-            session_id: columns.session_id,
-            created_at: columns.created_at,
-            updated_at: columns.updated_at,
-            state: to_json(&after)?,
-        });
+        let (written, snapshot) = written(&touched.stream.id, events, &after, self.now)?;
+        touched.events.extend(written);
+        touched.snapshot = Some(snapshot);
         touched.state = Some(Box::new(after.clone()));
         Ok(after)
     }
@@ -301,4 +283,40 @@ fn downcast<S: Aggregate>(touched: &Touched) -> Result<Option<S>, AppError> {
             })
         })
         .transpose()
+}
+
+/// How `events` of the stream `key`, leading to `after`, are stored: the events (timed by
+/// themselves, or at `now`) and the projection row. The one place both are made, for a
+/// [`Tx`] and for stores filled without one ([`super::super::seed`]).
+///
+/// # Errors
+/// [`AppError::Corrupt`] when an event or the state does not serialize.
+pub(in crate::app) fn written<S: Aggregate>(
+    key: &str,
+    events: &[S::Event],
+    after: &S,
+    now: OffsetDateTime,
+) -> Result<(Vec<NewEvent>, Snapshot), AppError> {
+    let mut last = now;
+    let mut written = Vec::with_capacity(events.len());
+    for event in events {
+        last = S::event_at(event, after).unwrap_or(now);
+        written.push(NewEvent {
+            event_type: S::event_type(event).to_string(),
+            payload: to_json(event)?,
+            recorded_at: last,
+        });
+    }
+    let columns = after.columns(key, last);
+    let snapshot = Snapshot {
+        status: columns.status,
+        flow_id: columns.flow_id,
+        phone: columns.phone,
+        external_ref: columns.external_ref,
+        session_id: columns.session_id,
+        created_at: columns.created_at,
+        updated_at: columns.updated_at,
+        state: to_json(after)?,
+    };
+    Ok((written, snapshot))
 }

@@ -7,6 +7,7 @@
 
 mod commit;
 mod delivery;
+mod seed;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
