@@ -6,10 +6,13 @@
 //! - `onramp bench journeys` (`bench/journeys.rs`): the same journeys, back to back for a
 //!   number of seconds; step submissions per second and their latency;
 //! - `onramp bench webhooks` (`bench/webhooks.rs`): Stripe-signed webhook ingest;
+//! - `onramp bench seed` (`bench/seed.rs`): sessions written straight to the database, to
+//!   measure the others on a full store;
 //! - `bench/result.rs`: the `RESULT` line.
 
 mod journeys;
 mod result;
+mod seed;
 mod webhooks;
 
 use std::collections::BTreeMap;
@@ -36,6 +39,9 @@ pub enum BenchMode {
     /// POST Stripe-signed webhook events, each with its own id, with C workers for a number
     /// of seconds; report requests per second, latency, the answers, and a `RESULT` line.
     Webhooks(webhooks::WebhooksArgs),
+    /// Write N started sessions straight to the server's database (not over HTTP), to measure
+    /// journeys on a full store.
+    Seed(seed::SeedArgs),
 }
 
 /// Runs a timed subcommand.
@@ -46,6 +52,7 @@ pub async fn run_mode(mode: BenchMode) -> anyhow::Result<bool> {
     match mode {
         BenchMode::Journeys(args) => journeys::run(args).await,
         BenchMode::Webhooks(args) => webhooks::run(args).await,
+        BenchMode::Seed(args) => seed::run(args).await,
     }
 }
 
