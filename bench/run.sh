@@ -38,37 +38,15 @@ ceiling=$repo/../shared/bench/ceiling/run.sh
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/cache/onramp/target}
 bin=$CARGO_TARGET_DIR/release
 
-fail() { echo "bench/run.sh: $*" >&2; exit 2; }
+name=run.sh
+# shellcheck source=bench/lib.sh
+source "$repo/bench/lib.sh"
 [[ $secs =~ ^[1-9][0-9]*$ ]] || fail "SECONDS must be a whole number of seconds, got '$secs'"
 for c in $concs; do [[ $c =~ ^[1-9][0-9]*$ ]] || fail "bad concurrency '$c' in '$concs'"; done
 command -v wrk >/dev/null || fail "wrk is missing (the ceiling needs it): apt-get install -y wrk"
-for tool in cargo psql python3 curl; do
-  command -v "$tool" >/dev/null || fail "$tool is missing"
-done
+require_tools cargo psql python3 curl
 [[ -x $ceiling ]] || fail "no ceiling at $ceiling (the shared folder sits beside the repository)"
-pg_admin() {
-  PGOPTIONS='-c client_min_messages=warning' \
-    psql -h 127.0.0.1 -U postgres -q -v ON_ERROR_STOP=1 -c "$1" postgres >/dev/null
-}
-pg_admin "SELECT 1" 2>/dev/null || fail "PostgreSQL does not answer on 127.0.0.1:5432 as postgres"
-
-work=$(mktemp -d)
-server_pid=""
-pg_db=""
-stop_server() {
-  if [[ -n $server_pid ]]; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=""
-  fi
-}
-drop_db() {
-  if [[ -n $pg_db ]]; then
-    pg_admin "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" || true
-    pg_db=""
-  fi
-}
-trap 'stop_server; drop_db; rm -rf "$work"' EXIT
+require_postgres
 
 echo "== build (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
 (cd "$repo" && cargo build --release -p onramp-server -p onramp-cli)
@@ -77,41 +55,7 @@ echo "== ceiling: $ceiling \"sqlite/txn pg/txn sqlite/insert pg/insert\" \"$conc
 "$ceiling" "sqlite/txn pg/txn sqlite/insert pg/insert" "$concs" "$secs" | tee "$work/ceiling.log"
 grep '^ceiling ' "$work/ceiling.log" >"$work/raw.txt" || fail "the ceiling printed no result"
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-random_hex() { od -An -tx1 -N16 /dev/urandom | tr -d ' \n'; }
-admin_token=bench-admin-$(random_hex)
 webhook_secret=whsec_bench$(random_hex)
-
-# Starts onramp-server on database $1 with its files in folder $2; sets $server_url.
-start_server() {
-  local database=$1 dir=$2 port
-  port=$(free_port)
-  server_url=http://127.0.0.1:$port
-  # In its own folder, so that no onramp.toml of the caller's directory applies.
-  (cd "$dir" && exec env \
-    DATABASE_URL="$database" \
-    ONRAMP_BIND="127.0.0.1:$port" \
-    ONRAMP_ADMIN_TOKEN="$admin_token" \
-    ONRAMP_KEY_FILE="$dir/onramp.key" \
-    ONRAMP_SANDBOX_INBOX="$dir/sandbox.jsonl" \
-    ONRAMP_DEMO_TENANT=false \
-    ONRAMP_OTP_SENDS_PER_HOUR=1000 \
-    STRIPE_WEBHOOK_SECRET="$webhook_secret" \
-    "$bin/onramp-server" >"$dir/server.log" 2>&1) &
-  server_pid=$!
-  for _ in $(seq 1 600); do
-    curl -fs "$server_url/readyz" >/dev/null 2>&1 && return 0
-    if ! kill -0 "$server_pid" 2>/dev/null; then
-      tail -n 20 "$dir/server.log" >&2
-      fail "onramp-server stopped at start ($dir/server.log)"
-    fi
-    sleep 0.1
-  done
-  tail -n 20 "$dir/server.log" >&2
-  fail "onramp-server was not ready within 60 s"
-}
 
 # Runs `onramp bench $1` (more arguments follow) and appends its RESULT line, prefixed with
 # `onramp $engine`, to the raw lines; prints its report as it goes.
@@ -136,16 +80,12 @@ for engine in sqlite pg; do
     if [[ $engine == sqlite ]]; then
       database=sqlite://$dir/onramp.db
     else
-      pg_db=onramp_bench_$$_$c
-      pg_admin "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)"
-      pg_admin "CREATE DATABASE $pg_db"
+      pg_database "onramp_bench_$$_$c"
       database=postgres://postgres@127.0.0.1:5432/$pg_db
     fi
     echo "== onramp $engine c=$c"
-    start_server "$database" "$dir"
-    api_key=$("$bin/onramp" tenant create --name "bench $engine $c" --server "$server_url" \
-      --admin-token "$admin_token" | awk '$1 == "api" && $2 == "key" { print $3 }')
-    [[ -n $api_key ]] || fail "could not create a tenant"
+    start_server "$database" "$dir" STRIPE_WEBHOOK_SECRET="$webhook_secret"
+    read -r _ api_key < <(create_tenant "bench $engine $c") || fail "could not create a tenant"
     echo "  journeys"
     measure journeys --api-key "$api_key"
     echo "  webhooks"

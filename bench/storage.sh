@@ -33,68 +33,20 @@ case $profile in
   *) echo "bench/storage.sh: PROFILE is release or dev, got '$profile'" >&2; exit 2 ;;
 esac
 
-fail() { echo "bench/storage.sh: $*" >&2; exit 2; }
+name=storage.sh
+# shellcheck source=bench/lib.sh
+source "$repo/bench/lib.sh"
 [[ $journeys =~ ^[1-9][0-9]*$ ]] || fail "JOURNEYS must be a whole number, got '$journeys'"
 [[ $conc =~ ^[1-9][0-9]*$ ]] || fail "CONCURRENCY must be a whole number, got '$conc'"
-for tool in cargo psql python3 curl; do
-  command -v "$tool" >/dev/null || fail "$tool is missing"
-done
-psql_q() { psql -h 127.0.0.1 -U postgres -q -At -v ON_ERROR_STOP=1 -c "$2" "$1"; }
-psql_q postgres "SELECT 1" >/dev/null 2>&1 || fail "PostgreSQL does not answer on 127.0.0.1:5432"
-
-work=$(mktemp -d)
-server_pid=""
-pg_db=""
-stop_server() {
-  if [[ -n $server_pid ]]; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=""
-  fi
-}
-drop_db() {
-  if [[ -n $pg_db ]]; then
-    psql_q postgres "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null || true
-    pg_db=""
-  fi
-}
-trap 'stop_server; drop_db; rm -rf "$work"' EXIT
+require_tools cargo psql python3 curl
+require_postgres
 
 echo "== build (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
 (cd "$repo" && cargo build --profile "$profile" -p onramp-server -p onramp-cli)
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-admin_token=storage-admin-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
-
-start_server() {
-  local database=$1 dir=$2 port
-  port=$(free_port)
-  server_url=http://127.0.0.1:$port
-  (cd "$dir" && exec env \
-    DATABASE_URL="$database" \
-    ONRAMP_BIND="127.0.0.1:$port" \
-    ONRAMP_ADMIN_TOKEN="$admin_token" \
-    ONRAMP_KEY_FILE="$dir/onramp.key" \
-    ONRAMP_SANDBOX_INBOX="$dir/sandbox.jsonl" \
-    ONRAMP_DEMO_TENANT=false \
-    ONRAMP_OTP_SENDS_PER_HOUR=1000 \
-    "$bin/onramp-server" >"$dir/server.log" 2>&1) &
-  server_pid=$!
-  for _ in $(seq 1 600); do
-    curl -fs "$server_url/readyz" >/dev/null 2>&1 && return 0
-    kill -0 "$server_pid" 2>/dev/null || { tail -n 20 "$dir/server.log" >&2; fail "server stopped"; }
-    sleep 0.1
-  done
-  fail "onramp-server was not ready within 60 s"
-}
-
 run_journeys() {
   local api_key
-  api_key=$("$bin/onramp" tenant create --name "storage" --server "$server_url" \
-    --admin-token "$admin_token" | awk '$1 == "api" && $2 == "key" { print $3 }')
-  [[ -n $api_key ]] || fail "could not create a tenant"
+  read -r _ api_key < <(create_tenant storage) || fail "could not create a tenant"
   "$bin/onramp" bench --server "$server_url" --api-key "$api_key" \
     --journeys "$journeys" --concurrency "$conc" | tail -n 4
 }
@@ -141,9 +93,7 @@ report sqlite <"$work/sqlite.txt"
 echo "== postgres, $journeys journeys, c=$conc"
 dir=$work/pg
 mkdir -p "$dir"
-pg_db=onramp_storage_$$
-psql_q postgres "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null
-psql_q postgres "CREATE DATABASE $pg_db" >/dev/null
+pg_database "onramp_storage_$$"
 start_server "postgres://postgres@127.0.0.1:5432/$pg_db" "$dir"
 for t in $(psql_q "$pg_db" "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"); do
   psql_q "$pg_db" "ALTER TABLE $t SET (autovacuum_enabled = false, toast.autovacuum_enabled = false)" >/dev/null

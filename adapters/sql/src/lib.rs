@@ -205,20 +205,20 @@ fn backend_of(url: &str) -> Result<Backend, StoreError> {
 impl EventStore for SqlStore {
     #[tracing::instrument(level = "debug", skip_all, fields(tenant = %commit.tenant, streams = commit.streams.len()))]
     async fn commit(&self, commit: Commit) -> Result<(), StoreError> {
+        // Encoding the record needs no connection: done here, not in the SQLite writer.
+        let prepared = ops::Prepared::new(commit)?;
         let Some(cache) = &self.cache else {
-            let prepared = ops::Prepared::new(commit)?;
             return self
                 .write(WriteOp::Commit(Box::new(prepared)))
                 .await?
                 .done();
         };
-        let tenant = commit.tenant;
-        let rows = cache::DecideCache::rows_of(&commit);
-        let result = match ops::Prepared::new(commit) {
-            Ok(prepared) => self.write(WriteOp::Commit(Box::new(prepared))).await,
-            Err(e) => Err(e),
-        };
-        let result = result.and_then(WriteOutput::done);
+        let tenant = prepared.commit().tenant;
+        let rows = cache::DecideCache::rows_of(prepared.commit());
+        let result = self
+            .write(WriteOp::Commit(Box::new(prepared)))
+            .await
+            .and_then(WriteOutput::done);
         match &result {
             Ok(()) => cache.committed(tenant, rows),
             Err(_) => {

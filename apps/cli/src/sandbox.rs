@@ -4,17 +4,19 @@
 
 use anyhow::{Context, ensure};
 
+use onramp_domain::ports::ProviderId;
+
 use crate::client::{Client, IntegrationSummary};
 
-/// The providers that deliver codes: with credentials in force for any of them (the tenant's or
-/// the server's), codes go to that provider instead of the sandbox inbox.
-const CODE_PROVIDERS: [&str; 3] = ["telnyx", "twilio", "sinch"];
-
-/// The code-delivering providers that are live in `integrations`, in their order.
+/// The code-delivering providers ([`ProviderId::REAL`]: with credentials in force for any of
+/// them, the tenant's or the server's, codes go there instead of the sandbox inbox) that are
+/// live in `integrations`, in their order.
 fn live_code_providers(integrations: &[IntegrationSummary]) -> Vec<&str> {
     integrations
         .iter()
-        .filter(|i| i.live && CODE_PROVIDERS.contains(&i.provider.as_str()))
+        .filter(|i| {
+            i.live && ProviderId::parse(&i.provider).is_some_and(|p| ProviderId::REAL.contains(&p))
+        })
         .map(|i| i.provider.as_str())
         .collect()
 }

@@ -65,14 +65,15 @@ impl<'a> SessionDecider<'a> {
     ) -> Option<SessionEvent> {
         let (done, total) = required_counts(self.flow, after);
         (done == total && current_step(self.flow, after).is_none())
-            .then(|| self.completed(after, at))
+            .then(|| self.completed(&after.answers, at))
     }
 
-    fn completed(&self, state: &SessionState, at: time::OffsetDateTime) -> SessionEvent {
+    /// The completion of a session whose answers are `answers`, with its capability assessed.
+    fn completed(&self, answers: &impl AnswerLookup, at: time::OffsetDateTime) -> SessionEvent {
         let capability = self
             .flow
             .capability_rule()
-            .map(|rule| rule.evaluate(&state.answers));
+            .map(|rule| rule.evaluate(answers));
         SessionEvent::Completed { capability, at }
     }
 
@@ -160,13 +161,7 @@ impl<'a> SessionDecider<'a> {
         let open = first_open_step(self.flow, &after, |id| {
             id == step || state.outcomes.contains_key(id)
         });
-        let completion = (done == total && open.is_none()).then(|| SessionEvent::Completed {
-            capability: self
-                .flow
-                .capability_rule()
-                .map(|rule| rule.evaluate(&after)),
-            at: *at,
-        });
+        let completion = (done == total && open.is_none()).then(|| self.completed(&after, *at));
         let mut events = vec![submitted];
         events.extend(completion);
         Ok(events)
@@ -221,7 +216,7 @@ impl<'a> SessionDecider<'a> {
         if !pending.is_empty() {
             return Err(SessionError::RequiredStepsPending(pending));
         }
-        Ok(vec![self.completed(state, at)])
+        Ok(vec![self.completed(&state.answers, at)])
     }
 }
 

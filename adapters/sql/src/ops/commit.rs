@@ -67,6 +67,11 @@ impl Prepared {
             .transpose()?;
         Ok(Self { commit, record })
     }
+
+    /// The commit, without its idempotency record.
+    pub(crate) fn commit(&self) -> &Commit {
+        &self.commit
+    }
 }
 
 /// Applies `commit`. Stream writes go in stream order, so two commits touching the same streams
