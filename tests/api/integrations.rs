@@ -40,7 +40,7 @@ async fn database_text(app: &TestApp) -> String {
     let mut all = String::new();
     for (table, columns) in [
         ("events", "payload"),
-        ("aggregates", "state"),
+        ("snapshots", "state"),
         ("jobs", "payload"),
         ("idempotency_keys", "CAST(response_body AS TEXT)"),
     ] {

@@ -25,7 +25,12 @@ struct RowWeight;
 impl Weighter<Key, Loaded> for RowWeight {
     fn weight(&self, key: &Key, row: &Loaded) -> u64 {
         let fixed = 256 + key.1.id.len();
-        u64::try_from(fixed + json_size(&row.snapshot.state)).unwrap_or(u64::MAX)
+        let pending: usize = row
+            .pending
+            .iter()
+            .map(|e| 128 + json_size(&e.payload))
+            .sum();
+        u64::try_from(fixed + json_size(&row.snapshot.state) + pending).unwrap_or(u64::MAX)
     }
 }
 
@@ -71,7 +76,8 @@ impl DecideCache {
         }
     }
 
-    /// The rows `commit` writes, as they will be once it is applied.
+    /// The rows `commit` writes, as they will be once it is applied, each with its whole state
+    /// (nothing pending: a decision taken on it folds nothing).
     pub(crate) fn rows_of(commit: &Commit) -> Vec<Loaded> {
         commit
             .streams
@@ -80,6 +86,7 @@ impl DecideCache {
                 stream: w.stream.clone(),
                 version: w.expected_version + w.events.len() as u64,
                 snapshot: w.snapshot.clone(),
+                pending: Vec::new(),
             })
             .collect()
     }

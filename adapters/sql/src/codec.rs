@@ -126,7 +126,7 @@ pub(crate) fn describe(stream: &StreamId) -> String {
     format!("{} {}", stream.kind.as_str(), stream.id)
 }
 
-/// An `aggregates` row.
+/// An `aggregates` row joined with its stored state (`snapshots`).
 #[derive(sqlx::FromRow)]
 pub(crate) struct AggregateRow {
     kind: String,
@@ -139,10 +139,30 @@ pub(crate) struct AggregateRow {
     session_id: Option<String>,
     created_at: DbTime,
     updated_at: DbTime,
+    /// The version the stored state is at.
+    state_version: i64,
     state: Json<Value>,
 }
 
 impl AggregateRow {
+    /// The events to fold onto the stored state: `(after, count)`, the versions
+    /// `after + 1 ..= after + count`; `None` when the state is as of the row's version.
+    ///
+    /// # Errors
+    /// [`StoreError::Corrupt`] when the stored state is ahead of the row or negative.
+    pub(crate) fn pending(&self) -> Result<Option<(u64, u32)>, StoreError> {
+        let at = to_u64(self.state_version, "state version")?;
+        let version = to_u64(self.version, "version")?;
+        match version.checked_sub(at) {
+            Some(0) => Ok(None),
+            Some(count) => Ok(Some((
+                at,
+                u32::try_from(count).map_err(|_| corrupt_state(&self.id))?,
+            ))),
+            None => Err(corrupt_state(&self.id)),
+        }
+    }
+
     /// The listing cursor pointing after this row.
     pub(crate) fn cursor(&self) -> String {
         encode_cursor(self.created_at.0, &self.id)
@@ -169,8 +189,13 @@ impl AggregateRow {
                 updated_at: self.updated_at.0,
                 state: self.state.0,
             },
+            pending: Vec::new(),
         })
     }
+}
+
+fn corrupt_state(id: &str) -> StoreError {
+    StoreError::Corrupt(format!("the stored state of {id} is not behind its row"))
 }
 
 /// An `events` row.

@@ -11,8 +11,10 @@
 //! returns one cloneable handle implementing all six ports.
 //!
 //! - **Events and projections.** Each aggregate is an append-only stream in `events` plus one
-//!   row in `aggregates`, written in the same transaction; the stream's version is the
-//!   optimistic-concurrency check, and a conflict writes nothing.
+//!   row of queryable columns in `aggregates` and its whole state in `snapshots`, written in the
+//!   same transaction; the stream's version is the optimistic-concurrency check, and a conflict
+//!   writes nothing. The state is rewritten only when the write asks
+//!   (`StreamWrite::store_state`); reads return it with the events since (`Loaded::pending`).
 //! - **Jobs.** The outbox and timers share `jobs`: claimed with a lease, retried, then dead. The
 //!   sandbox test clock (`JobQueue::advance_timers`) moves one tenant's pending jobs earlier.
 //! - **Tenancy.** Every table has `tenant_id`, and every query of a tenant's data filters on it

@@ -140,7 +140,10 @@ impl Services {
                 },
             )
             .await?;
-        page.items.iter().map(super::persist::state_of).collect()
+        page.items
+            .iter()
+            .map(|row| super::persist::state_of(row, &self.flows))
+            .collect()
     }
 
     /// The tenant's stored credentials for `provider`, decrypted, when set and not disabled.

@@ -6,8 +6,10 @@ use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
 use crate::ids::TenantId;
-use crate::ports::{Loaded, StreamId};
+use crate::ports::{Loaded, StoredEvent, StreamId};
 
+use super::catalog::FlowCatalog;
+use super::execute::Aggregate;
 use super::{AppError, Services};
 
 /// A state read back for an answer (decisions read through a [`Tx`](super::execute::Tx)).
@@ -15,11 +17,33 @@ pub(crate) struct Versioned<S> {
     pub state: S,
 }
 
-pub(crate) fn state_of<S: DeserializeOwned>(loaded: &Loaded) -> Result<S, AppError> {
-    serde_json::from_value(loaded.snapshot.state.clone()).map_err(|e| {
+/// The state of a row read back: its stored state with the events since folded in
+/// ([`Aggregate::replay`], with the flows a session's evolution needs).
+///
+/// # Errors
+/// [`AppError::Corrupt`] when the stored state or an event does not read back.
+pub(crate) fn state_of<S: Aggregate>(loaded: &Loaded, flows: &FlowCatalog) -> Result<S, AppError> {
+    let state: S = serde_json::from_value(loaded.snapshot.state.clone()).map_err(|e| {
         AppError::Corrupt(format!(
             "{:?} {}: {e}",
             loaded.stream.kind, loaded.stream.id
+        ))
+    })?;
+    if loaded.pending.is_empty() {
+        return Ok(state);
+    }
+    S::replay(state, &loaded.pending, flows)
+}
+
+/// A stored event read back as the aggregate's event type.
+///
+/// # Errors
+/// [`AppError::Corrupt`] when it does not deserialize.
+pub(crate) fn event_of<E: DeserializeOwned>(stored: &StoredEvent) -> Result<E, AppError> {
+    serde_json::from_value(stored.payload.clone()).map_err(|e| {
+        AppError::Corrupt(format!(
+            "{:?} {} event {}: {e}",
+            stored.stream.kind, stored.stream.id, stored.version
         ))
     })
 }
@@ -40,7 +64,7 @@ pub(crate) struct Columns {
 }
 
 impl Services {
-    pub(crate) async fn load_versioned<S: DeserializeOwned>(
+    pub(crate) async fn load_versioned<S: Aggregate>(
         &self,
         tenant: TenantId,
         stream: &StreamId,
@@ -48,7 +72,7 @@ impl Services {
         match self.store.load(tenant, stream).await? {
             None => Ok(None),
             Some(loaded) => Ok(Some(Versioned {
-                state: state_of(&loaded)?,
+                state: state_of(&loaded, &self.flows)?,
             })),
         }
     }

@@ -45,5 +45,6 @@ pub fn started_session(
         expected_version: 0,
         events,
         snapshot,
+        store_state: true,
     })
 }

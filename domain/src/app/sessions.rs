@@ -167,7 +167,7 @@ impl Services {
             .await?;
         let mut views = Vec::with_capacity(page.items.len());
         for loaded in &page.items {
-            let state: SessionState = super::persist::state_of(loaded)?;
+            let state: SessionState = super::persist::state_of(loaded, &self.flows)?;
             views.push(view(&*self.flow_of(&state)?, &state));
         }
         Ok((views, page.next_cursor))

@@ -11,20 +11,26 @@ use super::idempotency::EncodedRecord;
 
 /// Creates a stream's projection row; also accepts a version-0 row left by an event-less write.
 const CREATE_AGGREGATE: &str = "\
-INSERT INTO aggregates (tenant_id, kind, id, version, status, flow_id, phone, external_ref, session_id, created_at, updated_at, state)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+INSERT INTO aggregates (tenant_id, kind, id, version, status, flow_id, phone, external_ref, session_id, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 ON CONFLICT (tenant_id, kind, id) DO UPDATE SET
     version = excluded.version, status = excluded.status, flow_id = excluded.flow_id, phone = excluded.phone,
     external_ref = excluded.external_ref, session_id = excluded.session_id, created_at = excluded.created_at,
-    updated_at = excluded.updated_at, state = excluded.state
+    updated_at = excluded.updated_at
 WHERE aggregates.version = 0";
 
 /// Moves a stream's projection row from the expected version ($7) to the new one. An
 /// aggregate's flow, external reference, session and creation time never change after its first
 /// write, so they are not rewritten and the listing indexes on them are left alone.
 const UPDATE_AGGREGATE: &str = "\
-UPDATE aggregates SET version = $4, status = $5, phone = $6, updated_at = $8, state = $9
+UPDATE aggregates SET version = $4, status = $5, phone = $6, updated_at = $8
 WHERE tenant_id = $1 AND kind = $2 AND id = $3 AND version = $7";
+
+/// Stores a stream's whole state as of its new version (`StreamWrite::store_state`). Run after
+/// the projection row's write, which holds the stream, so writers of one stream take turns.
+const STORE_STATE: &str = "\
+INSERT INTO snapshots (tenant_id, kind, id, version, state) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (tenant_id, kind, id) DO UPDATE SET version = excluded.version, state = excluded.state";
 
 const INSERT_EVENT: &str = "\
 INSERT INTO events (tenant_id, stream_kind, stream_id, version, event_type, payload, recorded_at)
@@ -124,6 +130,7 @@ async fn write_stream(
         expected_version,
         events,
         snapshot,
+        store_state,
     } = write;
     let conflict = || {
         StoreError::Conflict(format!(
@@ -148,7 +155,6 @@ async fn write_stream(
             snapshot.session_id.into(),
             snapshot.created_at.into(),
             snapshot.updated_at.into(),
-            snapshot.state.into(),
         ];
         conn.execute(CREATE_AGGREGATE, args).await?
     } else {
@@ -161,12 +167,22 @@ async fn write_stream(
             snapshot.phone.into(),
             expected.into(),
             snapshot.updated_at.into(),
-            snapshot.state.into(),
         ];
         conn.execute(UPDATE_AGGREGATE, args).await?
     };
     if changed != 1 {
         return Err(conflict());
+    }
+    // A new stream always stores its state: a read needs one to fold its events onto.
+    if store_state || expected == 0 {
+        let args = vec![
+            tenant.into(),
+            kind.into(),
+            stream.id.as_str().into(),
+            new_version.into(),
+            snapshot.state.into(),
+        ];
+        conn.execute(STORE_STATE, args).await?;
     }
     // The row update above holds the stream; the events' primary key is the second guard.
     for (version, event) in (expected + 1..).zip(events) {

@@ -11,11 +11,11 @@ use sqlx::AssertSqlSafe;
 use crate::codec::{AggregateRow, EventRow, decode_cursor};
 use crate::db::{Arg, Conn};
 
-const AGGREGATE_COLUMNS: &str = "kind, id, version, status, flow_id, phone, external_ref, session_id, created_at, updated_at, state";
-
-const LOAD: &str = "\
-SELECT kind, id, version, status, flow_id, phone, external_ref, session_id, created_at, updated_at, state
-FROM aggregates WHERE tenant_id = $1 AND kind = $2 AND id = $3";
+/// A projection row with its stored state: `FROM` and the join, for `WHERE` on `a.`.
+const AGGREGATE_ROWS: &str = "\
+SELECT a.kind, a.id, a.version, a.status, a.flow_id, a.phone, a.external_ref, a.session_id,
+    a.created_at, a.updated_at, s.version AS state_version, s.state
+FROM aggregates a JOIN snapshots s ON s.tenant_id = a.tenant_id AND s.kind = a.kind AND s.id = a.id";
 
 const EVENTS: &str = "\
 SELECT stream_kind, stream_id, version, event_type, payload, recorded_at FROM events
@@ -56,8 +56,35 @@ pub(crate) async fn load(
         stream.kind.as_str().into(),
         stream.id.as_str().into(),
     ];
-    let row: Option<AggregateRow> = conn.fetch_optional(LOAD, args).await?;
-    row.map(AggregateRow::into_loaded).transpose()
+    let sql = format!("{AGGREGATE_ROWS} WHERE a.tenant_id = $1 AND a.kind = $2 AND a.id = $3");
+    let row: Option<AggregateRow> = conn.fetch_optional(AssertSqlSafe(sql), args).await?;
+    match row {
+        None => Ok(None),
+        Some(row) => with_pending(conn, tenant, row).await.map(Some),
+    }
+}
+
+/// `row` with the events after its stored state (`Loaded::pending`).
+///
+/// # Errors
+/// [`StoreError::Corrupt`] when the stream lacks one of them.
+async fn with_pending(
+    conn: &mut Conn<'_>,
+    tenant: TenantId,
+    row: AggregateRow,
+) -> Result<Loaded, StoreError> {
+    let pending = row.pending()?;
+    let mut loaded = row.into_loaded()?;
+    if let Some((after, count)) = pending {
+        loaded.pending = events(conn, tenant, &loaded.stream, after, count).await?;
+        if loaded.pending.len() != count as usize {
+            return Err(StoreError::Corrupt(format!(
+                "{:?} {} lacks events after its stored state",
+                loaded.stream.kind, loaded.stream.id
+            )));
+        }
+    }
+    Ok(loaded)
 }
 
 /// Up to `limit` events of `stream` of `tenant` after `after_version`, in order.
@@ -94,8 +121,7 @@ pub(crate) async fn list(
 ) -> Result<Page, StoreError> {
     let limit = query.limit.clamp(PAGE_SIZES.0, PAGE_SIZES.1);
     let mut args: Vec<Arg> = vec![tenant.to_string().into(), kind.as_str().into()];
-    let mut sql =
-        format!("SELECT {AGGREGATE_COLUMNS} FROM aggregates WHERE tenant_id = $1 AND kind = $2");
+    let mut sql = format!("{AGGREGATE_ROWS} WHERE a.tenant_id = $1 AND a.kind = $2");
     // Only fixed column names and placeholders go into the text; values are bound.
     let filters = [
         ("status", &query.status),
@@ -107,7 +133,7 @@ pub(crate) async fn list(
     for (column, value) in filters {
         if let Some(value) = value {
             args.push(value.as_str().into());
-            let _ = write!(sql, " AND {column} = ${}", args.len());
+            let _ = write!(sql, " AND a.{column} = ${}", args.len());
         }
     }
     if let Some(cursor) = &query.cursor {
@@ -116,7 +142,7 @@ pub(crate) async fn list(
         args.push(id.into());
         let _ = write!(
             sql,
-            " AND (created_at, id) < (${}, ${})",
+            " AND (a.created_at, a.id) < (${}, ${})",
             args.len() - 1,
             args.len()
         );
@@ -125,7 +151,7 @@ pub(crate) async fn list(
     args.push(i64::from(limit + 1).into());
     let _ = write!(
         sql,
-        " ORDER BY created_at DESC, id DESC LIMIT ${}",
+        " ORDER BY a.created_at DESC, a.id DESC LIMIT ${}",
         args.len()
     );
 
@@ -137,9 +163,9 @@ pub(crate) async fn list(
     } else {
         None
     };
-    let items = rows
-        .into_iter()
-        .map(AggregateRow::into_loaded)
-        .collect::<Result<_, _>>()?;
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        items.push(with_pending(conn, tenant, row).await?);
+    }
     Ok(Page { items, next_cursor })
 }

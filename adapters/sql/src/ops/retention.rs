@@ -33,7 +33,8 @@ pub(crate) async fn delete_done_jobs(
     .await
 }
 
-/// Deletes at most `limit` stored webhooks received before `before`, with their events.
+/// Deletes at most `limit` stored webhooks received before `before`, with their events and
+/// stored states.
 pub(crate) async fn delete_webhooks(
     conn: &mut Conn<'_>,
     before: OffsetDateTime,
@@ -41,9 +42,11 @@ pub(crate) async fn delete_webhooks(
 ) -> Result<u64, StoreError> {
     let events =
         format!("DELETE FROM events WHERE (tenant_id, stream_kind, stream_id) IN ({OLD_WEBHOOKS})");
+    let states = format!("DELETE FROM snapshots WHERE (tenant_id, kind, id) IN ({OLD_WEBHOOKS})");
     let rows = format!("DELETE FROM aggregates WHERE (tenant_id, kind, id) IN ({OLD_WEBHOOKS})");
     let args = || vec![before.into(), i64::from(limit).into()];
     conn.execute(sqlx::AssertSqlSafe(events), args()).await?;
+    conn.execute(sqlx::AssertSqlSafe(states), args()).await?;
     conn.execute(sqlx::AssertSqlSafe(rows), args()).await
 }
 

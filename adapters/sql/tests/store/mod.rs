@@ -6,6 +6,7 @@ mod jobs;
 mod list;
 mod retention;
 mod sandbox;
+mod snapshots;
 mod support;
 mod tenancy;
 mod tenants;

@@ -186,6 +186,7 @@ pub fn append(stream: &StreamId, expected: u64, count: u64, snapshot: Snapshot) 
         expected_version: expected,
         events,
         snapshot,
+        store_state: true,
     }
 }
 

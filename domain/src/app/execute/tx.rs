@@ -12,8 +12,9 @@ use crate::ids::{JobId, TenantId};
 use crate::ports::{Commit, EventStore, Loaded, NewEvent, NewJob, Snapshot, StreamId, StreamWrite};
 
 use super::super::AppError;
+use super::super::catalog::FlowCatalog;
 use super::super::persist::{state_of, to_json};
-use super::{Aggregate, Evolve};
+use super::{Aggregate, Evolve, stores_state};
 
 /// One stream touched by a [`Tx`]: its state as read (then as evolved), the version it was
 /// read at, and what this attempt appends to it.
@@ -24,6 +25,8 @@ struct Touched {
     state: Option<Box<dyn Any + Send + Sync>>,
     events: Vec<NewEvent>,
     snapshot: Option<Snapshot>,
+    /// The aggregate's [`Aggregate::SNAPSHOT_EVERY`].
+    snapshot_every: u64,
 }
 
 /// The unit of work of one attempt of [`Services::execute`]: the states it read and everything
@@ -34,6 +37,8 @@ pub(crate) struct Tx<'env> {
     env: PhantomData<&'env ()>,
     tenant: TenantId,
     store: Arc<dyn EventStore>,
+    /// The flows a session's stored events are replayed with.
+    flows: Arc<FlowCatalog>,
     /// When this attempt started: the time of events that carry none.
     now: OffsetDateTime,
     /// Reads come from the decide cache (`true`) or the database (a confirmation).
@@ -51,6 +56,7 @@ impl Tx<'_> {
     pub(super) fn new(
         tenant: TenantId,
         store: Arc<dyn EventStore>,
+        flows: Arc<FlowCatalog>,
         now: OffsetDateTime,
         cached: bool,
     ) -> Self {
@@ -58,6 +64,7 @@ impl Tx<'_> {
             env: PhantomData,
             tenant,
             store,
+            flows,
             now,
             cached,
             read_cache: false,
@@ -113,7 +120,7 @@ impl Tx<'_> {
             return downcast::<S>(&self.touched[i])?
                 .ok_or_else(|| AppError::Corrupt(format!("{:?} vanished", row.stream)));
         }
-        let state: S = state_of(row)?;
+        let state: S = state_of(row, &self.flows)?;
         self.touch(row.stream.clone(), row.version, Some(state.clone()));
         Ok(state)
     }
@@ -125,6 +132,7 @@ impl Tx<'_> {
             state: state.map(|s| Box::new(s) as Box<dyn Any + Send + Sync>),
             events: Vec::new(),
             snapshot: None,
+            snapshot_every: S::SNAPSHOT_EVERY,
         });
     }
 
@@ -257,11 +265,14 @@ impl Tx<'_> {
             .touched
             .into_iter()
             .filter_map(|t| {
+                let new_version = t.version + t.events.len() as u64;
+                let store_state = stores_state(t.version, new_version, t.snapshot_every);
                 t.snapshot.map(|snapshot| StreamWrite {
                     stream: t.stream,
                     expected_version: t.version,
                     events: t.events,
                     snapshot,
+                    store_state,
                 })
             })
             .collect();

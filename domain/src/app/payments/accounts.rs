@@ -176,7 +176,7 @@ impl Services {
         let items = page
             .items
             .iter()
-            .map(|row| CustomerView::of(&state_of(row)?))
+            .map(|row| CustomerView::of(&state_of(row, &self.flows)?))
             .collect::<Result<_, _>>()?;
         Ok((items, page.next_cursor))
     }

@@ -184,7 +184,7 @@ impl Services {
                 .list(tenant, AggregateKind::WebhookEvent, &query)
                 .await?;
             for row in page.items {
-                let stored: StoredWebhook = state_of(&row)?;
+                let stored: StoredWebhook = state_of(&row, &self.flows)?;
                 if stored.webhook.provider == provider {
                     all.push(Parked { row, stored });
                 }

@@ -190,7 +190,7 @@ impl Services {
             )
             .await?;
         for row in &page.items {
-            let state: TrialState = super::super::persist::state_of(row)?;
+            let state: TrialState = super::super::persist::state_of(row, &self.flows)?;
             if step.is_none_or(|s| state.step.as_ref() == Some(s)) {
                 return Ok(Some(Versioned { state }));
             }

@@ -7,6 +7,7 @@
 
 mod commit;
 mod delivery;
+mod replay;
 mod seed;
 
 use std::sync::Arc;
@@ -133,6 +134,7 @@ fn loaded(
             updated_at: NOW,
             state,
         },
+        pending: Vec::new(),
     }
 }
 

@@ -338,7 +338,9 @@ impl Services {
         let views = page
             .items
             .iter()
-            .map(|loaded| super::super::persist::state_of::<WabaRecord>(loaded)?.view())
+            .map(|loaded| {
+                super::super::persist::state_of::<WabaRecord>(loaded, &self.flows)?.view()
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Ok((views, page.next_cursor))
     }

@@ -73,7 +73,8 @@ impl Services {
             )
             .await?;
         for loaded in &page.items {
-            let state: crate::session::SessionState = super::super::persist::state_of(loaded)?;
+            let state: crate::session::SessionState =
+                super::super::persist::state_of(loaded, &self.flows)?;
             if !state.status.is_final() {
                 let flow = self.flow_of(&state)?;
                 return Ok(Some(crate::session::view(&flow, &state)));
