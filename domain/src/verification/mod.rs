@@ -11,6 +11,6 @@ mod model;
 mod quota;
 
 pub use code::*;
-pub use decide::VerificationDecider;
+pub use decide::{VerificationDecider, evolve};
 pub use model::*;
 pub use quota::*;

@@ -7,21 +7,18 @@
 //! (on PostgreSQL the other waits for the winner's commit and then sees its row); the loser's
 //! whole commit is rolled back with [`StoreError::IdempotencyKeyTaken`].
 //!
-//! Answers of [`DEFLATE_FROM`] bytes or more are stored deflated (`response_encoding` 'zlib'):
-//! most are a session's whole view, about 1.4 KB of JSON that deflates to a third, and they
-//! were half of the bytes a journey stores (`bench/storage.sh`).
+//! Answers of [`DEFLATE_FROM`](super::answer_codec::DEFLATE_FROM) bytes or more are stored
+//! deflated with a preset dictionary ([`super::answer_codec`]): most are a session's whole view,
+//! about 1.4 KB of JSON, and they were half of the bytes a journey stores (`bench/storage.sh`).
 
-use std::io::{Read, Write};
-
-use flate2::Compression;
-use flate2::read::ZlibDecoder;
-use flate2::write::ZlibEncoder;
 use onramp_domain::ids::TenantId;
 use onramp_domain::ports::{IdempotencyEntry, IdempotencyRecord, StoreError, StoredResponse};
 use time::OffsetDateTime;
 
 use crate::codec::IdempotencyRow;
 use crate::db::Conn;
+
+use super::answer_codec::{decode, encode};
 
 const UPSERT: &str = "\
 INSERT INTO idempotency_keys (tenant_id, request_key, fingerprint, holder, response_status, response_body, response_encoding, secret_withheld, lease_until, expires_at, created_at)
@@ -57,13 +54,16 @@ pub(crate) struct EncodedRecord {
 }
 
 impl EncodedRecord {
-    /// `record` with its answer in stored form (see [`DEFLATE_FROM`]).
+    /// `record` with its answer in stored form ([`super::answer_codec`]).
     ///
     /// # Errors
     /// [`StoreError::Corrupt`] when deflating fails (it does not on a `Vec`).
     pub(crate) fn new(mut record: IdempotencyRecord) -> Result<Self, StoreError> {
         let (status, (body, encoding)) = match record.answer.take() {
-            Some(a) => (Some(i64::from(a.status)), encode(a.body)?),
+            Some(a) => {
+                let (body, encoding) = encode(a.body)?;
+                (Some(i64::from(a.status)), (Some(body), encoding))
+            }
             None => (None, (None, None)),
         };
         Ok(Self {
@@ -146,49 +146,6 @@ pub(crate) async fn entry(
         })
     })
     .transpose()
-}
-
-/// The smallest answer stored deflated, in bytes: below it the zlib frame (6 bytes) and the
-/// work outweigh what deflate saves.
-pub(crate) const DEFLATE_FROM: usize = 256;
-
-/// The stored form of an answer's `body`, and its `response_encoding`.
-///
-/// # Errors
-/// [`StoreError::Corrupt`] when deflating fails (it does not on a `Vec`).
-fn encode(body: Vec<u8>) -> Result<(Option<Vec<u8>>, Option<&'static str>), StoreError> {
-    if body.len() < DEFLATE_FROM {
-        return Ok((Some(body), None));
-    }
-    let mut deflater = ZlibEncoder::new(Vec::with_capacity(body.len() / 2), Compression::default());
-    deflater
-        .write_all(&body)
-        .and_then(|()| deflater.finish())
-        .map(|deflated| (Some(deflated), Some("zlib")))
-        .map_err(|e| StoreError::Corrupt(format!("deflating an idempotency answer: {e}")))
-}
-
-/// The answer's body from its stored form.
-///
-/// # Errors
-/// [`StoreError::Corrupt`] for an unknown encoding or a body that does not inflate.
-fn decode(stored: Option<Vec<u8>>, encoding: Option<&str>) -> Result<Vec<u8>, StoreError> {
-    let stored = stored.unwrap_or_default();
-    match encoding {
-        None => Ok(stored),
-        Some("zlib") => {
-            let mut body = Vec::with_capacity(stored.len() * 3);
-            ZlibDecoder::new(stored.as_slice())
-                .read_to_end(&mut body)
-                .map_err(|e| {
-                    StoreError::Corrupt(format!("inflating an idempotency answer: {e}"))
-                })?;
-            Ok(body)
-        }
-        Some(other) => Err(StoreError::Corrupt(format!(
-            "idempotency answer encoding {other:?}"
-        ))),
-    }
 }
 
 /// Deletes at most `limit` records expired at `now`.

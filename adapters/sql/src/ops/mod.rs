@@ -9,6 +9,7 @@
 //! (`UPDATE .. WHERE version = $expected`, `INSERT .. ON CONFLICT DO NOTHING`), so the loser of
 //! a race waits for the winner's row lock, re-evaluates its condition and sees a conflict.
 
+mod answer_codec;
 mod commit;
 mod idempotency;
 mod jobs;

@@ -151,7 +151,7 @@ async fn large_answers_are_stored_deflated_and_replayed_byte_for_byte() {
             assert_eq!(got.answer, Some(answer(201, body)), "{label}: {key}");
         }
         let (encoding, stored) = stored_answer(&db, "big").await;
-        assert_eq!(encoding.as_deref(), Some("zlib"), "{label}");
+        assert_eq!(encoding.as_deref(), Some("zlib-dict-1"), "{label}");
         assert!(
             stored.len() * 2 < view.len(),
             "{label}: {} bytes stored for a {}-byte answer",

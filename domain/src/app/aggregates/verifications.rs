@@ -3,16 +3,31 @@
 use time::OffsetDateTime;
 
 use crate::failover::{BreakerEvent, BreakerState};
-use crate::ports::AggregateKind;
+use crate::ports::{AggregateKind, StoredEvent};
 use crate::verification::{QuotaEvent, QuotaState, VerificationEvent, VerificationState};
 
+use super::super::AppError;
+use super::super::catalog::FlowCatalog;
 use super::super::execute::Aggregate;
-use super::super::persist::Columns;
+use super::super::persist::{Columns, event_of};
 use super::super::verifications::ProviderRefState;
 
 impl Aggregate for VerificationState {
     const KIND: AggregateKind = AggregateKind::Verification;
     type Event = VerificationEvent;
+
+    /// A verification is the pure fold of its events, and its state (the channel plan, every
+    /// delivery and its provider) is rewritten by each of the four or five writes of a code
+    /// sent and checked: stored every 16 events, it is stored once.
+    const SNAPSHOT_EVERY: u64 = 16;
+
+    /// Evolves with [`crate::verification::evolve`], which needs no policy.
+    fn replay(mut state: Self, events: &[StoredEvent], _: &FlowCatalog) -> Result<Self, AppError> {
+        for stored in events {
+            state = crate::verification::evolve(state, &event_of::<VerificationEvent>(stored)?);
+        }
+        Ok(state)
+    }
 
     fn event_type(event: &VerificationEvent) -> &'static str {
         event.event_type()

@@ -1,4 +1,4 @@
-//! A session's state read back from a stored state and the events after it (P-STORE-1): the
+//! A session's or a verification's state read back from a stored state and the events after it (P-STORE-1): the
 //! commit path stores a session's whole state only every `SNAPSHOT_EVERY` events, so every read
 //! folds the rest, and must get what the commit path evolved.
 
@@ -8,6 +8,7 @@ use super::*;
 use crate::app::execute::{Aggregate, stores_state, written};
 use crate::app::persist::state_of;
 use crate::session::{SessionEvent, SessionState};
+use crate::verification::{VerificationEvent, VerificationState};
 
 /// A journey's events, as stored: started, every step answered (the phone one with its proof),
 /// a pause and a resume on the way, a skipped step, then completed.
@@ -55,28 +56,27 @@ fn journey(id: Uuid) -> Vec<SessionEvent> {
         .collect()
 }
 
-#[test]
-fn p_store_1_a_session_read_from_any_stored_state_and_the_events_since_is_the_evolved_one() {
-    let flow = flow();
-    let catalog = FlowCatalog::new([flow.clone()]);
-    let decider = SessionDecider::new(&flow);
-    let id = Uuid::now_v7();
-    let events = journey(id);
-    let states: Vec<SessionState> = events
+/// Checks that every stored point of `events` read back at every later version gives the state
+/// `evolve` folds, as the commit path evolved it.
+fn check_every_stored_point<S: Aggregate + Default>(
+    key: &str,
+    events: &[S::Event],
+    evolve: impl Fn(S, &S::Event) -> S,
+    catalog: &FlowCatalog,
+) {
+    let states: Vec<S> = events
         .iter()
-        .scan(SessionState::default(), |s, e| {
-            *s = decider.evolve(s.clone(), e);
+        .scan(S::default(), |s, e| {
+            *s = evolve(s.clone(), e);
             Some(s.clone())
         })
         .collect();
-    let key = id.to_string();
-    // Every prefix of the journey is a stored state; every later version a read of it.
+    let stream = StreamId::new(S::KIND, key);
     for stored in 1..=events.len() {
         for version in stored..=events.len() {
-            let (_, row) = written(&key, &events[..stored], &states[stored - 1], NOW).unwrap();
+            let (_, row) = written(key, &events[..stored], &states[stored - 1], NOW).unwrap();
             let (since, _) =
-                written(&key, &events[stored..version], &states[version - 1], NOW).unwrap();
-            let stream = StreamId::new(AggregateKind::Session, &key);
+                written(key, &events[stored..version], &states[version - 1], NOW).unwrap();
             let loaded = Loaded {
                 stream: stream.clone(),
                 version: version as u64,
@@ -92,14 +92,70 @@ fn p_store_1_a_session_read_from_any_stored_state_and_the_events_since_is_the_ev
                     })
                     .collect(),
             };
-            let read: SessionState = state_of(&loaded, &catalog).unwrap();
+            let read: S = state_of(&loaded, catalog).unwrap();
             assert_eq!(
                 serde_json::to_value(&read).unwrap(),
                 serde_json::to_value(&states[version - 1]).unwrap(),
-                "stored at {stored}, read at {version}"
+                "{:?} stored at {stored}, read at {version}",
+                S::KIND
             );
         }
     }
+}
+
+#[test]
+fn p_store_1_a_session_read_from_any_stored_state_and_the_events_since_is_the_evolved_one() {
+    let flow = flow();
+    let catalog = FlowCatalog::new([flow.clone()]);
+    let decider = SessionDecider::new(&flow);
+    let id = Uuid::now_v7();
+    let events = journey(id);
+    check_every_stored_point::<SessionState>(
+        &id.to_string(),
+        &events,
+        |s, e| decider.evolve(s, e),
+        &catalog,
+    );
+}
+
+/// A verification's events as a sandbox journey stored them (the code's hash and sealed code
+/// replaced), then a resend by SMS after a failed delivery and a wrong code.
+fn verification_events() -> Vec<VerificationEvent> {
+    let hash = "0".repeat(64);
+    let events = json!([
+        { "type": "started", "id": "01a250da-331b-76a2-830e-ac5a7e88f356", "plan": ["voice", "sms"],
+          "phone": "+447713037830", "session_id": "01a250da-3300-7636-9965-84aa67cd77ad",
+          "at": "2026-12-07T14:13:26.939881526Z" },
+        { "type": "code_sent", "seq": 1, "channel": "voice", "fallback": false, "code_hash": hash,
+          "expires_at": "2026-12-07T14:18:26.939881526Z", "generation": 1,
+          "at": "2026-12-07T14:13:26.939881526Z" },
+        { "type": "provider_accepted", "seq": 1, "probe": false, "skipped": [],
+          "provider": "sandbox", "code_owner": "onramp", "sealed_code": "00ff",
+          "provider_ref": "sbx_01a250da-331c-76f9-a5d3-13774d7577b6",
+          "at": "2026-12-07T14:13:26.957278242Z" },
+        { "type": "delivery_failed", "seq": 1, "provider": "sandbox", "reason": "no answer",
+          "at": "2026-12-07T14:13:40Z" },
+        { "type": "code_sent", "seq": 2, "channel": "sms", "fallback": true, "code_hash": hash,
+          "expires_at": "2026-12-07T14:18:41Z", "generation": 2, "at": "2026-12-07T14:13:41Z" },
+        { "type": "delivery_succeeded", "seq": 2, "provider": "sandbox",
+          "at": "2026-12-07T14:13:42Z" },
+        { "type": "check_failed", "failed_checks": 1, "at": "2026-12-07T14:13:50Z" },
+        { "type": "approved", "at": "2026-12-07T14:13:59.041149799Z" }
+    ]);
+    serde_json::from_value(events).expect("verification events")
+}
+
+#[test]
+fn p_store_1_a_verification_read_from_any_stored_state_and_the_events_since_is_the_evolved_one() {
+    let decider = VerificationDecider {
+        policy: VerificationPolicy::default(),
+    };
+    check_every_stored_point::<VerificationState>(
+        "01a250da-331b-76a2-830e-ac5a7e88f356",
+        &verification_events(),
+        |s, e| decider.evolve(s, e),
+        &FlowCatalog::default(),
+    );
 }
 
 #[test]
