@@ -10,6 +10,8 @@ use onramp_domain::ports::{
     Tenant,
 };
 use serde_json::Value;
+
+use crate::tenant_column::DbTenant;
 use sqlx::encode::Encode;
 use sqlx::error::BoxDynError;
 use sqlx::postgres::{PgTypeInfo, PgValueRef};
@@ -232,7 +234,7 @@ impl EventRow {
 #[derive(sqlx::FromRow)]
 pub(crate) struct ClaimedRow {
     id: String,
-    tenant_id: String,
+    tenant_id: DbTenant,
     kind: String,
     payload: Json<Value>,
     run_at: DbTime,
@@ -254,7 +256,7 @@ impl ClaimedRow {
         Ok(ClaimedJob {
             id: JobId::parse(&self.id)
                 .map_err(|_| StoreError::Corrupt(format!("job id {:?} is not a UUID", self.id)))?,
-            tenant: tenant_id(&self.tenant_id)?,
+            tenant: self.tenant_id.0,
             kind: self.kind,
             payload: self.payload.0,
             attempts: to_u32(self.attempts, "attempts")?,

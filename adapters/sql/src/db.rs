@@ -21,6 +21,7 @@ use time::OffsetDateTime;
 use crate::Backend;
 use crate::codec::DbTime;
 use crate::error::classify;
+use crate::tenant_column::DbTenant;
 
 /// A value to bind.
 #[derive(Debug, Clone)]
@@ -34,6 +35,8 @@ pub(crate) enum Arg {
     Json(Value),
     Bytes(Vec<u8>),
     OptBytes(Option<Vec<u8>>),
+    /// A `tenant_id` of the tables whose column is [`DbTenant`]'s.
+    Tenant(onramp_domain::ids::TenantId),
 }
 
 /// PostgreSQL refuses U+0000 in TEXT and JSONB, SQLite keeps it: both engines store U+FFFD
@@ -129,6 +132,12 @@ impl From<Value> for Arg {
     }
 }
 
+impl From<onramp_domain::ids::TenantId> for Arg {
+    fn from(v: onramp_domain::ids::TenantId) -> Self {
+        Self::Tenant(v)
+    }
+}
+
 impl From<Vec<u8>> for Arg {
     fn from(v: Vec<u8>) -> Self {
         Self::Bytes(v)
@@ -147,6 +156,7 @@ where
     for<'q> Option<DbTime>: Encode<'q, DB> + Type<DB>,
     for<'q> Json<Value>: Encode<'q, DB> + Type<DB>,
     for<'q> Vec<u8>: Encode<'q, DB> + Type<DB>,
+    for<'q> DbTenant: Encode<'q, DB> + Type<DB>,
 {
     let mut out = DB::Arguments::default();
     for arg in args {
@@ -160,6 +170,7 @@ where
             Arg::OptTime(v) => out.add(v.map(DbTime)),
             Arg::Json(v) => out.add(Json(v)),
             Arg::Bytes(v) => out.add(v),
+            Arg::Tenant(v) => out.add(DbTenant(v)),
         }?;
     }
     Ok(out)

@@ -68,6 +68,7 @@ mod ops;
 mod postgres;
 mod sandbox;
 mod sqlite;
+mod tenant_column;
 
 use std::sync::Arc;
 

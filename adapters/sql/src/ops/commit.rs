@@ -1,6 +1,7 @@
 //! `EventStore::commit`: the request's idempotency record, appends, projection rows, jobs, timer
 //! cancellations and job completion.
 
+use onramp_domain::ids::TenantId;
 use onramp_domain::ports::{Commit, NewJob, StoreError, StreamWrite};
 use time::OffsetDateTime;
 
@@ -89,29 +90,29 @@ impl Prepared {
 /// exists; the caller rolls back.
 pub(crate) async fn commit(conn: &mut Conn<'_>, prepared: Prepared) -> Result<(), StoreError> {
     let Prepared { commit, record } = prepared;
-    let tenant = commit.tenant.to_string();
+    let tenant = commit.tenant;
     // The request's record first: an attempt that lost the key to another stops before writing.
     if let Some(record) = record {
-        super::idempotency::write(conn, &tenant, record).await?;
+        super::idempotency::write(conn, tenant, record).await?;
     }
     let mut streams = commit.streams;
     streams.sort_by(|a, b| a.stream.cmp(&b.stream));
     for write in streams {
-        write_stream(conn, &tenant, write).await?;
+        write_stream(conn, tenant, write).await?;
     }
     // Cancellations first: a commit that cancels a timer and schedules it anew keeps the new one.
     for key in commit.cancel_timers {
-        conn.execute(CANCEL_TIMER, vec![tenant.as_str().into(), key.into()])
+        conn.execute(CANCEL_TIMER, vec![tenant.into(), key.into()])
             .await?;
     }
     for job in commit.jobs {
-        insert_job(conn, &tenant, job).await?;
+        insert_job(conn, tenant, job).await?;
     }
     if let Some(job) = commit.complete_job {
         // A job no longer pending (replaced, cancelled or already completed) is left alone: the
         // stream versions, not the job row, guard against recording an effect twice.
         let args = vec![
-            tenant.as_str().into(),
+            tenant.into(),
             job.to_string().into(),
             OffsetDateTime::now_utc().into(),
         ];
@@ -122,7 +123,7 @@ pub(crate) async fn commit(conn: &mut Conn<'_>, prepared: Prepared) -> Result<()
 
 async fn write_stream(
     conn: &mut Conn<'_>,
-    tenant: &str,
+    tenant: TenantId,
     write: StreamWrite,
 ) -> Result<(), StoreError> {
     let StreamWrite {
@@ -205,7 +206,7 @@ async fn write_stream(
     Ok(())
 }
 
-async fn insert_job(conn: &mut Conn<'_>, tenant: &str, job: NewJob) -> Result<(), StoreError> {
+async fn insert_job(conn: &mut Conn<'_>, tenant: TenantId, job: NewJob) -> Result<(), StoreError> {
     let args = vec![
         job.id.to_string().into(),
         tenant.into(),

@@ -82,7 +82,7 @@ impl EncodedRecord {
 /// whole commit back).
 pub(crate) async fn write(
     conn: &mut Conn<'_>,
-    tenant: &str,
+    tenant: TenantId,
     encoded: EncodedRecord,
 ) -> Result<(), StoreError> {
     let EncodedRecord {
@@ -121,10 +121,7 @@ pub(crate) async fn entry(
     now: OffsetDateTime,
 ) -> Result<Option<IdempotencyEntry>, StoreError> {
     let row: Option<IdempotencyRow> = conn
-        .fetch_optional(
-            SELECT,
-            vec![tenant.to_string().into(), key.into(), now.into()],
-        )
+        .fetch_optional(SELECT, vec![tenant.into(), key.into(), now.into()])
         .await?;
     row.map(|row| {
         let answer = match row.response_status {

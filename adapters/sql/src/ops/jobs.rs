@@ -152,6 +152,5 @@ pub(crate) async fn advance_timers(
         // In range: MAX_ADVANCE_SECONDS * 1_000_000 is about 3.2e15.
         Backend::Sqlite => (ADVANCE_SQLITE, seconds * 1_000_000),
     };
-    conn.execute(sql, vec![tenant.to_string().into(), shift.into()])
-        .await
+    conn.execute(sql, vec![tenant.into(), shift.into()]).await
 }

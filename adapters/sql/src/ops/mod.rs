@@ -13,6 +13,7 @@ mod answer_codec;
 mod commit;
 mod idempotency;
 mod jobs;
+mod listing;
 mod reads;
 mod retention;
 mod sandbox;
@@ -28,7 +29,8 @@ use crate::db::Conn;
 
 pub(crate) use idempotency::entry as idempotency_entry;
 pub(crate) use jobs::next_due;
-pub(crate) use reads::{events, list, load, stream_owner};
+pub(crate) use listing::{list, stream_owner};
+pub(crate) use reads::{events, load};
 pub(crate) use sandbox::{get as sandbox_get, list as sandbox_list};
 pub(crate) use tenants::{tenant_by_key_hash, tenant_count};
 

@@ -68,6 +68,30 @@ pub enum AggregateKind {
 }
 
 impl AggregateKind {
+    /// The kinds the application lists ([`EventStore::list`]). A store may keep its listing
+    /// indexes for these kinds only (issue 11, item 4: bytes stored; a journey's phone quota and
+    /// delivery reference rows are read by id, never listed): listing another kind still
+    /// answers correctly, without an index.
+    pub const LISTED: [Self; 7] = [
+        Self::Session,
+        Self::Verification,
+        Self::Integration,
+        Self::WebhookEvent,
+        Self::Trial,
+        Self::Customer,
+        Self::WabaAccount,
+    ];
+
+    /// The kinds whose owner is looked up across tenants ([`EventStore::stream_owner`]): ids
+    /// unique world-wide that route a webhook or a token to its tenant. A store may index
+    /// these kinds only: the lookup of another kind still answers correctly, without an index.
+    pub const ROUTED: [Self; 4] = [
+        Self::ProviderRef,
+        Self::SessionToken,
+        Self::WhatsAppRef,
+        Self::PaymentRef,
+    ];
+
     /// The stored name: `session`, `verification`, `phone_quota`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -379,7 +403,8 @@ pub trait EventStore: Send + Sync {
 
     /// The tenant owning `stream`, searched across tenants: `None` when no tenant or more than
     /// one has it. Only for streams whose ids are unique world-wide (a provider's reference of a
-    /// delivery, [`AggregateKind::ProviderRef`]): it routes a webhook that arrived on shared
-    /// credentials to its tenant, and returns nothing but the tenant id.
+    /// delivery, [`AggregateKind::ProviderRef`]; the kinds of [`AggregateKind::ROUTED`]): it
+    /// routes a webhook that arrived on shared credentials to its tenant, and returns nothing but
+    /// the tenant id.
     async fn stream_owner(&self, stream: &StreamId) -> Result<Option<TenantId>, StoreError>;
 }
