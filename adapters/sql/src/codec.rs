@@ -11,7 +11,7 @@ use onramp_domain::ports::{
 };
 use serde_json::Value;
 
-use crate::tenant_column::DbTenant;
+use crate::columns::{DbTenant, DbUuid};
 use sqlx::encode::Encode;
 use sqlx::error::BoxDynError;
 use sqlx::postgres::{PgTypeInfo, PgValueRef};
@@ -141,9 +141,10 @@ pub(crate) struct AggregateRow {
     session_id: Option<String>,
     created_at: DbTime,
     updated_at: DbTime,
-    /// The version the stored state is at.
+    /// The version the stored state is at (0 when none is stored).
     state_version: i64,
-    state: Json<Value>,
+    /// The stored state; `None` when none is.
+    state: Option<Json<Value>>,
 }
 
 impl AggregateRow {
@@ -189,7 +190,7 @@ impl AggregateRow {
                 session_id: self.session_id,
                 created_at: self.created_at.0,
                 updated_at: self.updated_at.0,
-                state: self.state.0,
+                state: self.state.map_or(Value::Null, |s| s.0),
             },
             pending: Vec::new(),
         })
@@ -233,7 +234,7 @@ impl EventRow {
 /// A `jobs` row returned by a claim.
 #[derive(sqlx::FromRow)]
 pub(crate) struct ClaimedRow {
-    id: String,
+    id: DbUuid,
     tenant_id: DbTenant,
     kind: String,
     payload: Json<Value>,
@@ -244,8 +245,8 @@ pub(crate) struct ClaimedRow {
 
 impl ClaimedRow {
     /// The order claims are handed out in: oldest due first.
-    pub(crate) fn order_key(&self) -> (i64, &str) {
-        (to_micros(self.run_at.0), &self.id)
+    pub(crate) fn order_key(&self) -> (i64, uuid::Uuid) {
+        (to_micros(self.run_at.0), self.id.0)
     }
 
     /// The domain's view of the row.
@@ -254,9 +255,8 @@ impl ClaimedRow {
     /// [`StoreError::Corrupt`] for malformed ids or counters.
     pub(crate) fn into_job(self) -> Result<ClaimedJob, StoreError> {
         Ok(ClaimedJob {
-            id: JobId::parse(&self.id)
-                .map_err(|_| StoreError::Corrupt(format!("job id {:?} is not a UUID", self.id)))?,
-            tenant: self.tenant_id.0,
+            id: JobId::new(self.id.0),
+            tenant: self.tenant_id.tenant(),
             kind: self.kind,
             payload: self.payload.0,
             attempts: to_u32(self.attempts, "attempts")?,

@@ -3,7 +3,7 @@
 //! Every statement in [`crate::ops`] is written once, in SQL both engines accept (`$n`
 //! placeholders, `ON CONFLICT`, `RETURNING`, row values), and bound from [`Arg`]s. A [`Conn`]
 //! runs it on whichever engine it wraps; the engine-specific encodings (timestamps, JSON) live in
-//! the bound types ([`crate::codec::DbTime`], [`Json`]).
+//! the bound types ([`crate::codec::DbTime`], [`crate::columns::DbJson`], [`crate::columns::DbUuid`]).
 
 use onramp_domain::ports::StoreError;
 use serde_json::Value;
@@ -11,7 +11,6 @@ use sqlx::error::BoxDynError;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
-use sqlx::types::Json;
 use sqlx::{
     Arguments, Database, Encode, FromRow, PgConnection, Postgres, SqlSafeStr, Sqlite,
     SqliteConnection, Type,
@@ -20,8 +19,8 @@ use time::OffsetDateTime;
 
 use crate::Backend;
 use crate::codec::DbTime;
+use crate::columns::{DbJson, DbUuid};
 use crate::error::classify;
-use crate::tenant_column::DbTenant;
 
 /// A value to bind.
 #[derive(Debug, Clone)]
@@ -35,8 +34,8 @@ pub(crate) enum Arg {
     Json(Value),
     Bytes(Vec<u8>),
     OptBytes(Option<Vec<u8>>),
-    /// A `tenant_id` of the tables whose column is [`DbTenant`]'s.
-    Tenant(onramp_domain::ids::TenantId),
+    /// A tenant or job id, in a [`DbUuid`] column.
+    Uuid(uuid::Uuid),
 }
 
 /// PostgreSQL refuses U+0000 in TEXT and JSONB, SQLite keeps it: both engines store U+FFFD
@@ -134,7 +133,13 @@ impl From<Value> for Arg {
 
 impl From<onramp_domain::ids::TenantId> for Arg {
     fn from(v: onramp_domain::ids::TenantId) -> Self {
-        Self::Tenant(v)
+        Self::Uuid(v.uuid())
+    }
+}
+
+impl From<onramp_domain::ids::JobId> for Arg {
+    fn from(v: onramp_domain::ids::JobId) -> Self {
+        Self::Uuid(v.uuid())
     }
 }
 
@@ -154,9 +159,9 @@ where
     for<'q> Option<Vec<u8>>: Encode<'q, DB> + Type<DB>,
     for<'q> DbTime: Encode<'q, DB> + Type<DB>,
     for<'q> Option<DbTime>: Encode<'q, DB> + Type<DB>,
-    for<'q> Json<Value>: Encode<'q, DB> + Type<DB>,
+    for<'q> DbJson: Encode<'q, DB> + Type<DB>,
     for<'q> Vec<u8>: Encode<'q, DB> + Type<DB>,
-    for<'q> DbTenant: Encode<'q, DB> + Type<DB>,
+    for<'q> DbUuid: Encode<'q, DB> + Type<DB>,
 {
     let mut out = DB::Arguments::default();
     for arg in args {
@@ -168,9 +173,9 @@ where
             Arg::OptBytes(v) => out.add(v),
             Arg::Time(v) => out.add(DbTime(v)),
             Arg::OptTime(v) => out.add(v.map(DbTime)),
-            Arg::Json(v) => out.add(Json(v)),
+            Arg::Json(v) => out.add(DbJson(v)),
             Arg::Bytes(v) => out.add(v),
-            Arg::Tenant(v) => out.add(DbTenant(v)),
+            Arg::Uuid(v) => out.add(DbUuid(v)),
         }?;
     }
     Ok(out)

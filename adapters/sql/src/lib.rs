@@ -61,6 +61,7 @@
 
 mod cache;
 mod codec;
+mod columns;
 mod db;
 mod error;
 mod housekeeping;
@@ -68,7 +69,6 @@ mod ops;
 mod postgres;
 mod sandbox;
 mod sqlite;
-mod tenant_column;
 
 use std::sync::Arc;
 

@@ -17,22 +17,28 @@ pub(crate) struct Versioned<S> {
     pub state: S,
 }
 
-/// The state of a row read back: its stored state with the events since folded in
-/// ([`Aggregate::replay`], with the flows a session's evolution needs).
+/// The state of a row read back: its stored state (or the initial one, when none was stored)
+/// with the events since folded in ([`Aggregate::replay`], with the flows a session's
+/// evolution needs).
 ///
 /// # Errors
 /// [`AppError::Corrupt`] when the stored state or an event does not read back.
 pub(crate) fn state_of<S: Aggregate>(loaded: &Loaded, flows: &FlowCatalog) -> Result<S, AppError> {
-    let state: S = serde_json::from_value(loaded.snapshot.state.clone()).map_err(|e| {
-        AppError::Corrupt(format!(
-            "{:?} {}: {e}",
-            loaded.stream.kind, loaded.stream.id
-        ))
-    })?;
-    if loaded.pending.is_empty() {
-        return Ok(state);
+    let stored = &loaded.snapshot.state;
+    let state: Option<S> = if stored.is_null() {
+        None
+    } else {
+        Some(serde_json::from_value(stored.clone()).map_err(|e| {
+            AppError::Corrupt(format!(
+                "{:?} {}: {e}",
+                loaded.stream.kind, loaded.stream.id
+            ))
+        })?)
+    };
+    match state {
+        Some(state) if loaded.pending.is_empty() => Ok(state),
+        state => S::replay(state, &loaded.pending, flows),
     }
-    S::replay(state, &loaded.pending, flows)
 }
 
 /// A stored event read back as the aggregate's event type.

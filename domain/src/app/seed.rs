@@ -12,7 +12,7 @@ use crate::ports::{StreamId, StreamWrite};
 use crate::session::{SessionChannel, SessionCommand, SessionDecider, SessionState};
 
 use super::AppError;
-use super::execute::{Aggregate, written};
+use super::execute::{Aggregate, stores_state, written};
 
 /// The new stream of a session of `flow` started at `at` (web channel, `phone` if given): its
 /// `Started` event and its projection row, to commit at expected version 0.
@@ -40,11 +40,12 @@ pub fn started_session(
         .fold(SessionState::default(), |s, e| decider.evolve(s, e));
     let key = id.to_string();
     let (events, snapshot) = written(&key, &events, &after, at)?;
+    let store_state = stores_state(0, events.len() as u64, SessionState::SNAPSHOT_EVERY);
     Ok(StreamWrite {
         stream: StreamId::new(SessionState::KIND, key),
         expected_version: 0,
         events,
         snapshot,
-        store_state: true,
+        store_state,
     })
 }

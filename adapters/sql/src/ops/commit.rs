@@ -111,11 +111,7 @@ pub(crate) async fn commit(conn: &mut Conn<'_>, prepared: Prepared) -> Result<()
     if let Some(job) = commit.complete_job {
         // A job no longer pending (replaced, cancelled or already completed) is left alone: the
         // stream versions, not the job row, guard against recording an effect twice.
-        let args = vec![
-            tenant.into(),
-            job.to_string().into(),
-            OffsetDateTime::now_utc().into(),
-        ];
+        let args = vec![tenant.into(), job.into(), OffsetDateTime::now_utc().into()];
         conn.execute(COMPLETE_TENANT_JOB, args).await?;
     }
     Ok(())
@@ -174,8 +170,9 @@ async fn write_stream(
     if changed != 1 {
         return Err(conflict());
     }
-    // A new stream always stores its state: a read needs one to fold its events onto.
-    if store_state || expected == 0 {
+    // Without a stored state (a new stream that does not store one), reads fold every event
+    // from the aggregate's initial state.
+    if store_state {
         let args = vec![
             tenant.into(),
             kind.into(),
@@ -208,7 +205,7 @@ async fn write_stream(
 
 async fn insert_job(conn: &mut Conn<'_>, tenant: TenantId, job: NewJob) -> Result<(), StoreError> {
     let args = vec![
-        job.id.to_string().into(),
+        job.id.into(),
         tenant.into(),
         job.kind.into(),
         job.payload.into(),

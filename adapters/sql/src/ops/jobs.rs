@@ -91,17 +91,14 @@ pub(crate) async fn claim(
     let lease_until = now + Duration::seconds(i64::from(lease_seconds));
     let args = vec![now.into(), lease_until.into(), i64::from(limit).into()];
     let mut rows: Vec<ClaimedRow> = conn.fetch_all(sql, args).await?;
-    rows.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+    rows.sort_by_key(ClaimedRow::order_key);
     rows.into_iter().map(ClaimedRow::into_job).collect()
 }
 
 /// Marks a job done; a job that is gone or already done is left as it is.
 pub(crate) async fn complete(conn: &mut Conn<'_>, id: JobId) -> Result<(), StoreError> {
-    conn.execute(
-        COMPLETE,
-        vec![id.to_string().into(), OffsetDateTime::now_utc().into()],
-    )
-    .await?;
+    conn.execute(COMPLETE, vec![id.into(), OffsetDateTime::now_utc().into()])
+        .await?;
     Ok(())
 }
 
@@ -115,7 +112,7 @@ pub(crate) async fn fail(
 ) -> Result<(), StoreError> {
     let error: String = error.chars().take(MAX_ERROR_CHARS).collect();
     let args = vec![
-        id.to_string().into(),
+        id.into(),
         error.into(),
         run_at.into(),
         OffsetDateTime::now_utc().into(),

@@ -8,8 +8,8 @@ use onramp_domain::ports::{AggregateKind, ListQuery, Page, StoreError, StreamId}
 use sqlx::AssertSqlSafe;
 
 use crate::codec::{AggregateRow, decode_cursor};
+use crate::columns::DbTenant;
 use crate::db::{Arg, Conn};
-use crate::tenant_column::DbTenant;
 
 use super::reads::{AGGREGATE_ROWS, with_pending};
 
@@ -32,7 +32,7 @@ pub(crate) async fn stream_owner(
     let (sql, args) = owner_statement(stream);
     let rows: Vec<OwnerRow> = conn.fetch_all(AssertSqlSafe(sql), args).await?;
     match rows.as_slice() {
-        [one] => Ok(Some(one.tenant_id.0)),
+        [one] => Ok(Some(one.tenant_id.tenant())),
         _ => Ok(None),
     }
 }

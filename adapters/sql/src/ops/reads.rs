@@ -7,11 +7,12 @@ use sqlx::AssertSqlSafe;
 use crate::codec::{AggregateRow, EventRow};
 use crate::db::Conn;
 
-/// A projection row with its stored state: `FROM` and the join, for `WHERE` on `a.`.
+/// A projection row with its stored state, if any (version 0 and no state without): `FROM` and
+/// the join, for `WHERE` on `a.`.
 pub(super) const AGGREGATE_ROWS: &str = "\
 SELECT a.kind, a.id, a.version, a.status, a.flow_id, a.phone, a.external_ref, a.session_id,
-    a.created_at, a.updated_at, s.version AS state_version, s.state
-FROM aggregates a JOIN snapshots s ON s.tenant_id = a.tenant_id AND s.kind = a.kind AND s.id = a.id";
+    a.created_at, a.updated_at, COALESCE(s.version, 0) AS state_version, s.state
+FROM aggregates a LEFT JOIN snapshots s ON s.tenant_id = a.tenant_id AND s.kind = a.kind AND s.id = a.id";
 
 const EVENTS: &str = "\
 SELECT stream_kind, stream_id, version, event_type, payload, recorded_at FROM events

@@ -1,5 +1,6 @@
 //! Stored states (`StreamWrite::store_state`, migration 0009): a write that does not store its
-//! state keeps the stored one, and every read returns it with the events since (P-STORE-1).
+//! state keeps the stored one (none, for a new stream), and every read returns it with the
+//! events since (P-STORE-1).
 
 use onramp_domain::ports::{EventStore, ListQuery};
 use serde_json::json;
@@ -79,19 +80,27 @@ async fn a_write_without_its_state_keeps_the_stored_one_and_reads_return_the_eve
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_new_stream_stores_its_state_even_when_the_write_says_not_to() {
+async fn a_new_stream_without_its_state_is_read_with_every_event() {
     for db in backends().await {
         let label = db.label;
         let t = tenant();
         let s = session();
-        let mut write = append(&s, 0, 1, snapshot("active", 0, json!({ "n": 1 })));
+        let mut write = append(&s, 0, 2, snapshot("active", 0, json!({ "n": 2 })));
         write.store_state = false;
         db.store.commit(commit_of(t, write)).await.expect(label);
         let loaded = db.store.load(t, &s).await.expect(label).expect("the row");
+        assert_eq!(loaded.snapshot.state, serde_json::Value::Null, "{label}");
+        assert_eq!(loaded.snapshot.status, "active", "{label}");
         assert_eq!(
-            (loaded.snapshot.state, loaded.pending.len()),
-            (json!({ "n": 1 }), 0),
+            loaded.pending.iter().map(|e| e.version).collect::<Vec<_>>(),
+            vec![1, 2],
             "{label}"
         );
+        let query = ListQuery {
+            limit: 10,
+            ..ListQuery::default()
+        };
+        let page = db.store.list(t, s.kind, &query).await.expect(label);
+        assert_eq!(page.items, vec![loaded], "{label}");
     }
 }

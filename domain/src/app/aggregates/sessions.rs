@@ -16,27 +16,42 @@ impl Aggregate for SessionState {
     type Event = SessionEvent;
 
     /// A session is the pure fold of its events (nothing is staged on it), and its state is its
-    /// largest: stored every 16 events, a whole journey of any template stores it about twice
-    /// (at the start and once on the way), and a read folds at most 15 events.
+    /// largest: stored every 16 events, a journey of any template stores it once at most, and
+    /// a read folds at most 15 events.
     const SNAPSHOT_EVERY: u64 = 16;
 
     /// Evolves with the decider of the session's pinned flow, as [`SessionDecider`] did when the
-    /// events were recorded: its progress depends on the flow.
+    /// events were recorded: its progress depends on the flow. From the initial state, the flow
+    /// is the one the `Started` event pins.
     fn replay(
-        mut state: Self,
+        state: Option<Self>,
         events: &[StoredEvent],
         flows: &FlowCatalog,
     ) -> Result<Self, AppError> {
-        let flow_id = state
-            .flow_id
-            .clone()
-            .ok_or_else(|| AppError::Corrupt("a stored session state has no flow".to_string()))?;
-        let flow = flows.pinned(&flow_id, state.flow_version)?;
+        let events = events
+            .iter()
+            .map(event_of::<SessionEvent>)
+            .collect::<Result<Vec<_>, _>>()?;
+        let pinned = match (&state, events.first()) {
+            (Some(s), _) => s.flow_id.clone().map(|id| (id, s.flow_version)),
+            (
+                None,
+                Some(SessionEvent::Started {
+                    flow_id,
+                    flow_version,
+                    ..
+                }),
+            ) => Some((flow_id.clone(), *flow_version)),
+            (None, _) => None,
+        };
+        let (flow_id, version) = pinned.ok_or_else(|| {
+            AppError::Corrupt("a stored session has no flow to replay it with".to_string())
+        })?;
+        let flow = flows.pinned(&flow_id, version)?;
         let decider = SessionDecider::new(&flow);
-        for stored in events {
-            state = decider.evolve(state, &event_of::<SessionEvent>(stored)?);
-        }
-        Ok(state)
+        Ok(events
+            .iter()
+            .fold(state.unwrap_or_default(), |s, e| decider.evolve(s, e)))
     }
 
     fn event_type(event: &SessionEvent) -> &'static str {

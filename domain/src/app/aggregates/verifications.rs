@@ -18,11 +18,16 @@ impl Aggregate for VerificationState {
 
     /// A verification is the pure fold of its events, and its state (the channel plan, every
     /// delivery and its provider) is rewritten by each of the four or five writes of a code
-    /// sent and checked: stored every 16 events, it is stored once.
+    /// sent and checked: stored every 16 events, it is stored at most once.
     const SNAPSHOT_EVERY: u64 = 16;
 
     /// Evolves with [`crate::verification::evolve`], which needs no policy.
-    fn replay(mut state: Self, events: &[StoredEvent], _: &FlowCatalog) -> Result<Self, AppError> {
+    fn replay(
+        state: Option<Self>,
+        events: &[StoredEvent],
+        _: &FlowCatalog,
+    ) -> Result<Self, AppError> {
+        let mut state = state.unwrap_or_default();
         for stored in events {
             state = crate::verification::evolve(state, &event_of::<VerificationEvent>(stored)?);
         }

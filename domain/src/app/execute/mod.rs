@@ -79,37 +79,41 @@ pub(crate) trait Aggregate:
     /// its stream), which changed last at `at`.
     fn columns(&self, key: &str, at: OffsetDateTime) -> Columns;
 
-    /// How often the whole state is stored, in events: when a write crosses a multiple of this
-    /// (and on the stream's first write); other writes store the columns and the events only,
-    /// and readers fold the events since the stored state with [`Aggregate::replay`] (issue 11,
-    /// item 4). 1, the default, stores it on every write: what an aggregate whose state holds
-    /// fields outside its events (`Tx::stage`) must keep.
+    /// How often the whole state is stored, in events: when a write crosses a multiple of this;
+    /// other writes (a new stream's first too) store the columns and the events only, and
+    /// readers fold the events since the stored state, or since the initial state, with
+    /// [`Aggregate::replay`] (issue 11, item 4). 1, the default, stores it on every write: what
+    /// an aggregate whose state holds fields outside its events (`Tx::stage`) must keep.
     const SNAPSHOT_EVERY: u64 = 1;
 
-    /// `state` with the stored `events` after it folded in, exactly as the commit path evolved
-    /// it. Called only for aggregates with [`Aggregate::SNAPSHOT_EVERY`] above 1; the default
-    /// refuses any event.
+    /// `state` (`None`: the initial state, before any event) with the stored `events` after it
+    /// folded in, exactly as the commit path evolved it. Called only for aggregates with
+    /// [`Aggregate::SNAPSHOT_EVERY`] above 1; the default refuses.
     ///
     /// # Errors
     /// [`AppError::Corrupt`] when an event does not read back, or the aggregate cannot replay.
-    fn replay(state: Self, events: &[StoredEvent], flows: &FlowCatalog) -> Result<Self, AppError> {
+    fn replay(
+        state: Option<Self>,
+        events: &[StoredEvent],
+        flows: &FlowCatalog,
+    ) -> Result<Self, AppError> {
         let _ = flows;
-        match events.first() {
-            None => Ok(state),
-            Some(event) => Err(AppError::Corrupt(format!(
-                "{:?} {} has events after its stored state and no replay",
+        match (state, events.first()) {
+            (Some(state), None) => Ok(state),
+            (_, event) => Err(AppError::Corrupt(format!(
+                "{:?} {} has no stored state or events after it, and no replay",
                 Self::KIND,
-                event.stream.id
+                event.map_or("", |e| e.stream.id.as_str())
             ))),
         }
     }
 }
 
-/// Whether a write moving a stream from `expected` to `new` stores its whole state: on the
-/// stream's first write, and when it crosses a multiple of `every` events.
+/// Whether a write moving a stream from `expected` to `new` stores its whole state: when it
+/// crosses a multiple of `every` events (every write when `every` is 1).
 pub(crate) fn stores_state(expected: u64, new: u64, every: u64) -> bool {
     let every = every.max(1);
-    expected == 0 || expected / every != new / every
+    expected / every != new / every
 }
 
 /// How an aggregate's events fold into its state: its [`Decider`]'s `evolve`, or its own for

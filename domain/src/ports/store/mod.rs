@@ -191,9 +191,9 @@ pub struct StoredEvent {
 /// same transaction as its events.
 ///
 /// The columns are stored on every write; the state only when the write asks for it
-/// ([`StreamWrite::store_state`]: a new stream, then every few events). A row read back carries
-/// the last stored state and the events recorded since ([`Loaded::pending`]), which the domain
-/// folds (issue 11, item 4: a step appends its events and updates a few columns).
+/// ([`StreamWrite::store_state`]: every few events). A row read back carries the last stored
+/// state, or none, and the events recorded since ([`Loaded::pending`]), which the domain folds
+/// (issue 11, item 4: a step appends its events and updates a few columns).
 ///
 /// `flow_id`, `session_id`, `external_ref` and `created_at` are fixed by the stream's first
 /// write (while it is at version 0): stores MAY ignore them on later writes, so that the listing
@@ -229,10 +229,9 @@ pub struct StreamWrite {
     pub events: Vec<NewEvent>,
     /// The projection row after these events.
     pub snapshot: Snapshot,
-    /// Whether the store keeps `snapshot.state` as the stream's stored state. Always `true` for
-    /// a new stream (`expected_version` 0). When `false` the store updates the columns and
-    /// appends the events, and keeps the state it has: readers get it with the events since
-    /// ([`Loaded::pending`]).
+    /// Whether the store keeps `snapshot.state` as the stream's stored state. When `false` the
+    /// store updates the columns and appends the events, and keeps the state it has (none, for a
+    /// new stream): readers get it with the events since ([`Loaded::pending`]).
     pub store_state: bool,
 }
 
@@ -291,7 +290,8 @@ pub struct Loaded {
     /// The stream's current version (number of events).
     pub version: u64,
     /// The projection row: the columns as of `version`, the state as last stored, at
-    /// `version - pending.len()`.
+    /// `version - pending.len()`; `null` when no state was stored (the aggregate's initial
+    /// state, before its first event).
     pub snapshot: Snapshot,
     /// The events after the stored state, oldest first, versions up to `version` without gaps:
     /// the state as of `version` is `snapshot.state` with these folded in. Empty when the state
