@@ -3,7 +3,7 @@
 //! awaiting payment method → card verified by an authorization that is voided (P-TRI-1,
 //! P-TRI-2) → trialing until `ends_at` = start + the flow's days (P-TRI-4) → active, past due or
 //! canceled as the provider reports, in any order of its reports (P-WH-1). One trial per card
-//! and per phone of a tenant is the [`TrialRegistry`]'s rule (P-TRI-3).
+//! and per phone of a tenant is the rule of [`claim`] over [`TrialClaim`]s (P-TRI-3).
 
 mod decide;
 mod model;

@@ -11,7 +11,7 @@ use crate::codec::{AggregateRow, decode_cursor};
 use crate::columns::DbTenant;
 use crate::db::{Arg, Conn};
 
-use super::reads::{AGGREGATE_ROWS, with_pending};
+use super::reads::{AGGREGATE_ROWS, all_with_pending};
 
 /// Page sizes a listing accepts; others are clamped into this range.
 const PAGE_SIZES: (u32, u32) = (1, 100);
@@ -79,10 +79,7 @@ pub(crate) async fn list(
     } else {
         None
     };
-    let mut items = Vec::with_capacity(rows.len());
-    for row in rows {
-        items.push(with_pending(conn, tenant, row).await?);
-    }
+    let items = all_with_pending(conn, tenant, kind, rows).await?;
     Ok(Page { items, next_cursor })
 }
 
