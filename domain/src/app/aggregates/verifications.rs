@@ -85,6 +85,25 @@ impl Aggregate for ProviderRefState {
     const KIND: AggregateKind = AggregateKind::ProviderRef;
     type Event = Self;
 
+    /// A reference is its last record: stored every 16 events, its one write stores its row
+    /// and its event only.
+    const SNAPSHOT_EVERY: u64 = 16;
+
+    /// The last record.
+    fn replay(
+        state: Option<Self>,
+        events: &[StoredEvent],
+        _: &FlowCatalog,
+    ) -> Result<Self, AppError> {
+        match (events.last(), state) {
+            (Some(last), _) => event_of(last),
+            (None, Some(state)) => Ok(state),
+            (None, None) => Err(AppError::Corrupt(
+                "a provider reference with no record".to_string(),
+            )),
+        }
+    }
+
     fn event_type(_: &Self) -> &'static str {
         "provider_ref.recorded"
     }

@@ -2,10 +2,12 @@
 
 use time::OffsetDateTime;
 
-use crate::ports::AggregateKind;
+use crate::ports::{AggregateKind, StoredEvent};
 
+use super::super::AppError;
+use super::super::catalog::FlowCatalog;
 use super::super::execute::{Aggregate, Evolve};
-use super::super::persist::Columns;
+use super::super::persist::{Columns, event_of};
 use super::super::webhooks::StoredWebhook;
 
 /// What happens to a received webhook. Stored untagged: a `webhook.received` payload is the
@@ -49,9 +51,42 @@ impl Evolve<StoredWebhook> for Inbox {
     }
 }
 
+/// A `webhook.processed` payload.
+#[derive(serde::Deserialize)]
+struct Processed {
+    outcome: String,
+    at: i64,
+}
+
 impl Aggregate for StoredWebhook {
     const KIND: AggregateKind = AggregateKind::WebhookEvent;
     type Event = InboxEvent;
+
+    /// A stored webhook is the fold of its events (received, then its statuses), two or three
+    /// of them: stored every 16 events, a receipt writes its row and its event only, and the
+    /// webhook's body is kept once, in its `webhook.received` event.
+    const SNAPSHOT_EVERY: u64 = 16;
+
+    /// Folds with [`Inbox`], reading each event by its stored type (the payloads are stored
+    /// untagged).
+    fn replay(
+        state: Option<Self>,
+        events: &[StoredEvent],
+        _: &FlowCatalog,
+    ) -> Result<Self, AppError> {
+        let mut state = state;
+        for stored in events {
+            let event = match stored.event_type.as_str() {
+                "webhook.received" => InboxEvent::Received(Box::new(event_of(stored)?)),
+                _ => {
+                    let Processed { outcome, at } = event_of(stored)?;
+                    InboxEvent::Processed { outcome, at }
+                }
+            };
+            state = Inbox.evolve_from(state, &event);
+        }
+        state.ok_or_else(|| AppError::Corrupt("a stored webhook was never received".to_string()))
+    }
 
     fn event_type(event: &InboxEvent) -> &'static str {
         match event {

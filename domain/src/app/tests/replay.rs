@@ -178,3 +178,44 @@ fn a_session_stores_its_state_every_sixteen_events_and_not_on_its_first_write() 
         "every write of an aggregate stored on each"
     );
 }
+
+#[test]
+fn p_store_1_a_provider_reference_read_from_its_events_is_its_last_record() {
+    use crate::app::verifications::ProviderRefState;
+    let record = |seq: u32| ProviderRefState {
+        verification_id: VerificationId::new(Uuid::nil()),
+        seq,
+    };
+    let key = "sandbox:sbx_1";
+    let stream = StreamId::new(AggregateKind::ProviderRef, key);
+    let (events, row) = written(key, &[record(1), record(2)], &record(2), NOW).unwrap();
+    let pending: Vec<StoredEvent> = (1..)
+        .zip(events)
+        .map(|(version, e)| StoredEvent {
+            stream: stream.clone(),
+            version,
+            event_type: e.event_type,
+            payload: e.payload,
+            recorded_at: e.recorded_at,
+        })
+        .collect();
+    let read = |state: serde_json::Value, pending: &[StoredEvent]| {
+        let mut snapshot = row.clone();
+        snapshot.state = state;
+        let loaded = Loaded {
+            stream: stream.clone(),
+            version: 2,
+            snapshot,
+            pending: pending.to_vec(),
+        };
+        state_of::<ProviderRefState>(&loaded, &FlowCatalog::default()).map(|s| s.seq)
+    };
+    assert_eq!(read(serde_json::Value::Null, &pending).unwrap(), 2);
+    let first = serde_json::to_value(record(1)).unwrap();
+    assert_eq!(read(first.clone(), &pending[1..]).unwrap(), 2);
+    assert_eq!(read(first, &[]).unwrap(), 1);
+    assert!(
+        read(serde_json::Value::Null, &[]).is_err(),
+        "no state, no record"
+    );
+}
