@@ -4,9 +4,10 @@
 //! - `'zlib-dict-1'`: deflated in the zlib format with a preset dictionary (RFC 1950, FDICT):
 //!   [`DICTIONARY_1`], answers as the API sends them (a session's view at the start of each
 //!   shipped template, a verification's view, a problem), ids, times and phones made neutral. A
-//!   session's view, the usual answer (1.4 KB of JSON), deflates to about 550 bytes alone and
-//!   to about 220 with the dictionary, since most of it (field names, the flow's steps and
-//!   titles) is in there (issue 11, item 4: bytes stored per journey; `bench/storage.sh`).
+//!   session's view, the usual answer (1.4 KB of JSON), deflates with the dictionary to less
+//!   than half of what deflate alone gives (a test checks it), since most of it (field names,
+//!   the flow's steps and titles) is in there (issue 11, item 4: bytes stored per journey;
+//!   `bench/storage.sh`).
 //! - `'zlib'`: deflated without a dictionary, as records written before `zlib-dict-1` were.
 //!   Still read; records live 24 hours.
 //!
