@@ -6,20 +6,24 @@
 //! Answers are shaped like PayPal's: the `order` schema of the description and the samples of
 //! doc https://developer.paypal.com/docs/api/orders/v2/ (order `5O190127TN364715T`, capture
 //! `3C679366HH908993F`), errors as the `error` schema with the issues of `orders.capture-422`.
+//!
+//! This file holds the helpers and the successful creates and captures; `token` holds the
+//! token's life and the health check, `failures` the refusals, retries, timeouts and malformed
+//! answers.
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
-use std::time::Duration;
+#[path = "contract/failures.rs"]
+mod failures;
+#[path = "contract/token.rs"]
+mod token;
 
 use common::*;
 use onramp_domain::ids::TenantId;
 use onramp_domain::money::Money;
-use onramp_domain::ports::{
-    CaptureStatus, IdempotencyKey, NewOrder, OrderPayments, PaymentError, ProviderError,
-};
+use onramp_domain::ports::{CaptureStatus, IdempotencyKey, NewOrder, OrderPayments, PaymentError};
 use onramp_paypal::PaypalOrders;
-use onramp_provider_kit::testing::request_snapshot;
 use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -162,102 +166,6 @@ async fn capture_answered(
 }
 
 #[tokio::test]
-async fn the_token_is_fetched_once_and_reused_for_two_calls() {
-    let server = MockServer::start().await;
-    mount_token(&server, token_answer(TOKEN, 32400), 1).await;
-    mount_create(&server, TOKEN, created(), 2).await;
-    let paypal = orders(&server);
-    paypal.create_order(&new_order(None, None)).await.unwrap();
-    paypal.create_order(&new_order(None, None)).await.unwrap();
-
-    let token_requests = received_on(&server, "/v1/oauth2/token").await;
-    assert_eq!(token_requests.len(), 1);
-    let value = request_snapshot("paypal", &token_requests[0], &[]);
-    snapshot_unchecked("token", value);
-}
-
-#[tokio::test]
-async fn concurrent_calls_share_one_token_fetch() {
-    let server = MockServer::start().await;
-    mount_token(
-        &server,
-        token_answer(TOKEN, 32400).set_delay(Duration::from_millis(150)),
-        1,
-    )
-    .await;
-    mount_create(&server, TOKEN, created(), 2).await;
-    let paypal = orders(&server);
-    let (one, two) = (new_order(None, None), new_order(None, None));
-    let (first, second) = tokio::join!(paypal.create_order(&one), paypal.create_order(&two));
-    assert!(first.is_ok() && second.is_ok(), "{first:?} {second:?}");
-}
-
-#[tokio::test]
-async fn a_token_expiring_within_the_safety_margin_is_not_kept() {
-    let server = MockServer::start().await;
-    mount_token(&server, token_answer(TOKEN, 60), 2).await;
-    mount_create(&server, TOKEN, created(), 2).await;
-    let paypal = orders(&server);
-    paypal.create_order(&new_order(None, None)).await.unwrap();
-    paypal.create_order(&new_order(None, None)).await.unwrap();
-}
-
-#[tokio::test]
-async fn a_401_drops_the_token_and_the_call_is_sent_again_with_a_new_one() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/oauth2/token"))
-        .respond_with(token_answer("A21AA-revoked", 32400))
-        .up_to_n_times(1)
-        .expect(1)
-        .mount(&server)
-        .await;
-    mount_token(&server, token_answer(TOKEN, 32400), 1).await;
-    mount_create(&server, "A21AA-revoked", authentication_failure(), 1).await;
-    mount_create(&server, TOKEN, created(), 2).await;
-    let paypal = orders(&server);
-    let order = paypal.create_order(&new_order(None, None)).await.unwrap();
-    assert_eq!(order.provider_order, ORDER_ID);
-    // The new token is kept for the next call.
-    paypal.create_order(&new_order(None, None)).await.unwrap();
-}
-
-#[tokio::test]
-async fn a_second_401_is_unauthorized_without_a_third_attempt() {
-    let server = MockServer::start().await;
-    mount_token(&server, token_answer(TOKEN, 32400), 2).await;
-    mount_create(&server, TOKEN, authentication_failure(), 2).await;
-    let result = orders(&server).create_order(&new_order(None, None)).await;
-    assert!(
-        matches!(
-            result,
-            Err(PaymentError::Provider(ProviderError::Unauthorized { .. }))
-        ),
-        "{result:?}"
-    );
-}
-
-#[tokio::test]
-async fn refused_client_credentials_are_unauthorized() {
-    let server = MockServer::start().await;
-    mount_token(
-        &server,
-        ResponseTemplate::new(401).set_body_json(
-            json!({"error": "invalid_client", "error_description": "Client Authentication failed"}),
-        ),
-        1,
-    )
-    .await;
-    let result = orders(&server).create_order(&new_order(None, None)).await;
-    assert!(
-        matches!(&result, Err(PaymentError::Provider(ProviderError::Unauthorized { reason }))
-            if reason.contains("invalid_client")),
-        "{result:?}"
-    );
-    assert!(received_on(&server, "/v2/checkout/orders").await.is_empty());
-}
-
-#[tokio::test]
 async fn creating_an_order_answers_its_approve_link() {
     let server = MockServer::start().await;
     mount_token(&server, token_answer(TOKEN, 32400), 1).await;
@@ -372,199 +280,4 @@ async fn an_order_captured_already_answers_the_capture_read_back() {
     assert_eq!(capture.capture_id, "3C679366HH908993F");
     assert_eq!(capture.status, CaptureStatus::Completed);
     snapshot("get_order", &received_on(&server, ORDER_PATH).await[0]);
-}
-
-#[tokio::test]
-async fn an_order_not_approved_is_refused() {
-    let result = capture_answered(paypal_error(
-        422,
-        "UNPROCESSABLE_ENTITY",
-        "ORDER_NOT_APPROVED",
-        "Payer has not yet approved the Order for payment.",
-    ))
-    .await;
-    assert!(
-        matches!(&result, Err(PaymentError::Refused { code, .. }) if code == "ORDER_NOT_APPROVED"),
-        "{result:?}"
-    );
-}
-
-#[tokio::test]
-async fn a_declined_instrument_is_a_card_decline() {
-    let result = capture_answered(paypal_error(
-        422,
-        "UNPROCESSABLE_ENTITY",
-        "INSTRUMENT_DECLINED",
-        "The instrument presented  was either declined by the processor or bank, or it can't be used for this payment.",
-    ))
-    .await;
-    assert!(
-        matches!(&result, Err(PaymentError::CardDeclined { code, decline_code: None, message })
-            if code == "INSTRUMENT_DECLINED" && message.contains("debug_id f3391198e4dae")),
-        "{result:?}"
-    );
-}
-
-#[tokio::test]
-async fn an_unknown_order_is_refused_with_paypals_name() {
-    let result = capture_answered(
-        ResponseTemplate::new(404).set_body_json(json!({
-            "name": "RESOURCE_NOT_FOUND",
-            "message": "The specified resource does not exist.",
-            "debug_id": "a9ec2e7c2c5e0",
-            "details": [{"issue": "INVALID_RESOURCE_ID",
-                         "description": "Specified resource ID does not exist. Please check the resource ID and try again."}]
-        })),
-    )
-    .await;
-    assert!(
-        matches!(&result, Err(PaymentError::Refused { code, .. }) if code == "INVALID_RESOURCE_ID"),
-        "{result:?}"
-    );
-}
-
-#[tokio::test]
-async fn an_id_paypal_could_not_have_issued_is_refused_without_a_request() {
-    let server = MockServer::start().await;
-    let result = orders(&server)
-        .capture_order("5O1/../../v1/oauth2/token", &key("capture"))
-        .await;
-    assert!(
-        matches!(&result, Err(PaymentError::Refused { code, .. }) if code == "INVALID_RESOURCE_ID"),
-        "{result:?}"
-    );
-    assert!(server.received_requests().await.unwrap().is_empty());
-}
-
-#[tokio::test]
-async fn a_500_is_retried_with_the_same_request_id() {
-    let server = MockServer::start().await;
-    mount_token(&server, token_answer(TOKEN, 32400), 1).await;
-    mount_capture(
-        &server,
-        ResponseTemplate::new(500).set_body_json(json!({
-            "name": "INTERNAL_SERVER_ERROR",
-            "message": "An internal server error occurred.",
-            "debug_id": "90957fca61718"
-        })),
-        1,
-    )
-    .await;
-    mount_capture(
-        &server,
-        ResponseTemplate::new(201).set_body_json(completed_order()),
-        1,
-    )
-    .await;
-    let capture = orders(&server)
-        .capture_order(ORDER_ID, &key("capture"))
-        .await
-        .unwrap();
-    assert_eq!(capture.capture_id, "3C679366HH908993F");
-    let attempts = received_on(&server, CAPTURE_PATH).await;
-    assert_eq!(attempts.len(), 2);
-    let ids: Vec<_> = attempts
-        .iter()
-        .map(|r| r.headers.get("paypal-request-id").unwrap().clone())
-        .collect();
-    assert_eq!(ids[0], ids[1]);
-    assert_eq!(ids[0].to_str().unwrap(), key("capture").as_str());
-}
-
-#[tokio::test]
-async fn a_create_answered_500_then_201_is_retried_with_the_same_request_id() {
-    let server = MockServer::start().await;
-    mount_token(&server, token_answer(TOKEN, 32400), 1).await;
-    mount_create(&server, TOKEN, ResponseTemplate::new(503), 1).await;
-    mount_create(&server, TOKEN, created(), 1).await;
-    orders(&server)
-        .create_order(&new_order(None, None))
-        .await
-        .unwrap();
-    let attempts = received_on(&server, "/v2/checkout/orders").await;
-    assert_eq!(attempts.len(), 2);
-    assert_eq!(
-        attempts[0].headers.get("paypal-request-id"),
-        attempts[1].headers.get("paypal-request-id")
-    );
-}
-
-#[tokio::test]
-async fn a_timeout_is_unavailable() {
-    let server = MockServer::start().await;
-    mount_token(&server, token_answer(TOKEN, 32400), 1).await;
-    Mock::given(method("POST"))
-        .and(path(CAPTURE_PATH))
-        .respond_with(
-            ResponseTemplate::new(201)
-                .set_body_json(completed_order())
-                .set_delay(Duration::from_secs(2)),
-        )
-        .mount(&server)
-        .await;
-    let result = orders(&server)
-        .capture_order(ORDER_ID, &key("capture"))
-        .await;
-    assert!(
-        matches!(&result, Err(PaymentError::Provider(ProviderError::Unavailable { reason, .. }))
-            if reason == "timeout"),
-        "{result:?}"
-    );
-}
-
-#[tokio::test]
-async fn a_malformed_201_is_unexpected() {
-    let result = capture_answered(
-        ResponseTemplate::new(201).set_body_json(json!({"id": ORDER_ID, "status": "COMPLETED"})),
-    )
-    .await;
-    assert!(
-        matches!(&result, Err(PaymentError::Provider(ProviderError::Unexpected(e)))
-            if e.to_string().contains("captures[0]")),
-        "{result:?}"
-    );
-
-    let server = MockServer::start().await;
-    mount_token(&server, token_answer(TOKEN, 32400), 1).await;
-    mount_create(
-        &server,
-        TOKEN,
-        ResponseTemplate::new(201)
-            .set_body_json(json!({"id": ORDER_ID, "status": "CREATED", "links": []})),
-        1,
-    )
-    .await;
-    let result = orders(&server).create_order(&new_order(None, None)).await;
-    assert!(
-        matches!(&result, Err(PaymentError::Provider(ProviderError::Unexpected(e)))
-            if e.to_string().contains("approve")),
-        "{result:?}"
-    );
-}
-
-#[tokio::test]
-async fn the_health_check_fetches_a_fresh_token_each_time() {
-    let server = MockServer::start().await;
-    mount_token(&server, token_answer(TOKEN, 32400), 2).await;
-    let paypal = orders(&server);
-    paypal.health_check().await.unwrap();
-    paypal.health_check().await.unwrap();
-}
-
-#[tokio::test]
-async fn the_health_check_reports_refused_credentials() {
-    let server = MockServer::start().await;
-    mount_token(
-        &server,
-        ResponseTemplate::new(401).set_body_json(
-            json!({"error": "invalid_client", "error_description": "Client Authentication failed"}),
-        ),
-        1,
-    )
-    .await;
-    let result = orders(&server).health_check().await;
-    assert!(
-        matches!(result, Err(ProviderError::Unauthorized { .. })),
-        "{result:?}"
-    );
 }

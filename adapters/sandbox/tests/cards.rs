@@ -1,6 +1,17 @@
 //! `SandboxCards` through the `CardOnFile` port: Stripe's test tokens, the trial-end outcomes,
 //! fingerprints per card number, and idempotent replay by key.
+//!
+//! This file holds the helpers, customers, attached cards, authorizations and fingerprints;
+//! `refusals` holds the declined tokens and unknown objects, `trials` the trial subscriptions,
+//! `idempotency` the replays by key.
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns unwrap as well
+
+#[path = "cards/idempotency.rs"]
+mod idempotency;
+#[path = "cards/refusals.rs"]
+mod refusals;
+#[path = "cards/trials.rs"]
+mod trials;
 
 use std::sync::Arc;
 
@@ -8,7 +19,7 @@ use onramp_domain::ids::TenantId;
 use onramp_domain::money::Money;
 use onramp_domain::ports::{
     AttachCard, CardAuthorization, CardDetails, CardOnFile, Clock, IdempotencyKey, NewCustomer,
-    PaymentError, ProviderId, SubscriptionInfo, SubscriptionStatus, TrialSubscription,
+    PaymentError, ProviderId, SubscriptionInfo, TrialSubscription,
 };
 use onramp_sandbox::{HeldAuthorization, SandboxCards};
 use time::OffsetDateTime;
@@ -167,106 +178,6 @@ async fn voiding_an_unknown_authorization_is_resource_missing() {
 }
 
 #[tokio::test]
-async fn each_declined_token_fails_at_attach_with_stripes_code_and_decline_code() {
-    let cards = cards();
-    let cus = customer(&cards, "customer").await;
-    for (token, code, decline_code) in [
-        (
-            "pm_card_visa_chargeDeclined",
-            "card_declined",
-            "generic_decline",
-        ),
-        (
-            "pm_card_visa_chargeDeclinedInsufficientFunds",
-            "card_declined",
-            "insufficient_funds",
-        ),
-        (
-            "pm_card_visa_chargeDeclinedLostCard",
-            "card_declined",
-            "lost_card",
-        ),
-        (
-            "pm_card_visa_chargeDeclinedStolenCard",
-            "card_declined",
-            "stolen_card",
-        ),
-        (
-            "pm_card_chargeDeclinedExpiredCard",
-            "expired_card",
-            "expired_card",
-        ),
-        (
-            "pm_card_chargeDeclinedIncorrectCvc",
-            "incorrect_cvc",
-            "incorrect_cvc",
-        ),
-        (
-            "pm_card_chargeDeclinedProcessingError",
-            "processing_error",
-            "processing_error",
-        ),
-        (
-            "pm_card_visa_chargeDeclinedVelocityLimitExceeded",
-            "card_declined",
-            "card_velocity_exceeded",
-        ),
-    ] {
-        match cards.attach_card(&attach_request(&cus, token)).await {
-            Err(PaymentError::CardDeclined {
-                code: got,
-                decline_code: got_decline,
-                message,
-            }) => {
-                assert_eq!(
-                    (got.as_str(), got_decline.as_deref()),
-                    (code, Some(decline_code)),
-                    "{token}"
-                );
-                assert!(!message.is_empty(), "{token}");
-            }
-            other => panic!("{token}: expected a decline, got {other:?}"),
-        }
-    }
-}
-
-#[tokio::test]
-async fn the_generic_decline_says_your_card_was_declined() {
-    let cards = cards();
-    let cus = customer(&cards, "customer").await;
-    let result = cards
-        .attach_card(&attach_request(&cus, "pm_card_visa_chargeDeclined"))
-        .await;
-    assert!(
-        matches!(&result, Err(PaymentError::CardDeclined { message, .. }) if message == "Your card was declined."),
-        "{result:?}"
-    );
-}
-
-#[tokio::test]
-async fn an_unknown_token_or_customer_is_resource_missing() {
-    let cards = cards();
-    let cus = customer(&cards, "customer").await;
-    let (code, message) = refused_code(
-        cards
-            .attach_card(&attach_request(&cus, "pm_card_unknown"))
-            .await,
-    );
-    assert_eq!(code, "resource_missing");
-    assert_eq!(message, "No such PaymentMethod: 'pm_card_unknown'");
-
-    let (code, message) = refused_code(
-        cards
-            .attach_card(&attach_request("cus_nope", "pm_card_visa"))
-            .await,
-    );
-    assert_eq!(
-        (code.as_str(), message.as_str()),
-        ("resource_missing", "No such customer: 'cus_nope'")
-    );
-}
-
-#[tokio::test]
 async fn authorizing_needs_the_card_attached_to_that_customer() {
     let cards = cards();
     let ada = customer(&cards, "ada").await;
@@ -308,124 +219,4 @@ async fn the_same_card_has_one_fingerprint_across_customers_and_cards_differ() {
         attach(&other, &carl, "pm_card_visa").await.fingerprint,
         ada_visa.fingerprint
     );
-}
-
-#[tokio::test]
-async fn a_trial_starts_trialing_for_its_days_and_a_good_card_ends_active() {
-    let cards = cards();
-    let cus = customer(&cards, "customer").await;
-    let card = attach(&cards, &cus, "pm_card_visa").await;
-    let sub = start_trial(&cards, &cus, &card.payment_method).await;
-    assert!(sub.id.starts_with("sub_sbx_"), "{sub:?}");
-    assert_eq!(sub.status, SubscriptionStatus::Trialing);
-    assert_eq!(sub.trial_end, Some(NOW.unix_timestamp() + 7 * 86_400));
-    let stored = cards.subscription(&sub.id).await.unwrap().unwrap();
-    assert_eq!(
-        (stored.price.as_str(), stored.trial_ref.as_str()),
-        ("price_pro", "trial-1")
-    );
-
-    assert_eq!(
-        cards.trial_end_outcome(&sub.id).await.unwrap(),
-        Some(SubscriptionStatus::Active)
-    );
-    assert_eq!(
-        cards.subscription(&sub.id).await.unwrap().unwrap().status,
-        SubscriptionStatus::Active
-    );
-}
-
-#[tokio::test]
-async fn charge_customer_fail_passes_the_card_check_and_ends_past_due() {
-    let cards = cards();
-    let cus = customer(&cards, "customer").await;
-    let card = attach(&cards, &cus, "pm_card_chargeCustomerFail").await;
-    cards
-        .authorize(&CardAuthorization {
-            customer: cus.clone(),
-            payment_method: card.payment_method.clone(),
-            amount: one_dollar(),
-            key: key("authorize"),
-        })
-        .await
-        .unwrap();
-    let sub = start_trial(&cards, &cus, &card.payment_method).await;
-    assert_eq!(sub.status, SubscriptionStatus::Trialing);
-    assert_eq!(
-        cards.trial_end_outcome(&sub.id).await.unwrap(),
-        Some(SubscriptionStatus::PastDue)
-    );
-}
-
-#[tokio::test]
-async fn a_canceled_trial_ends_canceled_and_canceling_twice_is_ok() {
-    let cards = cards();
-    let cus = customer(&cards, "customer").await;
-    let card = attach(&cards, &cus, "pm_card_chargeCustomerFail").await;
-    let sub = start_trial(&cards, &cus, &card.payment_method).await;
-    for attempt in ["cancel-1", "cancel-2"] {
-        let canceled = cards
-            .cancel_subscription(&sub.id, &key(attempt))
-            .await
-            .unwrap();
-        assert_eq!(canceled.status, SubscriptionStatus::Canceled);
-    }
-    assert_eq!(
-        cards.trial_end_outcome(&sub.id).await.unwrap(),
-        Some(SubscriptionStatus::Canceled)
-    );
-    assert_eq!(
-        refused_code(cards.trial_end_outcome("sub_nope").await).0,
-        "resource_missing"
-    );
-}
-
-#[tokio::test]
-async fn one_key_replays_the_first_answer_and_a_new_key_makes_a_new_object() {
-    let cards = cards();
-    let first = customer(&cards, "customer").await;
-    assert_eq!(customer(&cards, "customer").await, first);
-    assert_ne!(customer(&cards, "customer-2").await, first);
-
-    let request = attach_request(&first, "pm_card_visa");
-    let card = cards.attach_card(&request).await.unwrap();
-    assert_eq!(cards.attach_card(&request).await.unwrap(), card);
-
-    let auth = CardAuthorization {
-        customer: first.clone(),
-        payment_method: card.payment_method.clone(),
-        amount: one_dollar(),
-        key: key("authorize"),
-    };
-    let pi = cards.authorize(&auth).await.unwrap();
-    assert_eq!(cards.authorize(&auth).await.unwrap(), pi);
-    assert_eq!(
-        cards.held_authorizations().await.unwrap().len(),
-        1,
-        "no second hold"
-    );
-}
-
-#[tokio::test]
-async fn a_decline_is_replayed_under_its_key() {
-    let cards = cards();
-    let cus = customer(&cards, "customer").await;
-    let request = attach_request(&cus, "pm_card_visa_chargeDeclinedInsufficientFunds");
-    for _ in 0..2 {
-        let result = cards.attach_card(&request).await;
-        assert!(
-            matches!(&result, Err(PaymentError::CardDeclined { decline_code: Some(d), .. }) if d == "insufficient_funds"),
-            "{result:?}"
-        );
-    }
-}
-
-#[tokio::test]
-async fn reusing_a_key_with_other_parameters_is_an_idempotency_error() {
-    let cards = cards();
-    customer(&cards, "customer").await;
-    let mut other = new_customer("customer");
-    other.email = "bob@example.com".into();
-    let (code, _) = refused_code(cards.create_customer(&other).await);
-    assert_eq!(code, "idempotency_error");
 }

@@ -1,6 +1,14 @@
 //! The `VerificationSender` contract against a wiremock Sinch that answers as the real API does
 //! (bodies from sinch/sinch-sdk-java's verification fixtures, see tests/fixtures/README.md), and
 //! the Sinch-specific cases: code reports, the health probe, request bodies and signatures.
+//!
+//! This file holds the fixture, the contract suite and the starts; `reports` holds the code
+//! reports, `health` the probe and the credentials.
+
+#[path = "contract/health.rs"]
+mod health;
+#[path = "contract/reports.rs"]
+mod reports;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -9,8 +17,7 @@ use std::time::Duration;
 use onramp_domain::ids::{JobId, TenantId};
 use onramp_domain::phone::PhoneNumber;
 use onramp_domain::ports::{
-    CodeDelivery, CodeOwner, ProviderCheck, ProviderError, ProviderId, ProviderVerdict,
-    VerificationSender,
+    CodeDelivery, CodeOwner, ProviderError, ProviderId, VerificationSender,
 };
 use onramp_domain::verification::{Channel, OtpCode};
 use onramp_provider_kit::http::HttpSettings;
@@ -211,16 +218,6 @@ fn delivery(channel: Channel) -> CodeDelivery {
     }
 }
 
-fn check(channel: Channel, provider_ref: &str) -> ProviderCheck {
-    ProviderCheck {
-        tenant: TenantId::new(uuid::Uuid::from_u128(2)),
-        to: PhoneNumber::parse("+14155550123", None).expect("phone"),
-        channel,
-        provider_ref: provider_ref.into(),
-        code: OtpCode::parse("042917").expect("code"),
-    }
-}
-
 #[tokio::test]
 async fn a_start_names_number_method_and_reference_and_never_our_code() {
     let server = MockServer::start().await;
@@ -272,15 +269,6 @@ async fn a_send_is_not_repeated_after_a_server_error() {
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
 
-async fn mount_report(server: &MockServer, provider_ref: &str, answer: ResponseTemplate) {
-    Mock::given(method("PUT"))
-        .and(path(format!("{}{provider_ref}", wire::REPORT_BY_ID_PATH)))
-        .and(SignedWithTestKey)
-        .respond_with(answer)
-        .mount(server)
-        .await;
-}
-
 /// Snapshots the last request `server` received as `name`, beside the suite's `send_sms`,
 /// `send_voice` and `health_check`.
 async fn snapshot_last_request(server: &MockServer, name: &str) {
@@ -293,138 +281,4 @@ async fn snapshot_last_request(server: &MockServer, name: &str) {
     }, {
         insta::assert_json_snapshot!(name, value);
     });
-}
-
-#[tokio::test]
-async fn a_successful_sms_report_approves_the_code() {
-    let server = MockServer::start().await;
-    let answer = br#"{"id": "1234567890", "method": "sms", "status": "SUCCESSFUL"}"#;
-    mount_report(&server, "1234567890", json_answer(200, answer)).await;
-    let verdict = sender(&server.uri())
-        .check_code(&check(Channel::Sms, "1234567890"))
-        .await
-        .unwrap();
-    assert_eq!(verdict, ProviderVerdict::Approved);
-    snapshot_last_request(&server, "check_code_sms").await;
-}
-
-#[tokio::test]
-async fn a_callout_report_carries_the_code_under_callout() {
-    let server = MockServer::start().await;
-    let answer = br#"{"id": "1234567890", "method": "callout", "status": "SUCCESSFUL", "callComplete": true}"#;
-    mount_report(&server, "1234567890", json_answer(200, answer)).await;
-    let verdict = sender(&server.uri())
-        .check_code(&check(Channel::Voice, "1234567890"))
-        .await
-        .unwrap();
-    assert_eq!(verdict, ProviderVerdict::Approved);
-    let requests = server.received_requests().await.unwrap();
-    let body: serde_json::Value = serde_json::from_slice(&requests[0].body).unwrap();
-    assert_eq!(
-        body,
-        json!({"method": "callout", "callout": {"code": "042917"}})
-    );
-    snapshot_last_request(&server, "check_code_callout").await;
-}
-
-#[tokio::test]
-async fn failed_reports_refuse_the_code() {
-    for (channel, answer) in [
-        (Channel::Sms, json_answer(200, REPORT_SMS)),
-        (Channel::Voice, json_answer(200, REPORT_CALLOUT)),
-        (Channel::Sms, json_answer(404, NOT_FOUND)),
-    ] {
-        let server = MockServer::start().await;
-        mount_report(&server, "1234567890", answer).await;
-        let verdict = sender(&server.uri())
-            .check_code(&check(channel, "1234567890"))
-            .await
-            .unwrap();
-        assert_eq!(verdict, ProviderVerdict::Refused);
-    }
-}
-
-#[tokio::test]
-async fn a_report_is_retried_after_a_server_error() {
-    let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .and(path(format!("{}1234567890", wire::REPORT_BY_ID_PATH)))
-        .respond_with(Sinch.server_error())
-        .up_to_n_times(1)
-        .expect(1)
-        .mount(&server)
-        .await;
-    let answer = br#"{"id": "1234567890", "method": "sms", "status": "SUCCESSFUL"}"#;
-    mount_report(&server, "1234567890", json_answer(200, answer)).await;
-    let verdict = sender(&server.uri())
-        .check_code(&check(Channel::Sms, "1234567890"))
-        .await
-        .unwrap();
-    assert_eq!(verdict, ProviderVerdict::Approved);
-}
-
-#[tokio::test]
-async fn a_provider_reference_is_one_path_segment() {
-    let server = MockServer::start().await;
-    mount_report(&server, "a%2Fb", json_answer(200, REPORT_SMS)).await;
-    let verdict = sender(&server.uri())
-        .check_code(&check(Channel::Sms, "a/b"))
-        .await
-        .unwrap();
-    assert_eq!(verdict, ProviderVerdict::Refused);
-}
-
-#[tokio::test]
-async fn sinch_not_found_on_the_probe_means_healthy() {
-    let server = MockServer::start().await;
-    Sinch.mount_health(&server, Sinch.health_ok()).await;
-    sender(&server.uri()).health_check().await.unwrap();
-    let request = &server.received_requests().await.unwrap()[0];
-    assert!(request.body.is_empty());
-    assert!(request.headers.get("content-type").is_none());
-}
-
-#[tokio::test]
-async fn a_foreign_not_found_on_the_probe_is_not_healthy() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(404).set_body_string("<html>Not Found</html>"))
-        .mount(&server)
-        .await;
-    let error = sender(&server.uri()).health_check().await.unwrap_err();
-    assert!(matches!(error, ProviderError::Unexpected(_)), "{error:?}");
-}
-
-#[tokio::test]
-async fn refused_credentials_fail_the_probe() {
-    let server = MockServer::start().await;
-    Sinch.mount_health(&server, Sinch.unauthorized()).await;
-    let error = sender(&server.uri()).health_check().await.unwrap_err();
-    assert!(
-        matches!(error, ProviderError::Unauthorized { .. }),
-        "{error:?}"
-    );
-}
-
-#[tokio::test]
-async fn from_credentials_uses_their_base_url() {
-    let server = MockServer::start().await;
-    Sinch.mount_health(&server, Sinch.health_ok()).await;
-    let sender = SinchVerification::from_credentials(&credentials(Some(&server.uri()))).unwrap();
-    assert_eq!(sender.provider(), ProviderId::Sinch);
-    sender.health_check().await.unwrap();
-}
-
-#[test]
-fn malformed_credentials_are_refused_up_front() {
-    let mut bad = credentials(None);
-    bad.application_secret = SecretString::from("not base64!");
-    assert!(matches!(
-        SinchVerification::from_credentials(&bad),
-        Err(ProviderError::Unauthorized { .. })
-    ));
-    assert_eq!(
-        SinchVerification::DEFAULT_BASE_URL,
-        "https://verification.api.sinch.com"
-    );
 }

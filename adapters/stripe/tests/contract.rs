@@ -8,11 +8,17 @@
 //! "decline_code", "doc_url", "message", "param", "request_log_url", "type"}}`
 //! (stripe/stripe-python: stripe/_api_requestor.py), with the codes Stripe's test payment
 //! methods produce (doc https://docs.stripe.com/testing, "Declined payments").
+//!
+//! This file holds each call's success and the wiring; `refusals` holds Stripe's refusals,
+//! `failures` the generic failures and retries.
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns unwrap as well
 
 mod support;
 
-use std::time::Duration;
+#[path = "contract/failures.rs"]
+mod failures;
+#[path = "contract/refusals.rs"]
+mod refusals;
 
 use onramp_domain::ports::{
     CardDetails, CardOnFile, PaymentError, ProviderError, ProviderId, SubscriptionInfo,
@@ -20,7 +26,7 @@ use onramp_domain::ports::{
 };
 use onramp_stripe::{StripeCards, StripeCredentials};
 use serde_json::json;
-use wiremock::{MockServer, ResponseTemplate};
+use wiremock::MockServer;
 
 use support::*;
 
@@ -243,281 +249,6 @@ async fn the_health_check_treats_another_refusal_as_unexpected() {
     let result = cards(&server.uri()).health_check().await;
     assert!(
         matches!(result, Err(ProviderError::Unexpected(_))),
-        "{result:?}"
-    );
-}
-
-// ---- refusals ----
-
-#[tokio::test]
-async fn a_card_declined_at_attach_is_card_declined_with_the_decline_code() {
-    let server = MockServer::start().await;
-    let at = "/v1/payment_methods/pm_card_visa_chargeDeclined/attach";
-    let declined = error(
-        402,
-        json!({
-            "code": "card_declined",
-            "decline_code": "generic_decline",
-            "doc_url": "https://stripe.com/docs/error-codes/card-declined",
-            "message": "Your card was declined.",
-            "request_log_url": "https://dashboard.stripe.com/test/logs/req_6Yvk2RVwXyOq5R?t=1680800504",
-            "type": "card_error"
-        }),
-    );
-    mount_times(&server, "POST", at, declined, 1).await;
-    let mut card = attach();
-    card.payment_method = "pm_card_visa_chargeDeclined".into();
-    let result = cards(&server.uri()).attach_card(&card).await;
-    assert!(
-        matches!(&result, Err(PaymentError::CardDeclined { code, decline_code, message })
-            if code == "card_declined"
-                && decline_code.as_deref() == Some("generic_decline")
-                && message == "Your card was declined."),
-        "{result:?}"
-    );
-}
-
-#[tokio::test]
-async fn a_declined_authorization_is_card_declined_with_the_decline_code() {
-    let server = MockServer::start().await;
-    let mut intent = payment_intent_object("requires_payment_method");
-    intent["last_payment_error"] = json!({
-        "code": "card_declined", "decline_code": "insufficient_funds",
-        "message": "Your card has insufficient funds.", "type": "card_error"
-    });
-    let declined = error(
-        402,
-        json!({
-            "charge": "ch_3MtwBwLkdIwHu7ix2LrHCPKs",
-            "code": "card_declined",
-            "decline_code": "insufficient_funds",
-            "doc_url": "https://stripe.com/docs/error-codes/card-declined",
-            "message": "Your card has insufficient funds.",
-            "payment_intent": intent,
-            "payment_method": {"id": PAYMENT_METHOD, "object": "payment_method", "type": "card"},
-            "request_log_url": "https://dashboard.stripe.com/test/logs/req_6Yvk2RVwXyOq5R?t=1680800504",
-            "type": "card_error"
-        }),
-    );
-    mount_times(&server, "POST", "/v1/payment_intents", declined, 1).await;
-    let result = cards(&server.uri()).authorize(&authorization()).await;
-    assert!(
-        matches!(&result, Err(PaymentError::CardDeclined { code, decline_code, .. })
-            if code == "card_declined" && decline_code.as_deref() == Some("insufficient_funds")),
-        "{result:?}"
-    );
-}
-
-#[tokio::test]
-async fn an_unknown_price_is_refused_as_resource_missing() {
-    let server = MockServer::start().await;
-    mount_times(
-        &server,
-        "POST",
-        "/v1/subscriptions",
-        resource_missing(400, "No such price: 'price_missing'", "items[0][price]"),
-        1,
-    )
-    .await;
-    let result = cards(&server.uri()).start_trial(&trial()).await;
-    assert_eq!(refused_code(result), "resource_missing");
-}
-
-#[tokio::test]
-async fn a_key_reused_with_other_parameters_is_refused_as_an_idempotency_error() {
-    let server = MockServer::start().await;
-    let reused = error(
-        400,
-        json!({
-            "message": "Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than 'onramp-x' if you meant to execute a different request.",
-            "type": "idempotency_error"
-        }),
-    );
-    mount_times(&server, "POST", "/v1/customers", reused, 1).await;
-    let result = cards(&server.uri()).create_customer(&new_customer()).await;
-    assert_eq!(refused_code(result), "idempotency_error");
-}
-
-#[tokio::test]
-async fn a_void_of_a_canceled_intent_succeeds() {
-    let server = MockServer::start().await;
-    let at = format!("/v1/payment_intents/{INTENT}/cancel");
-    let unexpected_state = error(
-        400,
-        json!({
-            "code": "payment_intent_unexpected_state",
-            "doc_url": "https://stripe.com/docs/error-codes/payment-intent-unexpected-state",
-            "message": "You cannot cancel this PaymentIntent because it has a status of canceled. Only a PaymentIntent with one of the following statuses may be canceled: requires_payment_method, requires_capture, requires_confirmation, requires_action, processing.",
-            "payment_intent": payment_intent_object("canceled"),
-            "request_log_url": "https://dashboard.stripe.com/test/logs/req_6Yvk2RVwXyOq5R?t=1680800504",
-            "type": "invalid_request_error"
-        }),
-    );
-    mount_times(&server, "POST", &at, unexpected_state, 1).await;
-    cards(&server.uri())
-        .void_authorization(INTENT, &key("void"))
-        .await
-        .unwrap();
-}
-
-#[tokio::test]
-async fn a_void_of_a_captured_intent_is_refused() {
-    let server = MockServer::start().await;
-    let at = format!("/v1/payment_intents/{INTENT}/cancel");
-    let unexpected_state = error(
-        400,
-        json!({
-            "code": "payment_intent_unexpected_state",
-            "message": "You cannot cancel this PaymentIntent because it has a status of succeeded. Only a PaymentIntent with one of the following statuses may be canceled: requires_payment_method, requires_capture, requires_confirmation, requires_action, processing.",
-            "payment_intent": payment_intent_object("succeeded"),
-            "type": "invalid_request_error"
-        }),
-    );
-    mount_times(&server, "POST", &at, unexpected_state, 1).await;
-    let result = cards(&server.uri())
-        .void_authorization(INTENT, &key("void"))
-        .await;
-    assert_eq!(refused_code(result), "payment_intent_unexpected_state");
-}
-
-#[tokio::test]
-async fn a_payment_method_that_is_not_a_card_is_refused() {
-    let server = MockServer::start().await;
-    let at = format!("/v1/payment_methods/{PAYMENT_METHOD}/attach");
-    let mut sepa = payment_method_object();
-    sepa["type"] = json!("sepa_debit");
-    sepa.as_object_mut().unwrap().remove("card");
-    sepa["sepa_debit"] = json!({"bank_code": "37040044", "country": "DE", "last4": "3000"});
-    mount(&server, "POST", &at, ok(sepa)).await;
-    let result = cards(&server.uri()).attach_card(&attach()).await;
-    assert_eq!(refused_code(result), "not_a_card");
-}
-
-// ---- generic failures ----
-
-#[tokio::test]
-async fn a_rejected_key_is_unauthorized_and_not_retried() {
-    let server = MockServer::start().await;
-    mount_times(&server, "POST", "/v1/customers", invalid_api_key(), 1).await;
-    let result = cards(&server.uri()).create_customer(&new_customer()).await;
-    assert!(
-        matches!(
-            result,
-            Err(PaymentError::Provider(ProviderError::Unauthorized { .. }))
-        ),
-        "{result:?}"
-    );
-    assert_eq!(requests(&server).await.len(), 1);
-}
-
-#[tokio::test]
-async fn a_server_error_is_retried_with_the_same_idempotency_key() {
-    let server = MockServer::start().await;
-    mount_times(&server, "POST", "/v1/subscriptions", server_error(), 1).await;
-    mount_times(
-        &server,
-        "POST",
-        "/v1/subscriptions",
-        ok(subscription_object("trialing")),
-        1,
-    )
-    .await;
-    let info = cards(&server.uri()).start_trial(&trial()).await.unwrap();
-    assert_eq!(info.status, SubscriptionStatus::Trialing);
-    let sent = requests(&server).await;
-    assert_eq!(sent.len(), 2, "one 503, then the retry");
-    let expected = trial().key;
-    assert_eq!(
-        idempotency_key(&sent[0]).as_deref(),
-        Some(expected.as_str())
-    );
-    assert_eq!(
-        idempotency_key(&sent[1]).as_deref(),
-        Some(expected.as_str())
-    );
-    assert_eq!(sent[0].body, sent[1].body, "the retry sends the same body");
-}
-
-#[tokio::test]
-async fn a_server_error_that_persists_is_unavailable() {
-    let server = MockServer::start().await;
-    mount_times(&server, "POST", "/v1/payment_intents", server_error(), 3).await;
-    let result = cards(&server.uri()).authorize(&authorization()).await;
-    assert!(
-        matches!(
-            result,
-            Err(PaymentError::Provider(ProviderError::Unavailable { .. }))
-        ),
-        "{result:?}"
-    );
-}
-
-#[tokio::test]
-async fn a_timeout_is_unavailable_after_retries_with_the_same_key() {
-    let server = MockServer::start().await;
-    let slow = ok(customer_object()).set_delay(Duration::from_secs(3));
-    mount(&server, "POST", "/v1/customers", slow).await;
-    let c = StripeCards::new(
-        settings(&server.uri(), Duration::from_millis(200)),
-        SECRET_KEY.to_string().into(),
-    )
-    .unwrap();
-    let result = c.create_customer(&new_customer()).await;
-    assert!(
-        matches!(&result, Err(PaymentError::Provider(ProviderError::Unavailable { reason, .. })) if reason == "timeout"),
-        "{result:?}"
-    );
-    let sent = requests(&server).await;
-    assert_eq!(sent.len(), 3, "a timed-out idempotent call is retried");
-    let keys: Vec<_> = sent.iter().map(idempotency_key).collect();
-    assert!(keys.iter().all(|k| k == &keys[0]), "{keys:?}");
-}
-
-#[tokio::test]
-async fn a_replayed_answer_gives_the_same_result_twice() {
-    let server = MockServer::start().await;
-    let at = format!("/v1/payment_methods/{PAYMENT_METHOD}/attach");
-    let replayed = ok(payment_method_object()).insert_header("idempotent-replayed", "true");
-    mount_times(&server, "POST", &at, replayed, 2).await;
-    let c = cards(&server.uri());
-    let first = c.attach_card(&attach()).await.unwrap();
-    let second = c.attach_card(&attach()).await.unwrap();
-    assert_eq!(first, second);
-    let sent = requests(&server).await;
-    assert_eq!(sent.len(), 2);
-    assert_eq!(idempotency_key(&sent[0]), idempotency_key(&sent[1]));
-}
-
-#[tokio::test]
-async fn a_malformed_success_is_unexpected() {
-    let server = MockServer::start().await;
-    let truncated = ResponseTemplate::new(200).set_body_raw(
-        br#"{"id": "cus_NffrFeUfNV2Hib", "object": "cust"#.to_vec(),
-        "application/json",
-    );
-    mount(&server, "POST", "/v1/customers", truncated).await;
-    let result = cards(&server.uri()).create_customer(&new_customer()).await;
-    assert!(
-        matches!(
-            result,
-            Err(PaymentError::Provider(ProviderError::Unexpected(_)))
-        ),
-        "{result:?}"
-    );
-}
-
-#[tokio::test]
-async fn a_subscription_without_its_status_is_unexpected() {
-    let server = MockServer::start().await;
-    let mut object = subscription_object("trialing");
-    object.as_object_mut().unwrap().remove("status");
-    mount(&server, "POST", "/v1/subscriptions", ok(object)).await;
-    let result = cards(&server.uri()).start_trial(&trial()).await;
-    assert!(
-        matches!(
-            result,
-            Err(PaymentError::Provider(ProviderError::Unexpected(_)))
-        ),
         "{result:?}"
     );
 }

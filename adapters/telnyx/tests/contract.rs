@@ -8,26 +8,29 @@
 //! titles from doc https://developers.telnyx.com/development/api-fundamentals/api-errors and
 //! HTTP statuses from team-telnyx/telnyx-skills:
 //! providers/claude/plugin/skills/telnyx-twilio-migration/references/error-code-mapping.md.
+//!
+//! This file holds the fixture, the contract suite and the wiring; `check` holds the code
+//! check, `send` the sends' request details and Telnyx's refusals.
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns unwrap as well
+
+#[path = "contract/check.rs"]
+mod check;
+#[path = "contract/send.rs"]
+mod send;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use onramp_domain::ids::TenantId;
-use onramp_domain::phone::PhoneNumber;
-use onramp_domain::ports::{
-    CodeOwner, ProviderCheck, ProviderError, ProviderId, ProviderVerdict, VerificationSender,
-};
-use onramp_domain::verification::{Channel, OtpCode};
+use onramp_domain::ports::{ProviderId, VerificationSender};
+use onramp_domain::verification::Channel;
 use onramp_provider_kit::http::HttpSettings;
-use onramp_provider_kit::testing::sender_suite::suite_delivery;
 use onramp_provider_kit::testing::{
     SenderFixture, conformance, request_snapshot, run_sender_suite,
 };
 use onramp_telnyx::{TelnyxCredentials, TelnyxVerify};
-use serde_json::{Value, json};
-use wiremock::matchers::{body_json, header, method, path, query_param};
+use serde_json::json;
+use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 const API_KEY: &str = "KEY017B2C3D4E5F_test_only_secret";
@@ -234,231 +237,6 @@ fn snapshot(name: &str, request: &Request) {
     settings.set_snapshot_path(Telnyx.snapshot_dir());
     settings.set_prepend_module_to_snapshot(false);
     settings.bind(|| insta::assert_json_snapshot!(name, value));
-}
-
-fn check_of(code: &str) -> ProviderCheck {
-    ProviderCheck {
-        tenant: TenantId::parse("01920000-0000-7000-8000-0000000000aa").unwrap(),
-        to: PhoneNumber::parse("+14155550123", None).unwrap(),
-        channel: Channel::Sms,
-        provider_ref: VERIFICATION_ID.into(),
-        code: OtpCode::parse(code).unwrap(),
-    }
-}
-
-fn verdict(response_code: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "data": {"phone_number": "+14155550123", "response_code": response_code}
-    }))
-}
-
-async fn mount_check(server: &MockServer, answer: ResponseTemplate, times: u64) {
-    Mock::given(method("POST"))
-        .and(path(CHECK_PATH))
-        .and(header(
-            "authorization",
-            format!("Bearer {API_KEY}").as_str(),
-        ))
-        .and(body_json(
-            json!({"code": "123456", "verify_profile_id": PROFILE_ID}),
-        ))
-        .respond_with(answer)
-        .up_to_n_times(times)
-        .expect(times)
-        .mount(server)
-        .await;
-}
-
-async fn send_answered(
-    channel: Channel,
-    answer: ResponseTemplate,
-) -> Result<onramp_domain::ports::DeliveryReceipt, ProviderError> {
-    let server = MockServer::start().await;
-    Telnyx.mount_send(&server, channel, answer, Some(1)).await;
-    fast_sender(&server.uri())
-        .send_code(&suite_delivery(channel))
-        .await
-}
-
-fn rejected_code(result: Result<impl std::fmt::Debug, ProviderError>) -> String {
-    match result {
-        Err(ProviderError::Rejected { code, .. }) => code,
-        other => panic!("expected a rejection, got {other:?}"),
-    }
-}
-
-#[tokio::test]
-async fn an_accepted_code_is_approved_and_the_check_request_conforms() {
-    let server = MockServer::start().await;
-    mount_check(&server, verdict("accepted"), 1).await;
-    let result = fast_sender(&server.uri())
-        .check_code(&check_of("123456"))
-        .await;
-    assert_eq!(result.unwrap(), ProviderVerdict::Approved);
-    let requests = server.received_requests().await.unwrap();
-    snapshot("check_code", &requests[0]);
-}
-
-#[tokio::test]
-async fn a_rejected_code_is_refused() {
-    let server = MockServer::start().await;
-    mount_check(&server, verdict("rejected"), 1).await;
-    let result = fast_sender(&server.uri())
-        .check_code(&check_of("123456"))
-        .await;
-    assert_eq!(result.unwrap(), ProviderVerdict::Refused);
-}
-
-#[tokio::test]
-async fn a_check_without_a_pending_verification_is_refused() {
-    let server = MockServer::start().await;
-    mount_check(
-        &server,
-        errors(
-            404,
-            "10005",
-            "Resource not found",
-            "The requested resource or URL could not be found.",
-        ),
-        1,
-    )
-    .await;
-    let result = fast_sender(&server.uri())
-        .check_code(&check_of("123456"))
-        .await;
-    assert_eq!(result.unwrap(), ProviderVerdict::Refused);
-}
-
-#[tokio::test]
-async fn a_check_is_retried_after_a_server_error() {
-    let server = MockServer::start().await;
-    mount_check(
-        &server,
-        errors(
-            503,
-            "10007",
-            "Unexpected error",
-            "An unexpected error occured.",
-        ),
-        1,
-    )
-    .await;
-    mount_check(&server, verdict("accepted"), 1).await;
-    let result = fast_sender(&server.uri())
-        .check_code(&check_of("123456"))
-        .await;
-    assert_eq!(result.unwrap(), ProviderVerdict::Approved);
-}
-
-#[tokio::test]
-async fn an_unknown_response_code_is_unexpected() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(CHECK_PATH))
-        .respond_with(verdict("maybe"))
-        .mount(&server)
-        .await;
-    let result = fast_sender(&server.uri())
-        .check_code(&check_of("123456"))
-        .await;
-    assert!(
-        matches!(result, Err(ProviderError::Unexpected(_))),
-        "{result:?}"
-    );
-}
-
-#[tokio::test]
-async fn the_send_carries_the_number_the_profile_and_onramps_code() {
-    for channel in [Channel::Sms, Channel::Voice] {
-        let server = MockServer::start().await;
-        Telnyx
-            .mount_send(&server, channel, Telnyx.accepted(channel), Some(1))
-            .await;
-        let receipt = fast_sender(&server.uri())
-            .send_code(&suite_delivery(channel))
-            .await
-            .unwrap();
-        assert_eq!(receipt.provider, ProviderId::Telnyx);
-        assert_eq!(receipt.provider_ref, VERIFICATION_ID);
-        assert_eq!(receipt.code_owner, CodeOwner::Onramp);
-        let requests = server.received_requests().await.unwrap();
-        let body: Value = serde_json::from_slice(&requests[0].body).unwrap();
-        assert_eq!(
-            body,
-            json!({"phone_number": "+14155550123", "verify_profile_id": PROFILE_ID, "custom_code": "123456"})
-        );
-        assert_eq!(
-            requests[0].headers.get("content-type").unwrap(),
-            "application/json"
-        );
-    }
-}
-
-#[tokio::test]
-async fn a_number_not_in_e164_is_an_invalid_number() {
-    let answer = errors(
-        422,
-        "10016",
-        "Phone number must be in +E.164 format",
-        "The specified phone number parameter must be in +E.164 format.",
-    );
-    assert_eq!(
-        rejected_code(send_answered(Channel::Sms, answer).await),
-        "invalid_number"
-    );
-}
-
-#[tokio::test]
-async fn a_destination_outside_the_profiles_countries_is_a_blocked_country() {
-    let answer = errors(
-        400,
-        "40309",
-        "Invalid destination region",
-        "The destination is not in the whitelisted_destinations of the Verify profile.",
-    );
-    assert_eq!(
-        rejected_code(send_answered(Channel::Voice, answer).await),
-        "blocked_country"
-    );
-}
-
-#[tokio::test]
-async fn an_inactive_number_is_unreachable() {
-    let answer = errors(
-        400,
-        "10001",
-        "Inactive phone number",
-        "The phone number is inactive.",
-    );
-    assert_eq!(
-        rejected_code(send_answered(Channel::Voice, answer).await),
-        "unreachable"
-    );
-}
-
-#[tokio::test]
-async fn a_verify_profile_that_does_not_exist_is_unexpected_not_a_rejection() {
-    let answer = errors(
-        404,
-        "10005",
-        "Resource not found",
-        "The requested resource or URL could not be found.",
-    );
-    let result = send_answered(Channel::Sms, answer).await;
-    assert!(
-        matches!(&result, Err(ProviderError::Unexpected(e)) if e.to_string().contains("10005")),
-        "{result:?}"
-    );
-}
-
-#[tokio::test]
-async fn an_accepted_send_without_an_id_is_unexpected() {
-    let answer = ResponseTemplate::new(200).set_body_json(json!({"data": {"id": ""}}));
-    let result = send_answered(Channel::Sms, answer).await;
-    assert!(
-        matches!(result, Err(ProviderError::Unexpected(_))),
-        "{result:?}"
-    );
 }
 
 #[tokio::test]

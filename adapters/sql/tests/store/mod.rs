@@ -1,5 +1,6 @@
 //! The store suite's modules: one generic suite, run on every configured backend.
 
+mod commits;
 mod events;
 mod idempotency;
 mod jobs;
@@ -10,3 +11,4 @@ mod snapshots;
 mod support;
 mod tenancy;
 mod tenants;
+mod timers;

@@ -254,13 +254,17 @@ pub fn any_flow() -> impl Strategy<Value = Flow> {
 }
 
 mod answers;
+mod arrivals;
 mod commands;
 mod otp_model;
+mod trial_data;
 mod trial_run;
 mod waba_saga;
 
 pub use answers::*;
+pub use arrivals::*;
 pub use commands::*;
 pub use otp_model::*;
+pub use trial_data::*;
 pub use trial_run::*;
 pub use waba_saga::*;
