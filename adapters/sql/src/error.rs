@@ -4,8 +4,14 @@ use onramp_domain::ports::StoreError;
 use sqlx::error::{DatabaseError, ErrorKind};
 
 /// PostgreSQL SQLSTATEs that mean "someone else won the race": reload and decide again.
-/// 23505 unique_violation, 40001 serialization_failure, 40P01 deadlock_detected.
-const PG_CONFLICT: &[&str] = &["23505", "40001", "40P01"];
+/// 23505 unique_violation, 40001 serialization_failure, 40P01 deadlock_detected, 55P03
+/// lock_not_available (a group commit's `lock_timeout`, `crate::postgres`).
+const PG_CONFLICT: &[&str] = &["23505", "40001", "40P01", "55P03"];
+
+/// The SQLSTATEs the PostgreSQL commit function raises (migration `0013_commit_function.sql`):
+/// a stream not at its expected version, and an idempotency key held by another attempt.
+const PG_STREAM_CONFLICT: &str = "ORC01";
+const PG_KEY_TAKEN: &str = "ORC02";
 
 /// SQLite extended result codes for unique and primary-key violations
 /// (SQLITE_CONSTRAINT_UNIQUE, SQLITE_CONSTRAINT_PRIMARYKEY).
@@ -21,7 +27,8 @@ const SQLITE_BUSY: &[&str] = &["5", "261", "517", "773", "6", "262"];
 const PG_UNAVAILABLE: &[&str] = &["57014", "57P01", "57P02", "57P03", "53300"];
 
 /// Classifies a sqlx failure:
-/// - unique violations, serialization failures and deadlocks -> [`StoreError::Conflict`];
+/// - unique violations, serialization failures, deadlocks and the commit function's version
+///   check -> [`StoreError::Conflict`]; its key check -> [`StoreError::IdempotencyKeyTaken`];
 /// - connection, pool, TLS and busy/shutdown failures -> [`StoreError::Unavailable`];
 /// - rows that cannot be decoded -> [`StoreError::Corrupt`];
 /// - anything else -> [`StoreError::Unexpected`], with the source attached.
@@ -41,6 +48,7 @@ pub(crate) fn classify(err: sqlx::Error) -> StoreError {
     };
     match class {
         Class::Conflict(message) => StoreError::Conflict(message),
+        Class::KeyTaken => StoreError::IdempotencyKeyTaken,
         Class::Unavailable => StoreError::Unavailable(Box::new(err)),
         Class::Corrupt => StoreError::Corrupt(err.to_string()),
         Class::Unexpected => StoreError::Unexpected(Box::new(err)),
@@ -49,6 +57,7 @@ pub(crate) fn classify(err: sqlx::Error) -> StoreError {
 
 enum Class {
     Conflict(String),
+    KeyTaken,
     Unavailable,
     Corrupt,
     Unexpected,
@@ -56,12 +65,20 @@ enum Class {
 
 fn database_class(db: &dyn DatabaseError) -> Class {
     let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
-    let code = code.as_str();
-    if db.kind() == ErrorKind::UniqueViolation
-        || PG_CONFLICT.contains(&code)
-        || SQLITE_CONFLICT.contains(&code)
-    {
+    if db.kind() == ErrorKind::UniqueViolation {
         return Class::Conflict(db.message().to_string());
+    }
+    code_class(&code, db.message())
+}
+
+/// The class of a failure by its code alone (a PostgreSQL SQLSTATE or a SQLite result code).
+fn code_class(code: &str, message: &str) -> Class {
+    if code == PG_KEY_TAKEN {
+        return Class::KeyTaken;
+    }
+    if PG_CONFLICT.contains(&code) || code == PG_STREAM_CONFLICT || SQLITE_CONFLICT.contains(&code)
+    {
+        return Class::Conflict(message.to_string());
     }
     if SQLITE_BUSY.contains(&code)
         || PG_UNAVAILABLE.contains(&code)
@@ -70,6 +87,19 @@ fn database_class(db: &dyn DatabaseError) -> Class {
         return Class::Unavailable;
     }
     Class::Unexpected
+}
+
+/// The failure a PostgreSQL function reported for one commit of a group by its SQLSTATE `code`
+/// and `message` (`onramp_commit_group`), classified as [`classify`] does.
+pub(crate) fn from_sqlstate(code: &str, message: String) -> StoreError {
+    let described = || format!("{message} (SQLSTATE {code})");
+    match code_class(code, &message) {
+        Class::Conflict(message) => StoreError::Conflict(message),
+        Class::KeyTaken => StoreError::IdempotencyKeyTaken,
+        Class::Unavailable => unavailable(described()),
+        Class::Corrupt => StoreError::Corrupt(described()),
+        Class::Unexpected => unexpected(described()),
+    }
 }
 
 /// A store failure with a plain message as its source, for failures that are not sqlx errors.
@@ -179,6 +209,37 @@ mod tests {
             classify(db("40P01", other)),
             StoreError::Conflict(_)
         ));
+    }
+
+    #[test]
+    fn the_commit_functions_checks_are_a_conflict_and_a_taken_key() {
+        assert!(matches!(classify(db("ORC01", other)), StoreError::Conflict(m) if m == "boom"));
+        assert!(matches!(
+            classify(db("ORC02", other)),
+            StoreError::IdempotencyKeyTaken
+        ));
+    }
+
+    #[test]
+    fn a_group_commits_failures_are_classified_by_their_sqlstate() {
+        assert!(
+            matches!(from_sqlstate("ORC01", "session s (expected version 3)".into()), StoreError::Conflict(m) if m.contains("expected version 3"))
+        );
+        assert!(matches!(
+            from_sqlstate("23505", "dup".into()),
+            StoreError::Conflict(_)
+        ));
+        assert!(matches!(
+            from_sqlstate("ORC02", "taken".into()),
+            StoreError::IdempotencyKeyTaken
+        ));
+        assert!(matches!(
+            from_sqlstate("57P01", "shutdown".into()),
+            StoreError::Unavailable(_)
+        ));
+        assert!(
+            matches!(from_sqlstate("22P02", "bad uuid".into()), StoreError::Unexpected(e) if e.to_string().contains("22P02"))
+        );
     }
 
     #[test]

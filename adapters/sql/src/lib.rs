@@ -22,13 +22,15 @@
 //! - **SQLite** (`sqlite://onramp.db`, created if missing) runs every write through one writer
 //!   task that groups concurrent requests into one transaction, each in its own savepoint; see
 //!   the `sqlite` module for the durability trade-off of `synchronous=NORMAL`.
-//! - **PostgreSQL** (`postgres://...`) runs each write in its own transaction on a pool.
+//! - **PostgreSQL** (`postgres://...`) sends each commit in one statement, with the commits
+//!   of other requests queued beside it in one transaction (group commit, the `postgres`
+//!   module); other writes run in their own transactions on a pool.
 //!
 //! # Layout
 //! - `ops/`: every statement and the logic around it, written once for both engines;
 //! - `db.rs`: the seam that runs a statement on either engine;
 //! - `codec.rs`: rows to domain types, timestamps, listing cursors;
-//! - `sqlite/`, `postgres.rs`: connection set-up and how writes reach the database;
+//! - `sqlite/`, `postgres/`: connection set-up and how writes reach the database;
 //! - `error.rs`: `classify`, the one mapping of database failures to [`StoreError`];
 //! - `cache.rs`: the decide cache ([`SqlStore::with_decide_cache`]);
 //! - `housekeeping.rs`: idempotency records read back, and retention;

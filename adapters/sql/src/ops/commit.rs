@@ -79,6 +79,11 @@ impl Prepared {
     pub(crate) fn commit(&self) -> &Commit {
         &self.commit
     }
+
+    /// The commit and its encoded idempotency record.
+    pub(crate) fn into_parts(self) -> (Commit, Option<EncodedRecord>) {
+        (self.commit, self.record)
+    }
 }
 
 /// Applies `commit`. Stream writes go in stream order, so two commits touching the same streams

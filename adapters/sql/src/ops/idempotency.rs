@@ -15,7 +15,7 @@ use onramp_domain::ids::TenantId;
 use onramp_domain::ports::{IdempotencyEntry, IdempotencyRecord, StoreError, StoredResponse};
 use time::OffsetDateTime;
 
-use crate::codec::IdempotencyRow;
+use crate::codec::{IdempotencyRow, to_micros};
 use crate::db::Conn;
 
 use super::answer_codec::{decode, encode};
@@ -71,6 +71,23 @@ impl EncodedRecord {
             status,
             body,
             encoding,
+        })
+    }
+
+    /// The record as the PostgreSQL commit function reads it (migration
+    /// `0013_commit_function.sql`): times in unix microseconds, the answer in hex.
+    pub(crate) fn document(self) -> serde_json::Value {
+        serde_json::json!({
+            "key": self.record.key,
+            "fingerprint": self.record.fingerprint,
+            "holder": self.record.holder,
+            "status": self.status,
+            "body": self.body.map(hex::encode),
+            "encoding": self.encoding,
+            "withheld": i64::from(self.record.secret_withheld),
+            "lease_until": to_micros(self.record.lease_until),
+            "expires_at": to_micros(self.record.expires_at),
+            "now": to_micros(self.record.now),
         })
     }
 }

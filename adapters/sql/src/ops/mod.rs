@@ -11,6 +11,7 @@
 
 mod answer_codec;
 mod commit;
+mod commit_pg;
 mod idempotency;
 mod jobs;
 mod listing;
@@ -20,6 +21,7 @@ mod sandbox;
 mod tenants;
 
 pub(crate) use commit::Prepared;
+pub(crate) use commit_pg::document as commit_document;
 use onramp_domain::ids::{JobId, TenantId};
 use onramp_domain::ports::{ClaimedJob, Inserted, StoreError, Tenant};
 use serde_json::Value;

@@ -2,6 +2,7 @@
 
 mod commits;
 mod events;
+mod groups;
 mod idempotency;
 mod jobs;
 mod list;
