@@ -1,6 +1,7 @@
-//! A session's or a verification's state read back from a stored state and the events after it (P-STORE-1): the
-//! commit path stores a session's whole state only every `SNAPSHOT_EVERY` events, so every read
-//! folds the rest, and must get what the commit path evolved.
+//! A session's, a verification's or a stored webhook's state read back from a stored state and
+//! the events after it (P-STORE-1): the commit path stores their whole state only every
+//! `SNAPSHOT_EVERY` events, so every read folds the rest, and must get what the commit path
+//! evolved.
 
 use serde_json::{Value, json};
 
@@ -71,6 +72,12 @@ fn check_every_stored_point<S: Aggregate + Default>(
             Some(s.clone())
         })
         .collect();
+    check_states(key, events, &states, catalog);
+}
+
+/// Checks that every stored point of `events` read back at every later version gives
+/// `states[version - 1]`, the state the commit path evolved at that version.
+fn check_states<S: Aggregate>(key: &str, events: &[S::Event], states: &[S], catalog: &FlowCatalog) {
     let stream = StreamId::new(S::KIND, key);
     // Every prefix of the events is a stored state (none: the initial state), every later
     // version a read of it: the columns as of that version, the state as stored.
@@ -218,4 +225,44 @@ fn p_store_1_a_provider_reference_read_from_its_events_is_its_last_record() {
         read(serde_json::Value::Null, &[]).is_err(),
         "no state, no record"
     );
+}
+
+#[test]
+fn p_store_1_a_stored_webhook_read_from_any_stored_state_and_the_events_since_is_the_evolved_one() {
+    use crate::app::aggregates::webhooks::{Inbox, InboxEvent};
+    use crate::app::execute::Evolve;
+    use crate::app::webhooks::{InboundWebhook, StoredWebhook};
+    let received = StoredWebhook {
+        webhook: InboundWebhook {
+            provider: ProviderId::Stripe,
+            event_id: "evt_1".to_string(),
+            event_type: "customer.subscription.updated".to_string(),
+            report: None,
+            payment: None,
+            whatsapp: None,
+        },
+        received_at: NOW,
+        status: "pending".to_string(),
+    };
+    let events = vec![
+        InboxEvent::Received(Box::new(received)),
+        InboxEvent::Processed {
+            outcome: "unmatched".to_string(),
+            at: NOW.unix_timestamp() + 1,
+        },
+        InboxEvent::Processed {
+            outcome: "processed".to_string(),
+            at: NOW.unix_timestamp() + 60,
+        },
+    ];
+    let states: Vec<StoredWebhook> = events
+        .iter()
+        .scan(None, |state, event| {
+            *state = Inbox.evolve_from(state.take(), event);
+            state.clone()
+        })
+        .collect();
+    assert_eq!(states.len(), 3, "every event evolves a received webhook");
+    assert_eq!(states[2].status, "processed");
+    check_states("stripe:evt_1", &events, &states, &FlowCatalog::default());
 }
