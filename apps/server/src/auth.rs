@@ -129,7 +129,7 @@ pub async fn require_tenant(
     let key = bearer(&req).ok_or_else(|| {
         ApiError::Unauthorized("send the tenant API key as Authorization: Bearer <key>".into())
     })?;
-    let hash = hash_api_key(state.secrets.as_ref(), key);
+    let hash = hash_api_key(state.services.secrets.as_ref(), key);
     let tenant = match state.tenant_cache.get(&hash) {
         Some(t) => t,
         None => {
@@ -164,7 +164,7 @@ pub async fn require_admin(
     let token = bearer(&req).ok_or_else(|| {
         ApiError::Unauthorized("send Authorization: Bearer <ONRAMP_ADMIN_TOKEN>".into())
     })?;
-    let given = hash_admin_token(state.secrets.as_ref(), token);
+    let given = hash_admin_token(state.services.secrets.as_ref(), token);
     if !bool::from(given.ct_eq(&expected)) {
         return Err(ApiError::Unauthorized("wrong admin token".into()));
     }

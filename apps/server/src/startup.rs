@@ -170,7 +170,6 @@ impl Application {
                 .admin_token
                 .as_ref()
                 .map(|t| hash_admin_token(secrets.as_ref(), t.expose_secret())),
-            secrets,
             wake: wake.clone(),
             providers: directory,
             public_url: settings.public_url.clone(),

@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use onramp_domain::app::Services;
-use onramp_domain::ports::Secrets;
 use onramp_sql::SqlStore;
 
 use crate::auth::TenantCache;
@@ -24,8 +23,6 @@ pub struct AppState {
     pub idempotency_ttl: time::Duration,
     /// The idempotency keys this process is serving.
     pub in_flight: Arc<crate::idempotency::InFlight>,
-    /// Keyed hashes of API keys and the admin token.
-    pub secrets: Arc<dyn Secrets>,
     /// Keyed hash of `ONRAMP_ADMIN_TOKEN`, when set.
     pub admin_token_hash: Option<[u8; 32]>,
     /// Recently authenticated API keys.

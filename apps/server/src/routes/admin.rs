@@ -51,7 +51,10 @@ pub async fn create_tenant_with_key(
     };
     state
         .store
-        .create_tenant(&tenant, &hash_api_key(state.secrets.as_ref(), &api_key))
+        .create_tenant(
+            &tenant,
+            &hash_api_key(state.services.secrets.as_ref(), &api_key),
+        )
         .await
         .map_err(|e| ApiError::from(onramp_domain::app::AppError::from(e)))?;
     Ok(CreatedTenant {
