@@ -103,6 +103,7 @@ pub async fn require_end_user(
         .map_err(|_| invalid("X-Onramp-Platform is not a platform name"))?;
     let user = state
         .services
+        .end_users
         .authenticate_token(&token, &platform)
         .await
         .map_err(ApiError::from)?;

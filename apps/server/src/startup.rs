@@ -4,7 +4,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
-use onramp_domain::app::{FlowCatalog, Services};
+use onramp_domain::app::{
+    Core, FlowCatalog, IntegrationService, MailService, PaymentService, Services,
+    VerificationService,
+};
 use onramp_domain::ports::{Clock, EventStore, JobQueue, SandboxObjects, Secrets, TenantStore};
 use onramp_domain::verification::{Channel, QuotaPolicy, VerificationPolicy};
 use onramp_sandbox::{
@@ -134,21 +137,19 @@ impl Application {
             )
             .map_err(|e| anyhow::anyhow!("provider credentials: {e}"))?,
         );
-        let services = Services {
+        let core = Core {
             store: event_store,
-            senders: directory.clone(),
-            payments: directory.clone(),
-            whatsapp: directory.clone(),
-            whatsapp_policy: settings.whatsapp_policy(),
-            end_user_policy: onramp_domain::app::end_users::EndUserPolicy::default(),
-            mailer,
-            failover,
             clock,
             ids: Arc::new(UuidV7),
+            flows: Arc::new(FlowCatalog::new(flows)),
+        };
+        let verifications = VerificationService {
+            core: core.clone(),
+            senders: directory.clone(),
+            failover,
             codes: Arc::new(RandomCodes),
             secrets: secrets.clone(),
-            flows: Arc::new(FlowCatalog::new(flows)),
-            verification_policy: VerificationPolicy {
+            policy: VerificationPolicy {
                 ttl: time::Duration::seconds(i64::from(settings.otp_ttl_seconds)),
                 max_failed_checks: settings.otp_max_checks,
                 resend_cooldown: time::Duration::seconds(i64::from(
@@ -156,11 +157,29 @@ impl Application {
                 )),
                 plan: vec![Channel::Voice, Channel::Sms],
             },
-            quota_policy: QuotaPolicy {
+            quota: QuotaPolicy {
                 max_sends: settings.otp_sends_per_hour,
                 window: time::Duration::hours(1),
             },
         };
+        let services = Services::compose(
+            verifications,
+            PaymentService {
+                core: core.clone(),
+                providers: directory.clone(),
+            },
+            MailService {
+                core: core.clone(),
+                mailer,
+            },
+            IntegrationService {
+                core,
+                secrets: secrets.clone(),
+            },
+            directory.clone(),
+            settings.whatsapp_policy(),
+            onramp_domain::app::end_users::EndUserPolicy::default(),
+        );
         let state = AppState {
             services,
             store: store.clone(),
@@ -188,7 +207,7 @@ impl Application {
         let sweeper = crate::retention::Sweeper {
             retention: Arc::new(store.clone()),
             idempotency: Arc::new(store.clone()),
-            clock: state.services.clock.clone(),
+            clock: state.services.core.clock.clone(),
             policy: settings.retention(),
         };
         let listener = TcpListener::bind(settings.bind)

@@ -47,7 +47,10 @@ async fn process_in_span(services: Services, queue: Arc<dyn JobQueue>, job: Clai
         }
         Err(e) => {
             tracing::error!(error = %e, "job failed");
-            Some((e.to_string(), services.clock.now() + backoff(job.attempts)))
+            Some((
+                e.to_string(),
+                services.core.clock.now() + backoff(job.attempts),
+            ))
         }
     };
     if let Some((reason, run_at)) = release
@@ -78,7 +81,7 @@ pub async fn run(
         if *shutdown.borrow() {
             return;
         }
-        let now = services.clock.now();
+        let now = services.core.clock.now();
         let jobs = match queue.claim(now, lease_seconds, BATCH).await {
             Ok(jobs) => jobs,
             Err(e) => {

@@ -5,12 +5,12 @@ use crate::ids::{SessionId, TenantId};
 use crate::ports::{AggregateKind, ListQuery, StoredEvent, StreamId};
 
 use super::sessions::session_stream;
-use super::{AppError, Services};
+use super::{AppError, SessionService};
 
 /// Most events read per stream for one audit trail.
 const MAX_EVENTS_PER_STREAM: u32 = 1000;
 
-impl Services {
+impl SessionService {
     /// The session's events and its verifications' events, in the order they were recorded.
     /// Payload fields holding ciphertext (`sealed_code`) are left out.
     ///
@@ -21,11 +21,12 @@ impl Services {
         tenant: TenantId,
         id: SessionId,
     ) -> Result<Vec<StoredEvent>, AppError> {
-        self.load_session(tenant, id).await?;
+        self.core.load_session(tenant, id).await?;
         let mut streams = vec![session_stream(id)];
         let mut cursor = None;
         loop {
             let page = self
+                .core
                 .store
                 .list(
                     tenant,
@@ -51,7 +52,8 @@ impl Services {
         let mut trail = Vec::new();
         for stream in &streams {
             trail.extend(
-                self.store
+                self.core
+                    .store
                     .events(tenant, stream, 0, MAX_EVENTS_PER_STREAM)
                     .await?,
             );

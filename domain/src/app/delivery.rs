@@ -24,7 +24,7 @@ use super::execute::Tx;
 use super::jobs::{Job, JobOutcome};
 use super::persist::Versioned;
 use super::verifications::{CodeForJobs, DeliverPayload, ProviderRefState, provider_ref_stream};
-use super::{AppError, Services};
+use super::{AppError, VerificationService};
 
 /// The stream of the circuit breaker of (tenant, `provider`, `channel`).
 pub(crate) fn breaker_stream(provider: ProviderId, channel: Channel) -> StreamId {
@@ -52,7 +52,7 @@ struct Call {
     answer: Result<DeliveryReceipt, ProviderError>,
 }
 
-impl Services {
+impl VerificationService {
     fn breaker_decider(&self) -> BreakerDecider {
         BreakerDecider {
             policy: self.failover.breaker,
@@ -101,6 +101,7 @@ impl Services {
         channel: Channel,
     ) -> Result<Versioned<BreakerState>, AppError> {
         Ok(self
+            .core
             .load_versioned(tenant, &breaker_stream(provider, channel))
             .await?
             .unwrap_or(Versioned {
@@ -117,14 +118,14 @@ impl Services {
     ) -> Result<JobOutcome, AppError> {
         let tenant = job.tenant;
         let current = self.load_verification(tenant, p.verification_id).await?;
-        let now = self.clock.now();
+        let now = self.core.clock.now();
         let delivery = current.state.deliveries.iter().find(|d| d.seq == p.seq);
         // Nothing to send for an answered delivery (a re-run job) or a code nobody can use.
         let Some(delivery) = delivery.filter(|d| {
             d.status == DeliveryStatus::Queued
                 && current.state.status_at(now) == VerificationStatus::Pending
         }) else {
-            self.complete_bare(tenant, job.id).await?;
+            self.core.complete_bare(tenant, job.id).await?;
             return Ok(JobOutcome::Done);
         };
         let phone = current
@@ -207,22 +208,23 @@ impl Services {
         provider: ProviderId,
         channel: Channel,
     ) -> Result<bool, AppError> {
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                let at = self.clock.now();
-                let key = breaker_stream(provider, channel).id;
-                let current = tx.load::<BreakerState>(&key).await?.unwrap_or_default();
-                let Ok(events) = self
-                    .breaker_decider()
-                    .decide(&current, &BreakerCommand::BeginProbe { at })
-                else {
-                    return Ok(false);
-                };
-                tx.apply(&self.breaker_decider(), key, events)?;
-                Ok(true)
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    let at = self.core.clock.now();
+                    let key = breaker_stream(provider, channel).id;
+                    let current = tx.load::<BreakerState>(&key).await?.unwrap_or_default();
+                    let Ok(events) = self
+                        .breaker_decider()
+                        .decide(&current, &BreakerCommand::BeginProbe { at })
+                    else {
+                        return Ok(false);
+                    };
+                    tx.apply(&self.breaker_decider(), key, events)?;
+                    Ok(true)
+                })
             })
-        })
-        .await
+            .await
     }
 
     /// Records one provider call on the verification and on the provider's breaker, completing
@@ -248,57 +250,58 @@ impl Services {
         };
         let breaker_command = match &call.answer {
             Ok(_) => Some(BreakerCommand::RecordSuccess {
-                at: self.clock.now(),
+                at: self.core.clock.now(),
             }),
             Err(e) if e.counts_against_provider() => Some(BreakerCommand::RecordFailure {
                 reason: e.reason(),
-                at: self.clock.now(),
+                at: self.core.clock.now(),
             }),
             Err(_) => None,
         };
         let breaker_command = &breaker_command;
         let call = &call;
         let result = &result;
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                let at = self.clock.now();
-                tx.complete_job(job.id);
-                let mut opened_until = None;
-                if let Some(command) = &breaker_command {
-                    let key = breaker_stream(call.provider, p.channel).id;
-                    let current = tx.load::<BreakerState>(&key).await?.unwrap_or_default();
-                    let events = self
-                        .breaker_decider()
-                        .decide(&current, command)
-                        .unwrap_or_default();
-                    opened_until = events.iter().find_map(|e| match e {
-                        BreakerEvent::Tripped { open_until, .. } => Some(*open_until),
-                        _ => None,
-                    });
-                    tx.apply(&self.breaker_decider(), key, events)?;
-                }
-                let (_, quota) = self.load_with_quota(tx, p.verification_id).await?;
-                let command = VerificationCommand::RecordAttempt {
-                    seq: p.seq,
-                    provider: call.provider,
-                    skipped: call.skipped.clone(),
-                    probe: call.probe,
-                    result: result.clone(),
-                    circuit_opened_until: opened_until,
-                    quota: self.allowance(&quota, at),
-                    at,
-                };
-                self.decide_verification(
-                    tx,
-                    p.verification_id,
-                    &command,
-                    &CodeForJobs::Encrypted(p.code.clone()),
-                )
-                .await?;
-                Ok(())
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    let at = self.core.clock.now();
+                    tx.complete_job(job.id);
+                    let mut opened_until = None;
+                    if let Some(command) = &breaker_command {
+                        let key = breaker_stream(call.provider, p.channel).id;
+                        let current = tx.load::<BreakerState>(&key).await?.unwrap_or_default();
+                        let events = self
+                            .breaker_decider()
+                            .decide(&current, command)
+                            .unwrap_or_default();
+                        opened_until = events.iter().find_map(|e| match e {
+                            BreakerEvent::Tripped { open_until, .. } => Some(*open_until),
+                            _ => None,
+                        });
+                        tx.apply(&self.breaker_decider(), key, events)?;
+                    }
+                    let (_, quota) = self.load_with_quota(tx, p.verification_id).await?;
+                    let command = VerificationCommand::RecordAttempt {
+                        seq: p.seq,
+                        provider: call.provider,
+                        skipped: call.skipped.clone(),
+                        probe: call.probe,
+                        result: result.clone(),
+                        circuit_opened_until: opened_until,
+                        quota: self.allowance(&quota, at),
+                        at,
+                    };
+                    self.decide_verification(
+                        tx,
+                        p.verification_id,
+                        &command,
+                        &CodeForJobs::Encrypted(p.code.clone()),
+                    )
+                    .await?;
+                    Ok(())
+                })
             })
-        })
-        .await
+            .await
     }
 }
 
@@ -314,7 +317,7 @@ fn exhausted_reason(skipped: &[SkippedProvider]) -> String {
     format!("no_provider_available: {}", open.join(", "))
 }
 
-impl Services {
+impl VerificationService {
     /// The writes the failover's events need besides the verification stream: the provider
     /// reference of an accepted delivery (to route its delivery reports), and a new delivery job
     /// for a delivery moving on to the next provider, carrying the same encrypted code (P-FO-4).
@@ -371,7 +374,7 @@ impl Services {
                     code: sealed,
                 };
                 tx.enqueue(Job::DeliverCode(payload).schedule(
-                    JobId::new(self.ids.new_id()),
+                    JobId::new(self.core.ids.new_id()),
                     *at,
                     None,
                 )?);

@@ -7,20 +7,21 @@ use crate::ports::{AggregateKind, ListQuery, ProviderId, StreamId};
 
 use super::aggregates::whatsapp::Integrations;
 use super::persist::Versioned;
-use super::{AppError, Services};
+use super::{AppError, IntegrationService};
 
 /// The stream of a tenant's integration with `provider`.
 pub fn integration_stream(provider: ProviderId) -> StreamId {
     StreamId::new(AggregateKind::Integration, provider)
 }
 
-impl Services {
+impl IntegrationService {
     async fn load_integration(
         &self,
         tenant: TenantId,
         provider: ProviderId,
     ) -> Result<Versioned<IntegrationState>, AppError> {
         Ok(self
+            .core
             .load_versioned(tenant, &integration_stream(provider))
             .await?
             .unwrap_or(Versioned {
@@ -35,16 +36,17 @@ impl Services {
         make: impl Fn(&IntegrationState) -> IntegrationEvent + Sync,
     ) -> Result<IntegrationState, AppError> {
         let make = &make;
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                let current = tx
-                    .load::<IntegrationState>(provider)
-                    .await?
-                    .unwrap_or_default();
-                tx.apply(&Integrations, provider, vec![make(&current)])
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    let current = tx
+                        .load::<IntegrationState>(provider)
+                        .await?
+                        .unwrap_or_default();
+                    tx.apply(&Integrations, provider, vec![make(&current)])
+                })
             })
-        })
-        .await
+            .await
     }
 
     /// Stores `credentials` (already validated by the provider's adapter) sealed with
@@ -68,7 +70,7 @@ impl Services {
             .as_object()
             .map(|o| o.keys().cloned().collect())
             .unwrap_or_default();
-        let at = self.clock.now();
+        let at = self.core.clock.now();
         self.append_integration(tenant, provider, |_| IntegrationEvent::CredentialsSet {
             provider,
             sealed: sealed.clone(),
@@ -89,7 +91,7 @@ impl Services {
         error: Option<String>,
         response_ms: u64,
     ) -> Result<IntegrationState, AppError> {
-        let at = self.clock.now();
+        let at = self.core.clock.now();
         self.append_integration(tenant, provider, |_| IntegrationEvent::Checked {
             error: error.clone(),
             response_ms,
@@ -107,7 +109,7 @@ impl Services {
         tenant: TenantId,
         provider: ProviderId,
     ) -> Result<IntegrationState, AppError> {
-        let at = self.clock.now();
+        let at = self.core.clock.now();
         self.append_integration(tenant, provider, |_| IntegrationEvent::Disabled { at })
             .await
     }
@@ -130,6 +132,7 @@ impl Services {
     /// Store failures.
     pub async fn integrations(&self, tenant: TenantId) -> Result<Vec<IntegrationState>, AppError> {
         let page = self
+            .core
             .store
             .list(
                 tenant,
@@ -142,7 +145,7 @@ impl Services {
             .await?;
         page.items
             .iter()
-            .map(|row| super::persist::state_of(row, &self.flows))
+            .map(|row| super::persist::state_of(row, &self.core.flows))
             .collect()
     }
 

@@ -4,8 +4,12 @@
 //! example), which decides again on optimistic-concurrency conflicts. Every aggregate is
 //! declared once, in `app::aggregates`.
 //!
-//! [`Services`] holds the ports as trait objects (chosen by configuration at start-up); its
-//! methods are grouped by aggregate in [`sessions`], [`verifications`] and [`jobs`].
+//! One service per area holds only the ports it uses, as trait objects chosen by configuration
+//! at start-up: [`SessionService`], [`VerificationService`], [`PaymentService`],
+//! [`WhatsAppService`], [`EndUserService`], [`IntegrationService`], [`MailService`] and
+//! [`WebhookService`], each over a [`Core`] (store, clock, ids, flows) that runs the commit
+//! path. [`Services`] gathers them for the HTTP edge and the worker's job dispatcher
+//! ([`Services::run_job`]).
 
 mod aggregates;
 mod audit;
@@ -16,6 +20,7 @@ mod error;
 mod execute;
 pub mod integrations;
 pub mod jobs;
+mod mail;
 pub mod payments;
 mod persist;
 mod proofs;
@@ -42,39 +47,203 @@ use crate::verification::{QuotaPolicy, VerificationPolicy};
 /// [`AppError::Contention`]. 50 concurrent sends to one phone resolve well within it.
 pub const MAX_CONFLICT_RETRIES: u32 = 128;
 
-/// The ports and policies the use cases run on.
+/// What every area's use cases run on: the store behind the one commit path
+/// (`Core::execute`, see the `execute` module), the clock, new ids and the flow templates.
+/// Each area service holds one (cheap to clone: every port is shared).
 #[derive(Clone)]
-pub struct Services {
+pub struct Core {
     /// Events, projections, jobs.
     pub store: Arc<dyn EventStore>,
-    /// The senders of each provider per tenant (code delivery).
-    pub senders: Arc<dyn SenderDirectory>,
-    /// Provider chains per channel and circuit breaker settings.
-    pub failover: FailoverPolicy,
     /// Now.
     pub clock: Arc<dyn Clock>,
     /// New ids.
     pub ids: Arc<dyn IdGen>,
-    /// One-time codes.
-    pub codes: Arc<dyn CodeGenerator>,
-    /// Encryption and keyed hashes.
-    pub secrets: Arc<dyn Secrets>,
     /// Flow templates.
     pub flows: Arc<FlowCatalog>,
+}
+
+/// Onboarding sessions: start, read, list, answer, pause, resume, complete, abandon, expire,
+/// the audit trail ([`sessions`]).
+#[derive(Clone)]
+pub struct SessionService {
+    /// Store, clock, ids, flows.
+    pub core: Core,
+}
+
+/// Phone verification: start, resend, check, expire, code delivery with provider failover
+/// ([`verifications`]).
+#[derive(Clone)]
+pub struct VerificationService {
+    /// Store, clock, ids, flows.
+    pub core: Core,
+    /// The senders of each provider per tenant (code delivery).
+    pub senders: Arc<dyn SenderDirectory>,
+    /// Provider chains per channel and circuit breaker settings.
+    pub failover: FailoverPolicy,
+    /// One-time codes.
+    pub codes: Arc<dyn CodeGenerator>,
+    /// Encryption and keyed hashes (codes at rest).
+    pub secrets: Arc<dyn Secrets>,
     /// Verification limits.
-    pub verification_policy: VerificationPolicy,
+    pub policy: VerificationPolicy,
     /// Per-phone send quota.
-    pub quota_policy: QuotaPolicy,
+    pub quota: QuotaPolicy,
+}
+
+/// Card-gated trials, PayPal orders and the customer accounts they open ([`payments`]).
+#[derive(Clone)]
+pub struct PaymentService {
+    /// Store, clock, ids, flows.
+    pub core: Core,
     /// The card and order providers of each tenant.
-    pub payments: Arc<dyn PaymentDirectory>,
+    pub providers: Arc<dyn PaymentDirectory>,
+}
+
+/// WhatsApp: Embedded Signup, BSP senders, numbers, conversations and the chat channel of a
+/// session ([`whatsapp`]). The chat answers session steps and phone verifications through
+/// their services.
+#[derive(Clone)]
+pub struct WhatsAppService {
+    /// Store, clock, ids, flows.
+    pub core: Core,
+    /// The WhatsApp providers of each tenant (messages, Embedded Signup, BSP).
+    pub providers: Arc<dyn WhatsAppDirectory>,
+    /// WhatsApp settings.
+    pub policy: whatsapp::WhatsAppPolicy,
+    /// Encryption (business tokens, registration PINs at rest).
+    pub secrets: Arc<dyn Secrets>,
+    /// The sessions the chat answers.
+    pub sessions: SessionService,
+    /// The verifications the chat checks and resends.
+    pub verifications: VerificationService,
+}
+
+/// End users: session tokens, their exchange between platforms, and link codes that carry a
+/// conversation from WhatsApp to the web ([`end_users`]).
+#[derive(Clone)]
+pub struct EndUserService {
+    /// Store, clock, ids, flows.
+    pub core: Core,
+    /// Keyed hashes of tokens and link codes.
+    pub secrets: Arc<dyn Secrets>,
+    /// Link codes.
+    pub codes: Arc<dyn CodeGenerator>,
+    /// End-user tokens and link codes settings.
+    pub policy: end_users::EndUserPolicy,
+    /// The conversation a link code is sent in.
+    pub whatsapp: WhatsAppService,
+}
+
+/// A tenant's provider integrations: credentials sealed at rest, tests, health
+/// ([`integrations`]).
+#[derive(Clone)]
+pub struct IntegrationService {
+    /// Store, clock, ids, flows.
+    pub core: Core,
+    /// Encryption of the credentials.
+    pub secrets: Arc<dyn Secrets>,
+}
+
+/// E-mail: the outbox's mail jobs (the `mail` module).
+#[derive(Clone)]
+pub struct MailService {
+    /// Store, clock, ids, flows.
+    pub core: Core,
     /// E-mail.
     pub mailer: Arc<dyn Mailer>,
-    /// The WhatsApp providers of each tenant (messages, Embedded Signup, BSP).
-    pub whatsapp: Arc<dyn WhatsAppDirectory>,
-    /// WhatsApp settings.
-    pub whatsapp_policy: whatsapp::WhatsAppPolicy,
-    /// End-user tokens and link codes settings.
-    pub end_user_policy: end_users::EndUserPolicy,
+}
+
+/// Provider webhooks: stored once, routed to their tenant, processed by the area they report
+/// on, parked until their object is known ([`webhooks`]).
+#[derive(Clone)]
+pub struct WebhookService {
+    /// Store, clock, ids, flows.
+    pub core: Core,
+    /// Delivery reports.
+    pub verifications: VerificationService,
+    /// Trial and order reports.
+    pub payments: PaymentService,
+    /// WhatsApp reports and messages.
+    pub whatsapp: WhatsAppService,
+}
+
+/// The area services, as the HTTP edge and the worker use them; [`Services::run_job`] runs a
+/// claimed job on the area it belongs to.
+#[derive(Clone)]
+pub struct Services {
+    /// Store, clock, ids, flows (the edge's idempotency records, the sandbox clock).
+    pub core: Core,
+    /// Encryption and keyed hashes (the edge's API keys and admin token).
+    pub secrets: Arc<dyn Secrets>,
+    /// Sessions.
+    pub sessions: SessionService,
+    /// Phone verification.
+    pub verifications: VerificationService,
+    /// Trials, orders, customer accounts.
+    pub payments: PaymentService,
+    /// WhatsApp.
+    pub whatsapp: WhatsAppService,
+    /// End users.
+    pub end_users: EndUserService,
+    /// Integrations.
+    pub integrations: IntegrationService,
+    /// E-mail.
+    pub mail: MailService,
+    /// Provider webhooks.
+    pub webhooks: WebhookService,
+}
+
+impl Services {
+    /// The services of every area, composed from the ones that stand alone and the settings of
+    /// the ones built on others: WhatsApp (its providers and policy) on sessions and
+    /// verifications, end users (their policy) on WhatsApp's conversations, webhooks on
+    /// verifications, payments and WhatsApp. Every area shares `verifications.core`.
+    #[must_use]
+    pub fn compose(
+        verifications: VerificationService,
+        payments: PaymentService,
+        mail: MailService,
+        integrations: IntegrationService,
+        whatsapp_providers: Arc<dyn WhatsAppDirectory>,
+        whatsapp_policy: whatsapp::WhatsAppPolicy,
+        end_user_policy: end_users::EndUserPolicy,
+    ) -> Self {
+        let core = verifications.core.clone();
+        let sessions = SessionService { core: core.clone() };
+        let whatsapp = WhatsAppService {
+            core: core.clone(),
+            providers: whatsapp_providers,
+            policy: whatsapp_policy,
+            secrets: Arc::clone(&verifications.secrets),
+            sessions: sessions.clone(),
+            verifications: verifications.clone(),
+        };
+        let end_users = EndUserService {
+            core: core.clone(),
+            secrets: Arc::clone(&verifications.secrets),
+            codes: Arc::clone(&verifications.codes),
+            policy: end_user_policy,
+            whatsapp: whatsapp.clone(),
+        };
+        let webhooks = WebhookService {
+            core: core.clone(),
+            verifications: verifications.clone(),
+            payments: payments.clone(),
+            whatsapp: whatsapp.clone(),
+        };
+        Self {
+            core,
+            secrets: Arc::clone(&verifications.secrets),
+            sessions,
+            verifications,
+            payments,
+            whatsapp,
+            end_users,
+            integrations,
+            mail,
+            webhooks,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use crate::ports::{Loaded, StoredEvent, StreamId};
 
 use super::catalog::FlowCatalog;
 use super::execute::Aggregate;
-use super::{AppError, Services};
+use super::{AppError, Core};
 
 /// A state read back for an answer (decisions read through a [`Tx`](super::execute::Tx)).
 pub(crate) struct Versioned<S> {
@@ -69,7 +69,7 @@ pub(crate) struct Columns {
     pub updated_at: OffsetDateTime,
 }
 
-impl Services {
+impl Core {
     pub(crate) async fn load_versioned<S: Aggregate>(
         &self,
         tenant: TenantId,

@@ -18,7 +18,7 @@ use crate::verification::{VerificationState, VerificationStatus};
 
 use super::execute::Tx;
 use super::whatsapp::accounts::WabaRecord;
-use super::{AppError, Services};
+use super::{AppError, SessionService};
 
 /// What a step's answers prove.
 #[derive(Debug, Default)]
@@ -37,7 +37,7 @@ fn id_in(answers: &Value, field: &str) -> Option<Uuid> {
         .and_then(|t| Uuid::parse_str(t).ok())
 }
 
-impl Services {
+impl SessionService {
     /// The proof step `step` of kind `kind` of `session` needs, from its answers; an empty
     /// proof for kinds that need none, or when the answers name nothing that proves the step.
     ///

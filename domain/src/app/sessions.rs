@@ -18,9 +18,9 @@ use crate::session::{
 use super::execute::Tx;
 use super::jobs::Job;
 use super::persist::Versioned;
-use super::{AppError, Services};
+use super::{AppError, Core, SessionService};
 
-/// Input of [`Services::start_session`].
+/// Input of [`SessionService::start_session`].
 #[derive(Debug, Clone)]
 pub struct StartSession {
     /// Flow template id; its newest version is pinned.
@@ -54,7 +54,7 @@ fn expiry_timer_key(id: SessionId) -> String {
     format!("session-expiry:{id}")
 }
 
-impl Services {
+impl Core {
     /// The flow a session pinned.
     pub(crate) fn flow_of(&self, state: &SessionState) -> Result<Arc<Flow>, AppError> {
         let flow_id = state.flow_id.as_ref().ok_or(AppError::SessionNotFound)?;
@@ -108,7 +108,9 @@ impl Services {
             Some(expiry_timer_key(id)),
         )
     }
+}
 
+impl SessionService {
     /// Starts a session on the newest version of a flow template.
     ///
     /// # Errors
@@ -118,9 +120,9 @@ impl Services {
         tenant: TenantId,
         input: StartSession,
     ) -> Result<SessionView, AppError> {
-        let flow = self.flows.newest(&input.flow_id)?;
-        let id = SessionId::new(self.ids.new_id());
-        let at = self.clock.now();
+        let flow = self.core.flows.newest(&input.flow_id)?;
+        let id = SessionId::new(self.core.ids.new_id());
+        let at = self.core.clock.now();
         let command = SessionCommand::Start {
             id,
             channel: input.channel,
@@ -131,15 +133,16 @@ impl Services {
         let events = SessionDecider::new(&flow).decide(&SessionState::default(), &command)?;
         let events = &events;
         let flow = &flow;
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                let after = self.apply_session(tx, flow, id, events.clone())?;
-                let answer = view(flow, &after);
-                tx.answer(&answer);
-                Ok(answer)
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    let after = self.core.apply_session(tx, flow, id, events.clone())?;
+                    let answer = view(flow, &after);
+                    tx.answer(&answer);
+                    Ok(answer)
+                })
             })
-        })
-        .await
+            .await
     }
 
     /// The session's view.
@@ -147,8 +150,8 @@ impl Services {
     /// # Errors
     /// [`AppError::SessionNotFound`] (also for another tenant's session).
     pub async fn session(&self, tenant: TenantId, id: SessionId) -> Result<SessionView, AppError> {
-        let current = self.load_session(tenant, id).await?;
-        let flow = self.flow_of(&current.state)?;
+        let current = self.core.load_session(tenant, id).await?;
+        let flow = self.core.flow_of(&current.state)?;
         Ok(view(&flow, &current.state))
     }
 
@@ -162,13 +165,14 @@ impl Services {
         query: &ListQuery,
     ) -> Result<(Vec<SessionView>, Option<String>), AppError> {
         let page = self
+            .core
             .store
             .list(tenant, AggregateKind::Session, query)
             .await?;
         let mut views = Vec::with_capacity(page.items.len());
         for loaded in &page.items {
-            let state: SessionState = super::persist::state_of(loaded, &self.flows)?;
-            views.push(view(&*self.flow_of(&state)?, &state));
+            let state: SessionState = super::persist::state_of(loaded, &self.core.flows)?;
+            views.push(view(&*self.core.flow_of(&state)?, &state));
         }
         Ok((views, page.next_cursor))
     }
@@ -184,15 +188,16 @@ impl Services {
         after_version: u64,
         limit: u32,
     ) -> Result<Vec<StoredEvent>, AppError> {
-        self.load_session(tenant, id).await?;
+        self.core.load_session(tenant, id).await?;
         Ok(self
+            .core
             .store
             .events(tenant, &session_stream(id), after_version, limit)
             .await?)
     }
 
     /// Runs one session command on the commit path and returns the new view. A step
-    /// submission gets the proof its step's kind needs ([`Services::step_proof`]), read in the
+    /// submission gets the proof its step's kind needs ([`SessionService::step_proof`]), read in the
     /// same attempt.
     async fn execute_session(
         &self,
@@ -201,35 +206,36 @@ impl Services {
         make: impl Fn(OffsetDateTime) -> SessionCommand + Sync,
     ) -> Result<SessionView, AppError> {
         let make = &make;
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                let current = tx
-                    .load::<SessionState>(id)
-                    .await?
-                    .ok_or(AppError::SessionNotFound)?;
-                let flow = self.flow_of(&current)?;
-                let mut command = make(self.clock.now());
-                if let SessionCommand::SubmitStep {
-                    step,
-                    answers,
-                    proof,
-                    verified_phone,
-                    ..
-                } = &mut command
-                    && let Some(kind) = flow.step(step).map(|s| s.kind())
-                {
-                    let found = self.step_proof(tx, id, step, kind, answers).await?;
-                    *proof = found.step;
-                    *verified_phone = found.phone;
-                }
-                let events = SessionDecider::new(&flow).decide(&current, &command)?;
-                let after = self.apply_session(tx, &flow, id, events)?;
-                let answer = view(&flow, &after);
-                tx.answer(&answer);
-                Ok(answer)
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    let current = tx
+                        .load::<SessionState>(id)
+                        .await?
+                        .ok_or(AppError::SessionNotFound)?;
+                    let flow = self.core.flow_of(&current)?;
+                    let mut command = make(self.core.clock.now());
+                    if let SessionCommand::SubmitStep {
+                        step,
+                        answers,
+                        proof,
+                        verified_phone,
+                        ..
+                    } = &mut command
+                        && let Some(kind) = flow.step(step).map(|s| s.kind())
+                    {
+                        let found = self.step_proof(tx, id, step, kind, answers).await?;
+                        *proof = found.step;
+                        *verified_phone = found.phone;
+                    }
+                    let events = SessionDecider::new(&flow).decide(&current, &command)?;
+                    let after = self.core.apply_session(tx, &flow, id, events)?;
+                    let answer = view(&flow, &after);
+                    tx.answer(&answer);
+                    Ok(answer)
+                })
             })
-        })
-        .await
+            .await
     }
 
     /// Answers a step.
@@ -258,7 +264,7 @@ impl Services {
     /// Skips an optional step.
     ///
     /// # Errors
-    /// As [`Services::submit_step`], and [`SessionError::StepRequired`].
+    /// As [`SessionService::submit_step`], and [`SessionError::StepRequired`].
     pub async fn skip_step(
         &self,
         tenant: TenantId,
@@ -305,31 +311,32 @@ impl Services {
         id: SessionId,
         job: JobId,
     ) -> Result<(), AppError> {
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                tx.complete_job(job);
-                let Some(current) = tx.load::<SessionState>(id).await? else {
-                    return Ok(());
-                };
-                let flow = self.flow_of(&current)?;
-                let events = SessionDecider::new(&flow).decide(
-                    &current,
-                    &SessionCommand::Expire {
-                        at: self.clock.now(),
-                    },
-                )?;
-                if !events.is_empty() {
-                    self.apply_session(tx, &flow, id, events)?;
-                } else if !current.status.is_final() {
-                    // Not due: the session was active after the timer was armed. Re-arm it for the
-                    // flow's timeout after the last activity.
-                    if let Some(last) = current.updated_at {
-                        tx.enqueue(self.expiry_timer(&flow, id, last)?);
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    tx.complete_job(job);
+                    let Some(current) = tx.load::<SessionState>(id).await? else {
+                        return Ok(());
+                    };
+                    let flow = self.core.flow_of(&current)?;
+                    let events = SessionDecider::new(&flow).decide(
+                        &current,
+                        &SessionCommand::Expire {
+                            at: self.core.clock.now(),
+                        },
+                    )?;
+                    if !events.is_empty() {
+                        self.core.apply_session(tx, &flow, id, events)?;
+                    } else if !current.status.is_final() {
+                        // Not due: the session was active after the timer was armed. Re-arm it for the
+                        // flow's timeout after the last activity.
+                        if let Some(last) = current.updated_at {
+                            tx.enqueue(self.core.expiry_timer(&flow, id, last)?);
+                        }
                     }
-                }
-                Ok(())
+                    Ok(())
+                })
             })
-        })
-        .await
+            .await
     }
 }

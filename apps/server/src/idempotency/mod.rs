@@ -127,7 +127,7 @@ pub async fn idempotency(
     let Some(_running) = state.in_flight.enter(tenant, &key) else {
         return Err(ApiError::IdempotencyInProgress);
     };
-    let now = state.services.clock.now();
+    let now = state.services.core.clock.now();
     let entry = state
         .store
         .idempotency_entry(tenant, &key, now)
@@ -175,9 +175,9 @@ pub async fn idempotency(
     if scope.answered().as_ref() != Some(&stored) {
         // The answer no commit carried: stored in a write of its own.
         let mut commit = Commit::new(tenant);
-        let now = state.services.clock.now();
+        let now = state.services.core.clock.now();
         commit.idempotency = Some(scope.record(Some(stored), secrets.is_some(), now));
-        match state.services.store.commit(commit).await {
+        match state.services.core.store.commit(commit).await {
             Ok(()) => {}
             Err(StoreError::IdempotencyKeyTaken) => {
                 return answer_of_winner(&state, tenant, &key, &fingerprint).await;
@@ -240,7 +240,7 @@ async fn answer_of_winner(
     key: &str,
     fingerprint: &str,
 ) -> Result<Response, ApiError> {
-    let now = state.services.clock.now();
+    let now = state.services.core.clock.now();
     let entry = state
         .store
         .idempotency_entry(tenant, key, now)

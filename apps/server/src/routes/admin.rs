@@ -42,12 +42,12 @@ pub async fn create_tenant_with_key(
     state: &AppState,
     name: &str,
 ) -> Result<CreatedTenant, ApiError> {
-    let id = TenantId::new(state.services.ids.new_id());
+    let id = TenantId::new(state.services.core.ids.new_id());
     let api_key = generate_api_key();
     let tenant = Tenant {
         id,
         name: name.to_string(),
-        created_at: state.services.clock.now(),
+        created_at: state.services.core.clock.now(),
     };
     state
         .store

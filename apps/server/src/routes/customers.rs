@@ -46,7 +46,9 @@ pub async fn get_customer(
     Path(id): Path<String>,
 ) -> Result<axum::Json<CustomerView>, ApiError> {
     let id = CustomerId::parse(&id).map_err(|_| ApiError::CustomerNotFound)?;
-    Ok(axum::Json(state.services.customer(tenant.id, id).await?))
+    Ok(axum::Json(
+        state.services.payments.customer(tenant.id, id).await?,
+    ))
 }
 
 /// Customer accounts, newest first, by session or external reference.
@@ -65,6 +67,7 @@ pub async fn list_customers(
     }
     let (data, next_cursor) = state
         .services
+        .payments
         .customers(
             tenant.id,
             &CustomerFilter {

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::sessions::SubmitStepRequest;
-use super::whatsapp::MessagesPage;
+use super::whatsapp_client::MessagesPage;
 use crate::extract::ApiJson;
 use crate::idempotency::SecretFields;
 use crate::problem::{ApiError, Problem};
@@ -33,7 +33,11 @@ pub async fn session(
     Extension(user): Extension<EndUser>,
 ) -> Result<axum::Json<SessionView>, ApiError> {
     Ok(axum::Json(
-        state.services.session(user.tenant, user.session_id).await?,
+        state
+            .services
+            .sessions
+            .session(user.tenant, user.session_id)
+            .await?,
     ))
 }
 
@@ -52,6 +56,7 @@ pub async fn submit_step(
     Ok(axum::Json(
         state
             .services
+            .whatsapp
             .submit_step_on_web(user.tenant, user.session_id, &step, req.answers)
             .await?,
     ))
@@ -66,6 +71,7 @@ pub async fn messages(
 ) -> Result<axum::Json<MessagesPage>, ApiError> {
     let data = state
         .services
+        .whatsapp
         .session_messages(user.tenant, user.session_id)
         .await?;
     Ok(axum::Json(MessagesPage { data }))
@@ -80,7 +86,7 @@ pub async fn refresh(
 ) -> Result<(Extension<SecretFields>, axum::Json<IssuedToken>), ApiError> {
     Ok((
         Extension(SecretFields(&["token"])),
-        axum::Json(state.services.refresh_token(&user).await?),
+        axum::Json(state.services.end_users.refresh_token(&user).await?),
     ))
 }
 
@@ -93,6 +99,7 @@ pub async fn revoke(
 ) -> Result<StatusCode, ApiError> {
     state
         .services
+        .end_users
         .revoke_token(user.tenant, user.token_id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -112,6 +119,6 @@ pub async fn exchange(
     Ok((
         StatusCode::CREATED,
         Extension(SecretFields(&["token"])),
-        axum::Json(state.services.exchange_token(&user, to).await?),
+        axum::Json(state.services.end_users.exchange_token(&user, to).await?),
     ))
 }

@@ -37,6 +37,7 @@ pub struct FlowList {
 pub async fn list_flows(State(state): State<AppState>) -> axum::Json<FlowList> {
     let data = state
         .services
+        .core
         .flows
         .latest()
         .iter()
@@ -63,6 +64,6 @@ pub async fn get_flow(
     State(state): State<AppState>,
     Path(flow_id): Path<String>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    let flow = state.services.flows.newest(&flow_id)?;
+    let flow = state.services.core.flows.newest(&flow_id)?;
     Ok(axum::Json(flow.to_definition_json()))
 }

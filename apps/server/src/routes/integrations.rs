@@ -112,7 +112,11 @@ async fn view(
         &[]
     };
     for &channel in channels {
-        let b = state.services.breaker(tenant.id, provider, channel).await?;
+        let b = state
+            .services
+            .verifications
+            .breaker(tenant.id, provider, channel)
+            .await?;
         breakers.push(BreakerView {
             channel,
             status: b.status,
@@ -184,6 +188,7 @@ pub async fn put(
     })?;
     state
         .services
+        .integrations
         .set_integration(tenant.id, provider, &body)
         .await?;
     Ok(axum::Json(view(&state, &tenant, provider).await?))
@@ -223,6 +228,7 @@ pub async fn test(
     });
     state
         .services
+        .integrations
         .record_integration_check(tenant.id, provider, error, elapsed)
         .await?;
     Ok(axum::Json(view(&state, &tenant, provider).await?))
@@ -242,6 +248,7 @@ pub async fn disable(
     let provider = real_provider(&name)?;
     state
         .services
+        .integrations
         .disable_integration(tenant.id, provider)
         .await?;
     Ok(axum::Json(view(&state, &tenant, provider).await?))

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::sessions::session_id;
-use super::whatsapp::MessagesPage;
+use super::whatsapp_client::MessagesPage;
 use crate::auth::TenantContext;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::idempotency::SecretFields;
@@ -77,6 +77,7 @@ pub async fn messages(
 ) -> Result<axum::Json<MessagesPage>, ApiError> {
     let data = state
         .services
+        .whatsapp
         .session_messages(tenant.id, session_id(&id)?)
         .await?;
     Ok(axum::Json(MessagesPage { data }))
@@ -95,6 +96,7 @@ pub async fn find(
         PhoneNumber::parse(&q.phone, None).map_err(|e| ApiError::InvalidPhone(e.to_string()))?;
     state
         .services
+        .whatsapp
         .find_session_by_phone(tenant.id, &phone)
         .await?
         .map(axum::Json)
@@ -114,6 +116,7 @@ pub async fn request_link(
 ) -> Result<impl IntoResponse, ApiError> {
     let link = state
         .services
+        .end_users
         .request_link(tenant.id, session_id(&id)?)
         .await?;
     Ok((StatusCode::ACCEPTED, axum::Json(link)))
@@ -138,6 +141,7 @@ pub async fn verify_link(
     let platform = parse_platform(req.platform.as_deref().unwrap_or("web"))?;
     let token = state
         .services
+        .end_users
         .verify_link(tenant.id, &phone, &req.code, platform)
         .await?;
     Ok((
@@ -161,6 +165,7 @@ pub async fn issue_token(
 ) -> Result<impl IntoResponse, ApiError> {
     let token = state
         .services
+        .end_users
         .issue_token(tenant.id, session_id(&id)?, parse_platform(&req.platform)?)
         .await?;
     Ok((
@@ -183,6 +188,10 @@ pub async fn link_platforms(
     if a == b {
         return Err(ApiError::Malformed("link two different platforms".into()));
     }
-    let data = state.services.link_platforms(tenant.id, &a, &b).await?;
+    let data = state
+        .services
+        .end_users
+        .link_platforms(tenant.id, &a, &b)
+        .await?;
     Ok(axum::Json(PlatformLinks { data }))
 }

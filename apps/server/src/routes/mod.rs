@@ -12,11 +12,13 @@ pub mod orders;
 pub mod sandbox;
 pub mod sandbox_payments;
 pub mod sandbox_whatsapp;
+pub mod session_audit;
 pub mod sessions;
 pub mod trials;
 pub mod verifications;
 pub mod webhooks;
 pub mod whatsapp;
+pub mod whatsapp_client;
 pub mod whatsapp_number;
 
 use std::time::Duration;
@@ -117,7 +119,7 @@ fn tenant_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(sessions::complete))
         .routes(routes!(sessions::abandon))
         .routes(routes!(sessions::events))
-        .routes(routes!(sessions::audit))
+        .routes(routes!(session_audit::audit))
         .routes(routes!(verifications::start_verification))
         .routes(routes!(verifications::get_verification))
         .routes(routes!(verifications::resend))
@@ -154,8 +156,8 @@ fn tenant_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(whatsapp_number::register_number))
         .routes(routes!(whatsapp_number::verify_number))
         .routes(routes!(
-            whatsapp::send_client_message,
-            whatsapp::client_messages
+            whatsapp_client::send_client_message,
+            whatsapp_client::client_messages
         ))
         .routes(routes!(whatsapp::status))
         .routes(routes!(sandbox_whatsapp::inbound))

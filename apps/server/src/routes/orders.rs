@@ -99,6 +99,7 @@ pub async fn create_order(
     crate::idempotency::answer_status(StatusCode::CREATED);
     let view = state
         .services
+        .payments
         .create_order(
             tenant.id,
             OrderRequest {
@@ -126,7 +127,11 @@ pub async fn get_order(
     Path(id): Path<String>,
 ) -> Result<axum::Json<OrderView>, ApiError> {
     Ok(axum::Json(
-        state.services.order(tenant.id, order_id(&id)?).await?,
+        state
+            .services
+            .payments
+            .order(tenant.id, order_id(&id)?)
+            .await?,
     ))
 }
 
@@ -146,6 +151,7 @@ pub async fn capture_order(
     Ok(axum::Json(
         state
             .services
+            .payments
             .capture_order(tenant.id, order_id(&id)?)
             .await?,
     ))

@@ -55,7 +55,7 @@ pub struct SandboxMailPage {
 
 /// Refuses unless both payment providers of the tenant are the sandbox.
 async fn ensure_sandbox_payments(state: &AppState, tenant: TenantId) -> Result<(), ApiError> {
-    let payments = &state.services.payments;
+    let payments = &state.services.payments.providers;
     let provider = |e| ApiError::from(onramp_domain::app::AppError::Provider(e));
     let cards = payments.card_on_file(tenant).await.map_err(provider)?;
     let orders = payments.order_payments(tenant).await.map_err(provider)?;
@@ -123,7 +123,7 @@ pub async fn approve_order(
     Path(id): Path<String>,
 ) -> Result<axum::Json<OrderView>, ApiError> {
     let id = OrderId::parse(&id).map_err(|_| ApiError::OrderNotFound)?;
-    let order = state.services.order(tenant.id, id).await?;
+    let order = state.services.payments.order(tenant.id, id).await?;
     if order.provider != ProviderId::Sandbox.as_str() {
         return Err(ApiError::SandboxInactive);
     }
@@ -136,6 +136,10 @@ pub async fn approve_order(
         .await
         .map_err(|e| ApiError::from(onramp_domain::app::AppError::from(e)))?;
     Ok(axum::Json(
-        state.services.record_order_approval(tenant.id, id).await?,
+        state
+            .services
+            .payments
+            .record_order_approval(tenant.id, id)
+            .await?,
     ))
 }

@@ -74,6 +74,7 @@ async fn ensure_sandbox_whatsapp(state: &AppState, tenant: TenantId) -> Result<(
     let messaging = state
         .services
         .whatsapp
+        .providers
         .messaging(tenant)
         .await
         .map_err(|e| ApiError::from(onramp_domain::app::AppError::Provider(e)))?;
@@ -103,6 +104,7 @@ pub async fn inbound(
     let message_id = format!("wamid.sbx_in_{}", uuid::Uuid::now_v7().simple());
     let turn = state
         .services
+        .whatsapp
         .receive_whatsapp(
             tenant.id,
             InboundChat {
@@ -147,6 +149,7 @@ pub async fn signup(
     let signup = state
         .services
         .whatsapp
+        .providers
         .embedded_signup(tenant.id)
         .await
         .map_err(|e| ApiError::from(onramp_domain::app::AppError::Provider(e)))?;

@@ -1,4 +1,5 @@
-//! `/v1/sessions`: start, read, list, answer steps, pause, resume, complete, abandon, audit trail.
+//! `/v1/sessions`: start, read, list, answer steps, pause, resume, complete, abandon, events
+//! (the audit trail is in `session_audit`).
 
 use axum::Extension;
 use axum::extract::{Path, State};
@@ -159,6 +160,7 @@ pub async fn start_session(
     crate::idempotency::answer_status(StatusCode::CREATED);
     let view = state
         .services
+        .sessions
         .start_session(
             tenant.id,
             StartSession {
@@ -200,7 +202,11 @@ pub async fn list_sessions(
         limit,
         cursor: p.cursor,
     };
-    let (data, next_cursor) = state.services.list_sessions(tenant.id, &query).await?;
+    let (data, next_cursor) = state
+        .services
+        .sessions
+        .list_sessions(tenant.id, &query)
+        .await?;
     Ok(axum::Json(SessionPage { data, next_cursor }))
 }
 
@@ -213,7 +219,11 @@ pub async fn get_session(
     Path(id): Path<String>,
 ) -> Result<axum::Json<SessionView>, ApiError> {
     Ok(axum::Json(
-        state.services.session(tenant.id, session_id(&id)?).await?,
+        state
+            .services
+            .sessions
+            .session(tenant.id, session_id(&id)?)
+            .await?,
     ))
 }
 
@@ -231,6 +241,7 @@ pub async fn submit_step(
     Ok(axum::Json(
         state
             .services
+            .sessions
             .submit_step(tenant.id, session_id(&id)?, &step, req.answers)
             .await?,
     ))
@@ -249,6 +260,7 @@ pub async fn skip_step(
     Ok(axum::Json(
         state
             .services
+            .sessions
             .skip_step(tenant.id, session_id(&id)?, &step)
             .await?,
     ))
@@ -263,6 +275,7 @@ async fn act(
     Ok(axum::Json(
         state
             .services
+            .sessions
             .act_on_session(tenant.id, session_id(id)?, action)
             .await?,
     ))
@@ -336,53 +349,10 @@ pub async fn events(
     }
     let events = state
         .services
+        .sessions
         .session_events(tenant.id, session_id(&id)?, p.after.unwrap_or(0), limit)
         .await?;
     Ok(axum::Json(EventPage {
         data: events.into_iter().map(EventView::from).collect(),
-    }))
-}
-
-/// One entry of a session's whole audit trail: an event and the stream it belongs to.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuditEntry {
-    /// `session` or `verification`.
-    pub stream: String,
-    /// The session's or the verification's id.
-    pub stream_id: String,
-    /// The event (its `version` counts in its own stream; ciphertext fields left out).
-    #[serde(flatten)]
-    pub event: EventView,
-}
-
-/// A session's whole audit trail.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuditTrail {
-    /// Entries in the order they were recorded.
-    pub data: Vec<AuditEntry>,
-}
-
-/// The session's whole audit trail: its own events and its phone verifications' (every send,
-/// provider call, failover, circuit breaker trip and fallback, each with its reason).
-#[utoipa::path(get, path = "/v1/sessions/{id}/audit", tag = "sessions", params(("id" = String, Path, description = "Session id")),
-    responses((status = 200, body = AuditTrail), (status = 404, body = Problem)), security(("api_key" = [])))]
-pub async fn audit(
-    State(state): State<AppState>,
-    Extension(tenant): Extension<TenantContext>,
-    Path(id): Path<String>,
-) -> Result<axum::Json<AuditTrail>, ApiError> {
-    let trail = state
-        .services
-        .session_audit(tenant.id, session_id(&id)?)
-        .await?;
-    Ok(axum::Json(AuditTrail {
-        data: trail
-            .into_iter()
-            .map(|e| AuditEntry {
-                stream: e.stream.kind.as_str().to_string(),
-                stream_id: e.stream.id.clone(),
-                event: EventView::from(e),
-            })
-            .collect(),
     }))
 }

@@ -54,6 +54,7 @@ pub async fn submit_card(
     }
     let view = state
         .services
+        .payments
         .submit_card(
             tenant.id,
             session_id(&id)?,
@@ -79,6 +80,7 @@ pub async fn session_trial(
     Ok(axum::Json(
         state
             .services
+            .payments
             .session_trial(tenant.id, session_id(&id)?)
             .await?,
     ))
@@ -94,7 +96,11 @@ pub async fn get_trial(
     Path(id): Path<String>,
 ) -> Result<axum::Json<TrialView>, ApiError> {
     Ok(axum::Json(
-        state.services.trial(tenant.id, trial_id(&id)?).await?,
+        state
+            .services
+            .payments
+            .trial(tenant.id, trial_id(&id)?)
+            .await?,
     ))
 }
 
@@ -111,6 +117,7 @@ pub async fn cancel_trial(
     Ok(axum::Json(
         state
             .services
+            .payments
             .cancel_trial(tenant.id, trial_id(&id)?)
             .await?,
     ))

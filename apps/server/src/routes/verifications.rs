@@ -66,6 +66,7 @@ pub async fn start_verification(
     crate::idempotency::answer_status(StatusCode::CREATED);
     let view = state
         .services
+        .verifications
         .start_verification(
             tenant.id,
             StartVerification {
@@ -89,6 +90,7 @@ pub async fn get_verification(
     Ok(axum::Json(
         state
             .services
+            .verifications
             .verification(tenant.id, verification_id(&id)?)
             .await?,
     ))
@@ -109,6 +111,7 @@ pub async fn resend(
     Ok(axum::Json(
         state
             .services
+            .verifications
             .resend_verification(tenant.id, verification_id(&id)?, req.channel)
             .await?,
     ))
@@ -132,6 +135,7 @@ pub async fn check(
     Ok(axum::Json(
         state
             .services
+            .verifications
             .check_verification(tenant.id, id, &code)
             .await?,
     ))

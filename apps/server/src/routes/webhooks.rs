@@ -87,12 +87,17 @@ async fn shared_of(
     let request = request(&state, method, &uri, headers, body);
     let mut statuses = Vec::new();
     for webhook in verified(&state, None, &credentials, &request).await? {
-        let Some(tenant) = state.services.webhook_tenant(&webhook).await? else {
+        let Some(tenant) = state.services.webhooks.webhook_tenant(&webhook).await? else {
             tracing::info!(%provider, event_id = %webhook.event_id, event_type = %webhook.event_type, "webhook about nothing Onramp knows; stored once, acknowledged");
             // Stored once (a redelivery is a duplicate); a payment report is parked and handed
             // to the tenant that records its reference (issue 11, item 8).
             statuses.push(
-                match state.services.accept_unmatched_webhook(webhook).await? {
+                match state
+                    .services
+                    .webhooks
+                    .accept_unmatched_webhook(webhook)
+                    .await?
+                {
                     WebhookReceipt::Stored => "unmatched",
                     WebhookReceipt::Duplicate => "duplicate",
                 },
@@ -230,7 +235,7 @@ async fn verified(
     credentials: &ProviderCredentials,
     request: &WebhookRequest,
 ) -> Result<Vec<InboundWebhook>, ApiError> {
-    let now = state.services.clock.now().unix_timestamp();
+    let now = state.services.core.clock.now().unix_timestamp();
     state
         .providers
         .verify_webhook(tenant, credentials, request, now)
@@ -274,7 +279,12 @@ async fn store(
     webhook: InboundWebhook,
 ) -> Result<&'static str, ApiError> {
     Ok(
-        match state.services.accept_webhook(tenant, webhook).await? {
+        match state
+            .services
+            .webhooks
+            .accept_webhook(tenant, webhook)
+            .await?
+        {
             WebhookReceipt::Stored => "stored",
             WebhookReceipt::Duplicate => "duplicate",
         },

@@ -1,13 +1,13 @@
 //! WhatsApp Business Accounts (issue 5): Meta's Embedded Signup (`POST /v1/whatsapp/signups`),
 //! BSP senders (`POST /v1/whatsapp/senders`, resubmission), the accounts (a Solution Partner's
-//! clients), messages on a client's behalf, and whether the tenant's WhatsApp channel is live.
+//! clients; messages on their behalf are in `whatsapp_client`), and whether the tenant's
+//! WhatsApp channel is live.
 
 use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use onramp_domain::app::whatsapp::bsp::SenderRequest;
-use onramp_domain::app::whatsapp::conversation::ChatMessage;
 use onramp_domain::app::whatsapp::signup::SignupRequest;
 use onramp_domain::app::whatsapp::{BspDetails, WabaAccountView};
 use onramp_domain::ids::WabaAccountId;
@@ -71,16 +71,6 @@ pub struct ResubmitBody {
     pub display_name: Option<String>,
 }
 
-/// Body of `POST /v1/whatsapp/accounts/{id}/messages`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ClientMessageBody {
-    /// The recipient, E.164.
-    pub to: String,
-    /// The text (1 to 4096 characters).
-    pub text: String,
-}
-
 /// Filter of `GET /v1/whatsapp/accounts`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -100,13 +90,6 @@ pub struct AccountsPage {
     pub data: Vec<WabaAccountView>,
     /// The next page's cursor.
     pub next_cursor: Option<String>,
-}
-
-/// A list of messages.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MessagesPage {
-    /// Oldest first.
-    pub data: Vec<ChatMessage>,
 }
 
 /// Whether the tenant's WhatsApp channel is live.
@@ -171,6 +154,7 @@ pub async fn begin_signup(
         .transpose()?;
     let view = state
         .services
+        .whatsapp
         .begin_signup(
             tenant.id,
             SignupRequest {
@@ -232,6 +216,7 @@ pub async fn submit_sender(
         .map_err(|e| ApiError::InvalidPhone(e.to_string()))?;
     let view = state
         .services
+        .whatsapp
         .submit_sender(
             tenant.id,
             SenderRequest {
@@ -261,6 +246,7 @@ pub async fn get_account(
     Ok(axum::Json(
         state
             .services
+            .whatsapp
             .waba_account(tenant.id, account_id(&id)?)
             .await?,
     ))
@@ -276,6 +262,7 @@ pub async fn list_accounts(
 ) -> Result<axum::Json<AccountsPage>, ApiError> {
     let (data, next_cursor) = state
         .services
+        .whatsapp
         .list_waba_accounts(tenant.id, q.status, q.limit.unwrap_or(20), q.cursor)
         .await?;
     Ok(axum::Json(AccountsPage { data, next_cursor }))
@@ -295,6 +282,7 @@ pub async fn retry_signup(
     Ok(axum::Json(
         state
             .services
+            .whatsapp
             .retry_signup(tenant.id, account_id(&id)?)
             .await?,
     ))
@@ -328,6 +316,7 @@ pub async fn resubmit_sender(
     Ok(axum::Json(
         state
             .services
+            .whatsapp
             .resubmit_sender(
                 tenant.id,
                 id,
@@ -338,46 +327,6 @@ pub async fn resubmit_sender(
     ))
 }
 
-/// Sends a text message on an active client's behalf, from the client's number.
-#[utoipa::path(post, path = "/v1/whatsapp/accounts/{id}/messages", tag = "whatsapp", request_body = ClientMessageBody,
-    params(("id" = String, Path, description = "Account id")),
-    responses((status = 202, body = ChatMessage), (status = 404, body = Problem), (status = 409, body = Problem),
-        (status = 422, body = Problem)),
-    security(("api_key" = [])))]
-pub async fn send_client_message(
-    State(state): State<AppState>,
-    Extension(tenant): Extension<TenantContext>,
-    Path(id): Path<String>,
-    ApiJson(req): ApiJson<ClientMessageBody>,
-) -> Result<impl IntoResponse, ApiError> {
-    if req.text.is_empty() || req.text.chars().count() > 4096 {
-        return Err(ApiError::Malformed(
-            "text must be 1 to 4096 characters".into(),
-        ));
-    }
-    let message = state
-        .services
-        .send_client_message(tenant.id, account_id(&id)?, &req.to, req.text)
-        .await?;
-    Ok((StatusCode::ACCEPTED, axum::Json(message)))
-}
-
-/// The messages sent and received on a client's behalf, oldest first.
-#[utoipa::path(get, path = "/v1/whatsapp/accounts/{id}/messages", tag = "whatsapp",
-    params(("id" = String, Path, description = "Account id")),
-    responses((status = 200, body = MessagesPage), (status = 404, body = Problem)), security(("api_key" = [])))]
-pub async fn client_messages(
-    State(state): State<AppState>,
-    Extension(tenant): Extension<TenantContext>,
-    Path(id): Path<String>,
-) -> Result<axum::Json<MessagesPage>, ApiError> {
-    let data = state
-        .services
-        .client_messages(tenant.id, account_id(&id)?)
-        .await?;
-    Ok(axum::Json(MessagesPage { data }))
-}
-
 /// Whether the tenant's WhatsApp channel is live (its provider answers its health check).
 #[utoipa::path(get, path = "/v1/whatsapp/status", tag = "whatsapp",
     responses((status = 200, body = WhatsAppStatus)), security(("api_key" = [])))]
@@ -385,7 +334,7 @@ pub async fn status(
     State(state): State<AppState>,
     Extension(tenant): Extension<TenantContext>,
 ) -> Result<axum::Json<WhatsAppStatus>, ApiError> {
-    let (provider, health) = state.services.whatsapp_status(tenant.id).await?;
+    let (provider, health) = state.services.whatsapp.whatsapp_status(tenant.id).await?;
     Ok(axum::Json(WhatsAppStatus {
         provider,
         sandbox: provider == ProviderId::Sandbox,

@@ -53,6 +53,7 @@ pub async fn register_number(
     Ok(axum::Json(
         state
             .services
+            .whatsapp
             .register_sender_number(tenant.id, id, req.method)
             .await?,
     ))
@@ -78,6 +79,7 @@ pub async fn verify_number(
     Ok(axum::Json(
         state
             .services
+            .whatsapp
             .verify_sender_number(tenant.id, id, &code)
             .await?,
     ))

@@ -13,7 +13,7 @@ use crate::verification::{CodeHash, OtpCode};
 
 use super::super::execute::Tx;
 use super::super::whatsapp::conversation::{Author, MessageChannel, NewMessage};
-use super::super::{AppError, Services};
+use super::super::{AppError, EndUserService};
 use super::tokens::IssuedToken;
 
 /// A link code asked for: where it went and until when it works; never the code.
@@ -28,11 +28,11 @@ pub struct LinkRequested {
     pub expires_in_seconds: i64,
 }
 
-impl Services {
+impl EndUserService {
     fn link_decider(&self) -> LinkDecider {
         LinkDecider {
-            ttl: self.end_user_policy.link_ttl,
-            max_wrong: self.end_user_policy.link_max_wrong,
+            ttl: self.policy.link_ttl,
+            max_wrong: self.policy.link_max_wrong,
         }
     }
 
@@ -52,7 +52,7 @@ impl Services {
         tenant: TenantId,
         session: SessionId,
     ) -> Result<LinkRequested, AppError> {
-        let current = self.load_session(tenant, session).await?;
+        let current = self.core.load_session(tenant, session).await?;
         let phone =
             current.state.phone.clone().ok_or_else(|| {
                 AppError::NoWhatsAppChannel("the session has no phone number".into())
@@ -66,19 +66,20 @@ impl Services {
         let code: OtpCode = self.codes.otp();
         let hash = self.link_hash(&phone, code.expose());
         let phone = &phone;
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                let command = LinkCommand::Request {
-                    session_id: session,
-                    code_hash: hash,
-                    at: self.clock.now(),
-                };
-                self.link_command(tx, phone, &command).await
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    let command = LinkCommand::Request {
+                        session_id: session,
+                        code_hash: hash,
+                        at: self.core.clock.now(),
+                    };
+                    self.link_command(tx, phone, &command).await
+                })
             })
-        })
-        .await?;
-        let minutes = self.end_user_policy.link_ttl.whole_minutes().max(1);
-        self.add_messages(
+            .await?;
+        let minutes = self.policy.link_ttl.whole_minutes().max(1);
+        self.whatsapp.add_messages(
             tenant,
             session,
             Some(phone.as_str()),
@@ -100,7 +101,7 @@ impl Services {
         Ok(LinkRequested {
             session_id: session.to_string(),
             phone: phone.to_string(),
-            expires_in_seconds: self.end_user_policy.link_ttl.whole_seconds(),
+            expires_in_seconds: self.policy.link_ttl.whole_seconds(),
         })
     }
 
@@ -133,6 +134,7 @@ impl Services {
     ) -> Result<IssuedToken, AppError> {
         let hash = self.link_hash(phone, code.trim());
         let outcome = self
+            .core
             .execute(tenant, |tx| {
                 Box::pin(async move {
                     let links = tx
@@ -141,7 +143,7 @@ impl Services {
                         .ok_or(AppError::Link(LinkError::NoCode))?;
                     let command = LinkCommand::Verify {
                         code_hash: hash,
-                        at: self.clock.now(),
+                        at: self.core.clock.now(),
                     };
                     let events = self.link_command(tx, phone, &command).await?;
                     let wrong = links.code.as_ref().map_or(0, |c| c.wrong) + 1;
@@ -158,7 +160,7 @@ impl Services {
         match outcome {
             Ok(session) => self.issue_token(tenant, session, platform).await,
             Err(wrong) => Err(AppError::LinkCodeIncorrect {
-                attempts_remaining: self.end_user_policy.link_max_wrong.saturating_sub(wrong),
+                attempts_remaining: self.policy.link_max_wrong.saturating_sub(wrong),
             }),
         }
     }

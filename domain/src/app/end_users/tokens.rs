@@ -15,7 +15,7 @@ use crate::verification::CodeHash;
 
 use super::super::aggregates::end_users::Linking;
 use super::super::execute::Tx;
-use super::super::{AppError, Services};
+use super::super::{AppError, EndUserService};
 
 /// The prefix of every end-user token.
 pub const TOKEN_PREFIX: &str = "ort_";
@@ -82,10 +82,10 @@ pub fn parse_platform(name: &str) -> Result<Platform, AppError> {
     }
 }
 
-impl Services {
+impl EndUserService {
     fn token_decider(&self) -> TokenDecider {
         TokenDecider {
-            idle_timeout: self.end_user_policy.token_idle_timeout,
+            idle_timeout: self.policy.token_idle_timeout,
         }
     }
 
@@ -99,8 +99,8 @@ impl Services {
         // Two v7 ids' random bits are not secret enough alone; the keyed hash of fresh ids
         // gives 256 bits no one can predict without the server's key.
         let seed = [
-            self.ids.new_id().as_bytes().to_vec(),
-            self.ids.new_id().as_bytes().to_vec(),
+            self.core.ids.new_id().as_bytes().to_vec(),
+            self.core.ids.new_id().as_bytes().to_vec(),
         ]
         .concat();
         hex::encode(self.secrets.keyed_hash("session-token-secret", &seed))
@@ -132,10 +132,10 @@ impl Services {
         session: SessionId,
         platform: Platform,
     ) -> Result<IssuedToken, AppError> {
-        self.load_session(tenant, session).await?;
-        let id = TokenId::new(self.ids.new_id());
+        self.core.load_session(tenant, session).await?;
+        let id = TokenId::new(self.core.ids.new_id());
         let secret = self.new_secret();
-        let at = self.clock.now();
+        let at = self.core.clock.now();
         let command = TokenCommand::Issue {
             token_id: id,
             tenant,
@@ -145,13 +145,14 @@ impl Services {
             at,
         };
         let command = &command;
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                self.token_command(tx, id, command).await?;
-                Ok(())
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    self.token_command(tx, id, command).await?;
+                    Ok(())
+                })
             })
-        })
-        .await?;
+            .await?;
         Ok(self.issued(id, &secret, session, &platform))
     }
 
@@ -167,7 +168,7 @@ impl Services {
             token_id: id.uuid().to_string(),
             session_id: session.to_string(),
             platform: platform.as_str().to_owned(),
-            idle_timeout_seconds: self.end_user_policy.token_idle_timeout.whole_seconds(),
+            idle_timeout_seconds: self.policy.token_idle_timeout.whole_seconds(),
         }
     }
 
@@ -184,47 +185,49 @@ impl Services {
     ) -> Result<EndUser, AppError> {
         let (id, secret) = parse_token(bearer).ok_or(AppError::TokenInvalid)?;
         let tenant = self
+            .core
             .store
             .stream_owner(&token_stream(id))
             .await?
             .ok_or(AppError::TokenInvalid)?;
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                let current = tx
-                    .load::<TokenState>(id.uuid())
-                    .await?
-                    .ok_or(AppError::TokenInvalid)?;
-                let hash = current.token_hash.ok_or(AppError::TokenInvalid)?;
-                if !hash.matches(&self.token_hash(id, secret)) {
-                    return Err(AppError::TokenInvalid);
-                }
-                let grant = current.grant.clone().ok_or(AppError::TokenInvalid)?;
-                let at = self.clock.now();
-                authorize(
-                    &self.token_decider(),
-                    &current,
-                    tenant,
-                    platform,
-                    grant.session_id,
-                    at,
-                )
-                .map_err(|_| AppError::TokenInvalid)?;
-                let stale = current
-                    .last_seen
-                    .is_none_or(|seen| at - seen >= self.end_user_policy.token_touch_interval);
-                if stale {
-                    self.token_command(tx, id, &TokenCommand::Use { at })
-                        .await?;
-                }
-                Ok(EndUser {
-                    tenant,
-                    session_id: grant.session_id,
-                    platform: grant.platform,
-                    token_id: id,
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    let current = tx
+                        .load::<TokenState>(id.uuid())
+                        .await?
+                        .ok_or(AppError::TokenInvalid)?;
+                    let hash = current.token_hash.ok_or(AppError::TokenInvalid)?;
+                    if !hash.matches(&self.token_hash(id, secret)) {
+                        return Err(AppError::TokenInvalid);
+                    }
+                    let grant = current.grant.clone().ok_or(AppError::TokenInvalid)?;
+                    let at = self.core.clock.now();
+                    authorize(
+                        &self.token_decider(),
+                        &current,
+                        tenant,
+                        platform,
+                        grant.session_id,
+                        at,
+                    )
+                    .map_err(|_| AppError::TokenInvalid)?;
+                    let stale = current
+                        .last_seen
+                        .is_none_or(|seen| at - seen >= self.policy.token_touch_interval);
+                    if stale {
+                        self.token_command(tx, id, &TokenCommand::Use { at })
+                            .await?;
+                    }
+                    Ok(EndUser {
+                        tenant,
+                        session_id: grant.session_id,
+                        platform: grant.platform,
+                        token_id: id,
+                    })
                 })
             })
-        })
-        .await
+            .await
     }
 
     /// Refreshes the token: a new secret for the same token, whose idle clock restarts; the old
@@ -235,20 +238,21 @@ impl Services {
     pub async fn refresh_token(&self, user: &EndUser) -> Result<IssuedToken, AppError> {
         let secret = self.new_secret();
         let secret = &secret;
-        self.execute(user.tenant, |tx| {
-            Box::pin(async move {
-                if tx.load::<TokenState>(user.token_id.uuid()).await?.is_none() {
-                    return Err(AppError::TokenInvalid);
-                }
-                let command = TokenCommand::Refresh {
-                    new_token_hash: self.token_hash(user.token_id, secret),
-                    at: self.clock.now(),
-                };
-                self.token_command(tx, user.token_id, &command).await?;
-                Ok(())
+        self.core
+            .execute(user.tenant, |tx| {
+                Box::pin(async move {
+                    if tx.load::<TokenState>(user.token_id.uuid()).await?.is_none() {
+                        return Err(AppError::TokenInvalid);
+                    }
+                    let command = TokenCommand::Refresh {
+                        new_token_hash: self.token_hash(user.token_id, secret),
+                        at: self.core.clock.now(),
+                    };
+                    self.token_command(tx, user.token_id, &command).await?;
+                    Ok(())
+                })
             })
-        })
-        .await?;
+            .await?;
         Ok(self.issued(user.token_id, secret, user.session_id, &user.platform))
     }
 
@@ -257,19 +261,20 @@ impl Services {
     /// # Errors
     /// [`AppError::TokenInvalid`].
     pub async fn revoke_token(&self, tenant: TenantId, id: TokenId) -> Result<(), AppError> {
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                if tx.load::<TokenState>(id.uuid()).await?.is_none() {
-                    return Err(AppError::TokenInvalid);
-                }
-                let command = TokenCommand::Revoke {
-                    at: self.clock.now(),
-                };
-                self.token_command(tx, id, &command).await?;
-                Ok(())
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    if tx.load::<TokenState>(id.uuid()).await?.is_none() {
+                        return Err(AppError::TokenInvalid);
+                    }
+                    let command = TokenCommand::Revoke {
+                        at: self.core.clock.now(),
+                    };
+                    self.token_command(tx, id, &command).await?;
+                    Ok(())
+                })
             })
-        })
-        .await
+            .await
     }
 
     /// Declares platforms `a` and `b` linked: a token of one may be exchanged for one of the
@@ -285,21 +290,22 @@ impl Services {
     ) -> Result<Vec<(String, String)>, AppError> {
         let pair = ordered(a, b);
         let pair = &pair;
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                let current = tx
-                    .load::<PlatformLinks>(PLATFORM_LINKS)
-                    .await?
-                    .unwrap_or_default();
-                let after = if current.pairs.contains(pair) {
-                    current
-                } else {
-                    tx.apply(&Linking, PLATFORM_LINKS, vec![pair.clone()])?
-                };
-                Ok(after.pairs.into_iter().collect())
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    let current = tx
+                        .load::<PlatformLinks>(PLATFORM_LINKS)
+                        .await?
+                        .unwrap_or_default();
+                    let after = if current.pairs.contains(pair) {
+                        current
+                    } else {
+                        tx.apply(&Linking, PLATFORM_LINKS, vec![pair.clone()])?
+                    };
+                    Ok(after.pairs.into_iter().collect())
+                })
             })
-        })
-        .await
+            .await
     }
 
     /// Exchanges a token of one platform for a new token of a linked platform, for the same
@@ -313,6 +319,7 @@ impl Services {
         to: Platform,
     ) -> Result<IssuedToken, AppError> {
         let links = self
+            .core
             .load_versioned::<PlatformLinks>(
                 user.tenant,
                 &StreamId::new(AggregateKind::SessionToken, PLATFORM_LINKS),

@@ -1,5 +1,5 @@
 //! The one commit path (issue 11, item 1; DESIGN.md section 4): every state change of every
-//! aggregate goes through [`Services::execute`].
+//! aggregate goes through [`Core::execute`].
 //!
 //! An aggregate is declared once, by implementing [`Aggregate`] on its state: its stream kind,
 //! its events' stored names and times, and the projection row's queryable columns. Its decider
@@ -56,7 +56,7 @@ pub(in crate::app) use tx::written;
 
 use super::catalog::FlowCatalog;
 use super::persist::Columns;
-use super::{AppError, MAX_CONFLICT_RETRIES, Services};
+use super::{AppError, Core, MAX_CONFLICT_RETRIES};
 
 /// An aggregate's state, declared once: which streams hold it and what its projection row
 /// shows. Its events are folded by a [`Decider`] whose `State` it is.
@@ -146,7 +146,7 @@ where
 /// `Send` for every lifetime of its `Tx` (rust-lang/rust#110338).
 pub(crate) type Decision<'t, T> = Pin<Box<dyn Future<Output = Result<T, AppError>> + Send + 't>>;
 
-/// What [`Services::execute_once`] does when a stream moved or a created one exists.
+/// What [`Core::execute_once`] does when a stream moved or a created one exists.
 enum OnConflict {
     /// Decide again on fresh states.
     Retry,
@@ -154,7 +154,7 @@ enum OnConflict {
     Stop,
 }
 
-impl Services {
+impl Core {
     /// Runs `decide` on a fresh [`Tx`] and commits what it recorded in one store commit, deciding
     /// again on a version conflict (see the module docs). Returns what `decide` returned with
     /// the attempt that committed.
@@ -172,7 +172,7 @@ impl Services {
             .ok_or(AppError::Contention)
     }
 
-    /// As [`Services::execute`] with one attempt: `None` when the commit conflicts (a stream it
+    /// As [`Core::execute`] with one attempt: `None` when the commit conflicts (a stream it
     /// creates exists: a redelivered webhook, a key held already).
     ///
     /// # Errors

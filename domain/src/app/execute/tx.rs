@@ -1,4 +1,4 @@
-//! [`Tx`]: the unit of work of one attempt of [`Services::execute`](super::super::Services):
+//! [`Tx`]: the unit of work of one attempt of [`Core::execute`](crate::app::Core::execute)(super::super::Services):
 //! the states it read, what it applies to them, and everything it will commit.
 
 use std::any::Any;
@@ -29,11 +29,11 @@ struct Touched {
     snapshot_every: u64,
 }
 
-/// The unit of work of one attempt of [`Services::execute`]: the states it read and everything
+/// The unit of work of one attempt of [`Core::execute`](crate::app::Core::execute): the states it read and everything
 /// it will commit.
 pub(crate) struct Tx<'env> {
     /// The decision closure's borrows outlive every reference to the `Tx` (see
-    /// [`Services::execute`]).
+    /// [`Core::execute`](crate::app::Core::execute)).
     env: PhantomData<&'env ()>,
     tenant: TenantId,
     store: Arc<dyn EventStore>,

@@ -39,37 +39,43 @@ impl Services {
         backoff: impl Fn(u32) -> Duration,
     ) -> Result<JobOutcome, AppError> {
         match Job::of(job)? {
-            Job::DeliverCode(p) => self.deliver_code(job, p).await,
+            Job::DeliverCode(p) => self.verifications.deliver_code(job, p).await,
             Job::ExpireVerification { verification_id } => {
-                self.expire_verification(job.tenant, verification_id, job.id)
+                self.verifications
+                    .expire_verification(job.tenant, verification_id, job.id)
                     .await?;
                 Ok(JobOutcome::Done)
             }
             Job::ExpireSession { session_id } => {
-                self.expire_session(job.tenant, session_id, job.id).await?;
+                self.sessions
+                    .expire_session(job.tenant, session_id, job.id)
+                    .await?;
                 Ok(JobOutcome::Done)
             }
-            Job::ProcessWebhook(p) => self.process_webhook(job, p, backoff).await,
-            Job::WabaStep(p) => self.run_waba_step(job, p, backoff).await,
-            Job::WabaToken(p) => self.refresh_waba_token(job, p, backoff).await,
-            Job::BspSubmit(p) => self.run_bsp_submit(job, p, backoff).await,
-            Job::BspPoll(p) => self.run_bsp_poll(job, p, backoff).await,
-            Job::WhatsAppSend(p) => self.send_whatsapp(job, p, backoff).await,
-            Job::Mail(p) => self.send_mail(job, p, backoff).await,
+            Job::ProcessWebhook(p) => self.webhooks.process_webhook(job, p, backoff).await,
+            Job::WabaStep(p) => self.whatsapp.run_waba_step(job, p, backoff).await,
+            Job::WabaToken(p) => self.whatsapp.refresh_waba_token(job, p, backoff).await,
+            Job::BspSubmit(p) => self.whatsapp.run_bsp_submit(job, p, backoff).await,
+            Job::BspPoll(p) => self.whatsapp.run_bsp_poll(job, p, backoff).await,
+            Job::WhatsAppSend(p) => self.whatsapp.send_whatsapp(job, p, backoff).await,
+            Job::Mail(p) => self.mail.send_mail(job, p, backoff).await,
             Job::TrialReminder(t) => {
-                self.run_trial_job(job, TrialTimerKind::Reminder, t, backoff)
+                self.payments
+                    .run_trial_job(job, TrialTimerKind::Reminder, t, backoff)
                     .await
             }
             Job::TrialEnd(t) => {
-                self.run_trial_job(job, TrialTimerKind::End, t, backoff)
+                self.payments
+                    .run_trial_job(job, TrialTimerKind::End, t, backoff)
                     .await
             }
             Job::TrialVoid(t) => {
-                self.run_trial_job(job, TrialTimerKind::Void, t, backoff)
+                self.payments
+                    .run_trial_job(job, TrialTimerKind::Void, t, backoff)
                     .await
             }
-            Job::OrderExpire(t) => self.expire_order(job, t).await,
-            Job::UnparkWebhooks(p) => self.unpark_webhooks(job, p).await,
+            Job::OrderExpire(t) => self.payments.expire_order(job, t).await,
+            Job::UnparkWebhooks(p) => self.webhooks.unpark_webhooks(job, p).await,
         }
     }
 }

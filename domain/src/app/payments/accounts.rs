@@ -11,7 +11,7 @@ use crate::ports::{AggregateKind, ListQuery, StreamId};
 use super::super::aggregates::payments::Accounts;
 use super::super::execute::Tx;
 use super::super::persist::{Versioned, state_of};
-use super::super::{AppError, Services};
+use super::super::{AppError, PaymentService};
 
 pub(crate) fn customer_stream(id: CustomerId) -> StreamId {
     StreamId::new(AggregateKind::Customer, id)
@@ -80,7 +80,7 @@ pub(crate) struct NewAccount {
     pub external_ref: Option<String>,
 }
 
-impl Services {
+impl PaymentService {
     /// Records the opening of an account in `tx` (a new stream, at version 0), with a welcome
     /// e-mail when the address is known (MISSION.md E).
     pub(crate) fn open_account(
@@ -101,7 +101,7 @@ impl Services {
         };
         tx.apply(&Accounts, account.id, vec![event])?;
         if let Some(email) = &account.email {
-            tx.enqueue(self.mail_job(
+            tx.enqueue(self.core.mail_job(
                 email,
                 format!("Welcome: your {} account is ready", account.plan),
                 format!(
@@ -144,6 +144,7 @@ impl Services {
         id: CustomerId,
     ) -> Result<CustomerView, AppError> {
         let current: Versioned<CustomerState> = self
+            .core
             .load_versioned(tenant, &customer_stream(id))
             .await?
             .ok_or(AppError::CustomerNotFound)?;
@@ -160,6 +161,7 @@ impl Services {
         filter: &CustomerFilter,
     ) -> Result<(Vec<CustomerView>, Option<String>), AppError> {
         let page = self
+            .core
             .store
             .list(
                 tenant,
@@ -176,7 +178,7 @@ impl Services {
         let items = page
             .items
             .iter()
-            .map(|row| CustomerView::of(&state_of(row, &self.flows)?))
+            .map(|row| CustomerView::of(&state_of(row, &self.core.flows)?))
             .collect::<Result<_, _>>()?;
         Ok((items, page.next_cursor))
     }

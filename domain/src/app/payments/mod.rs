@@ -7,14 +7,12 @@
 //! doubles an effect.
 
 pub mod accounts;
-mod mail;
+
 mod order_claim;
 pub mod orders;
-mod parked;
 
-pub(crate) use parked::PARKED;
 mod refs;
-pub(crate) use refs::PaymentTarget;
+pub(crate) use refs::{PaymentTarget, payment_ref_stream};
 mod reports;
 mod trial_commit;
 mod trial_jobs;

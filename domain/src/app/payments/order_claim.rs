@@ -8,14 +8,14 @@ use crate::order::{OrderClaim, OrderState};
 use crate::ports::{AggregateKind, StreamId};
 
 use super::super::execute::Tx;
-use super::super::{AppError, Services};
+use super::super::{AppError, PaymentService};
 
 /// The key of the claim stream of a session's checkout `step`.
 pub(crate) fn order_claim_key(session: SessionId, step: &StepId) -> String {
     format!("session:{session}:{step}")
 }
 
-impl Services {
+impl PaymentService {
     /// The order holding a session step's checkout (`key`, an order claim), if one does.
     pub(crate) async fn step_order(
         &self,
@@ -23,7 +23,10 @@ impl Services {
         key: &str,
     ) -> Result<Option<OrderState>, AppError> {
         let stream = StreamId::new(AggregateKind::OrderClaim, key);
-        let claim = self.load_versioned::<OrderClaim>(tenant, &stream).await?;
+        let claim = self
+            .core
+            .load_versioned::<OrderClaim>(tenant, &stream)
+            .await?;
         let Some(order) = claim.and_then(|c| c.state.order) else {
             return Ok(None);
         };
@@ -34,7 +37,7 @@ impl Services {
         }
     }
 
-    /// As [`Services::step_order`], read in `tx` (whose commit then expects the claim as read).
+    /// As [`PaymentService::step_order`], read in `tx` (whose commit then expects the claim as read).
     pub(crate) async fn held_order(
         &self,
         tx: &mut Tx<'_>,

@@ -6,11 +6,11 @@ use crate::ports::{OrderEvent, PaymentReport};
 
 use super::super::persist::Versioned;
 use super::super::webhooks::InboundWebhook;
-use super::super::{AppError, Services};
+use super::super::{AppError, PaymentService};
 use super::refs::{PaymentTarget, payment_ref_stream};
 use super::trial_commit::TrialReport;
 
-impl Services {
+impl PaymentService {
     /// Applies a verified payment report. `Ok(None)` when it names no trial or order of the
     /// tenant (yet: the report can overtake the commit that records the reference); otherwise
     /// the webhook's outcome, `processed` or `ignored`.
@@ -21,6 +21,7 @@ impl Services {
         report: &PaymentReport,
     ) -> Result<Option<&'static str>, AppError> {
         let Some(target) = self
+            .core
             .load_versioned::<PaymentTarget>(
                 tenant,
                 &payment_ref_stream(webhook.provider, report.provider_ref()),
@@ -74,6 +75,7 @@ impl Services {
         report: &PaymentReport,
     ) -> Result<Option<TenantId>, AppError> {
         Ok(self
+            .core
             .store
             .stream_owner(&payment_ref_stream(webhook.provider, report.provider_ref()))
             .await?)

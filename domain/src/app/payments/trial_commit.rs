@@ -12,7 +12,7 @@ use crate::trial::{TrialCommand, TrialDecider, TrialEvent, TrialState, TrialStat
 
 use super::super::execute::Tx;
 use super::super::persist::Versioned;
-use super::super::{AppError, Services};
+use super::super::{AppError, PaymentService};
 use super::accounts::NewAccount;
 use super::refs::PaymentTarget;
 
@@ -24,7 +24,7 @@ pub(crate) fn trial_stream(id: TrialId) -> StreamId {
     StreamId::new(AggregateKind::Trial, id)
 }
 
-/// A subscription report for [`Services::apply_trial_report`].
+/// A subscription report for [`PaymentService::apply_trial_report`].
 #[derive(Debug, Clone)]
 pub(crate) struct TrialReport {
     pub event_id: String,
@@ -42,13 +42,14 @@ pub(crate) fn account_status(status: TrialStatus) -> AccountStatus {
     }
 }
 
-impl Services {
+impl PaymentService {
     pub(crate) async fn load_trial(
         &self,
         tenant: TenantId,
         id: TrialId,
     ) -> Result<Versioned<TrialState>, AppError> {
-        self.load_versioned(tenant, &trial_stream(id))
+        self.core
+            .load_versioned(tenant, &trial_stream(id))
             .await?
             .ok_or(AppError::TrialNotFound)
     }
@@ -63,21 +64,22 @@ impl Services {
         complete_job: Option<crate::ids::JobId>,
     ) -> Result<TrialState, AppError> {
         let command = &command;
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                let current = tx
-                    .load::<TrialState>(id)
-                    .await?
-                    .ok_or(AppError::TrialNotFound)?;
-                let at = self.clock.now();
-                let events = TrialDecider.decide(&current, &command(&current, at))?;
-                if let Some(job) = complete_job {
-                    tx.complete_job(job);
-                }
-                self.apply_trial(tx, id, events).await
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    let current = tx
+                        .load::<TrialState>(id)
+                        .await?
+                        .ok_or(AppError::TrialNotFound)?;
+                    let at = self.core.clock.now();
+                    let events = TrialDecider.decide(&current, &command(&current, at))?;
+                    if let Some(job) = complete_job {
+                        tx.complete_job(job);
+                    }
+                    self.apply_trial(tx, id, events).await
+                })
             })
-        })
-        .await
+            .await
     }
 
     /// Records a trial's events in `tx` with their effects: timers at the start, the void job
@@ -91,7 +93,7 @@ impl Services {
     ) -> Result<TrialState, AppError> {
         let before = tx.load::<TrialState>(id).await?.unwrap_or_default();
         let after = tx.apply(&TrialDecider, id, events.clone())?;
-        let at = events.last().map_or(self.clock.now(), TrialEvent::at);
+        let at = events.last().map_or(self.core.clock.now(), TrialEvent::at);
         for event in &events {
             self.trial_effects(tx, &after, event)?;
         }
@@ -131,7 +133,7 @@ impl Services {
                 if let (Some(email), Some(ends_at), Some(terms)) =
                     (&after.email, after.ends_at, &after.terms)
                 {
-                    tx.enqueue(self.mail_job(
+                    tx.enqueue(self.core.mail_job(
                         email,
                         format!("Your free trial of {} ends soon", terms.plan),
                         format!(
@@ -178,6 +180,7 @@ impl Services {
         step: Option<&StepId>,
     ) -> Result<Option<Versioned<TrialState>>, AppError> {
         let page = self
+            .core
             .store
             .list(
                 tenant,
@@ -190,7 +193,7 @@ impl Services {
             )
             .await?;
         for row in &page.items {
-            let state: TrialState = super::super::persist::state_of(row, &self.flows)?;
+            let state: TrialState = super::super::persist::state_of(row, &self.core.flows)?;
             if step.is_none_or(|s| state.step.as_ref() == Some(s)) {
                 return Ok(Some(Versioned { state }));
             }
@@ -206,7 +209,7 @@ impl Services {
         report: &TrialReport,
         job: Option<crate::ids::JobId>,
     ) -> Result<(), AppError> {
-        let account = CustomerId::new(self.ids.new_id());
+        let account = CustomerId::new(self.core.ids.new_id());
         self.execute_trial(
             tenant,
             id,

@@ -9,7 +9,7 @@ use crate::trial::{REMINDER_BEFORE_END, TrialCommand};
 
 use super::super::jobs::JobOutcome;
 use super::super::jobs::kinds::{Job, TrialTimer, TrialTimerKind};
-use super::super::{AppError, Services};
+use super::super::{AppError, PaymentService};
 use super::timer_now;
 
 /// The void job runs this long after the authorization, in case the request's own void failed.
@@ -20,7 +20,7 @@ pub(crate) fn timer_keys(id: TrialId) -> [String; 2] {
     [format!("trial:{id}:reminder"), format!("trial:{id}:end")]
 }
 
-impl Services {
+impl PaymentService {
     fn trial_timer(
         &self,
         kind: TrialTimerKind,
@@ -37,7 +37,7 @@ impl Services {
             TrialTimerKind::End => Job::TrialEnd(timer),
             TrialTimerKind::Void => Job::TrialVoid(timer),
         };
-        job.schedule(JobId::new(self.ids.new_id()), due, Some(key))
+        job.schedule(JobId::new(self.core.ids.new_id()), due, Some(key))
     }
 
     /// The reminder (3 days before the end, or at the start of a shorter trial) and the end.
@@ -77,17 +77,17 @@ impl Services {
         let id = timer.trial_id;
         let state = match self.load_trial(tenant, id).await {
             Err(AppError::TrialNotFound) => {
-                self.complete_bare(tenant, job.id).await?;
+                self.core.complete_bare(tenant, job.id).await?;
                 return Ok(JobOutcome::Done);
             }
             other => other?.state,
         };
-        let at = timer_now(timer.due_at, self.clock.now());
+        let at = timer_now(timer.due_at, self.core.clock.now());
         let retry = |e: PaymentError| -> Result<JobOutcome, AppError> {
             match e {
                 PaymentError::Provider(p) if p.counts_against_provider() => {
                     Ok(JobOutcome::RetryAt {
-                        run_at: self.clock.now() + backoff(job.attempts),
+                        run_at: self.core.clock.now() + backoff(job.attempts),
                         reason: p.reason(),
                     })
                 }
@@ -105,7 +105,7 @@ impl Services {
                 .await?;
             }
             TrialTimerKind::End => {
-                let cards = self.payments.card_on_file(tenant).await?;
+                let cards = self.providers.card_on_file(tenant).await?;
                 let outcome = match &state.subscription {
                     Some(sub) => match cards.trial_end_outcome(sub).await {
                         Ok(o) => o,
@@ -113,7 +113,7 @@ impl Services {
                     },
                     None => None,
                 };
-                let account = CustomerId::new(self.ids.new_id());
+                let account = CustomerId::new(self.core.ids.new_id());
                 self.execute_trial(
                     tenant,
                     id,
@@ -127,7 +127,7 @@ impl Services {
                 .await?;
             }
             TrialTimerKind::Void => {
-                let cards = self.payments.card_on_file(tenant).await?;
+                let cards = self.providers.card_on_file(tenant).await?;
                 let unvoided: Vec<String> = state
                     .authorizations
                     .iter()
@@ -135,7 +135,7 @@ impl Services {
                     .map(|a| a.id.clone())
                     .collect();
                 if unvoided.is_empty() {
-                    self.complete_bare(tenant, job.id).await?;
+                    self.core.complete_bare(tenant, job.id).await?;
                 }
                 let last = unvoided.len().saturating_sub(1);
                 for (i, authorization) in unvoided.iter().enumerate() {

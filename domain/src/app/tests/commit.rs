@@ -31,6 +31,7 @@ async fn a_conflicting_commit_is_decided_again_on_fresh_state() {
         .returning(|_| Ok(()));
     let s = services(store, MockVerificationSender::new());
     let view = s
+        .sessions
         .submit_step(tenant(), id, "welcome", json!({ "choice": "general_info" }))
         .await
         .unwrap();
@@ -79,6 +80,7 @@ async fn a_decision_that_commits_nothing_on_a_stale_cached_state_is_made_again_o
         .returning(|_| Ok(()));
     let s = services(store, MockVerificationSender::new());
     let view = s
+        .sessions
         .act_on_session(tenant(), id, crate::app::sessions::SessionAction::Resume)
         .await
         .unwrap();
@@ -94,6 +96,7 @@ async fn a_store_outage_is_reported_and_nothing_is_committed() {
     store.expect_commit().times(0);
     let s = services(store, MockVerificationSender::new());
     let r = s
+        .sessions
         .submit_step(
             tenant(),
             SessionId::new(Uuid::from_u128(7)),
@@ -140,5 +143,8 @@ async fn only_an_attempts_first_read_comes_from_the_cache_and_an_unchanged_one_i
         .times(1)
         .returning(|_| Ok(()));
     let s = services(store, MockVerificationSender::new());
-    s.expire_verification(tenant(), id, job).await.unwrap();
+    s.verifications
+        .expire_verification(tenant(), id, job)
+        .await
+        .unwrap();
 }

@@ -25,7 +25,10 @@ use super::verifications::StartVerification;
 
 /// The stored kind of a code delivery job.
 const DELIVER_CODE_JOB: &str = "verification.deliver";
-use super::{AppError, FlowCatalog, Services};
+use super::{
+    AppError, Core, FlowCatalog, IntegrationService, MailService, PaymentService, Services,
+    VerificationService,
+};
 use crate::decider::Decider;
 use crate::flow::Flow;
 use crate::ids::{JobId, SessionId, TenantId, VerificationId};
@@ -96,23 +99,37 @@ fn services(store: MockEventStore, sender: MockVerificationSender) -> Services {
     senders
         .expect_sender()
         .returning(move |_, provider| Ok((provider == ProviderId::Telnyx).then(|| sender.clone())));
-    Services {
+    let core = Core {
         store: Arc::new(store),
-        senders: Arc::new(senders),
-        failover: crate::failover::FailoverPolicy::default(),
         clock: Arc::new(clock),
         ids: Arc::new(ids),
-        codes: Arc::new(codes),
-        secrets: Arc::new(secrets),
         flows: Arc::new(FlowCatalog::new([flow()])),
-        verification_policy: VerificationPolicy::default(),
-        quota_policy: QuotaPolicy::default(),
-        payments: Arc::new(crate::ports::MockPaymentDirectory::new()),
-        mailer: Arc::new(crate::ports::MockMailer::new()),
-        whatsapp: Arc::new(crate::ports::MockWhatsAppDirectory::new()),
-        whatsapp_policy: super::whatsapp::WhatsAppPolicy::default(),
-        end_user_policy: super::end_users::EndUserPolicy::default(),
-    }
+    };
+    let secrets: Arc<dyn crate::ports::Secrets> = Arc::new(secrets);
+    let verifications = VerificationService {
+        core: core.clone(),
+        senders: Arc::new(senders),
+        failover: crate::failover::FailoverPolicy::default(),
+        codes: Arc::new(codes),
+        secrets: Arc::clone(&secrets),
+        policy: VerificationPolicy::default(),
+        quota: QuotaPolicy::default(),
+    };
+    Services::compose(
+        verifications,
+        PaymentService {
+            core: core.clone(),
+            providers: Arc::new(crate::ports::MockPaymentDirectory::new()),
+        },
+        MailService {
+            core: core.clone(),
+            mailer: Arc::new(crate::ports::MockMailer::new()),
+        },
+        IntegrationService { core, secrets },
+        Arc::new(crate::ports::MockWhatsAppDirectory::new()),
+        super::whatsapp::WhatsAppPolicy::default(),
+        super::end_users::EndUserPolicy::default(),
+    )
 }
 
 fn loaded(
@@ -197,7 +214,7 @@ async fn starting_a_session_commits_one_new_stream_and_its_inactivity_timer() {
         phone: None,
         external_ref: None,
     };
-    let view = s.start_session(tenant(), input).await.unwrap();
+    let view = s.sessions.start_session(tenant(), input).await.unwrap();
     assert_eq!(view.current_step.as_deref(), Some("welcome"));
 }
 
@@ -213,7 +230,7 @@ async fn an_unknown_template_commits_nothing() {
         external_ref: None,
     };
     assert!(matches!(
-        s.start_session(tenant(), input).await,
+        s.sessions.start_session(tenant(), input).await,
         Err(AppError::TemplateNotFound(_))
     ));
 }
@@ -227,7 +244,8 @@ async fn another_tenants_session_is_not_found() {
         .returning(|_, _| Ok(None));
     let s = services(store, MockVerificationSender::new());
     assert!(matches!(
-        s.session(tenant(), SessionId::new(Uuid::from_u128(9)))
+        s.sessions
+            .session(tenant(), SessionId::new(Uuid::from_u128(9)))
             .await,
         Err(AppError::SessionNotFound)
     ));
@@ -261,6 +279,7 @@ async fn a_spent_send_quota_refuses_the_verification_and_commits_nothing() {
     store.expect_commit().times(0);
     let s = services(store, MockVerificationSender::new());
     let r = s
+        .verifications
         .start_verification(
             tenant(),
             StartVerification {

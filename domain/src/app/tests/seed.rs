@@ -20,7 +20,7 @@ async fn a_seeded_session_is_stored_as_the_api_would_store_it() {
         phone: None,
         external_ref: None,
     };
-    let view = s.start_session(tenant(), input).await.unwrap();
+    let view = s.sessions.start_session(tenant(), input).await.unwrap();
 
     let through_the_api = captured.lock().unwrap().take().expect("a stream written");
     let id = SessionId::new(Uuid::parse_str(&view.id).unwrap());

@@ -14,10 +14,10 @@ use crate::verification::{
 };
 
 use super::super::execute::Tx;
-use super::super::{AppError, Services};
+use super::super::{AppError, VerificationService};
 use super::{CodeForJobs, VerificationView};
 
-impl Services {
+impl VerificationService {
     /// Checks a typed code. On approval, the session's current phone verification step (if the
     /// verification belongs to a session and that step is current) completes in the same commit.
     ///
@@ -39,13 +39,14 @@ impl Services {
                 &self.load_verification(tenant, id).await?.state,
                 &code_hash,
                 code,
-                self.clock.now(),
+                self.core.clock.now(),
             )
             .await?;
         let (view, failed) = self
+            .core
             .execute(tenant, |tx| {
                 Box::pin(async move {
-                    let at = self.clock.now();
+                    let at = self.core.clock.now();
                     let command = match verdict {
                         Some(approved) => VerificationCommand::RecordProviderCheck { approved, at },
                         None => VerificationCommand::Check { code_hash, at },
@@ -143,7 +144,7 @@ impl Services {
         let Some(flow_id) = current.flow_id.clone() else {
             return Ok(());
         };
-        let flow = self.flows.pinned(&flow_id, current.flow_version)?;
+        let flow = self.core.flows.pinned(&flow_id, current.flow_version)?;
         let Some(step) = crate::session::current_step(&flow, &current) else {
             return Ok(());
         };
@@ -163,7 +164,7 @@ impl Services {
         // A session that cannot take the step now (paused, finished) keeps the approval only:
         // the step can be submitted later with the verification id.
         if let Ok(events) = SessionDecider::new(&flow).decide(&current, &command) {
-            self.apply_session(tx, &flow, session_id, events)?;
+            self.core.apply_session(tx, &flow, session_id, events)?;
         }
         Ok(())
     }

@@ -16,7 +16,7 @@ pub use super::verification_view::VerificationView;
 
 mod check;
 mod recording;
-use super::{AppError, Services};
+use super::{AppError, VerificationService};
 pub(crate) use recording::CodeForJobs;
 
 pub(crate) fn verification_stream(id: VerificationId) -> StreamId {
@@ -42,7 +42,7 @@ fn quota_stream(phone: &PhoneNumber) -> StreamId {
     StreamId::new(AggregateKind::PhoneQuota, phone)
 }
 
-/// Input of [`Services::start_verification`].
+/// Input of [`VerificationService::start_verification`].
 #[derive(Debug, Clone)]
 pub struct StartVerification {
     /// Destination, parsed.
@@ -57,7 +57,7 @@ fn code_context(id: VerificationId) -> String {
     format!("otp-delivery:{id}")
 }
 
-impl Services {
+impl VerificationService {
     fn code_hash(&self, id: VerificationId, code: &OtpCode) -> CodeHash {
         let mut data = id.uuid().as_bytes().to_vec();
         data.extend_from_slice(code.expose().as_bytes());
@@ -66,14 +66,12 @@ impl Services {
 
     fn verification_decider(&self) -> VerificationDecider {
         VerificationDecider {
-            policy: self.verification_policy.clone(),
+            policy: self.policy.clone(),
         }
     }
 
     fn quota_decider(&self) -> QuotaDecider {
-        QuotaDecider {
-            policy: self.quota_policy,
-        }
+        QuotaDecider { policy: self.quota }
     }
 
     pub(crate) async fn load_verification(
@@ -81,7 +79,8 @@ impl Services {
         tenant: TenantId,
         id: VerificationId,
     ) -> Result<Versioned<VerificationState>, AppError> {
-        self.load_versioned(tenant, &verification_stream(id))
+        self.core
+            .load_versioned(tenant, &verification_stream(id))
             .await?
             .ok_or(AppError::VerificationNotFound)
     }
@@ -105,7 +104,7 @@ impl Services {
             expires_at: state.expires_at,
             sends_remaining: self.quota_decider().remaining(quota, at),
             checks_remaining: self
-                .verification_policy
+                .policy
                 .max_failed_checks
                 .saturating_sub(state.failed_checks),
             deliveries: state.deliveries.clone(),
@@ -126,36 +125,37 @@ impl Services {
         input: StartVerification,
     ) -> Result<VerificationView, AppError> {
         if let Some(session) = input.session_id {
-            self.load_session(tenant, session).await?;
+            self.core.load_session(tenant, session).await?;
         }
-        let id = VerificationId::new(self.ids.new_id());
+        let id = VerificationId::new(self.core.ids.new_id());
         let input = &input;
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                let at = self.clock.now();
-                let quota = tx
-                    .load::<QuotaState>(&input.phone)
-                    .await?
-                    .unwrap_or_default();
-                let code = self.codes.otp();
-                let command = VerificationCommand::Start {
-                    id,
-                    phone: input.phone.clone(),
-                    session_id: input.session_id,
-                    channel: input.channel,
-                    code_hash: self.code_hash(id, &code),
-                    quota: self.allowance(&quota, at),
-                    at,
-                };
-                let (_, after, quota) = self
-                    .decide_verification(tx, id, &command, &CodeForJobs::Clear(code))
-                    .await?;
-                let answer = self.verification_view(&after, &quota, at);
-                tx.answer(&answer);
-                Ok(answer)
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    let at = self.core.clock.now();
+                    let quota = tx
+                        .load::<QuotaState>(&input.phone)
+                        .await?
+                        .unwrap_or_default();
+                    let code = self.codes.otp();
+                    let command = VerificationCommand::Start {
+                        id,
+                        phone: input.phone.clone(),
+                        session_id: input.session_id,
+                        channel: input.channel,
+                        code_hash: self.code_hash(id, &code),
+                        quota: self.allowance(&quota, at),
+                        at,
+                    };
+                    let (_, after, quota) = self
+                        .decide_verification(tx, id, &command, &CodeForJobs::Clear(code))
+                        .await?;
+                    let answer = self.verification_view(&after, &quota, at);
+                    tx.answer(&answer);
+                    Ok(answer)
+                })
             })
-        })
-        .await
+            .await
     }
 
     /// The verification's view.
@@ -174,11 +174,12 @@ impl Services {
             .clone()
             .ok_or(AppError::VerificationNotFound)?;
         let quota = self
+            .core
             .load_versioned::<QuotaState>(tenant, &quota_stream(&phone))
             .await?
             .map(|q| q.state)
             .unwrap_or_default();
-        Ok(self.verification_view(&v.state, &quota, self.clock.now()))
+        Ok(self.verification_view(&v.state, &quota, self.core.clock.now()))
     }
 
     /// Sends a new code, on `channel` or the last channel used (the user may ask for SMS at any
@@ -193,26 +194,27 @@ impl Services {
         id: VerificationId,
         channel: Option<Channel>,
     ) -> Result<VerificationView, AppError> {
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                let at = self.clock.now();
-                let (_, quota) = self.load_with_quota(tx, id).await?;
-                let code = self.codes.otp();
-                let command = VerificationCommand::Resend {
-                    channel,
-                    code_hash: self.code_hash(id, &code),
-                    quota: self.allowance(&quota, at),
-                    at,
-                };
-                let (_, after, quota) = self
-                    .decide_verification(tx, id, &command, &CodeForJobs::Clear(code))
-                    .await?;
-                let answer = self.verification_view(&after, &quota, at);
-                tx.answer(&answer);
-                Ok(answer)
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    let at = self.core.clock.now();
+                    let (_, quota) = self.load_with_quota(tx, id).await?;
+                    let code = self.codes.otp();
+                    let command = VerificationCommand::Resend {
+                        channel,
+                        code_hash: self.code_hash(id, &code),
+                        quota: self.allowance(&quota, at),
+                        at,
+                    };
+                    let (_, after, quota) = self
+                        .decide_verification(tx, id, &command, &CodeForJobs::Clear(code))
+                        .await?;
+                    let answer = self.verification_view(&after, &quota, at);
+                    tx.answer(&answer);
+                    Ok(answer)
+                })
             })
-        })
-        .await
+            .await
     }
 
     /// Records a provider's answer for delivery `seq` and, on a failed voice call, queues the SMS
@@ -225,28 +227,29 @@ impl Services {
         outcome: crate::verification::DeliveryOutcome,
     ) -> Result<(), AppError> {
         let outcome = &outcome;
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                let at = self.clock.now();
-                let (_, quota) = self.load_with_quota(tx, payload.verification_id).await?;
-                let command = VerificationCommand::RecordDelivery {
-                    seq: payload.seq,
-                    outcome: outcome.clone(),
-                    quota: self.allowance(&quota, at),
-                    at,
-                };
-                tx.complete_job(job);
-                self.decide_verification(
-                    tx,
-                    payload.verification_id,
-                    &command,
-                    &CodeForJobs::Encrypted(payload.code.clone()),
-                )
-                .await?;
-                Ok(())
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    let at = self.core.clock.now();
+                    let (_, quota) = self.load_with_quota(tx, payload.verification_id).await?;
+                    let command = VerificationCommand::RecordDelivery {
+                        seq: payload.seq,
+                        outcome: outcome.clone(),
+                        quota: self.allowance(&quota, at),
+                        at,
+                    };
+                    tx.complete_job(job);
+                    self.decide_verification(
+                        tx,
+                        payload.verification_id,
+                        &command,
+                        &CodeForJobs::Encrypted(payload.code.clone()),
+                    )
+                    .await?;
+                    Ok(())
+                })
             })
-        })
-        .await
+            .await
     }
 
     /// Decrypts the code of a delivery job.
@@ -268,20 +271,21 @@ impl Services {
         id: VerificationId,
         job: JobId,
     ) -> Result<(), AppError> {
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                tx.complete_job(job);
-                if tx.load::<VerificationState>(id).await?.is_none() {
-                    return Ok(());
-                }
-                let command = VerificationCommand::Expire {
-                    at: self.clock.now(),
-                };
-                self.decide_verification(tx, id, &command, &CodeForJobs::None)
-                    .await?;
-                Ok(())
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    tx.complete_job(job);
+                    if tx.load::<VerificationState>(id).await?.is_none() {
+                        return Ok(());
+                    }
+                    let command = VerificationCommand::Expire {
+                        at: self.core.clock.now(),
+                    };
+                    self.decide_verification(tx, id, &command, &CodeForJobs::None)
+                        .await?;
+                    Ok(())
+                })
             })
-        })
-        .await
+            .await
     }
 }

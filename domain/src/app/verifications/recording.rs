@@ -13,10 +13,10 @@ use crate::verification::{
 
 use super::super::execute::Tx;
 use super::super::jobs::Job;
-use super::super::{AppError, Services};
+use super::super::{AppError, VerificationService};
 use super::{DeliverPayload, code_context};
 
-impl Services {
+impl VerificationService {
     /// A verification and its phone's send quota, read in `tx` for one decision.
     ///
     /// # Errors
@@ -101,7 +101,7 @@ impl Services {
                 code: encrypted,
             };
             tx.enqueue(Job::DeliverCode(payload).schedule(
-                JobId::new(self.ids.new_id()),
+                JobId::new(self.core.ids.new_id()),
                 *at,
                 None,
             )?);
@@ -110,7 +110,7 @@ impl Services {
                     verification_id: id,
                 }
                 .schedule(
-                    JobId::new(self.ids.new_id()),
+                    JobId::new(self.core.ids.new_id()),
                     *expires_at,
                     Some(format!("verification-expiry:{id}")),
                 )?,

@@ -17,7 +17,7 @@ use crate::waba::{
 use super::super::aggregates::whatsapp::WabaRecords;
 use super::super::execute::Tx;
 use super::super::persist::Versioned;
-use super::super::{AppError, Services};
+use super::super::{AppError, WhatsAppService};
 
 /// The details of a sender submitted to a BSP, as the user gave them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -202,9 +202,9 @@ impl WabaRecord {
     }
 }
 
-impl Services {
+impl WhatsAppService {
     pub(crate) fn waba_decider(&self) -> WabaDecider {
-        WabaDecider::with_code_ttl(self.whatsapp_policy.code_ttl)
+        WabaDecider::with_code_ttl(self.policy.code_ttl)
     }
 
     pub(crate) async fn load_waba(
@@ -212,7 +212,8 @@ impl Services {
         tenant: TenantId,
         id: WabaAccountId,
     ) -> Result<Versioned<WabaRecord>, AppError> {
-        self.load_versioned(tenant, &waba_stream(id))
+        self.core
+            .load_versioned(tenant, &waba_stream(id))
             .await?
             .ok_or(AppError::WabaNotFound)
     }
@@ -256,16 +257,16 @@ impl Services {
         let Some(current) = tx.load::<SessionState>(session).await? else {
             return Ok(());
         };
-        let flow = self.flow_of(&current)?;
+        let flow = self.core.flow_of(&current)?;
         let command = SessionCommand::SubmitStep {
             proof: Some(StepProof::Waba(id)),
             step: step.clone(),
             answers: serde_json::json!({ "waba_account_id": id.to_string() }),
             verified_phone: None,
-            at: self.clock.now(),
+            at: self.core.clock.now(),
         };
         if let Ok(events) = SessionDecider::new(&flow).decide(&current, &command) {
-            self.apply_session(tx, &flow, session, events)?;
+            self.core.apply_session(tx, &flow, session, events)?;
         }
         Ok(())
     }
@@ -293,6 +294,7 @@ impl Services {
         reference: &str,
     ) -> Result<Option<WhatsAppTarget>, AppError> {
         Ok(self
+            .core
             .load_versioned::<WhatsAppTarget>(tenant, &whatsapp_ref_stream(provider, reference))
             .await?
             .map(|v| v.state))
@@ -323,6 +325,7 @@ impl Services {
         cursor: Option<String>,
     ) -> Result<(Vec<WabaAccountView>, Option<String>), AppError> {
         let page = self
+            .core
             .store
             .list(
                 tenant,
@@ -339,7 +342,7 @@ impl Services {
             .items
             .iter()
             .map(|loaded| {
-                super::super::persist::state_of::<WabaRecord>(loaded, &self.flows)?.view()
+                super::super::persist::state_of::<WabaRecord>(loaded, &self.core.flows)?.view()
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok((views, page.next_cursor))
@@ -354,8 +357,8 @@ impl Services {
         step: Option<&str>,
         kind: StepKind,
     ) -> Result<StepId, AppError> {
-        let current = self.load_session(tenant, session).await?;
-        let flow = self.flow_of(&current.state)?;
+        let current = self.core.load_session(tenant, session).await?;
+        let flow = self.core.flow_of(&current.state)?;
         flow.steps()
             .iter()
             .find(|s| s.kind() == kind && step.is_none_or(|name| s.id().as_str() == name))

@@ -1,6 +1,7 @@
 //! A WhatsApp sender provisioned through a BSP (Sinch, MISSION.md A): submitted, in review
 //! (24-48 h), approved, or rejected with the reason and then corrected and resubmitted, with a
-//! notification mailed at each change (P-WABA-4: approval only through review). A sender whose
+//! notification mailed at each change ([`super::bsp_mail`]; P-WABA-4: approval only through
+//! review). A sender whose
 //! number must be proved the business's first gets a code to it ([`super::number`]).
 
 use time::{Duration, OffsetDateTime};
@@ -8,15 +9,14 @@ use time::{Duration, OffsetDateTime};
 use crate::flow::StepKind;
 use crate::ids::{CustomerId, JobId, SessionId, TenantId, WabaAccountId};
 use crate::ports::{ClaimedJob, NewJob, NewSender, ProviderError, SenderInfo, SenderState};
-use crate::waba::{WabaCommand, WabaEvent, WabaStatus};
+use crate::waba::{WabaCommand, WabaStatus};
 
-use super::super::execute::Tx;
 use super::super::jobs::JobOutcome;
 use super::super::jobs::kinds::{Job, WabaAccount};
-use super::super::{AppError, Services};
+use super::super::{AppError, WhatsAppService};
 use super::accounts::{BspDetails, WabaAccountView, WabaRecord, WhatsAppTarget};
 
-/// Input of [`Services::submit_sender`].
+/// Input of [`WhatsAppService::submit_sender`].
 #[derive(Debug, Clone)]
 pub struct SenderRequest {
     /// The sender's details.
@@ -31,10 +31,10 @@ fn poll_timer_key(id: WabaAccountId) -> String {
     format!("waba:{id}:poll")
 }
 
-impl Services {
+impl WhatsAppService {
     fn submit_job(&self, id: WabaAccountId, run_at: OffsetDateTime) -> Result<NewJob, AppError> {
         Job::BspSubmit(WabaAccount { account_id: id }).schedule(
-            JobId::new(self.ids.new_id()),
+            JobId::new(self.core.ids.new_id()),
             run_at,
             None,
         )
@@ -42,7 +42,7 @@ impl Services {
 
     fn poll_job(&self, id: WabaAccountId, run_at: OffsetDateTime) -> Result<NewJob, AppError> {
         Job::BspPoll(WabaAccount { account_id: id }).schedule(
-            JobId::new(self.ids.new_id()),
+            JobId::new(self.core.ids.new_id()),
             run_at,
             Some(poll_timer_key(id)),
         )
@@ -72,8 +72,8 @@ impl Services {
             ),
             None => None,
         };
-        let id = WabaAccountId::new(self.ids.new_id());
-        let now = self.clock.now();
+        let id = WabaAccountId::new(self.core.ids.new_id());
+        let now = self.core.clock.now();
         let record = &WabaRecord {
             id: Some(id),
             session_id: request.session_id,
@@ -85,19 +85,20 @@ impl Services {
             account: CustomerId::new(id.uuid()),
             at: now,
         };
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                tx.stage(id, record.clone());
-                let (after, events) = self.decide_waba(tx, id, command).await?;
-                tx.enqueue(self.submit_job(id, now)?);
-                self.notify_bsp(tx, &after, &events)?;
-                self.complete_waba_step(tx, &after).await?;
-                let view = after.view()?;
-                tx.answer(&view);
-                Ok(view)
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    tx.stage(id, record.clone());
+                    let (after, events) = self.decide_waba(tx, id, command).await?;
+                    tx.enqueue(self.submit_job(id, now)?);
+                    self.notify_bsp(tx, &after, &events)?;
+                    self.complete_waba_step(tx, &after).await?;
+                    let view = after.view()?;
+                    tx.answer(&view);
+                    Ok(view)
+                })
             })
-        })
-        .await
+            .await
     }
 
     /// Corrects a rejected sender (its display name too, when `display_name` is given) and
@@ -115,30 +116,31 @@ impl Services {
     ) -> Result<WabaAccountView, AppError> {
         let corrections = &corrections;
         let display_name = &display_name;
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                let mut current = tx
-                    .load::<WabaRecord>(id)
-                    .await?
-                    .ok_or(AppError::WabaNotFound)?;
-                if let (Some(name), Some(bsp)) = (display_name, current.bsp.as_mut()) {
-                    bsp.display_name = name.clone();
-                    tx.stage(id, current);
-                }
-                let now = self.clock.now();
-                let command = WabaCommand::Resubmit {
-                    corrections: corrections.clone(),
-                    at: now,
-                };
-                let (after, events) = self.decide_waba(tx, id, &command).await?;
-                tx.enqueue(self.submit_job(id, now)?);
-                self.notify_bsp(tx, &after, &events)?;
-                let view = after.view()?;
-                tx.answer(&view);
-                Ok(view)
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    let mut current = tx
+                        .load::<WabaRecord>(id)
+                        .await?
+                        .ok_or(AppError::WabaNotFound)?;
+                    if let (Some(name), Some(bsp)) = (display_name, current.bsp.as_mut()) {
+                        bsp.display_name = name.clone();
+                        tx.stage(id, current);
+                    }
+                    let now = self.core.clock.now();
+                    let command = WabaCommand::Resubmit {
+                        corrections: corrections.clone(),
+                        at: now,
+                    };
+                    let (after, events) = self.decide_waba(tx, id, &command).await?;
+                    tx.enqueue(self.submit_job(id, now)?);
+                    self.notify_bsp(tx, &after, &events)?;
+                    let view = after.view()?;
+                    tx.answer(&view);
+                    Ok(view)
+                })
             })
-        })
-        .await
+            .await
     }
 
     /// The submit job: creates the sender at the BSP (or hands a resubmission's corrections to
@@ -152,7 +154,7 @@ impl Services {
         let tenant = job.tenant;
         let current = self.load_waba(tenant, p.account_id).await?;
         let record = &current.state;
-        let bsp = self.whatsapp.bsp(tenant).await?;
+        let bsp = self.providers.bsp(tenant).await?;
         let details = record.bsp.clone().ok_or(AppError::WabaNotFound)?;
         let answer = match (&record.state.sender_id, record.state.status) {
             (Some(sender), WabaStatus::Resubmitted) => {
@@ -190,10 +192,10 @@ impl Services {
         let tenant = job.tenant;
         let current = self.load_waba(tenant, p.account_id).await?;
         let Some(sender) = current.state.state.sender_id.clone() else {
-            self.complete_bare(tenant, job.id).await?;
+            self.core.complete_bare(tenant, job.id).await?;
             return Ok(JobOutcome::Done);
         };
-        let bsp = self.whatsapp.bsp(tenant).await?;
+        let bsp = self.providers.bsp(tenant).await?;
         match bsp.sender(&sender).await {
             Ok(info) => {
                 self.apply_sender_info(tenant, p.account_id, &info, Some(job.id))
@@ -212,24 +214,25 @@ impl Services {
         tenant: TenantId,
         id: WabaAccountId,
     ) -> Result<WabaAccountView, AppError> {
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                let now = self.clock.now();
-                let command = WabaCommand::ResumeReviewPoll { at: now };
-                let (after, events) = self.decide_waba(tx, id, &command).await?;
-                if events.is_empty() {
-                    return after.view();
-                }
-                tx.enqueue(match after.state.sender_id {
-                    Some(_) => self.poll_job(id, now)?,
-                    None => self.submit_job(id, now)?,
-                });
-                let view = after.view()?;
-                tx.answer(&view);
-                Ok(view)
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    let now = self.core.clock.now();
+                    let command = WabaCommand::ResumeReviewPoll { at: now };
+                    let (after, events) = self.decide_waba(tx, id, &command).await?;
+                    if events.is_empty() {
+                        return after.view();
+                    }
+                    tx.enqueue(match after.state.sender_id {
+                        Some(_) => self.poll_job(id, now)?,
+                        None => self.submit_job(id, now)?,
+                    });
+                    let view = after.view()?;
+                    tx.answer(&view);
+                    Ok(view)
+                })
             })
-        })
-        .await
+            .await
     }
 
     /// A failed BSP call of `job` about `account`: retried later when the BSP may answer then;
@@ -245,22 +248,23 @@ impl Services {
     ) -> Result<JobOutcome, AppError> {
         if matches!(e, ProviderError::Rejected { .. }) {
             let reason = &e.reason();
-            self.execute(job.tenant, |tx| {
-                Box::pin(async move {
-                    tx.complete_job(job.id);
-                    let command = WabaCommand::FailReviewPoll {
-                        reason: reason.clone(),
-                        at: self.clock.now(),
-                    };
-                    self.decide_waba(tx, account, &command).await?;
-                    Ok(())
+            self.core
+                .execute(job.tenant, |tx| {
+                    Box::pin(async move {
+                        tx.complete_job(job.id);
+                        let command = WabaCommand::FailReviewPoll {
+                            reason: reason.clone(),
+                            at: self.core.clock.now(),
+                        };
+                        self.decide_waba(tx, account, &command).await?;
+                        Ok(())
+                    })
                 })
-            })
-            .await?;
+                .await?;
             return Ok(JobOutcome::Done);
         }
         Ok(JobOutcome::RetryAt {
-            run_at: self.clock.now() + backoff(job.attempts),
+            run_at: self.core.clock.now() + backoff(job.attempts),
             reason: e.reason(),
         })
     }
@@ -275,125 +279,71 @@ impl Services {
         info: &SenderInfo,
         job: Option<JobId>,
     ) -> Result<(), AppError> {
-        let provider = self.whatsapp.bsp(tenant).await?.provider();
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                let current = tx
-                    .load::<WabaRecord>(id)
-                    .await?
-                    .ok_or(AppError::WabaNotFound)?;
-                let now = self.clock.now();
-                if let Some(job) = job {
-                    tx.complete_job(job);
-                }
-                let fresh = current.state.sender_id.is_none();
-                let mut commands = vec![WabaCommand::RecordSender {
-                    sender_id: info.id.clone(),
-                    at: now,
-                }];
-                if matches!(
-                    current.state.status,
-                    WabaStatus::Submitted | WabaStatus::Resubmitted
-                ) {
-                    commands.push(WabaCommand::StartReview { at: now });
-                }
-                match &info.state {
-                    SenderState::InProgress => {}
-                    SenderState::PendingVerification => {
-                        commands.push(WabaCommand::RequireNumberVerification { at: now });
+        let provider = self.providers.bsp(tenant).await?.provider();
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    let current = tx
+                        .load::<WabaRecord>(id)
+                        .await?
+                        .ok_or(AppError::WabaNotFound)?;
+                    let now = self.core.clock.now();
+                    if let Some(job) = job {
+                        tx.complete_job(job);
                     }
-                    SenderState::Active => commands.push(WabaCommand::Approve { at: now }),
-                    SenderState::Error { reason } => commands.push(WabaCommand::Reject {
-                        reason: reason.clone(),
+                    let fresh = current.state.sender_id.is_none();
+                    let mut commands = vec![WabaCommand::RecordSender {
+                        sender_id: info.id.clone(),
                         at: now,
-                    }),
-                    SenderState::Suspended { reason } => commands.push(WabaCommand::Reject {
-                        reason: format!("suspended: {reason}"),
-                        at: now,
-                    }),
-                }
-                let mut after = current;
-                let mut all_events = Vec::new();
-                for command in &commands {
-                    match self.decide_waba(tx, id, command).await {
-                        Ok((record, events)) => {
-                            after = record;
-                            all_events.extend(events);
+                    }];
+                    if matches!(
+                        current.state.status,
+                        WabaStatus::Submitted | WabaStatus::Resubmitted
+                    ) {
+                        commands.push(WabaCommand::StartReview { at: now });
+                    }
+                    match &info.state {
+                        SenderState::InProgress => {}
+                        SenderState::PendingVerification => {
+                            commands.push(WabaCommand::RequireNumberVerification { at: now });
                         }
-                        // Already there (a second report of the same decision).
-                        Err(AppError::Waba(_)) => {}
-                        Err(e) => return Err(e),
+                        SenderState::Active => commands.push(WabaCommand::Approve { at: now }),
+                        SenderState::Error { reason } => commands.push(WabaCommand::Reject {
+                            reason: reason.clone(),
+                            at: now,
+                        }),
+                        SenderState::Suspended { reason } => commands.push(WabaCommand::Reject {
+                            reason: format!("suspended: {reason}"),
+                            at: now,
+                        }),
                     }
-                }
-                self.notify_bsp(tx, &after, &all_events)?;
-                if fresh {
-                    let target = WhatsAppTarget::Account { id };
-                    self.point_whatsapp_ref(tx, provider, &info.id, &target)
-                        .await?;
-                }
-                if after.state.status == WabaStatus::InReview {
-                    tx.enqueue(self.poll_job(id, now + self.whatsapp_policy.review_poll_interval)?);
-                } else {
-                    tx.cancel_timer(poll_timer_key(id));
-                }
-                Ok(())
+                    let mut after = current;
+                    let mut all_events = Vec::new();
+                    for command in &commands {
+                        match self.decide_waba(tx, id, command).await {
+                            Ok((record, events)) => {
+                                after = record;
+                                all_events.extend(events);
+                            }
+                            // Already there (a second report of the same decision).
+                            Err(AppError::Waba(_)) => {}
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    self.notify_bsp(tx, &after, &all_events)?;
+                    if fresh {
+                        let target = WhatsAppTarget::Account { id };
+                        self.point_whatsapp_ref(tx, provider, &info.id, &target)
+                            .await?;
+                    }
+                    if after.state.status == WabaStatus::InReview {
+                        tx.enqueue(self.poll_job(id, now + self.policy.review_poll_interval)?);
+                    } else {
+                        tx.cancel_timer(poll_timer_key(id));
+                    }
+                    Ok(())
+                })
             })
-        })
-        .await
-    }
-
-    /// One mail per status change to the sender's contact address, if it gave one.
-    pub(super) fn notify_bsp(
-        &self,
-        tx: &mut Tx<'_>,
-        record: &WabaRecord,
-        events: &[WabaEvent],
-    ) -> Result<(), AppError> {
-        let Some(details) = &record.bsp else {
-            return Ok(());
-        };
-        let Some(to) = &details.contact_email else {
-            return Ok(());
-        };
-        for event in events {
-            let (status, news) = match event {
-                WabaEvent::Submitted { .. } => ("submitted", "was submitted for review".to_owned()),
-                WabaEvent::ReviewStarted { .. } => (
-                    "in review",
-                    "is in review (usually 24 to 48 hours)".to_owned(),
-                ),
-                WabaEvent::Approved { .. } => (
-                    "approved",
-                    "was approved: it can send messages now".to_owned(),
-                ),
-                WabaEvent::Rejected { reason, .. } => (
-                    "rejected",
-                    format!("was rejected: {reason}. Correct it and submit it again."),
-                ),
-                WabaEvent::Resubmitted { .. } => (
-                    "resubmitted",
-                    "was corrected and submitted again".to_owned(),
-                ),
-                WabaEvent::NumberVerificationRequired { .. } => (
-                    "verify your number",
-                    format!(
-                        "needs proof that you own {}: request a code by SMS or voice call, then \
-                         enter it",
-                        details.phone
-                    ),
-                ),
-                WabaEvent::NumberVerified { .. } => (
-                    "number verified",
-                    format!("has its number {} verified", details.phone),
-                ),
-                _ => continue,
-            };
-            tx.enqueue(self.mail_job(
-                to,
-                format!("WhatsApp sender {}: {status}", details.display_name),
-                format!("Your WhatsApp sender \"{}\" {news}", details.display_name),
-            )?);
-        }
-        Ok(())
+            .await
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod bsp;
+mod bsp_mail;
 pub mod chat;
 pub mod conversation;
 pub mod number;

@@ -9,10 +9,10 @@ use crate::ports::{NumberVerificationMethod, ProviderError};
 use crate::verification::OtpCode;
 use crate::waba::{NumberVerification, WabaCommand, WabaError};
 
-use super::super::{AppError, Services};
+use super::super::{AppError, WhatsAppService};
 use super::accounts::WabaAccountView;
 
-impl Services {
+impl WhatsAppService {
     /// Has the tenant's BSP send a one-time code to the sender's number by `method` (SMS or
     /// voice call); each call sends a new code. Allowed once the BSP created the sender and
     /// until the number is verified (or the sender approved). When the BSP answers that no
@@ -35,7 +35,7 @@ impl Services {
         let current = self.load_waba(tenant, id).await?;
         let ask = WabaCommand::RecordVerificationCodeSent {
             method,
-            at: self.clock.now(),
+            at: self.core.clock.now(),
         };
         self.waba_decider().decide(&current.state.state, &ask)?;
         let sender = current
@@ -44,7 +44,7 @@ impl Services {
             .sender_id
             .clone()
             .ok_or(AppError::Waba(WabaError::NoSender))?;
-        let bsp = self.whatsapp.bsp(tenant).await?;
+        let bsp = self.providers.bsp(tenant).await?;
         let registration = bsp.register_number(&sender, method).await?;
         if !registration.code_sent {
             let info = bsp.sender(&sender).await?;
@@ -56,7 +56,7 @@ impl Services {
             id,
             WabaCommand::RecordVerificationCodeSent {
                 method: registration.method,
-                at: self.clock.now(),
+                at: self.core.clock.now(),
             },
         )
         .await?;
@@ -83,7 +83,7 @@ impl Services {
             return current.state.view();
         }
         let done = WabaCommand::RecordNumberVerified {
-            at: self.clock.now(),
+            at: self.core.clock.now(),
         };
         self.waba_decider().decide(&current.state.state, &done)?;
         let sender = current
@@ -92,7 +92,7 @@ impl Services {
             .sender_id
             .clone()
             .ok_or(AppError::Waba(WabaError::NoSender))?;
-        let bsp = self.whatsapp.bsp(tenant).await?;
+        let bsp = self.providers.bsp(tenant).await?;
         let info = match bsp.verify_number(&sender, code.expose()).await {
             Ok(info) => info,
             Err(ProviderError::Rejected { code, message }) if code == "invalid_code" => {
@@ -104,7 +104,7 @@ impl Services {
             tenant,
             id,
             WabaCommand::RecordNumberVerified {
-                at: self.clock.now(),
+                at: self.core.clock.now(),
             },
         )
         .await?;
@@ -120,12 +120,13 @@ impl Services {
         command: WabaCommand,
     ) -> Result<(), AppError> {
         let command = &command;
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                let (after, events) = self.decide_waba(tx, id, command).await?;
-                self.notify_bsp(tx, &after, &events)
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    let (after, events) = self.decide_waba(tx, id, command).await?;
+                    self.notify_bsp(tx, &after, &events)
+                })
             })
-        })
-        .await
+            .await
     }
 }

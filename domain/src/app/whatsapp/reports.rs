@@ -9,7 +9,7 @@ use crate::waba::{QualityMark, WabaCommand, WabaStatus};
 
 use super::super::persist::Versioned;
 use super::super::webhooks::InboundWebhook;
-use super::super::{AppError, Services};
+use super::super::{AppError, WhatsAppService};
 use super::accounts::{WhatsAppTarget, whatsapp_ref_stream};
 use super::chat::InboundChat;
 use super::conversation::{Author, ChatMessage, MessageChannel, NewMessage};
@@ -30,7 +30,7 @@ impl WhatsAppReport {
     }
 }
 
-impl Services {
+impl WhatsAppService {
     /// The tenant a WhatsApp report on shared credentials belongs to: the owner of the
     /// reference it is routed by, if Onramp knows it.
     pub(crate) async fn whatsapp_tenant(
@@ -39,6 +39,7 @@ impl Services {
         report: &WhatsAppReport,
     ) -> Result<Option<TenantId>, AppError> {
         Ok(self
+            .core
             .store
             .stream_owner(&whatsapp_ref_stream(webhook.provider, report.routing_ref()))
             .await?)
@@ -127,7 +128,7 @@ impl Services {
                             reported_at,
                             rating: *rating,
                         },
-                        at: self.clock.now(),
+                        at: self.core.clock.now(),
                     },
                 )
                 .await?;
@@ -152,7 +153,7 @@ impl Services {
                 | WhatsAppReport::TemplateStatus { .. }),
                 Some(WhatsAppTarget::Account { id }),
             ) => {
-                let at = self.clock.now();
+                let at = self.core.clock.now();
                 let command = match report {
                     WhatsAppReport::AccountReview { decision, .. } => {
                         WabaCommand::RecordAccountReview {
@@ -196,13 +197,14 @@ impl Services {
         command: WabaCommand,
     ) -> Result<(), AppError> {
         let command = &command;
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                self.decide_waba(tx, id, command).await?;
-                Ok(())
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    self.decide_waba(tx, id, command).await?;
+                    Ok(())
+                })
             })
-        })
-        .await
+            .await
     }
 
     /// The client's number and business token, for sending on its behalf.
@@ -278,7 +280,7 @@ impl Services {
         &self,
         tenant: TenantId,
     ) -> Result<(ProviderId, Result<(), crate::ports::ProviderError>), AppError> {
-        let messaging = self.whatsapp.messaging(tenant).await?;
+        let messaging = self.providers.messaging(tenant).await?;
         Ok((messaging.provider(), messaging.health_check().await))
     }
 }

@@ -17,9 +17,9 @@ use crate::app::jobs::kinds::{Job, OrderTimer};
 use crate::app::payments::accounts::NewAccount;
 use crate::app::payments::refs::PaymentTarget;
 use crate::app::payments::timer_now;
-use crate::app::{AppError, Services};
+use crate::app::{AppError, PaymentService};
 
-impl Services {
+impl PaymentService {
     /// Captures an order: the provider's capture (`PayPal-Request-Id` derived from the order, so
     /// concurrent and repeated calls make one capture), then its record with the account, once.
     ///
@@ -39,7 +39,7 @@ impl Services {
             .provider_order
             .clone()
             .ok_or(AppError::OrderNotFound)?;
-        let orders = self.payments.order_payments(tenant).await?;
+        let orders = self.providers.order_payments(tenant).await?;
         let capture = orders
             .capture_order(
                 &provider_order,
@@ -83,22 +83,23 @@ impl Services {
         job: Option<JobId>,
     ) -> Result<OrderState, AppError> {
         let command = &command;
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                let current = tx
-                    .load::<OrderState>(id)
-                    .await?
-                    .ok_or(AppError::OrderNotFound)?;
-                let at = self.clock.now();
-                let account = CustomerId::new(self.ids.new_id());
-                let events = OrderDecider.decide(&current, &command(at, account))?;
-                if let Some(job) = job {
-                    tx.complete_job(job);
-                }
-                self.apply_order(tx, id, events).await
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    let current = tx
+                        .load::<OrderState>(id)
+                        .await?
+                        .ok_or(AppError::OrderNotFound)?;
+                    let at = self.core.clock.now();
+                    let account = CustomerId::new(self.core.ids.new_id());
+                    let events = OrderDecider.decide(&current, &command(at, account))?;
+                    if let Some(job) = job {
+                        tx.complete_job(job);
+                    }
+                    self.apply_order(tx, id, events).await
+                })
             })
-        })
-        .await
+            .await
     }
 
     /// Records an order's events in `tx` with their effects: the approval deadline at creation;
@@ -120,7 +121,7 @@ impl Services {
                         due_at: *expires_at,
                     });
                     tx.enqueue(timer.schedule(
-                        JobId::new(self.ids.new_id()),
+                        JobId::new(self.core.ids.new_id()),
                         *expires_at,
                         Some(format!("order:{id}:expire")),
                     )?);
@@ -177,7 +178,7 @@ impl Services {
         job: &ClaimedJob,
         timer: OrderTimer,
     ) -> Result<JobOutcome, AppError> {
-        let at = timer_now(timer.due_at, self.clock.now());
+        let at = timer_now(timer.due_at, self.core.clock.now());
         match self
             .execute_order(
                 job.tenant,
@@ -187,7 +188,7 @@ impl Services {
             )
             .await
         {
-            Err(AppError::OrderNotFound) => self.complete_bare(job.tenant, job.id).await?,
+            Err(AppError::OrderNotFound) => self.core.complete_bare(job.tenant, job.id).await?,
             other => {
                 other?;
             }

@@ -21,7 +21,7 @@ use crate::ports::{AggregateKind, IdempotencyKey, NewOrder, StreamId};
 use crate::app::payments::order_claim::order_claim_key;
 use crate::app::payments::refs::PaymentTarget;
 use crate::app::persist::Versioned;
-use crate::app::{AppError, Services};
+use crate::app::{AppError, PaymentService};
 
 pub(crate) fn order_stream(id: OrderId) -> StreamId {
     StreamId::new(AggregateKind::Order, id)
@@ -103,13 +103,14 @@ impl OrderView {
     }
 }
 
-impl Services {
+impl PaymentService {
     pub(crate) async fn load_order(
         &self,
         tenant: TenantId,
         id: OrderId,
     ) -> Result<Versioned<OrderState>, AppError> {
-        self.load_versioned(tenant, &order_stream(id))
+        self.core
+            .load_versioned(tenant, &order_stream(id))
             .await?
             .ok_or(AppError::OrderNotFound)
     }
@@ -145,8 +146,8 @@ impl Services {
             }
             _ => None,
         };
-        let orders = self.payments.order_payments(tenant).await?;
-        let id = OrderId::new(self.ids.new_id());
+        let orders = self.providers.order_payments(tenant).await?;
+        let id = OrderId::new(self.core.ids.new_id());
         let created = orders
             .create_order(&NewOrder {
                 tenant,
@@ -158,7 +159,7 @@ impl Services {
                 key: IdempotencyKey::derive(tenant, &id.to_string(), 0, "create"),
             })
             .await?;
-        let at = self.clock.now();
+        let at = self.core.clock.now();
         let command = OrderCommand::Create {
             order: id,
             session: request.session_id,
@@ -176,24 +177,30 @@ impl Services {
         let provider = orders.provider();
         let provider_order = &created.provider_order;
         let claim = &claim;
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                if let Some(key) = &claim {
-                    // Taken meanwhile by a concurrent request's order: answer it. (The order this
-                    // request made at the provider is never approved, and nothing is charged.)
-                    if let Some(held) = self.held_order(tx, key).await? {
-                        return OrderView::of(&held);
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    if let Some(key) = &claim {
+                        // Taken meanwhile by a concurrent request's order: answer it. (The order this
+                        // request made at the provider is never approved, and nothing is charged.)
+                        if let Some(held) = self.held_order(tx, key).await? {
+                            return OrderView::of(&held);
+                        }
+                        tx.record(key, OrderClaim { order: Some(id) })?;
                     }
-                    tx.record(key, OrderClaim { order: Some(id) })?;
-                }
-                self.record_payment_ref(tx, provider, provider_order, PaymentTarget::Order(id))?;
-                let after = self.apply_order(tx, id, events.clone()).await?;
-                let answer = OrderView::of(&after)?;
-                tx.answer(&answer);
-                Ok(answer)
+                    self.record_payment_ref(
+                        tx,
+                        provider,
+                        provider_order,
+                        PaymentTarget::Order(id),
+                    )?;
+                    let after = self.apply_order(tx, id, events.clone()).await?;
+                    let answer = OrderView::of(&after)?;
+                    tx.answer(&answer);
+                    Ok(answer)
+                })
             })
-        })
-        .await
+            .await
     }
 
     async fn order_terms(
@@ -213,8 +220,8 @@ impl Services {
                 }])),
             };
         };
-        let current = self.load_session(tenant, session).await?;
-        let flow = self.flow_of(&current.state)?;
+        let current = self.core.load_session(tenant, session).await?;
+        let flow = self.core.flow_of(&current.state)?;
         let step = flow
             .steps()
             .iter()

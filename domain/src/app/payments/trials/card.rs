@@ -8,9 +8,9 @@ use crate::ports::{
 use crate::trial::{ClaimKey, Decline, TrialClaim, TrialCommand, TrialState, claim};
 
 use super::{TrialView, claim_stream, trial_key, void_key};
-use crate::app::{AppError, Services};
+use crate::app::{AppError, PaymentService};
 
-impl Services {
+impl PaymentService {
     /// Customer, attach, claims, authorization: the card check of one attempt.
     pub(super) async fn check_card(
         &self,
@@ -91,23 +91,24 @@ impl Services {
         id: TrialId,
         keys: &[ClaimKey],
     ) -> Result<(), AppError> {
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                let mut held = Vec::with_capacity(keys.len());
-                for key in keys {
-                    let stream = claim_stream(key);
-                    let state = tx.load::<TrialClaim>(&stream.id).await?.unwrap_or_default();
-                    held.push((key, state));
-                }
-                let free = claim(id, held.iter().map(|(k, s)| (*k, s)))
-                    .map_err(|_| AppError::TrialAlreadyUsed)?;
-                for key in &free {
-                    tx.record(claim_stream(key).id, TrialClaim { trial: Some(id) })?;
-                }
-                Ok(())
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    let mut held = Vec::with_capacity(keys.len());
+                    for key in keys {
+                        let stream = claim_stream(key);
+                        let state = tx.load::<TrialClaim>(&stream.id).await?.unwrap_or_default();
+                        held.push((key, state));
+                    }
+                    let free = claim(id, held.iter().map(|(k, s)| (*k, s)))
+                        .map_err(|_| AppError::TrialAlreadyUsed)?;
+                    for key in &free {
+                        tx.record(claim_stream(key).id, TrialClaim { trial: Some(id) })?;
+                    }
+                    Ok(())
+                })
             })
-        })
-        .await
+            .await
     }
 
     /// A decline is recorded on the trial and answered CARD_DECLINED; other outcomes pass.

@@ -18,7 +18,7 @@ use crate::trial::{
 
 pub use super::trial_view::{CardSummary, TrialView};
 
-use crate::app::{AppError, Services};
+use crate::app::{AppError, PaymentService};
 
 fn claim_stream(key: &ClaimKey) -> StreamId {
     StreamId::new(AggregateKind::TrialClaim, key.stream_id())
@@ -51,7 +51,7 @@ pub(crate) fn trial_key(
     IdempotencyKey::derive(tenant, &scope, attempt, op)
 }
 
-impl Services {
+impl PaymentService {
     /// The session's trial (`GET /v1/sessions/{id}/trial`).
     ///
     /// # Errors
@@ -61,7 +61,7 @@ impl Services {
         tenant: TenantId,
         session: SessionId,
     ) -> Result<TrialView, AppError> {
-        self.load_session(tenant, session).await?;
+        self.core.load_session(tenant, session).await?;
         let found = self.find_session_trial(tenant, session, None).await?;
         TrialView::of(&found.ok_or(AppError::TrialNotFound)?.state)
     }
@@ -89,7 +89,7 @@ impl Services {
         session: SessionId,
         submission: CardSubmission,
     ) -> Result<TrialView, AppError> {
-        let cards = self.payments.card_on_file(tenant).await?;
+        let cards = self.providers.card_on_file(tenant).await?;
         let id = self.open_trial(tenant, session, &submission).await?;
         let mut state = self.load_trial(tenant, id).await?.state;
         if state.started_at.is_some() || state.status() == TrialStatus::Canceled {
@@ -124,8 +124,8 @@ impl Services {
         session: SessionId,
         submission: &CardSubmission,
     ) -> Result<TrialId, AppError> {
-        let current = self.load_session(tenant, session).await?;
-        let flow = self.flow_of(&current.state)?;
+        let current = self.core.load_session(tenant, session).await?;
+        let flow = self.core.flow_of(&current.state)?;
         let step = match &submission.step {
             Some(name) => flow
                 .steps()
@@ -196,8 +196,8 @@ impl Services {
                 message: "a billing e-mail address is required".into(),
             }]));
         }
-        let id = TrialId::new(self.ids.new_id());
-        let at = self.clock.now();
+        let id = TrialId::new(self.core.ids.new_id());
+        let at = self.core.clock.now();
         let command = TrialCommand::Begin {
             trial: id,
             session,
@@ -211,18 +211,20 @@ impl Services {
         let guard = format!("session:{session}:{step}");
         let events = &events;
         let guard = &guard;
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                // One trial per (session, step): a concurrent first submission holds it first.
-                if let Some(trial) = tx.load::<TrialClaim>(&guard).await?.and_then(|c| c.trial) {
-                    return Ok(trial);
-                }
-                tx.record(guard, TrialClaim { trial: Some(id) })?;
-                self.apply_trial(tx, id, events.clone()).await?;
-                Ok(id)
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    // One trial per (session, step): a concurrent first submission holds it first.
+                    if let Some(trial) = tx.load::<TrialClaim>(&guard).await?.and_then(|c| c.trial)
+                    {
+                        return Ok(trial);
+                    }
+                    tx.record(guard, TrialClaim { trial: Some(id) })?;
+                    self.apply_trial(tx, id, events.clone()).await?;
+                    Ok(id)
+                })
             })
-        })
-        .await
+            .await
     }
 
     /// Cancels a trial: the provider's subscription first, then the record.
@@ -236,7 +238,7 @@ impl Services {
             return Err(crate::trial::TrialError::Finished(TrialStatus::Canceled).into());
         }
         if let Some(subscription) = &state.subscription {
-            let cards = self.payments.card_on_file(tenant).await?;
+            let cards = self.providers.card_on_file(tenant).await?;
             cards
                 .cancel_subscription(subscription, &trial_key(tenant, &state, 0, "cancel"))
                 .await?;

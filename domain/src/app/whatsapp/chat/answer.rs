@@ -12,9 +12,9 @@ use crate::verification::{Channel, OtpCode};
 use super::{YES, choose, closing, next_field, prompt_of};
 use crate::app::verifications::StartVerification;
 use crate::app::whatsapp::conversation::ChatCursor;
-use crate::app::{AppError, Services};
+use crate::app::{AppError, WhatsAppService};
 
-impl Services {
+impl WhatsAppService {
     /// Answers the current step with `text`; answers the replies and the chat's new cursor.
     pub(super) async fn answer_in_chat(
         &self,
@@ -23,14 +23,14 @@ impl Services {
         phone: &PhoneNumber,
         text: &str,
     ) -> Result<(Vec<String>, ChatCursor), AppError> {
-        let current = self.load_session(tenant, id).await?;
+        let current = self.core.load_session(tenant, id).await?;
         if current.state.status.is_final() {
             return Ok((
-                vec![closing(&self.session(tenant, id).await?)],
+                vec![closing(&self.sessions.session(tenant, id).await?)],
                 ChatCursor::default(),
             ));
         }
-        let flow = self.flow_of(&current.state)?;
+        let flow = self.core.flow_of(&current.state)?;
         let Some(step) = current_step(&flow, &current.state) else {
             return Ok((vec![], ChatCursor::default()));
         };
@@ -92,6 +92,7 @@ impl Services {
             }
         };
         match self
+            .sessions
             .submit_step(tenant, id, step.id().as_str(), answers)
             .await
         {
@@ -121,16 +122,17 @@ impl Services {
         phone: &PhoneNumber,
         mut cursor: ChatCursor,
     ) -> Result<(Vec<String>, ChatCursor), AppError> {
-        let current = self.load_session(tenant, id).await?;
-        let flow = self.flow_of(&current.state)?;
+        let current = self.core.load_session(tenant, id).await?;
+        let flow = self.core.flow_of(&current.state)?;
         let Some(step) = current_step(&flow, &current.state) else {
             return Ok((
-                vec![closing(&self.session(tenant, id).await?)],
+                vec![closing(&self.sessions.session(tenant, id).await?)],
                 ChatCursor::default(),
             ));
         };
         if step.kind() == StepKind::PhoneVerification {
             let v = self
+                .verifications
                 .start_verification(
                     tenant,
                     StartVerification {
@@ -165,7 +167,8 @@ impl Services {
         };
         if !(4..=10).contains(&digits.len()) || !digits.chars().all(|c| c.is_ascii_digit()) {
             if text.eq_ignore_ascii_case("resend") {
-                self.resend_verification(tenant, vid, Some(Channel::Sms))
+                self.verifications
+                    .resend_verification(tenant, vid, Some(Channel::Sms))
                     .await?;
                 return Ok((vec!["We sent you a new code.".into()], cursor));
             }
@@ -180,7 +183,11 @@ impl Services {
         let Ok(code) = OtpCode::parse(&digits) else {
             return Ok((vec![prompt_of(step)], cursor));
         };
-        match self.check_verification(tenant, vid, &code).await {
+        match self
+            .verifications
+            .check_verification(tenant, vid, &code)
+            .await
+        {
             Ok(_) => {
                 self.prompt_current(tenant, id, phone, ChatCursor::default())
                     .await

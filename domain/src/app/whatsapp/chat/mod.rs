@@ -19,7 +19,7 @@ use crate::session::{SessionChannel, SessionView};
 
 use crate::app::sessions::StartSession;
 use crate::app::whatsapp::conversation::{Author, ChatCursor, MessageChannel, NewMessage};
-use crate::app::{AppError, Services};
+use crate::app::{AppError, WhatsAppService};
 
 /// An inbound WhatsApp message, once its webhook is verified.
 #[derive(Debug, Clone)]
@@ -49,7 +49,7 @@ const YES: [&str; 8] = [
     "yes", "y", "ok", "okay", "agree", "i agree", "accept", "confirm",
 ];
 
-impl Services {
+impl WhatsAppService {
     /// The person's open session: the newest session of the tenant with this phone that is
     /// neither completed, abandoned nor expired.
     ///
@@ -61,6 +61,7 @@ impl Services {
         phone: &PhoneNumber,
     ) -> Result<Option<SessionView>, AppError> {
         let page = self
+            .core
             .store
             .list(
                 tenant,
@@ -74,9 +75,9 @@ impl Services {
             .await?;
         for loaded in &page.items {
             let state: crate::session::SessionState =
-                super::super::persist::state_of(loaded, &self.flows)?;
+                super::super::persist::state_of(loaded, &self.core.flows)?;
             if !state.status.is_final() {
-                let flow = self.flow_of(&state)?;
+                let flow = self.core.flow_of(&state)?;
                 return Ok(Some(crate::session::view(&flow, &state)));
             }
         }
@@ -100,10 +101,11 @@ impl Services {
             Some(s) => (s, false),
             None => {
                 let view = self
+                    .sessions
                     .start_session(
                         tenant,
                         StartSession {
-                            flow_id: self.whatsapp_policy.inbound_flow.clone(),
+                            flow_id: self.policy.inbound_flow.clone(),
                             channel: SessionChannel::WhatsApp,
                             phone: Some(phone.clone()),
                             external_ref: None,
@@ -145,18 +147,18 @@ impl Services {
         self.add_messages(tenant, id, Some(phone.as_str()), messages, Some(cursor))
             .await?;
         Ok(ChatTurn {
-            session: self.session(tenant, id).await?,
+            session: self.sessions.session(tenant, id).await?,
             started,
             replies,
         })
     }
 
     /// Answers a step from the web (an end user's own route): as
-    /// [`Services::submit_step`], and the answer joins the session's conversation, so the
+    /// [`SessionService::submit_step`](crate::app::SessionService::submit_step), and the answer joins the session's conversation, so the
     /// history covers both channels. Steps marked `admin_only` are the tenant's to answer.
     ///
     /// # Errors
-    /// As [`Services::submit_step`]; [`AppError::AdminOnlyStep`].
+    /// As [`SessionService::submit_step`](crate::app::SessionService::submit_step); [`AppError::AdminOnlyStep`].
     pub async fn submit_step_on_web(
         &self,
         tenant: TenantId,
@@ -164,8 +166,8 @@ impl Services {
         step: &str,
         answers: Value,
     ) -> Result<SessionView, AppError> {
-        let current = self.load_session(tenant, id).await?;
-        let flow = self.flow_of(&current.state)?;
+        let current = self.core.load_session(tenant, id).await?;
+        let flow = self.core.flow_of(&current.state)?;
         if flow
             .steps()
             .iter()
@@ -173,7 +175,10 @@ impl Services {
         {
             return Err(AppError::AdminOnlyStep(step.to_owned()));
         }
-        let view = self.submit_step(tenant, id, step, answers.clone()).await?;
+        let view = self
+            .sessions
+            .submit_step(tenant, id, step, answers.clone())
+            .await?;
         let message = NewMessage {
             author: Author::User,
             channel: MessageChannel::Web,

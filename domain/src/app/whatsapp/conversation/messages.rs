@@ -10,9 +10,9 @@ use super::{
     NewMessage, text_context,
 };
 use crate::app::jobs::kinds::{Job, WhatsAppSend as SendJob};
-use crate::app::{AppError, Services};
+use crate::app::{AppError, WhatsAppService};
 
-impl Services {
+impl WhatsAppService {
     /// The chat's cursor in the current step.
     pub(crate) async fn chat_cursor(
         &self,
@@ -57,64 +57,72 @@ impl Services {
         }
         let messages = &messages;
         let cursor = &cursor;
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                let current = tx
-                    .load::<ConversationState>(conversation)
-                    .await?
-                    .unwrap_or_default();
-                let at = self.clock.now();
-                let mut next = u32::try_from(current.messages.len()).unwrap_or(u32::MAX);
-                let mut events = Vec::new();
-                let mut seqs = Vec::new();
-                for m in messages {
-                    next += 1;
-                    seqs.push(next);
-                    let outbound = m.author == Author::Bot && m.channel == MessageChannel::WhatsApp;
-                    events.push(ConversationEvent::Message {
-                        message: ChatMessage {
-                            seq: next,
-                            author: m.author,
-                            channel: m.channel,
-                            text: m.kept_text(),
-                            step: m.step.clone(),
-                            provider: m.inbound.as_ref().map(|(p, _)| *p),
-                            provider_ref: m.inbound.as_ref().map(|(_, r)| r.clone()),
-                            status: if outbound { "queued" } else { "received" }.into(),
-                            at,
-                        },
-                    });
-                    if outbound {
-                        let to = phone.ok_or_else(|| {
-                            AppError::NoWhatsAppChannel("the session has no phone number".into())
-                        })?;
-                        let send = Job::WhatsAppSend(SendJob {
-                            conversation,
-                            seq: next,
-                            to: to.to_owned(),
-                            text: m.kept_text(),
-                            sealed_text: m.secret.as_ref().map(|_| {
-                                self.seal(
-                                    &crate::ports::ClearSecret::new(m.text.clone()),
-                                    &text_context(conversation, next),
-                                )
-                            }),
-                            client,
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    let current = tx
+                        .load::<ConversationState>(conversation)
+                        .await?
+                        .unwrap_or_default();
+                    let at = self.core.clock.now();
+                    let mut next = u32::try_from(current.messages.len()).unwrap_or(u32::MAX);
+                    let mut events = Vec::new();
+                    let mut seqs = Vec::new();
+                    for m in messages {
+                        next += 1;
+                        seqs.push(next);
+                        let outbound =
+                            m.author == Author::Bot && m.channel == MessageChannel::WhatsApp;
+                        events.push(ConversationEvent::Message {
+                            message: ChatMessage {
+                                seq: next,
+                                author: m.author,
+                                channel: m.channel,
+                                text: m.kept_text(),
+                                step: m.step.clone(),
+                                provider: m.inbound.as_ref().map(|(p, _)| *p),
+                                provider_ref: m.inbound.as_ref().map(|(_, r)| r.clone()),
+                                status: if outbound { "queued" } else { "received" }.into(),
+                                at,
+                            },
                         });
-                        tx.enqueue(send.schedule(JobId::new(self.ids.new_id()), at, None)?);
+                        if outbound {
+                            let to = phone.ok_or_else(|| {
+                                AppError::NoWhatsAppChannel(
+                                    "the session has no phone number".into(),
+                                )
+                            })?;
+                            let send = Job::WhatsAppSend(SendJob {
+                                conversation,
+                                seq: next,
+                                to: to.to_owned(),
+                                text: m.kept_text(),
+                                sealed_text: m.secret.as_ref().map(|_| {
+                                    self.seal(
+                                        &crate::ports::ClearSecret::new(m.text.clone()),
+                                        &text_context(conversation, next),
+                                    )
+                                }),
+                                client,
+                            });
+                            tx.enqueue(send.schedule(
+                                JobId::new(self.core.ids.new_id()),
+                                at,
+                                None,
+                            )?);
+                        }
                     }
-                }
-                if let Some(c) = cursor
-                    && *c != current.cursor
-                {
-                    events.push(ConversationEvent::Cursor { cursor: c.clone() });
-                }
-                self.apply_conversation(tx, conversation, phone, events)
-                    .await?;
-                Ok(seqs)
+                    if let Some(c) = cursor
+                        && *c != current.cursor
+                    {
+                        events.push(ConversationEvent::Cursor { cursor: c.clone() });
+                    }
+                    self.apply_conversation(tx, conversation, phone, events)
+                        .await?;
+                    Ok(seqs)
+                })
             })
-        })
-        .await
+            .await
     }
 
     /// The session's conversation, oldest first.
@@ -126,7 +134,7 @@ impl Services {
         tenant: TenantId,
         session: SessionId,
     ) -> Result<Vec<ChatMessage>, AppError> {
-        self.load_session(tenant, session).await?;
+        self.core.load_session(tenant, session).await?;
         Ok(self
             .load_conversation(tenant, session.uuid())
             .await?

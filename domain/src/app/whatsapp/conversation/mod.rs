@@ -20,7 +20,7 @@ use crate::ports::{AggregateKind, MessageStatus, ProviderId, StreamId};
 use crate::app::aggregates::whatsapp::Conversations;
 use crate::app::execute::Tx;
 use crate::app::persist::Versioned;
-use crate::app::{AppError, Services};
+use crate::app::{AppError, WhatsAppService};
 
 /// Who wrote a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -223,13 +223,14 @@ fn text_context(conversation: Uuid, seq: u32) -> String {
     format!("whatsapp-text:{conversation}:{seq}")
 }
 
-impl Services {
+impl WhatsAppService {
     async fn load_conversation(
         &self,
         tenant: TenantId,
         conversation: Uuid,
     ) -> Result<Versioned<ConversationState>, AppError> {
         Ok(self
+            .core
             .load_versioned(tenant, &conversation_stream(conversation))
             .await?
             .unwrap_or(Versioned {
@@ -251,7 +252,7 @@ impl Services {
             .await?
             .unwrap_or_default();
         if current.created_at.is_none() || (current.phone.is_none() && phone.is_some()) {
-            current.created_at.get_or_insert(self.clock.now());
+            current.created_at.get_or_insert(self.core.clock.now());
             if current.phone.is_none() {
                 current.phone = phone.map(str::to_owned);
             }

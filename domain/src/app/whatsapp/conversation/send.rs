@@ -12,9 +12,9 @@ use super::{ConversationEvent, text_context};
 use crate::app::jobs::JobOutcome;
 use crate::app::jobs::kinds::WhatsAppSend as SendJob;
 use crate::app::whatsapp::accounts::WhatsAppTarget;
-use crate::app::{AppError, Services};
+use crate::app::{AppError, WhatsAppService};
 
-impl Services {
+impl WhatsAppService {
     /// The send job: one bot message over the tenant's WhatsApp channel; the provider's id is
     /// recorded with the job's completion, and routes the message's delivery statuses.
     pub(crate) async fn send_whatsapp(
@@ -38,7 +38,7 @@ impl Services {
         };
         let result = match p.client {
             None => {
-                self.whatsapp
+                self.providers
                     .messaging(tenant)
                     .await?
                     .send_text(&message)
@@ -46,7 +46,7 @@ impl Services {
             }
             Some(client) => {
                 let channel = self.client_channel(tenant, client).await?;
-                self.whatsapp
+                self.providers
                     .embedded_signup(tenant)
                     .await?
                     .send_as_client(&channel, &message)
@@ -61,40 +61,41 @@ impl Services {
         if retry {
             let e = result.err().map(|e| e.reason()).unwrap_or_default();
             return Ok(JobOutcome::RetryAt {
-                run_at: self.clock.now() + backoff(job.attempts),
+                run_at: self.core.clock.now() + backoff(job.attempts),
                 reason: e,
             });
         }
         let p = &p;
         let result = &result;
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                tx.complete_job(job.id);
-                let event = match result {
-                    Ok(sent) => {
-                        let target = WhatsAppTarget::Message {
-                            conversation: p.conversation,
-                            seq: p.seq,
-                        };
-                        self.point_whatsapp_ref(tx, sent.provider, &sent.provider_ref, &target)
-                            .await?;
-                        ConversationEvent::Sent {
-                            seq: p.seq,
-                            provider: sent.provider,
-                            provider_ref: sent.provider_ref.clone(),
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    tx.complete_job(job.id);
+                    let event = match result {
+                        Ok(sent) => {
+                            let target = WhatsAppTarget::Message {
+                                conversation: p.conversation,
+                                seq: p.seq,
+                            };
+                            self.point_whatsapp_ref(tx, sent.provider, &sent.provider_ref, &target)
+                                .await?;
+                            ConversationEvent::Sent {
+                                seq: p.seq,
+                                provider: sent.provider,
+                                provider_ref: sent.provider_ref.clone(),
+                            }
                         }
-                    }
-                    Err(e) => ConversationEvent::SendFailed {
-                        seq: p.seq,
-                        reason: e.reason(),
-                    },
-                };
-                self.apply_conversation(tx, p.conversation, None, vec![event])
-                    .await?;
-                Ok(())
+                        Err(e) => ConversationEvent::SendFailed {
+                            seq: p.seq,
+                            reason: e.reason(),
+                        },
+                    };
+                    self.apply_conversation(tx, p.conversation, None, vec![event])
+                        .await?;
+                    Ok(())
+                })
             })
-        })
-        .await?;
+            .await?;
         Ok(JobOutcome::Done)
     }
 
@@ -106,14 +107,15 @@ impl Services {
         seq: u32,
         status: MessageStatus,
     ) -> Result<(), AppError> {
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                let event = ConversationEvent::Status { seq, status };
-                self.apply_conversation(tx, conversation, None, vec![event])
-                    .await?;
-                Ok(())
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    let event = ConversationEvent::Status { seq, status };
+                    self.apply_conversation(tx, conversation, None, vec![event])
+                        .await?;
+                    Ok(())
+                })
             })
-        })
-        .await
+            .await
     }
 }

@@ -19,9 +19,9 @@ use crate::app::jobs::JobOutcome;
 use crate::app::jobs::kinds::WabaStep as StepJob;
 use crate::app::persist::Versioned;
 use crate::app::whatsapp::accounts::{WabaAccountView, WabaRecord, WhatsAppTarget};
-use crate::app::{AppError, Services};
+use crate::app::{AppError, WhatsAppService};
 
-impl Services {
+impl WhatsAppService {
     /// Starts Embedded Signup's server side: records the FINISH data, exchanges the code now if
     /// it is still within its time to live, and queues the next steps.
     ///
@@ -34,7 +34,7 @@ impl Services {
         tenant: TenantId,
         request: SignupRequest,
     ) -> Result<WabaAccountView, AppError> {
-        let now = self.clock.now();
+        let now = self.core.clock.now();
         let received = request.code_issued_at.map_or(now, |t| t.min(now));
         let step = match request.session_id {
             Some(session) => Some(
@@ -48,7 +48,7 @@ impl Services {
             ),
             None => None,
         };
-        let id = WabaAccountId::new(self.ids.new_id());
+        let id = WabaAccountId::new(self.core.ids.new_id());
         let record = &WabaRecord {
             id: Some(id),
             session_id: request.session_id,
@@ -66,10 +66,11 @@ impl Services {
         // within the TTL, or expires the signup once the TTL is past. It waits out the exchange
         // call's own timeout (10 s), so it never races a call still in flight.
         let sealed_code = &self.seal(&request.code, &code_context(id));
-        let deadline = received + self.whatsapp_policy.code_ttl + Duration::seconds(1);
+        let deadline = received + self.policy.code_ttl + Duration::seconds(1);
         // Begin, then ask for the exchange (or expire a code already past its TTL), in one
         // commit.
         let live = self
+            .core
             .execute(tenant, |tx| {
                 Box::pin(async move {
                     tx.stage(id, record.clone());
@@ -96,7 +97,7 @@ impl Services {
         if !live {
             return Err(AppError::SignupCodeExpired);
         }
-        let provider = self.whatsapp.embedded_signup(tenant).await?;
+        let provider = self.providers.embedded_signup(tenant).await?;
         let result = provider.exchange_code(&request.code).await;
         self.record_exchange(tenant, id, result, None).await?;
         let view = self.waba_account(tenant, id).await?;
@@ -149,51 +150,51 @@ impl Services {
             Err(e) => Err(e),
         };
         let result = &result;
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                let now = self.clock.now();
-                match result {
-                    Ok((sealed_token, expires_in)) => {
-                        // Only a recorded exchange completes the retry job; a failure leaves it
-                        // to run again (or to expire the signup past the TTL).
-                        if let Some(job) = job {
-                            tx.complete_job(job);
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    let now = self.core.clock.now();
+                    match result {
+                        Ok((sealed_token, expires_in)) => {
+                            // Only a recorded exchange completes the retry job; a failure leaves it
+                            // to run again (or to expire the signup past the TTL).
+                            if let Some(job) = job {
+                                tx.complete_job(job);
+                            }
+                            let lifetime = expires_in
+                                .and_then(|s| i64::try_from(s).ok())
+                                .map_or(self.policy.default_token_lifetime, Duration::seconds);
+                            let expires_at = now + lifetime;
+                            let command = WabaCommand::RecordStep {
+                                result: StepResult::CodeExchanged {
+                                    sealed_token: sealed_token.clone(),
+                                    expires_at,
+                                },
+                                at: now,
+                            };
+                            self.decide_waba(tx, id, &command).await?;
+                            if job.is_none() {
+                                tx.cancel_timer(exchange_timer_key(id));
+                            }
+                            tx.enqueue(self.step_job(id, None, now)?);
+                            let refresh_at =
+                                (expires_at - self.policy.token_refresh_before).max(now);
+                            tx.enqueue(self.token_job(id, refresh_at)?);
+                            Ok(None)
                         }
-                        let lifetime = expires_in.and_then(|s| i64::try_from(s).ok()).map_or(
-                            self.whatsapp_policy.default_token_lifetime,
-                            Duration::seconds,
-                        );
-                        let expires_at = now + lifetime;
-                        let command = WabaCommand::RecordStep {
-                            result: StepResult::CodeExchanged {
-                                sealed_token: sealed_token.clone(),
-                                expires_at,
-                            },
-                            at: now,
-                        };
-                        self.decide_waba(tx, id, &command).await?;
-                        if job.is_none() {
-                            tx.cancel_timer(exchange_timer_key(id));
+                        Err(e) => {
+                            let command = WabaCommand::StepFailed {
+                                step: SignupStep::CodeExchange,
+                                reason: failure_reason(e),
+                                at: now,
+                            };
+                            self.decide_waba(tx, id, &command).await?;
+                            Ok(Some(clone_error(e)))
                         }
-                        tx.enqueue(self.step_job(id, None, now)?);
-                        let refresh_at =
-                            (expires_at - self.whatsapp_policy.token_refresh_before).max(now);
-                        tx.enqueue(self.token_job(id, refresh_at)?);
-                        Ok(None)
                     }
-                    Err(e) => {
-                        let command = WabaCommand::StepFailed {
-                            step: SignupStep::CodeExchange,
-                            reason: failure_reason(e),
-                            at: now,
-                        };
-                        self.decide_waba(tx, id, &command).await?;
-                        Ok(Some(clone_error(e)))
-                    }
-                }
+                })
             })
-        })
-        .await
+            .await
     }
 
     /// The exchange's retry from the outbox: allowed within the code's TTL only; past it the
@@ -208,10 +209,13 @@ impl Services {
     ) -> Result<JobOutcome, AppError> {
         let tenant = job.tenant;
         let id = p.account_id;
-        let deadline = current.state.state.code_received_at.map_or(now, |r| {
-            r + self.whatsapp_policy.code_ttl + Duration::seconds(1)
-        });
+        let deadline = current
+            .state
+            .state
+            .code_received_at
+            .map_or(now, |r| r + self.policy.code_ttl + Duration::seconds(1));
         let step = self
+            .core
             .execute(tenant, |tx| {
                 Box::pin(async move {
                     let current = tx
@@ -257,7 +261,7 @@ impl Services {
             .as_deref()
             .ok_or_else(|| AppError::Corrupt(format!("job {} has no code", job.id)))?;
         let code = self.unseal(sealed, &code_context(id))?;
-        let provider = self.whatsapp.embedded_signup(tenant).await?;
+        let provider = self.providers.embedded_signup(tenant).await?;
         let result = provider.exchange_code(&code).await;
         match self
             .record_exchange(tenant, id, result, Some(job.id))
@@ -271,7 +275,7 @@ impl Services {
                 let run_at = if permanent(&e) {
                     deadline
                 } else {
-                    (self.clock.now() + backoff(job.attempts)).min(deadline)
+                    (self.core.clock.now() + backoff(job.attempts)).min(deadline)
                 };
                 Ok(JobOutcome::RetryAt {
                     run_at,

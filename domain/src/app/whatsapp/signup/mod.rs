@@ -18,9 +18,9 @@ use crate::ports::{ClearSecret, NewJob, ProviderError};
 use crate::waba::SignupIds;
 
 use crate::app::jobs::kinds::{Job, WabaAccount, WabaStep as StepJob};
-use crate::app::{AppError, Services};
+use crate::app::{AppError, WhatsAppService};
 
-/// Input of [`Services::begin_signup`]: Embedded Signup's FINISH data and the code.
+/// Input of [`WhatsAppService::begin_signup`]: Embedded Signup's FINISH data and the code.
 #[derive(Debug, Clone)]
 pub struct SignupRequest {
     /// `waba_id`, `phone_number_id`, `business_id` of the FINISH event.
@@ -64,7 +64,7 @@ fn exchange_timer_key(id: WabaAccountId) -> String {
     format!("waba:{id}:exchange")
 }
 
-impl Services {
+impl WhatsAppService {
     pub(crate) fn seal(&self, secret: &ClearSecret, context: &str) -> String {
         hex::encode(self.secrets.encrypt(secret.expose().as_bytes(), context))
     }
@@ -99,12 +99,12 @@ impl Services {
             account_id: id,
             sealed_code,
         })
-        .schedule(JobId::new(self.ids.new_id()), run_at, timer_key)
+        .schedule(JobId::new(self.core.ids.new_id()), run_at, timer_key)
     }
 
     fn token_job(&self, id: WabaAccountId, run_at: OffsetDateTime) -> Result<NewJob, AppError> {
         Job::WabaToken(WabaAccount { account_id: id }).schedule(
-            JobId::new(self.ids.new_id()),
+            JobId::new(self.core.ids.new_id()),
             run_at,
             Some(token_timer_key(id)),
         )

@@ -11,9 +11,9 @@ use super::{failure_reason, permanent, pin_context, token_context};
 use crate::app::jobs::JobOutcome;
 use crate::app::jobs::kinds::{WabaAccount, WabaStep as StepJob};
 use crate::app::whatsapp::accounts::{WabaAccountView, WabaRecord};
-use crate::app::{AppError, Services};
+use crate::app::{AppError, WhatsAppService};
 
-impl Services {
+impl WhatsAppService {
     /// Runs the saga's step due for the job's account, exactly one provider call.
     pub(crate) async fn run_waba_step(
         &self,
@@ -28,11 +28,11 @@ impl Services {
         let Some(step) = step.filter(|s| p.sealed_code.is_none() || *s == SignupStep::CodeExchange)
         else {
             // Nothing due, or the exchange's safety net after the exchange was recorded.
-            self.complete_bare(tenant, job.id).await?;
+            self.core.complete_bare(tenant, job.id).await?;
             return Ok(JobOutcome::Done);
         };
-        let now = self.clock.now();
-        let provider = self.whatsapp.embedded_signup(tenant).await?;
+        let now = self.core.clock.now();
+        let provider = self.providers.embedded_signup(tenant).await?;
         let ids = current.state.signup_ids()?.clone();
         let outcome: Result<StepResult, ProviderError> = match step {
             SignupStep::CodeExchange => {
@@ -46,7 +46,7 @@ impl Services {
                     .map(|()| StepResult::WebhooksSubscribed)
             }
             SignupStep::CreditLineSharing => provider
-                .share_credit_line(ids.waba_id.as_str(), &self.whatsapp_policy.credit_currency)
+                .share_credit_line(ids.waba_id.as_str(), &self.policy.credit_currency)
                 .await
                 .map(|allocation_config_id| StepResult::CreditLineShared {
                     allocation_config_id,
@@ -86,52 +86,53 @@ impl Services {
     ) -> Result<JobOutcome, AppError> {
         let tenant = job.tenant;
         let recorded = &outcome;
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                let now = self.clock.now();
-                let command = match recorded {
-                    Ok(result) => WabaCommand::RecordStep {
-                        result: result.clone(),
-                        at: now,
-                    },
-                    Err(e) => WabaCommand::StepFailed {
-                        step,
-                        reason: failure_reason(e),
-                        at: now,
-                    },
-                };
-                let (after, _) = match self.decide_waba(tx, id, &command).await {
-                    // Recorded meanwhile by another run of the same step.
-                    Err(AppError::Waba(WabaError::StepOutOfOrder { .. })) => {
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    let now = self.core.clock.now();
+                    let command = match recorded {
+                        Ok(result) => WabaCommand::RecordStep {
+                            result: result.clone(),
+                            at: now,
+                        },
+                        Err(e) => WabaCommand::StepFailed {
+                            step,
+                            reason: failure_reason(e),
+                            at: now,
+                        },
+                    };
+                    let (after, _) = match self.decide_waba(tx, id, &command).await {
+                        // Recorded meanwhile by another run of the same step.
+                        Err(AppError::Waba(WabaError::StepOutOfOrder { .. })) => {
+                            tx.complete_job(job.id);
+                            return Ok(());
+                        }
+                        other => other?,
+                    };
+                    if recorded.is_ok() {
                         tx.complete_job(job.id);
-                        return Ok(());
+                        if after.state.next_step().is_some() {
+                            tx.enqueue(self.step_job(id, None, now)?);
+                        }
                     }
-                    other => other?,
-                };
-                if recorded.is_ok() {
-                    tx.complete_job(job.id);
-                    if after.state.next_step().is_some() {
-                        tx.enqueue(self.step_job(id, None, now)?);
+                    if after.state.status == WabaStatus::Active {
+                        // The account's session step completes in the activation's commit.
+                        self.complete_waba_step(tx, &after).await?;
                     }
-                }
-                if after.state.status == WabaStatus::Active {
-                    // The account's session step completes in the activation's commit.
-                    self.complete_waba_step(tx, &after).await?;
-                }
-                Ok(())
+                    Ok(())
+                })
             })
-        })
-        .await?;
+            .await?;
         match outcome {
             Ok(_) => Ok(JobOutcome::Done),
             Err(e) if permanent(&e) => {
                 // Retrying cannot help (a refused PIN, missing permissions): the failure is on
                 // the account for an operator, who retries with `retry_signup`.
-                self.complete_bare(tenant, job.id).await?;
+                self.core.complete_bare(tenant, job.id).await?;
                 Ok(JobOutcome::Done)
             }
             Err(e) => Ok(JobOutcome::RetryAt {
-                run_at: self.clock.now() + backoff(job.attempts),
+                run_at: self.core.clock.now() + backoff(job.attempts),
                 reason: e.reason(),
             }),
         }
@@ -156,13 +157,14 @@ impl Services {
             None => {}
             Some(SignupStep::CodeExchange) => return Err(WabaError::CodeExpired.into()),
             Some(_) => {
-                self.execute(tenant, |tx| {
-                    Box::pin(async move {
-                        tx.enqueue(self.step_job(id, None, self.clock.now())?);
-                        Ok(())
+                self.core
+                    .execute(tenant, |tx| {
+                        Box::pin(async move {
+                            tx.enqueue(self.step_job(id, None, self.core.clock.now())?);
+                            Ok(())
+                        })
                     })
-                })
-                .await?;
+                    .await?;
             }
         }
         current.state.view()
@@ -179,20 +181,20 @@ impl Services {
         let id = p.account_id;
         let current = self.load_waba(tenant, id).await?;
         let token = self.account_token(&current.state)?;
-        let provider = self.whatsapp.embedded_signup(tenant).await?;
+        let provider = self.providers.embedded_signup(tenant).await?;
         let result = provider.refresh_token(&token).await;
         let refreshed = &result;
         let failed = self
+            .core
             .execute(tenant, |tx| {
                 Box::pin(async move {
-                    let now = self.clock.now();
+                    let now = self.core.clock.now();
                     match refreshed {
                         Ok(fresh) => {
-                            let lifetime =
-                                fresh.expires_in.and_then(|s| i64::try_from(s).ok()).map_or(
-                                    self.whatsapp_policy.default_token_lifetime,
-                                    Duration::seconds,
-                                );
+                            let lifetime = fresh
+                                .expires_in
+                                .and_then(|s| i64::try_from(s).ok())
+                                .map_or(self.policy.default_token_lifetime, Duration::seconds);
                             let command = WabaCommand::RefreshToken {
                                 sealed_token: self.seal(&fresh.access_token, &token_context(id)),
                                 expires_at: now + lifetime,
@@ -200,8 +202,7 @@ impl Services {
                             };
                             self.decide_waba(tx, id, &command).await?;
                             tx.complete_job(job.id);
-                            let next = (now + lifetime - self.whatsapp_policy.token_refresh_before)
-                                .max(now);
+                            let next = (now + lifetime - self.policy.token_refresh_before).max(now);
                             tx.enqueue(self.token_job(id, next)?);
                             Ok(false)
                         }
@@ -216,7 +217,7 @@ impl Services {
             .await?;
         match (failed, result) {
             (true, Err(e)) => Ok(JobOutcome::RetryAt {
-                run_at: self.clock.now() + backoff(job.attempts),
+                run_at: self.core.clock.now() + backoff(job.attempts),
                 reason: e.reason(),
             }),
             _ => Ok(JobOutcome::Done),

@@ -6,11 +6,11 @@ use time::Duration;
 use crate::ids::{JobId, TenantId};
 use crate::ports::{ClaimedJob, Mail, NewJob, ProviderError};
 
-use super::super::jobs::JobOutcome;
-use super::super::jobs::kinds::{Job, MailMessage};
-use super::super::{AppError, Services};
+use super::jobs::JobOutcome;
+use super::jobs::kinds::{Job, MailMessage};
+use super::{AppError, Core, MailService};
 
-impl Services {
+impl Core {
     /// The outbox job that sends one e-mail, due now by the server's clock (not the logical
     /// time of a timer moved by the sandbox clock, which may lie ahead).
     pub(crate) fn mail_job(
@@ -27,6 +27,19 @@ impl Services {
         mail.schedule(JobId::new(self.ids.new_id()), self.clock.now(), None)
     }
 
+    /// Marks a job done with no other write.
+    pub(crate) async fn complete_bare(&self, tenant: TenantId, job: JobId) -> Result<(), AppError> {
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                tx.complete_job(job);
+                Ok(())
+            })
+        })
+        .await
+    }
+}
+
+impl MailService {
     /// Sends a queued e-mail; the job's id is the mail's idempotency key.
     pub(crate) async fn send_mail(
         &self,
@@ -43,31 +56,20 @@ impl Services {
         };
         match self.mailer.send(&mail).await {
             Ok(()) => {
-                self.complete_bare(job.tenant, job.id).await?;
+                self.core.complete_bare(job.tenant, job.id).await?;
                 Ok(JobOutcome::Done)
             }
             Err(e @ (ProviderError::Unavailable { .. } | ProviderError::Unexpected(_))) => {
                 Ok(JobOutcome::RetryAt {
-                    run_at: self.clock.now() + backoff(job.attempts),
+                    run_at: self.core.clock.now() + backoff(job.attempts),
                     reason: e.reason(),
                 })
             }
             // Refused for good (a bad address): retrying cannot help.
             Err(_) => {
-                self.complete_bare(job.tenant, job.id).await?;
+                self.core.complete_bare(job.tenant, job.id).await?;
                 Ok(JobOutcome::Done)
             }
         }
-    }
-
-    /// Marks a job done with no other write.
-    pub(crate) async fn complete_bare(&self, tenant: TenantId, job: JobId) -> Result<(), AppError> {
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                tx.complete_job(job);
-                Ok(())
-            })
-        })
-        .await
     }
 }

@@ -9,16 +9,15 @@
 //! Each parked webhook is its own inbox row, found by the listing index on the reference: a
 //! thousand events about one unknown object cost a thousand small rows, not a growing list.
 
-use crate::ids::{JobId, TenantId};
+use crate::ids::TenantId;
 use crate::ports::{AggregateKind, ClaimedJob, ListQuery, Loaded, ProviderId, StreamId};
 
-use super::super::execute::Tx;
+use super::super::jobs::JobOutcome;
 use super::super::jobs::kinds::UnparkWebhooks;
-use super::super::jobs::{Job, JobOutcome};
+use super::super::payments::payment_ref_stream;
 use super::super::persist::state_of;
-use super::super::webhooks::{StoredWebhook, UNMATCHED_TENANT};
-use super::super::{AppError, Services};
-use super::refs::{PaymentTarget, payment_ref_stream};
+use super::super::{AppError, WebhookService};
+use super::{StoredWebhook, UNMATCHED_TENANT};
 
 /// The inbox status of a parked webhook.
 pub(crate) const PARKED: &str = "parked";
@@ -31,25 +30,7 @@ struct Parked {
     stored: StoredWebhook,
 }
 
-impl Services {
-    /// Records a payment reference in `tx`, with the job that applies the webhooks parked under
-    /// it.
-    pub(crate) fn record_payment_ref(
-        &self,
-        tx: &mut Tx<'_>,
-        provider: ProviderId,
-        reference: &str,
-        target: PaymentTarget,
-    ) -> Result<(), AppError> {
-        tx.record(payment_ref_stream(provider, reference).id, target)?;
-        let unpark = Job::UnparkWebhooks(UnparkWebhooks {
-            provider,
-            reference: reference.to_owned(),
-        });
-        tx.enqueue(unpark.schedule(JobId::new(self.ids.new_id()), self.clock.now(), None)?);
-        Ok(())
-    }
-
+impl WebhookService {
     /// Parks the webhook of `job` (inbox stream `stream`), completing the job; then looks at
     /// the reference again: recorded meanwhile (its unpark job may have run before this park),
     /// the webhook is queued again at once.
@@ -64,26 +45,29 @@ impl Services {
         reference: &str,
     ) -> Result<JobOutcome, AppError> {
         let tenant = job.tenant;
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                tx.complete_job(job.id);
-                self.mark_webhook(tx, &stream.id, PARKED).await
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    tx.complete_job(job.id);
+                    self.mark_webhook(tx, &stream.id, PARKED).await
+                })
             })
-        })
-        .await?;
+            .await?;
         if self
+            .core
             .store
             .load(tenant, &payment_ref_stream(provider, reference))
             .await?
             .is_some()
         {
-            self.execute(tenant, |tx| {
-                Box::pin(async move {
-                    tx.enqueue(self.process_job(&stream.id)?);
-                    Ok(())
+            self.core
+                .execute(tenant, |tx| {
+                    Box::pin(async move {
+                        tx.enqueue(self.process_job(&stream.id)?);
+                        Ok(())
+                    })
                 })
-            })
-            .await?;
+                .await?;
         }
         Ok(JobOutcome::Done)
     }
@@ -99,6 +83,7 @@ impl Services {
         reference: &str,
     ) -> Result<(), AppError> {
         let owner = self
+            .core
             .store
             .stream_owner(&payment_ref_stream(provider, reference))
             .await?;
@@ -123,16 +108,17 @@ impl Services {
             .await?;
         let parked = self.parked(tenant, p.provider, &p.reference).await?;
         let parked = &parked;
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                tx.complete_job(job.id);
-                for webhook in parked {
-                    tx.enqueue(self.process_job(&webhook.row.stream.id)?);
-                }
-                Ok(())
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    tx.complete_job(job.id);
+                    for webhook in parked {
+                        tx.enqueue(self.process_job(&webhook.row.stream.id)?);
+                    }
+                    Ok(())
+                })
             })
-        })
-        .await?;
+            .await?;
         Ok(JobOutcome::Done)
     }
 
@@ -150,14 +136,15 @@ impl Services {
                 .await?;
             // Another hand-over may mark it first: then this one changes nothing.
             let parked = &parked;
-            self.execute_once(UNMATCHED_TENANT, |tx| {
-                Box::pin(async move {
-                    tx.adopt::<StoredWebhook>(&parked.row)?;
-                    self.mark_webhook(tx, &parked.row.stream.id, "adopted")
-                        .await
+            self.core
+                .execute_once(UNMATCHED_TENANT, |tx| {
+                    Box::pin(async move {
+                        tx.adopt::<StoredWebhook>(&parked.row)?;
+                        self.mark_webhook(tx, &parked.row.stream.id, "adopted")
+                            .await
+                    })
                 })
-            })
-            .await?;
+                .await?;
         }
         Ok(())
     }
@@ -180,11 +167,12 @@ impl Services {
                 ..ListQuery::default()
             };
             let page = self
+                .core
                 .store
                 .list(tenant, AggregateKind::WebhookEvent, &query)
                 .await?;
             for row in page.items {
-                let stored: StoredWebhook = state_of(&row, &self.flows)?;
+                let stored: StoredWebhook = state_of(&row, &self.core.flows)?;
                 if stored.webhook.provider == provider {
                     all.push(Parked { row, stored });
                 }

@@ -15,7 +15,9 @@ use super::execute::Tx;
 use super::jobs::kinds::ProcessWebhook;
 use super::jobs::{Job, JobOutcome};
 use super::verifications::{CodeForJobs, ProviderRefState, provider_ref_stream};
-use super::{AppError, Services};
+use super::{AppError, WebhookService};
+
+mod parked;
 
 /// The owner of webhooks that name nothing Onramp knows: the nil UUID, which no tenant has
 /// (tenant ids are UUID v7).
@@ -86,7 +88,7 @@ fn webhook_stream(provider: ProviderId, event_id: &str) -> StreamId {
     )
 }
 
-impl Services {
+impl WebhookService {
     /// The tenant a webhook on shared credentials belongs to: the owner of the delivery its
     /// report names. None when it names no delivery Onramp knows.
     ///
@@ -97,15 +99,16 @@ impl Services {
         webhook: &InboundWebhook,
     ) -> Result<Option<TenantId>, AppError> {
         if let Some(payment) = &webhook.payment {
-            return self.payment_tenant(webhook, payment).await;
+            return self.payments.payment_tenant(webhook, payment).await;
         }
         if let Some(report) = &webhook.whatsapp {
-            return self.whatsapp_tenant(webhook, report).await;
+            return self.whatsapp.whatsapp_tenant(webhook, report).await;
         }
         let Some(report) = &webhook.report else {
             return Ok(None);
         };
         Ok(self
+            .core
             .store
             .stream_owner(&provider_ref_stream(report.provider, &report.provider_ref))
             .await?)
@@ -155,10 +158,10 @@ impl Services {
         webhook: InboundWebhook,
         process: bool,
     ) -> Result<WebhookReceipt, AppError> {
-        let at = self.clock.now();
+        let at = self.core.clock.now();
         let key = webhook_stream(webhook.provider, &webhook.event_id).id;
         let status = match (process, webhook.payment.is_some(), webhook.processable()) {
-            (false, true, _) => super::payments::PARKED,
+            (false, true, _) => parked::PARKED,
             (_, _, true) => "pending",
             _ => "stored",
         };
@@ -171,6 +174,7 @@ impl Services {
         let stored = &stored;
         let webhook = &webhook;
         let receipt = self
+            .core
             .execute_once(tenant, |tx| {
                 Box::pin(async move {
                     tx.apply(
@@ -197,8 +201,8 @@ impl Services {
             stream_id: key.to_owned(),
         })
         .schedule(
-            crate::ids::JobId::new(self.ids.new_id()),
-            self.clock.now(),
+            crate::ids::JobId::new(self.core.ids.new_id()),
+            self.core.clock.now(),
             None,
         )
     }
@@ -214,6 +218,7 @@ impl Services {
         let tenant = job.tenant;
         let stream = StreamId::new(AggregateKind::WebhookEvent, &r.stream_id);
         let Some(stored) = self
+            .core
             .load_versioned::<StoredWebhook>(tenant, &stream)
             .await?
         else {
@@ -224,6 +229,7 @@ impl Services {
         };
         if let Some(payment) = stored.state.webhook.payment.clone() {
             let outcome = self
+                .payments
                 .apply_payment_report(tenant, &stored.state.webhook, &payment)
                 .await?;
             let Some(status) = outcome else {
@@ -237,12 +243,13 @@ impl Services {
         }
         if let Some(report) = stored.state.webhook.whatsapp.clone() {
             let outcome = self
+                .whatsapp
                 .apply_whatsapp_report(tenant, &stored.state.webhook, &report)
                 .await?;
             let status = match outcome {
                 Some(status) => status,
                 None => {
-                    let now = self.clock.now();
+                    let now = self.core.clock.now();
                     if now - stored.state.received_at < UNMATCHED_PATIENCE {
                         return Ok(JobOutcome::RetryAt {
                             run_at: now + backoff(job.attempts),
@@ -258,13 +265,14 @@ impl Services {
             return self.finish_webhook(tenant, job, &stream, "ignored").await;
         };
         let target = self
+            .core
             .load_versioned::<ProviderRefState>(
                 tenant,
                 &provider_ref_stream(report.provider, &report.provider_ref),
             )
             .await?;
         let Some(target) = target else {
-            let now = self.clock.now();
+            let now = self.core.clock.now();
             if now - stored.state.received_at < UNMATCHED_PATIENCE {
                 return Ok(JobOutcome::RetryAt {
                     run_at: now + backoff(job.attempts),
@@ -275,38 +283,41 @@ impl Services {
         };
         let report = &report;
         let stream = &stream;
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                let at = self.clock.now();
-                let (current, quota) = self
-                    .load_with_quota(tx, target.state.verification_id)
-                    .await?;
-                let command = VerificationCommand::ApplyReport {
-                    provider: report.provider,
-                    provider_ref: report.provider_ref.clone(),
-                    status: report.status.clone(),
-                    quota: self.allowance(&quota, at),
-                    at,
-                };
-                let sealed = current
-                    .sealed_codes
-                    .get(&target.state.seq)
-                    .cloned()
-                    .map_or(CodeForJobs::None, CodeForJobs::Encrypted);
-                let (events, _, _) = self
-                    .decide_verification(tx, target.state.verification_id, &command, &sealed)
-                    .await?;
-                let status = if events.is_empty() {
-                    "ignored"
-                } else {
-                    "processed"
-                };
-                tx.complete_job(job.id);
-                self.mark_webhook(tx, &stream.id, status).await?;
-                Ok(JobOutcome::Done)
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    let at = self.core.clock.now();
+                    let (current, quota) = self
+                        .verifications
+                        .load_with_quota(tx, target.state.verification_id)
+                        .await?;
+                    let command = VerificationCommand::ApplyReport {
+                        provider: report.provider,
+                        provider_ref: report.provider_ref.clone(),
+                        status: report.status.clone(),
+                        quota: self.verifications.allowance(&quota, at),
+                        at,
+                    };
+                    let sealed = current
+                        .sealed_codes
+                        .get(&target.state.seq)
+                        .cloned()
+                        .map_or(CodeForJobs::None, CodeForJobs::Encrypted);
+                    let (events, _, _) = self
+                        .verifications
+                        .decide_verification(tx, target.state.verification_id, &command, &sealed)
+                        .await?;
+                    let status = if events.is_empty() {
+                        "ignored"
+                    } else {
+                        "processed"
+                    };
+                    tx.complete_job(job.id);
+                    self.mark_webhook(tx, &stream.id, status).await?;
+                    Ok(JobOutcome::Done)
+                })
             })
-        })
-        .await
+            .await
     }
 
     async fn finish_webhook(
@@ -316,13 +327,14 @@ impl Services {
         stream: &StreamId,
         status: &str,
     ) -> Result<JobOutcome, AppError> {
-        self.execute(tenant, |tx| {
-            Box::pin(async move {
-                tx.complete_job(job.id);
-                self.mark_webhook(tx, &stream.id, status).await
+        self.core
+            .execute(tenant, |tx| {
+                Box::pin(async move {
+                    tx.complete_job(job.id);
+                    self.mark_webhook(tx, &stream.id, status).await
+                })
             })
-        })
-        .await?;
+            .await?;
         Ok(JobOutcome::Done)
     }
 
@@ -341,7 +353,7 @@ impl Services {
         }
         let event = InboxEvent::Processed {
             outcome: status.into(),
-            at: self.clock.now().unix_timestamp(),
+            at: self.core.clock.now().unix_timestamp(),
         };
         tx.apply(&Inbox, key, vec![event])?;
         Ok(())
