@@ -138,7 +138,7 @@ pub async fn require_tenant(
                 .store
                 .tenant_by_key_hash(&hash)
                 .await
-                .map_err(|e| ApiError::from(onramp_domain::app::AppError::from(e)))?;
+                .map_err(ApiError::from)?;
             let t = found.ok_or_else(|| ApiError::Unauthorized("unknown API key".into()))?;
             let ctx = TenantContext {
                 id: t.id,

@@ -5,7 +5,7 @@ use crate::ids::{SessionId, TenantId};
 use crate::ports::{AggregateKind, ListQuery, StoredEvent, StreamId};
 
 use super::sessions::session_stream;
-use super::{AppError, SessionService};
+use super::{SessionService, SessionServiceError};
 
 /// Most events read per stream for one audit trail.
 const MAX_EVENTS_PER_STREAM: u32 = 1000;
@@ -15,12 +15,12 @@ impl SessionService {
     /// Payload fields holding ciphertext (`sealed_code`) are left out.
     ///
     /// # Errors
-    /// [`AppError::SessionNotFound`] (also for another tenant's session).
+    /// [`CoreError::SessionNotFound`](crate::app::CoreError::SessionNotFound) (also for another tenant's session).
     pub async fn session_audit(
         &self,
         tenant: TenantId,
         id: SessionId,
-    ) -> Result<Vec<StoredEvent>, AppError> {
+    ) -> Result<Vec<StoredEvent>, SessionServiceError> {
         self.core.load_session(tenant, id).await?;
         let mut streams = vec![session_stream(id)];
         let mut cursor = None;

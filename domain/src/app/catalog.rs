@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::flow::{Flow, FlowId};
 
-use super::AppError;
+use super::CoreError;
 
 /// Every loaded flow version. Sessions pin (id, version) at start, so older versions stay
 /// loadable as long as their files are shipped.
@@ -36,25 +36,25 @@ impl FlowCatalog {
     /// The newest version of `id`.
     ///
     /// # Errors
-    /// [`AppError::TemplateNotFound`].
-    pub fn newest(&self, id: &str) -> Result<Arc<Flow>, AppError> {
+    /// [`CoreError::TemplateNotFound`].
+    pub fn newest(&self, id: &str) -> Result<Arc<Flow>, CoreError> {
         self.flows
             .iter()
             .rev()
             .find(|((fid, _), _)| fid.as_str() == id)
             .map(|(_, f)| f.clone())
-            .ok_or_else(|| AppError::TemplateNotFound(id.to_string()))
+            .ok_or_else(|| CoreError::TemplateNotFound(id.to_string()))
     }
 
     /// Exactly `id` at `version`.
     ///
     /// # Errors
-    /// [`AppError::FlowVersionUnavailable`].
-    pub fn pinned(&self, id: &FlowId, version: u32) -> Result<Arc<Flow>, AppError> {
+    /// [`CoreError::FlowVersionUnavailable`].
+    pub fn pinned(&self, id: &FlowId, version: u32) -> Result<Arc<Flow>, CoreError> {
         self.flows
             .get(&(id.clone(), version))
             .cloned()
-            .ok_or_else(|| AppError::FlowVersionUnavailable {
+            .ok_or_else(|| CoreError::FlowVersionUnavailable {
                 flow_id: id.to_string(),
                 version,
             })

@@ -24,7 +24,7 @@ use super::execute::Tx;
 use super::jobs::{Job, JobOutcome};
 use super::persist::Versioned;
 use super::verifications::{CodeForJobs, DeliverPayload, ProviderRefState, provider_ref_stream};
-use super::{AppError, VerificationService};
+use super::{CoreError, VerificationService, VerificationServiceError};
 
 /// The stream of the circuit breaker of (tenant, `provider`, `channel`).
 pub(crate) fn breaker_stream(provider: ProviderId, channel: Channel) -> StreamId {
@@ -66,7 +66,7 @@ impl VerificationService {
         &self,
         tenant: TenantId,
         channel: Channel,
-    ) -> Result<Vec<Link>, AppError> {
+    ) -> Result<Vec<Link>, VerificationServiceError> {
         let mut links = Vec::new();
         for &provider in self.failover.chain(channel) {
             // Credentials that cannot be read leave the provider out of the chain; the
@@ -90,7 +90,7 @@ impl VerificationService {
         tenant: TenantId,
         provider: ProviderId,
         channel: Channel,
-    ) -> Result<BreakerState, AppError> {
+    ) -> Result<BreakerState, VerificationServiceError> {
         Ok(self.load_breaker(tenant, provider, channel).await?.state)
     }
 
@@ -99,7 +99,7 @@ impl VerificationService {
         tenant: TenantId,
         provider: ProviderId,
         channel: Channel,
-    ) -> Result<Versioned<BreakerState>, AppError> {
+    ) -> Result<Versioned<BreakerState>, VerificationServiceError> {
         Ok(self
             .core
             .load_versioned(tenant, &breaker_stream(provider, channel))
@@ -115,7 +115,7 @@ impl VerificationService {
         &self,
         job: &ClaimedJob,
         p: DeliverPayload,
-    ) -> Result<JobOutcome, AppError> {
+    ) -> Result<JobOutcome, VerificationServiceError> {
         let tenant = job.tenant;
         let current = self.load_verification(tenant, p.verification_id).await?;
         let now = self.core.clock.now();
@@ -132,7 +132,7 @@ impl VerificationService {
             .state
             .phone
             .clone()
-            .ok_or(AppError::VerificationNotFound)?;
+            .ok_or(VerificationServiceError::VerificationNotFound)?;
         let tried = delivery.tried();
         let last_tried = tried.last().copied();
         let chain = self.live_chain(tenant, p.channel).await?;
@@ -178,7 +178,7 @@ impl VerificationService {
                 .iter()
                 .find(|(id, _)| *id == provider)
                 .map(|(_, s)| s.clone())
-                .ok_or_else(|| AppError::Corrupt(format!("{provider} left the chain")))?;
+                .ok_or_else(|| CoreError::Corrupt(format!("{provider} left the chain")))?;
             let code = self.job_code(&p)?;
             let answer = sender
                 .send_code(&CodeDelivery {
@@ -207,24 +207,23 @@ impl VerificationService {
         tenant: TenantId,
         provider: ProviderId,
         channel: Channel,
-    ) -> Result<bool, AppError> {
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    let at = self.core.clock.now();
-                    let key = breaker_stream(provider, channel).id;
-                    let current = tx.load::<BreakerState>(&key).await?.unwrap_or_default();
-                    let Ok(events) = self
-                        .breaker_decider()
-                        .decide(&current, &BreakerCommand::BeginProbe { at })
-                    else {
-                        return Ok(false);
-                    };
-                    tx.apply(&self.breaker_decider(), key, events)?;
-                    Ok(true)
-                })
+    ) -> Result<bool, VerificationServiceError> {
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let at = self.core.clock.now();
+                let key = breaker_stream(provider, channel).id;
+                let current = tx.load::<BreakerState>(&key).await?.unwrap_or_default();
+                let Ok(events) = self
+                    .breaker_decider()
+                    .decide(&current, &BreakerCommand::BeginProbe { at })
+                else {
+                    return Ok(false);
+                };
+                tx.apply(&self.breaker_decider(), key, events)?;
+                Ok(true)
             })
-            .await
+        })
+        .await
     }
 
     /// Records one provider call on the verification and on the provider's breaker, completing
@@ -235,7 +234,7 @@ impl VerificationService {
         job: &ClaimedJob,
         p: &DeliverPayload,
         call: Call,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), VerificationServiceError> {
         let result = match &call.answer {
             Ok(receipt) => AttemptResult::Accepted {
                 provider_ref: receipt.provider_ref.clone(),
@@ -261,47 +260,46 @@ impl VerificationService {
         let breaker_command = &breaker_command;
         let call = &call;
         let result = &result;
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    let at = self.core.clock.now();
-                    tx.complete_job(job.id);
-                    let mut opened_until = None;
-                    if let Some(command) = &breaker_command {
-                        let key = breaker_stream(call.provider, p.channel).id;
-                        let current = tx.load::<BreakerState>(&key).await?.unwrap_or_default();
-                        let events = self
-                            .breaker_decider()
-                            .decide(&current, command)
-                            .unwrap_or_default();
-                        opened_until = events.iter().find_map(|e| match e {
-                            BreakerEvent::Tripped { open_until, .. } => Some(*open_until),
-                            _ => None,
-                        });
-                        tx.apply(&self.breaker_decider(), key, events)?;
-                    }
-                    let (_, quota) = self.load_with_quota(tx, p.verification_id).await?;
-                    let command = VerificationCommand::RecordAttempt {
-                        seq: p.seq,
-                        provider: call.provider,
-                        skipped: call.skipped.clone(),
-                        probe: call.probe,
-                        result: result.clone(),
-                        circuit_opened_until: opened_until,
-                        quota: self.allowance(&quota, at),
-                        at,
-                    };
-                    self.decide_verification(
-                        tx,
-                        p.verification_id,
-                        &command,
-                        &CodeForJobs::Encrypted(p.code.clone()),
-                    )
-                    .await?;
-                    Ok(())
-                })
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let at = self.core.clock.now();
+                tx.complete_job(job.id);
+                let mut opened_until = None;
+                if let Some(command) = &breaker_command {
+                    let key = breaker_stream(call.provider, p.channel).id;
+                    let current = tx.load::<BreakerState>(&key).await?.unwrap_or_default();
+                    let events = self
+                        .breaker_decider()
+                        .decide(&current, command)
+                        .unwrap_or_default();
+                    opened_until = events.iter().find_map(|e| match e {
+                        BreakerEvent::Tripped { open_until, .. } => Some(*open_until),
+                        _ => None,
+                    });
+                    tx.apply(&self.breaker_decider(), key, events)?;
+                }
+                let (_, quota) = self.load_with_quota(tx, p.verification_id).await?;
+                let command = VerificationCommand::RecordAttempt {
+                    seq: p.seq,
+                    provider: call.provider,
+                    skipped: call.skipped.clone(),
+                    probe: call.probe,
+                    result: result.clone(),
+                    circuit_opened_until: opened_until,
+                    quota: self.allowance(&quota, at),
+                    at,
+                };
+                self.decide_verification(
+                    tx,
+                    p.verification_id,
+                    &command,
+                    &CodeForJobs::Encrypted(p.code.clone()),
+                )
+                .await?;
+                Ok(())
             })
-            .await
+        })
+        .await
     }
 }
 
@@ -328,8 +326,10 @@ impl VerificationService {
         events: &[VerificationEvent],
         event: &VerificationEvent,
         code: &CodeForJobs,
-    ) -> Result<(), AppError> {
-        let id = after.id.ok_or(AppError::VerificationNotFound)?;
+    ) -> Result<(), VerificationServiceError> {
+        let id = after
+            .id
+            .ok_or(VerificationServiceError::VerificationNotFound)?;
         match event {
             VerificationEvent::ProviderAccepted {
                 seq,
@@ -356,7 +356,7 @@ impl VerificationService {
                 let sealed = match code {
                     CodeForJobs::Encrypted(e) => e.clone(),
                     _ => after.sealed_codes.get(seq).cloned().ok_or_else(|| {
-                        AppError::Corrupt(format!("no sealed code for delivery {seq} of {id}"))
+                        CoreError::Corrupt(format!("no sealed code for delivery {seq} of {id}"))
                     })?,
                 };
                 let channel = after

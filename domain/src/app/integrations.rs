@@ -7,7 +7,7 @@ use crate::ports::{AggregateKind, ListQuery, ProviderId, StreamId};
 
 use super::aggregates::whatsapp::Integrations;
 use super::persist::Versioned;
-use super::{AppError, IntegrationService};
+use super::{CoreError, IntegrationService, IntegrationServiceError};
 
 /// The stream of a tenant's integration with `provider`.
 pub fn integration_stream(provider: ProviderId) -> StreamId {
@@ -19,7 +19,7 @@ impl IntegrationService {
         &self,
         tenant: TenantId,
         provider: ProviderId,
-    ) -> Result<Versioned<IntegrationState>, AppError> {
+    ) -> Result<Versioned<IntegrationState>, IntegrationServiceError> {
         Ok(self
             .core
             .load_versioned(tenant, &integration_stream(provider))
@@ -34,19 +34,18 @@ impl IntegrationService {
         tenant: TenantId,
         provider: ProviderId,
         make: impl Fn(&IntegrationState) -> IntegrationEvent + Sync,
-    ) -> Result<IntegrationState, AppError> {
+    ) -> Result<IntegrationState, IntegrationServiceError> {
         let make = &make;
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    let current = tx
-                        .load::<IntegrationState>(provider)
-                        .await?
-                        .unwrap_or_default();
-                    tx.apply(&Integrations, provider, vec![make(&current)])
-                })
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let current = tx
+                    .load::<IntegrationState>(provider)
+                    .await?
+                    .unwrap_or_default();
+                Ok(tx.apply(&Integrations, provider, vec![make(&current)])?)
             })
-            .await
+        })
+        .await
     }
 
     /// Stores `credentials` (already validated by the provider's adapter) sealed with
@@ -59,9 +58,9 @@ impl IntegrationService {
         tenant: TenantId,
         provider: ProviderId,
         credentials: &serde_json::Value,
-    ) -> Result<IntegrationState, AppError> {
+    ) -> Result<IntegrationState, IntegrationServiceError> {
         let clear =
-            serde_json::to_vec(credentials).map_err(|e| AppError::Corrupt(e.to_string()))?;
+            serde_json::to_vec(credentials).map_err(|e| CoreError::Corrupt(e.to_string()))?;
         let sealed = hex::encode(
             self.secrets
                 .encrypt(&clear, &credentials_context(tenant, provider)),
@@ -90,7 +89,7 @@ impl IntegrationService {
         provider: ProviderId,
         error: Option<String>,
         response_ms: u64,
-    ) -> Result<IntegrationState, AppError> {
+    ) -> Result<IntegrationState, IntegrationServiceError> {
         let at = self.core.clock.now();
         self.append_integration(tenant, provider, |_| IntegrationEvent::Checked {
             error: error.clone(),
@@ -108,7 +107,7 @@ impl IntegrationService {
         &self,
         tenant: TenantId,
         provider: ProviderId,
-    ) -> Result<IntegrationState, AppError> {
+    ) -> Result<IntegrationState, IntegrationServiceError> {
         let at = self.core.clock.now();
         self.append_integration(tenant, provider, |_| IntegrationEvent::Disabled { at })
             .await
@@ -122,7 +121,7 @@ impl IntegrationService {
         &self,
         tenant: TenantId,
         provider: ProviderId,
-    ) -> Result<IntegrationState, AppError> {
+    ) -> Result<IntegrationState, IntegrationServiceError> {
         Ok(self.load_integration(tenant, provider).await?.state)
     }
 
@@ -130,7 +129,10 @@ impl IntegrationService {
     ///
     /// # Errors
     /// Store failures.
-    pub async fn integrations(&self, tenant: TenantId) -> Result<Vec<IntegrationState>, AppError> {
+    pub async fn integrations(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Vec<IntegrationState>, IntegrationServiceError> {
         let page = self
             .core
             .store
@@ -145,19 +147,19 @@ impl IntegrationService {
             .await?;
         page.items
             .iter()
-            .map(|row| super::persist::state_of(row, &self.core.flows))
+            .map(|row| super::persist::state_of(row, &self.core.flows).map_err(Into::into))
             .collect()
     }
 
     /// The tenant's stored credentials for `provider`, decrypted, when set and not disabled.
     ///
     /// # Errors
-    /// [`AppError::Corrupt`] when they do not decrypt (a wrong `ONRAMP_ENCRYPTION_KEY`).
+    /// [`CoreError::Corrupt`] when they do not decrypt (a wrong `ONRAMP_ENCRYPTION_KEY`).
     pub async fn integration_credentials(
         &self,
         tenant: TenantId,
         provider: ProviderId,
-    ) -> Result<Option<serde_json::Value>, AppError> {
+    ) -> Result<Option<serde_json::Value>, IntegrationServiceError> {
         let state = self.load_integration(tenant, provider).await?.state;
         if state.status == crate::integration::IntegrationStatus::Disabled {
             return Ok(None);
@@ -165,13 +167,13 @@ impl IntegrationService {
         let Some(sealed) = state.sealed_credentials else {
             return Ok(None);
         };
-        let bytes = hex::decode(sealed).map_err(|e| AppError::Corrupt(e.to_string()))?;
+        let bytes = hex::decode(sealed).map_err(|e| CoreError::Corrupt(e.to_string()))?;
         let clear = self
             .secrets
             .decrypt(&bytes, &credentials_context(tenant, provider))
-            .map_err(|e| AppError::Corrupt(format!("integration credentials: {e}")))?;
+            .map_err(|e| CoreError::Corrupt(format!("integration credentials: {e}")))?;
         serde_json::from_slice(&clear)
             .map(Some)
-            .map_err(|e| AppError::Corrupt(e.to_string()))
+            .map_err(|e| CoreError::Corrupt(e.to_string()).into())
     }
 }

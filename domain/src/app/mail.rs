@@ -8,7 +8,7 @@ use crate::ports::{ClaimedJob, Mail, NewJob, ProviderError};
 
 use super::jobs::JobOutcome;
 use super::jobs::kinds::{Job, MailMessage};
-use super::{AppError, Core, MailService};
+use super::{Core, CoreError, MailService};
 
 impl Core {
     /// The outbox job that sends one e-mail, due now by the server's clock (not the logical
@@ -18,7 +18,7 @@ impl Core {
         to: &str,
         subject: String,
         body: String,
-    ) -> Result<NewJob, AppError> {
+    ) -> Result<NewJob, CoreError> {
         let mail = Job::Mail(MailMessage {
             to: to.to_owned(),
             subject,
@@ -28,7 +28,11 @@ impl Core {
     }
 
     /// Marks a job done with no other write.
-    pub(crate) async fn complete_bare(&self, tenant: TenantId, job: JobId) -> Result<(), AppError> {
+    pub(crate) async fn complete_bare(
+        &self,
+        tenant: TenantId,
+        job: JobId,
+    ) -> Result<(), CoreError> {
         self.execute(tenant, |tx| {
             Box::pin(async move {
                 tx.complete_job(job);
@@ -46,7 +50,7 @@ impl MailService {
         job: &ClaimedJob,
         m: MailMessage,
         backoff: impl Fn(u32) -> Duration,
-    ) -> Result<JobOutcome, AppError> {
+    ) -> Result<JobOutcome, CoreError> {
         let mail = Mail {
             tenant: job.tenant,
             to: m.to,

@@ -34,7 +34,10 @@ pub mod whatsapp;
 use std::sync::Arc;
 
 pub use catalog::FlowCatalog;
-pub use error::AppError;
+pub use error::{
+    CoreError, EndUserServiceError, IntegrationServiceError, JobError, PaymentServiceError,
+    SessionServiceError, VerificationServiceError, WebhookServiceError, WhatsAppServiceError,
+};
 
 use crate::failover::FailoverPolicy;
 use crate::ports::{
@@ -44,7 +47,7 @@ use crate::ports::{
 use crate::verification::{QuotaPolicy, VerificationPolicy};
 
 /// Most attempts of one command under optimistic-concurrency conflicts before giving up with
-/// [`AppError::Contention`]. 50 concurrent sends to one phone resolve well within it.
+/// [`CoreError::Contention`]. 50 concurrent sends to one phone resolve well within it.
 pub const MAX_CONFLICT_RETRIES: u32 = 128;
 
 /// What every area's use cases run on: the store behind the one commit path
@@ -192,6 +195,14 @@ pub struct Services {
     /// Provider webhooks.
     pub webhooks: WebhookService,
 }
+
+execute::commit_path!(SessionService, SessionServiceError);
+execute::commit_path!(VerificationService, VerificationServiceError);
+execute::commit_path!(PaymentService, PaymentServiceError);
+execute::commit_path!(WhatsAppService, WhatsAppServiceError);
+execute::commit_path!(EndUserService, EndUserServiceError);
+execute::commit_path!(IntegrationService, IntegrationServiceError);
+execute::commit_path!(WebhookService, WebhookServiceError, once);
 
 impl Services {
     /// The services of every area, composed from the ones that stand alone and the settings of

@@ -10,7 +10,7 @@ use crate::ports::{Loaded, StoredEvent, StreamId};
 
 use super::catalog::FlowCatalog;
 use super::execute::Aggregate;
-use super::{AppError, Core};
+use super::{Core, CoreError};
 
 /// A state read back for an answer (decisions read through a [`Tx`](super::execute::Tx)).
 pub(crate) struct Versioned<S> {
@@ -22,14 +22,14 @@ pub(crate) struct Versioned<S> {
 /// evolution needs).
 ///
 /// # Errors
-/// [`AppError::Corrupt`] when the stored state or an event does not read back.
-pub(crate) fn state_of<S: Aggregate>(loaded: &Loaded, flows: &FlowCatalog) -> Result<S, AppError> {
+/// [`CoreError::Corrupt`] when the stored state or an event does not read back.
+pub(crate) fn state_of<S: Aggregate>(loaded: &Loaded, flows: &FlowCatalog) -> Result<S, CoreError> {
     let stored = &loaded.snapshot.state;
     let state: Option<S> = if stored.is_null() {
         None
     } else {
         Some(serde_json::from_value(stored.clone()).map_err(|e| {
-            AppError::Corrupt(format!(
+            CoreError::Corrupt(format!(
                 "{:?} {}: {e}",
                 loaded.stream.kind, loaded.stream.id
             ))
@@ -44,18 +44,18 @@ pub(crate) fn state_of<S: Aggregate>(loaded: &Loaded, flows: &FlowCatalog) -> Re
 /// A stored event read back as the aggregate's event type.
 ///
 /// # Errors
-/// [`AppError::Corrupt`] when it does not deserialize.
-pub(crate) fn event_of<E: DeserializeOwned>(stored: &StoredEvent) -> Result<E, AppError> {
+/// [`CoreError::Corrupt`] when it does not deserialize.
+pub(crate) fn event_of<E: DeserializeOwned>(stored: &StoredEvent) -> Result<E, CoreError> {
     serde_json::from_value(stored.payload.clone()).map_err(|e| {
-        AppError::Corrupt(format!(
+        CoreError::Corrupt(format!(
             "{:?} {} event {}: {e}",
             stored.stream.kind, stored.stream.id, stored.version
         ))
     })
 }
 
-pub(crate) fn to_json<T: Serialize>(value: &T) -> Result<serde_json::Value, AppError> {
-    serde_json::to_value(value).map_err(|e| AppError::Corrupt(e.to_string()))
+pub(crate) fn to_json<T: Serialize>(value: &T) -> Result<serde_json::Value, CoreError> {
+    serde_json::to_value(value).map_err(|e| CoreError::Corrupt(e.to_string()))
 }
 
 /// The projection row's queryable columns (the state is stored beside them).
@@ -74,7 +74,7 @@ impl Core {
         &self,
         tenant: TenantId,
         stream: &StreamId,
-    ) -> Result<Option<Versioned<S>>, AppError> {
+    ) -> Result<Option<Versioned<S>>, CoreError> {
         match self.store.load(tenant, stream).await? {
             None => Ok(None),
             Some(loaded) => Ok(Some(Versioned {

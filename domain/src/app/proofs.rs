@@ -18,7 +18,7 @@ use crate::verification::{VerificationState, VerificationStatus};
 
 use super::execute::Tx;
 use super::whatsapp::accounts::WabaRecord;
-use super::{AppError, SessionService};
+use super::{SessionService, SessionServiceError};
 
 /// What a step's answers prove.
 #[derive(Debug, Default)]
@@ -50,7 +50,7 @@ impl SessionService {
         step: &StepId,
         kind: StepKind,
         answers: &Value,
-    ) -> Result<Proof, AppError> {
+    ) -> Result<Proof, SessionServiceError> {
         let mut proof = Proof::default();
         match kind {
             StepKind::PhoneVerification => {
@@ -105,7 +105,7 @@ impl SessionService {
         tx: &mut Tx<'_>,
         session: SessionId,
         id: VerificationId,
-    ) -> Result<Option<VerifiedPhone>, AppError> {
+    ) -> Result<Option<VerifiedPhone>, SessionServiceError> {
         let Some(v) = tx.load::<VerificationState>(id).await? else {
             return Ok(None);
         };

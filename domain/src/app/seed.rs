@@ -11,21 +11,21 @@ use crate::phone::PhoneNumber;
 use crate::ports::{StreamId, StreamWrite};
 use crate::session::{SessionChannel, SessionCommand, SessionDecider, SessionState};
 
-use super::AppError;
+use super::SessionServiceError;
 use super::execute::{Aggregate, stores_state, written};
 
 /// The new stream of a session of `flow` started at `at` (web channel, `phone` if given): its
 /// `Started` event and its projection row, to commit at expected version 0.
 ///
 /// # Errors
-/// [`AppError::Session`] if the flow refuses the start (it does not for a new session);
-/// [`AppError::Corrupt`] when the event or the state does not serialize.
+/// [`SessionServiceError::Session`] if the flow refuses the start (it does not for a new session);
+/// [`SessionServiceError::Core`] when the event or the state does not serialize.
 pub fn started_session(
     flow: &Flow,
     id: SessionId,
     phone: Option<PhoneNumber>,
     at: OffsetDateTime,
-) -> Result<StreamWrite, AppError> {
+) -> Result<StreamWrite, SessionServiceError> {
     let decider = SessionDecider::new(flow);
     let start = SessionCommand::Start {
         id,

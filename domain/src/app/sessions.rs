@@ -18,7 +18,7 @@ use crate::session::{
 use super::execute::Tx;
 use super::jobs::Job;
 use super::persist::Versioned;
-use super::{AppError, Core, SessionService};
+use super::{Core, CoreError, SessionService, SessionServiceError};
 
 /// Input of [`SessionService::start_session`].
 #[derive(Debug, Clone)]
@@ -56,8 +56,8 @@ fn expiry_timer_key(id: SessionId) -> String {
 
 impl Core {
     /// The flow a session pinned.
-    pub(crate) fn flow_of(&self, state: &SessionState) -> Result<Arc<Flow>, AppError> {
-        let flow_id = state.flow_id.as_ref().ok_or(AppError::SessionNotFound)?;
+    pub(crate) fn flow_of(&self, state: &SessionState) -> Result<Arc<Flow>, CoreError> {
+        let flow_id = state.flow_id.as_ref().ok_or(CoreError::SessionNotFound)?;
         self.flows.pinned(flow_id, state.flow_version)
     }
 
@@ -65,10 +65,10 @@ impl Core {
         &self,
         tenant: TenantId,
         id: SessionId,
-    ) -> Result<Versioned<SessionState>, AppError> {
+    ) -> Result<Versioned<SessionState>, CoreError> {
         self.load_versioned(tenant, &session_stream(id))
             .await?
-            .ok_or(AppError::SessionNotFound)
+            .ok_or(CoreError::SessionNotFound)
     }
 
     /// Records a session decision in `tx`: its events, and its inactivity timer (armed at the
@@ -79,7 +79,7 @@ impl Core {
         flow: &Flow,
         id: SessionId,
         events: Vec<SessionEvent>,
-    ) -> Result<SessionState, AppError> {
+    ) -> Result<SessionState, CoreError> {
         let started = tx.is_new::<SessionState>(id);
         let after = tx.apply(&SessionDecider::new(flow), id, events)?;
         if after.status.is_final() {
@@ -99,7 +99,7 @@ impl Core {
         flow: &Flow,
         id: SessionId,
         last_activity: OffsetDateTime,
-    ) -> Result<NewJob, AppError> {
+    ) -> Result<NewJob, CoreError> {
         let timeout =
             Duration::seconds(i64::try_from(flow.inactivity_timeout_seconds()).unwrap_or(i64::MAX));
         Job::ExpireSession { session_id: id }.schedule(
@@ -114,12 +114,12 @@ impl SessionService {
     /// Starts a session on the newest version of a flow template.
     ///
     /// # Errors
-    /// [`AppError::TemplateNotFound`], or a store error.
+    /// [`CoreError::TemplateNotFound`], or a store error.
     pub async fn start_session(
         &self,
         tenant: TenantId,
         input: StartSession,
-    ) -> Result<SessionView, AppError> {
+    ) -> Result<SessionView, SessionServiceError> {
         let flow = self.core.flows.newest(&input.flow_id)?;
         let id = SessionId::new(self.core.ids.new_id());
         let at = self.core.clock.now();
@@ -133,23 +133,26 @@ impl SessionService {
         let events = SessionDecider::new(&flow).decide(&SessionState::default(), &command)?;
         let events = &events;
         let flow = &flow;
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    let after = self.core.apply_session(tx, flow, id, events.clone())?;
-                    let answer = view(flow, &after);
-                    tx.answer(&answer);
-                    Ok(answer)
-                })
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let after = self.core.apply_session(tx, flow, id, events.clone())?;
+                let answer = view(flow, &after);
+                tx.answer(&answer);
+                Ok(answer)
             })
-            .await
+        })
+        .await
     }
 
     /// The session's view.
     ///
     /// # Errors
-    /// [`AppError::SessionNotFound`] (also for another tenant's session).
-    pub async fn session(&self, tenant: TenantId, id: SessionId) -> Result<SessionView, AppError> {
+    /// [`CoreError::SessionNotFound`] (also for another tenant's session).
+    pub async fn session(
+        &self,
+        tenant: TenantId,
+        id: SessionId,
+    ) -> Result<SessionView, SessionServiceError> {
         let current = self.core.load_session(tenant, id).await?;
         let flow = self.core.flow_of(&current.state)?;
         Ok(view(&flow, &current.state))
@@ -163,7 +166,7 @@ impl SessionService {
         &self,
         tenant: TenantId,
         query: &ListQuery,
-    ) -> Result<(Vec<SessionView>, Option<String>), AppError> {
+    ) -> Result<(Vec<SessionView>, Option<String>), SessionServiceError> {
         let page = self
             .core
             .store
@@ -180,14 +183,14 @@ impl SessionService {
     /// The audit trail of a session: its events after `after_version`, at most `limit`.
     ///
     /// # Errors
-    /// [`AppError::SessionNotFound`].
+    /// [`CoreError::SessionNotFound`].
     pub async fn session_events(
         &self,
         tenant: TenantId,
         id: SessionId,
         after_version: u64,
         limit: u32,
-    ) -> Result<Vec<StoredEvent>, AppError> {
+    ) -> Result<Vec<StoredEvent>, SessionServiceError> {
         self.core.load_session(tenant, id).await?;
         Ok(self
             .core
@@ -204,44 +207,43 @@ impl SessionService {
         tenant: TenantId,
         id: SessionId,
         make: impl Fn(OffsetDateTime) -> SessionCommand + Sync,
-    ) -> Result<SessionView, AppError> {
+    ) -> Result<SessionView, SessionServiceError> {
         let make = &make;
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    let current = tx
-                        .load::<SessionState>(id)
-                        .await?
-                        .ok_or(AppError::SessionNotFound)?;
-                    let flow = self.core.flow_of(&current)?;
-                    let mut command = make(self.core.clock.now());
-                    if let SessionCommand::SubmitStep {
-                        step,
-                        answers,
-                        proof,
-                        verified_phone,
-                        ..
-                    } = &mut command
-                        && let Some(kind) = flow.step(step).map(|s| s.kind())
-                    {
-                        let found = self.step_proof(tx, id, step, kind, answers).await?;
-                        *proof = found.step;
-                        *verified_phone = found.phone;
-                    }
-                    let events = SessionDecider::new(&flow).decide(&current, &command)?;
-                    let after = self.core.apply_session(tx, &flow, id, events)?;
-                    let answer = view(&flow, &after);
-                    tx.answer(&answer);
-                    Ok(answer)
-                })
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let current = tx
+                    .load::<SessionState>(id)
+                    .await?
+                    .ok_or(CoreError::SessionNotFound)?;
+                let flow = self.core.flow_of(&current)?;
+                let mut command = make(self.core.clock.now());
+                if let SessionCommand::SubmitStep {
+                    step,
+                    answers,
+                    proof,
+                    verified_phone,
+                    ..
+                } = &mut command
+                    && let Some(kind) = flow.step(step).map(|s| s.kind())
+                {
+                    let found = self.step_proof(tx, id, step, kind, answers).await?;
+                    *proof = found.step;
+                    *verified_phone = found.phone;
+                }
+                let events = SessionDecider::new(&flow).decide(&current, &command)?;
+                let after = self.core.apply_session(tx, &flow, id, events)?;
+                let answer = view(&flow, &after);
+                tx.answer(&answer);
+                Ok(answer)
             })
-            .await
+        })
+        .await
     }
 
     /// Answers a step.
     ///
     /// # Errors
-    /// [`AppError::SessionNotFound`]; [`AppError::Session`] with
+    /// [`CoreError::SessionNotFound`]; [`SessionServiceError::Session`] with
     /// [`SessionError::InvalidAnswers`] (every failing field) or an invalid transition.
     pub async fn submit_step(
         &self,
@@ -249,7 +251,7 @@ impl SessionService {
         id: SessionId,
         step: &str,
         answers: Value,
-    ) -> Result<SessionView, AppError> {
+    ) -> Result<SessionView, SessionServiceError> {
         let step = StepId::parse(step).map_err(|_| SessionError::UnknownStep(step.to_string()))?;
         self.execute_session(tenant, id, |at| SessionCommand::SubmitStep {
             proof: None,
@@ -270,7 +272,7 @@ impl SessionService {
         tenant: TenantId,
         id: SessionId,
         step: &str,
-    ) -> Result<SessionView, AppError> {
+    ) -> Result<SessionView, SessionServiceError> {
         let step = StepId::parse(step).map_err(|_| SessionError::UnknownStep(step.to_string()))?;
         self.execute_session(tenant, id, |at| SessionCommand::SkipStep {
             step: step.clone(),
@@ -282,13 +284,13 @@ impl SessionService {
     /// Pauses, resumes, completes or abandons.
     ///
     /// # Errors
-    /// [`AppError::SessionNotFound`] or an invalid transition.
+    /// [`CoreError::SessionNotFound`] or an invalid transition.
     pub async fn act_on_session(
         &self,
         tenant: TenantId,
         id: SessionId,
         action: SessionAction,
-    ) -> Result<SessionView, AppError> {
+    ) -> Result<SessionView, SessionServiceError> {
         self.execute_session(tenant, id, |at| match &action {
             SessionAction::Pause => SessionCommand::Pause { at },
             SessionAction::Resume => SessionCommand::Resume { at },
@@ -310,33 +312,32 @@ impl SessionService {
         tenant: TenantId,
         id: SessionId,
         job: JobId,
-    ) -> Result<(), AppError> {
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    tx.complete_job(job);
-                    let Some(current) = tx.load::<SessionState>(id).await? else {
-                        return Ok(());
-                    };
-                    let flow = self.core.flow_of(&current)?;
-                    let events = SessionDecider::new(&flow).decide(
-                        &current,
-                        &SessionCommand::Expire {
-                            at: self.core.clock.now(),
-                        },
-                    )?;
-                    if !events.is_empty() {
-                        self.core.apply_session(tx, &flow, id, events)?;
-                    } else if !current.status.is_final() {
-                        // Not due: the session was active after the timer was armed. Re-arm it for the
-                        // flow's timeout after the last activity.
-                        if let Some(last) = current.updated_at {
-                            tx.enqueue(self.core.expiry_timer(&flow, id, last)?);
-                        }
+    ) -> Result<(), SessionServiceError> {
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                tx.complete_job(job);
+                let Some(current) = tx.load::<SessionState>(id).await? else {
+                    return Ok(());
+                };
+                let flow = self.core.flow_of(&current)?;
+                let events = SessionDecider::new(&flow).decide(
+                    &current,
+                    &SessionCommand::Expire {
+                        at: self.core.clock.now(),
+                    },
+                )?;
+                if !events.is_empty() {
+                    self.core.apply_session(tx, &flow, id, events)?;
+                } else if !current.status.is_final() {
+                    // Not due: the session was active after the timer was armed. Re-arm it for the
+                    // flow's timeout after the last activity.
+                    if let Some(last) = current.updated_at {
+                        tx.enqueue(self.core.expiry_timer(&flow, id, last)?);
                     }
-                    Ok(())
-                })
+                }
+                Ok(())
             })
-            .await
+        })
+        .await
     }
 }

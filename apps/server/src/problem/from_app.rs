@@ -1,64 +1,73 @@
-//! The application's errors ([`AppError`]) as API errors: one `match` over the areas, with the
-//! verification and link-code areas mapped in their own functions.
+//! The application's errors as API errors: one `match` per area's error enum
+//! ([`CoreError`], [`SessionServiceError`], [`VerificationServiceError`],
+//! [`PaymentServiceError`], [`WhatsAppServiceError`], [`EndUserServiceError`],
+//! [`IntegrationServiceError`], [`WebhookServiceError`]), with the deciders' refusals that
+//! several areas share (a session's, a verification's, a link code's) in their own functions.
 
-use onramp_domain::app::AppError;
+use onramp_domain::app::{
+    CoreError, EndUserServiceError, IntegrationServiceError, PaymentServiceError,
+    SessionServiceError, VerificationServiceError, WebhookServiceError, WhatsAppServiceError,
+};
 use onramp_domain::link::LinkError;
+use onramp_domain::ports::{ProviderError, StoreError};
 use onramp_domain::session::SessionError;
 use onramp_domain::verification::VerificationError;
 
 use super::ApiError;
 
-impl From<AppError> for ApiError {
-    fn from(e: AppError) -> Self {
+impl From<CoreError> for ApiError {
+    fn from(e: CoreError) -> Self {
         match e {
-            AppError::SessionNotFound => Self::SessionNotFound,
-            AppError::VerificationNotFound => Self::VerificationNotFound,
-            AppError::TemplateNotFound(id) => Self::TemplateNotFound(id),
-            AppError::FlowVersionUnavailable { .. } => Self::Internal(Box::new(e)),
-            AppError::Session(SessionError::InvalidAnswers { step, errors }) => {
-                Self::ValidationFailed {
-                    detail: format!("the answers to step {step} are invalid"),
-                    errors,
-                }
-            }
-            AppError::Session(SessionError::NotStarted) => Self::SessionNotFound,
-            AppError::Session(other) => Self::InvalidStepTransition(other.to_string()),
-            AppError::Verification(v) => verification(v),
-            AppError::InvalidPhone(p) => Self::InvalidPhone(p.to_string()),
-            AppError::Validation(errors) => Self::ValidationFailed {
-                detail: "the request is invalid".into(),
-                errors,
-            },
-            AppError::CodeIncorrect { checks_remaining } => {
-                Self::CodeIncorrect { checks_remaining }
-            }
-            AppError::Contention => Self::Contention,
-            AppError::Store(onramp_domain::ports::StoreError::Unavailable(source)) => {
-                Self::Unavailable(source)
-            }
-            AppError::Store(onramp_domain::ports::StoreError::InvalidCursor) => {
+            CoreError::SessionNotFound => Self::SessionNotFound,
+            CoreError::TemplateNotFound(id) => Self::TemplateNotFound(id),
+            CoreError::Contention => Self::Contention,
+            CoreError::Store(StoreError::Unavailable(source)) => Self::Unavailable(source),
+            CoreError::Store(StoreError::InvalidCursor) => {
                 Self::Malformed("invalid cursor: pass the next_cursor of a previous page".into())
             }
-            AppError::Provider(p) => Self::Provider {
-                unavailable: matches!(p, onramp_domain::ports::ProviderError::Unavailable { .. }),
-                detail: format!("the provider failed: {}", p.reason()),
-            },
-            AppError::UnknownProvider(p) => Self::UnknownProvider(format!("no provider {p:?}")),
-            AppError::InvalidCredentials(detail) => Self::ValidationFailed {
-                detail: format!("invalid credentials: {detail}"),
-                errors: vec![],
-            },
-            AppError::TrialNotFound => Self::TrialNotFound,
-            AppError::OrderNotFound => Self::OrderNotFound,
-            AppError::CustomerNotFound => Self::CustomerNotFound,
-            AppError::NoStepOfKind(kind) => Self::ValidationFailed {
-                detail: format!("the session's flow has no {kind} step that fits"),
-                errors: vec![],
-            },
-            AppError::Trial(t) => Self::InvalidPaymentTransition(t.to_string()),
-            AppError::Order(o) => Self::InvalidPaymentTransition(o.to_string()),
-            AppError::TrialAlreadyUsed => Self::TrialAlreadyUsed,
-            AppError::CardDeclined {
+            CoreError::FlowVersionUnavailable { .. }
+            | CoreError::Store(_)
+            | CoreError::Corrupt(_) => Self::Internal(Box::new(e)),
+        }
+    }
+}
+
+impl From<SessionServiceError> for ApiError {
+    fn from(e: SessionServiceError) -> Self {
+        match e {
+            SessionServiceError::Core(c) => c.into(),
+            SessionServiceError::Session(s) => session(s),
+        }
+    }
+}
+
+impl From<VerificationServiceError> for ApiError {
+    fn from(e: VerificationServiceError) -> Self {
+        match e {
+            VerificationServiceError::Core(c) => c.into(),
+            VerificationServiceError::VerificationNotFound => Self::VerificationNotFound,
+            VerificationServiceError::Verification(v) => verification(v),
+            VerificationServiceError::CodeIncorrect { checks_remaining } => {
+                Self::CodeIncorrect { checks_remaining }
+            }
+            VerificationServiceError::Session(s) => session(s),
+            VerificationServiceError::Provider(p) => provider(&p),
+        }
+    }
+}
+
+impl From<PaymentServiceError> for ApiError {
+    fn from(e: PaymentServiceError) -> Self {
+        match e {
+            PaymentServiceError::Core(c) => c.into(),
+            PaymentServiceError::TrialNotFound => Self::TrialNotFound,
+            PaymentServiceError::OrderNotFound => Self::OrderNotFound,
+            PaymentServiceError::CustomerNotFound => Self::CustomerNotFound,
+            PaymentServiceError::NoStepOfKind(kind) => no_step_of_kind(kind),
+            PaymentServiceError::Trial(t) => Self::InvalidPaymentTransition(t.to_string()),
+            PaymentServiceError::Order(o) => Self::InvalidPaymentTransition(o.to_string()),
+            PaymentServiceError::TrialAlreadyUsed => Self::TrialAlreadyUsed,
+            PaymentServiceError::CardDeclined {
                 code,
                 decline_code,
                 message,
@@ -66,32 +75,145 @@ impl From<AppError> for ApiError {
                 detail: format!("the card was declined ({code}): {message} Try another card."),
                 decline_code,
             },
-            AppError::PaymentRefused { code, message } if code == "ORDER_NOT_APPROVED" => {
+            PaymentServiceError::PaymentRefused { code, message }
+                if code == "ORDER_NOT_APPROVED" =>
+            {
                 Self::OrderNotApproved(format!(
                     "the buyer has not approved this order yet: {message}"
                 ))
             }
-            AppError::PaymentRefused { code, message } => {
+            PaymentServiceError::PaymentRefused { code, message } => {
                 Self::PaymentRefused(format!("the payment provider refused ({code}): {message}"))
             }
-            AppError::WabaNotFound => Self::WabaNotFound,
-            AppError::Waba(w) => Self::InvalidWabaTransition(w.to_string()),
-            AppError::SignupCodeExpired => Self::SignupCodeExpired,
-            AppError::SenderCodeIncorrect(message) => Self::SenderCodeIncorrect(message),
-            AppError::Link(l) => link(l),
-            AppError::LinkCodeIncorrect { attempts_remaining } => {
-                Self::LinkCodeIncorrect { attempts_remaining }
-            }
-            AppError::TokenInvalid => Self::SessionTokenInvalid(e.to_string()),
-            AppError::PlatformsNotLinked { .. } => Self::PlatformsNotLinked(e.to_string()),
-            AppError::NoWhatsAppChannel(detail) => Self::WhatsAppChannelUnavailable(detail),
-            AppError::AdminOnlyStep(_) => Self::AdminOnlyStep(e.to_string()),
-            AppError::Store(_) | AppError::Corrupt(_) => Self::Internal(Box::new(e)),
+            PaymentServiceError::Provider(p) => provider(&p),
+            PaymentServiceError::Validation(errors) => invalid(errors),
+            PaymentServiceError::Session(s) => session(s),
         }
     }
 }
 
-/// The verification area: a decider's refusal.
+impl From<WhatsAppServiceError> for ApiError {
+    fn from(e: WhatsAppServiceError) -> Self {
+        match e {
+            WhatsAppServiceError::Core(c) => c.into(),
+            WhatsAppServiceError::WabaNotFound => Self::WabaNotFound,
+            WhatsAppServiceError::Waba(w) => Self::InvalidWabaTransition(w.to_string()),
+            WhatsAppServiceError::SignupCodeExpired => Self::SignupCodeExpired,
+            WhatsAppServiceError::SenderCodeIncorrect(message) => {
+                Self::SenderCodeIncorrect(message)
+            }
+            WhatsAppServiceError::NoStepOfKind(kind) => no_step_of_kind(kind),
+            WhatsAppServiceError::NoWhatsAppChannel(detail) => {
+                Self::WhatsAppChannelUnavailable(detail)
+            }
+            WhatsAppServiceError::AdminOnlyStep(_) => Self::AdminOnlyStep(e.to_string()),
+            WhatsAppServiceError::InvalidPhone(p) => Self::InvalidPhone(p.to_string()),
+            WhatsAppServiceError::Validation(errors) => invalid(errors),
+            WhatsAppServiceError::Provider(p) => provider(&p),
+            WhatsAppServiceError::Session(s) => session(s),
+            WhatsAppServiceError::Sessions(s) => s.into(),
+            WhatsAppServiceError::Verifications(v) => v.into(),
+        }
+    }
+}
+
+impl From<EndUserServiceError> for ApiError {
+    fn from(e: EndUserServiceError) -> Self {
+        match e {
+            EndUserServiceError::Core(c) => c.into(),
+            EndUserServiceError::TokenInvalid => Self::SessionTokenInvalid(e.to_string()),
+            EndUserServiceError::PlatformsNotLinked { .. } => {
+                Self::PlatformsNotLinked(e.to_string())
+            }
+            EndUserServiceError::Link(l) => link(l),
+            EndUserServiceError::LinkCodeIncorrect { attempts_remaining } => {
+                Self::LinkCodeIncorrect { attempts_remaining }
+            }
+            EndUserServiceError::NoWhatsAppChannel(detail) => {
+                Self::WhatsAppChannelUnavailable(detail)
+            }
+            EndUserServiceError::Validation(errors) => invalid(errors),
+            EndUserServiceError::WhatsApp(w) => w.into(),
+        }
+    }
+}
+
+impl From<IntegrationServiceError> for ApiError {
+    fn from(e: IntegrationServiceError) -> Self {
+        match e {
+            IntegrationServiceError::Core(c) => c.into(),
+            IntegrationServiceError::UnknownProvider(p) => {
+                Self::UnknownProvider(format!("no provider {p:?}"))
+            }
+            IntegrationServiceError::InvalidCredentials(detail) => Self::ValidationFailed {
+                detail: format!("invalid credentials: {detail}"),
+                errors: vec![],
+            },
+            IntegrationServiceError::Provider(p) => provider(&p),
+        }
+    }
+}
+
+impl From<WebhookServiceError> for ApiError {
+    fn from(e: WebhookServiceError) -> Self {
+        match e {
+            WebhookServiceError::Core(c) => c.into(),
+            WebhookServiceError::Verifications(v) => v.into(),
+            WebhookServiceError::Payments(p) => p.into(),
+            WebhookServiceError::WhatsApp(w) => w.into(),
+        }
+    }
+}
+
+impl From<ProviderError> for ApiError {
+    fn from(p: ProviderError) -> Self {
+        provider(&p)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        CoreError::from(e).into()
+    }
+}
+
+/// A provider call made inside a request failed: 503 for unavailability, 502 otherwise.
+fn provider(p: &ProviderError) -> ApiError {
+    ApiError::Provider {
+        unavailable: matches!(p, ProviderError::Unavailable { .. }),
+        detail: format!("the provider failed: {}", p.reason()),
+    }
+}
+
+/// Request fields that failed validation (other than a step's answers).
+fn invalid(errors: Vec<onramp_domain::flow::FieldError>) -> ApiError {
+    ApiError::ValidationFailed {
+        detail: "the request is invalid".into(),
+        errors,
+    }
+}
+
+/// The session's flow has no step of `kind` that fits the request.
+fn no_step_of_kind(kind: &str) -> ApiError {
+    ApiError::ValidationFailed {
+        detail: format!("the session's flow has no {kind} step that fits"),
+        errors: vec![],
+    }
+}
+
+/// A session decider's refusal.
+fn session(s: SessionError) -> ApiError {
+    match s {
+        SessionError::InvalidAnswers { step, errors } => ApiError::ValidationFailed {
+            detail: format!("the answers to step {step} are invalid"),
+            errors,
+        },
+        SessionError::NotStarted => ApiError::SessionNotFound,
+        other => ApiError::InvalidStepTransition(other.to_string()),
+    }
+}
+
+/// A verification decider's refusal.
 fn verification(v: VerificationError) -> ApiError {
     match v {
         VerificationError::NotStarted => ApiError::VerificationNotFound,
@@ -119,7 +241,7 @@ fn verification(v: VerificationError) -> ApiError {
     }
 }
 
-/// The link-code area (linking a WhatsApp conversation and a web session): a decider's refusal.
+/// A link code's refusal (linking a WhatsApp conversation and a web session).
 fn link(l: LinkError) -> ApiError {
     match l {
         LinkError::NoCode => ApiError::LinkCodeNotFound,

@@ -7,7 +7,8 @@
 //! # Layout
 //! - this module: [`ApiError`], its statuses and codes;
 //! - `body`: the [`Problem`] body and the response built from an [`ApiError`];
-//! - `from_app`: the mapping of the application's errors ([`onramp_domain::app::AppError`]),
+//! - `from_app`: the mapping of the application's errors (the error enum of each area,
+//!   [`onramp_domain::app::SessionServiceError`] and its siblings),
 //!   area by area, to [`ApiError`].
 
 mod body;

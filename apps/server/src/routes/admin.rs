@@ -56,7 +56,7 @@ pub async fn create_tenant_with_key(
             &hash_api_key(state.services.secrets.as_ref(), &api_key),
         )
         .await
-        .map_err(|e| ApiError::from(onramp_domain::app::AppError::from(e)))?;
+        .map_err(ApiError::from)?;
     Ok(CreatedTenant {
         id: id.to_string(),
         name: tenant.name,

@@ -56,9 +56,14 @@ pub struct SandboxMailPage {
 /// Refuses unless both payment providers of the tenant are the sandbox.
 async fn ensure_sandbox_payments(state: &AppState, tenant: TenantId) -> Result<(), ApiError> {
     let payments = &state.services.payments.providers;
-    let provider = |e| ApiError::from(onramp_domain::app::AppError::Provider(e));
-    let cards = payments.card_on_file(tenant).await.map_err(provider)?;
-    let orders = payments.order_payments(tenant).await.map_err(provider)?;
+    let cards = payments
+        .card_on_file(tenant)
+        .await
+        .map_err(ApiError::from)?;
+    let orders = payments
+        .order_payments(tenant)
+        .await
+        .map_err(ApiError::from)?;
     if cards.provider() == ProviderId::Sandbox && orders.provider() == ProviderId::Sandbox {
         Ok(())
     } else {
@@ -87,7 +92,7 @@ pub async fn advance_clock(
         .store
         .advance_timers(tenant.id, req.seconds)
         .await
-        .map_err(|e| ApiError::from(onramp_domain::app::AppError::from(e)))?;
+        .map_err(ApiError::from)?;
     state.wake.notify_one();
     Ok(axum::Json(ClockAdvanced {
         seconds: req.seconds,
@@ -134,7 +139,7 @@ pub async fn approve_order(
         .for_tenant(tenant.id)
         .approve(&order.provider_order_id)
         .await
-        .map_err(|e| ApiError::from(onramp_domain::app::AppError::from(e)))?;
+        .map_err(|e| ApiError::from(onramp_domain::app::PaymentServiceError::from(e)))?;
     Ok(axum::Json(
         state
             .services

@@ -77,7 +77,7 @@ async fn ensure_sandbox_whatsapp(state: &AppState, tenant: TenantId) -> Result<(
         .providers
         .messaging(tenant)
         .await
-        .map_err(|e| ApiError::from(onramp_domain::app::AppError::Provider(e)))?;
+        .map_err(ApiError::from)?;
     if messaging.provider() == ProviderId::Sandbox {
         Ok(())
     } else {
@@ -152,7 +152,7 @@ pub async fn signup(
         .providers
         .embedded_signup(tenant.id)
         .await
-        .map_err(|e| ApiError::from(onramp_domain::app::AppError::Provider(e)))?;
+        .map_err(ApiError::from)?;
     if signup.provider() != ProviderId::Sandbox {
         return Err(ApiError::SandboxInactive);
     }
@@ -163,7 +163,7 @@ pub async fn signup(
         .for_tenant(tenant.id)
         .begin()
         .await
-        .map_err(|e| ApiError::from(onramp_domain::app::AppError::Provider(e.into())))?;
+        .map_err(|e| ApiError::from(onramp_domain::ports::ProviderError::from(e)))?;
     Ok((
         StatusCode::CREATED,
         axum::Extension(SecretFields(&["code"])),

@@ -6,7 +6,7 @@ use crate::decider::Decider;
 use crate::ports::{AggregateKind, StoredEvent};
 use crate::session::{SessionDecider, SessionEvent, SessionState};
 
-use super::super::AppError;
+use super::super::CoreError;
 use super::super::catalog::FlowCatalog;
 use super::super::execute::Aggregate;
 use super::super::persist::{Columns, event_of};
@@ -27,7 +27,7 @@ impl Aggregate for SessionState {
         state: Option<Self>,
         events: &[StoredEvent],
         flows: &FlowCatalog,
-    ) -> Result<Self, AppError> {
+    ) -> Result<Self, CoreError> {
         let events = events
             .iter()
             .map(event_of::<SessionEvent>)
@@ -45,7 +45,7 @@ impl Aggregate for SessionState {
             (None, _) => None,
         };
         let (flow_id, version) = pinned.ok_or_else(|| {
-            AppError::Corrupt("a stored session has no flow to replay it with".to_string())
+            CoreError::Corrupt("a stored session has no flow to replay it with".to_string())
         })?;
         let flow = flows.pinned(&flow_id, version)?;
         let decider = SessionDecider::new(&flow);

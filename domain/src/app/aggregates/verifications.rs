@@ -6,7 +6,7 @@ use crate::failover::{BreakerEvent, BreakerState};
 use crate::ports::{AggregateKind, StoredEvent};
 use crate::verification::{QuotaEvent, QuotaState, VerificationEvent, VerificationState};
 
-use super::super::AppError;
+use super::super::CoreError;
 use super::super::catalog::FlowCatalog;
 use super::super::execute::Aggregate;
 use super::super::persist::{Columns, event_of};
@@ -26,7 +26,7 @@ impl Aggregate for VerificationState {
         state: Option<Self>,
         events: &[StoredEvent],
         _: &FlowCatalog,
-    ) -> Result<Self, AppError> {
+    ) -> Result<Self, CoreError> {
         let mut state = state.unwrap_or_default();
         for stored in events {
             state = crate::verification::evolve(state, &event_of::<VerificationEvent>(stored)?);
@@ -94,11 +94,11 @@ impl Aggregate for ProviderRefState {
         state: Option<Self>,
         events: &[StoredEvent],
         _: &FlowCatalog,
-    ) -> Result<Self, AppError> {
+    ) -> Result<Self, CoreError> {
         match (events.last(), state) {
             (Some(last), _) => event_of(last),
             (None, Some(state)) => Ok(state),
-            (None, None) => Err(AppError::Corrupt(
+            (None, None) => Err(CoreError::Corrupt(
                 "a provider reference with no record".to_string(),
             )),
         }

@@ -4,7 +4,7 @@ use time::OffsetDateTime;
 
 use crate::ports::{AggregateKind, StoredEvent};
 
-use super::super::AppError;
+use super::super::CoreError;
 use super::super::catalog::FlowCatalog;
 use super::super::execute::{Aggregate, Evolve};
 use super::super::persist::{Columns, event_of};
@@ -73,7 +73,7 @@ impl Aggregate for StoredWebhook {
         state: Option<Self>,
         events: &[StoredEvent],
         _: &FlowCatalog,
-    ) -> Result<Self, AppError> {
+    ) -> Result<Self, CoreError> {
         let mut state = state;
         for stored in events {
             let event = match stored.event_type.as_str() {
@@ -85,7 +85,7 @@ impl Aggregate for StoredWebhook {
             };
             state = Inbox.evolve_from(state, &event);
         }
-        state.ok_or_else(|| AppError::Corrupt("a stored webhook was never received".to_string()))
+        state.ok_or_else(|| CoreError::Corrupt("a stored webhook was never received".to_string()))
     }
 
     fn event_type(event: &InboxEvent) -> &'static str {

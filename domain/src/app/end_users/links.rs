@@ -13,7 +13,7 @@ use crate::verification::{CodeHash, OtpCode};
 
 use super::super::execute::Tx;
 use super::super::whatsapp::conversation::{Author, MessageChannel, NewMessage};
-use super::super::{AppError, EndUserService};
+use super::super::{EndUserService, EndUserServiceError};
 use super::tokens::IssuedToken;
 
 /// A link code asked for: where it went and until when it works; never the code.
@@ -45,20 +45,19 @@ impl EndUserService {
     /// code of that phone stops working.
     ///
     /// # Errors
-    /// [`AppError::SessionNotFound`]; [`AppError::NoWhatsAppChannel`] when the session has no
+    /// [`CoreError::SessionNotFound`](crate::app::CoreError::SessionNotFound); [`EndUserServiceError::NoWhatsAppChannel`] when the session has no
     /// phone number or is finished.
     pub async fn request_link(
         &self,
         tenant: TenantId,
         session: SessionId,
-    ) -> Result<LinkRequested, AppError> {
+    ) -> Result<LinkRequested, EndUserServiceError> {
         let current = self.core.load_session(tenant, session).await?;
-        let phone =
-            current.state.phone.clone().ok_or_else(|| {
-                AppError::NoWhatsAppChannel("the session has no phone number".into())
-            })?;
+        let phone = current.state.phone.clone().ok_or_else(|| {
+            EndUserServiceError::NoWhatsAppChannel("the session has no phone number".into())
+        })?;
         if current.state.status.is_final() {
-            return Err(AppError::NoWhatsAppChannel(format!(
+            return Err(EndUserServiceError::NoWhatsAppChannel(format!(
                 "the session is {}",
                 current.state.status.as_str()
             )));
@@ -66,18 +65,17 @@ impl EndUserService {
         let code: OtpCode = self.codes.otp();
         let hash = self.link_hash(&phone, code.expose());
         let phone = &phone;
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    let command = LinkCommand::Request {
-                        session_id: session,
-                        code_hash: hash,
-                        at: self.core.clock.now(),
-                    };
-                    self.link_command(tx, phone, &command).await
-                })
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let command = LinkCommand::Request {
+                    session_id: session,
+                    code_hash: hash,
+                    at: self.core.clock.now(),
+                };
+                self.link_command(tx, phone, &command).await
             })
-            .await?;
+        })
+        .await?;
         let minutes = self.policy.link_ttl.whole_minutes().max(1);
         self.whatsapp.add_messages(
             tenant,
@@ -111,7 +109,7 @@ impl EndUserService {
         tx: &mut Tx<'_>,
         phone: &PhoneNumber,
         command: &LinkCommand,
-    ) -> Result<Vec<LinkEvent>, AppError> {
+    ) -> Result<Vec<LinkEvent>, EndUserServiceError> {
         let current = tx.load::<LinkState>(phone).await?.unwrap_or_default();
         let decider = self.link_decider();
         let events = decider.decide(&current, command)?;
@@ -123,24 +121,23 @@ impl EndUserService {
     /// linked, once, within the code's TTL, and an end-user token for it is issued.
     ///
     /// # Errors
-    /// [`AppError::LinkCodeIncorrect`] for a wrong code (attempts left);
-    /// [`AppError::Link`] with `NoCode`, `AlreadyUsed`, `Expired` or `Locked`.
+    /// [`EndUserServiceError::LinkCodeIncorrect`] for a wrong code (attempts left);
+    /// [`EndUserServiceError::Link`] with `NoCode`, `AlreadyUsed`, `Expired` or `Locked`.
     pub async fn verify_link(
         &self,
         tenant: TenantId,
         phone: &PhoneNumber,
         code: &str,
         platform: Platform,
-    ) -> Result<IssuedToken, AppError> {
+    ) -> Result<IssuedToken, EndUserServiceError> {
         let hash = self.link_hash(phone, code.trim());
         let outcome = self
-            .core
             .execute(tenant, |tx| {
                 Box::pin(async move {
                     let links = tx
                         .load::<LinkState>(phone)
                         .await?
-                        .ok_or(AppError::Link(LinkError::NoCode))?;
+                        .ok_or(EndUserServiceError::Link(LinkError::NoCode))?;
                     let command = LinkCommand::Verify {
                         code_hash: hash,
                         at: self.core.clock.now(),
@@ -159,7 +156,7 @@ impl EndUserService {
             .await?;
         match outcome {
             Ok(session) => self.issue_token(tenant, session, platform).await,
-            Err(wrong) => Err(AppError::LinkCodeIncorrect {
+            Err(wrong) => Err(EndUserServiceError::LinkCodeIncorrect {
                 attempts_remaining: self.policy.link_max_wrong.saturating_sub(wrong),
             }),
         }

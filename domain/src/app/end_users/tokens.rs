@@ -15,7 +15,7 @@ use crate::verification::CodeHash;
 
 use super::super::aggregates::end_users::Linking;
 use super::super::execute::Tx;
-use super::super::{AppError, EndUserService};
+use super::super::{EndUserService, EndUserServiceError};
 
 /// The prefix of every end-user token.
 pub const TOKEN_PREFIX: &str = "ort_";
@@ -65,8 +65,8 @@ fn token_stream(id: TokenId) -> StreamId {
 /// Checks a platform name: 1 to 40 of `a-z`, `0-9`, `-`, `_`.
 ///
 /// # Errors
-/// [`AppError::Validation`] naming `platform`.
-pub fn parse_platform(name: &str) -> Result<Platform, AppError> {
+/// [`EndUserServiceError::Validation`] naming `platform`.
+pub fn parse_platform(name: &str) -> Result<Platform, EndUserServiceError> {
     let ok = (1..=40).contains(&name.len())
         && name
             .chars()
@@ -74,11 +74,13 @@ pub fn parse_platform(name: &str) -> Result<Platform, AppError> {
     if ok {
         Ok(Platform::new(name))
     } else {
-        Err(AppError::Validation(vec![crate::flow::FieldError {
-            field: "platform".into(),
-            code: crate::flow::FieldErrorCode::PatternMismatch,
-            message: "a platform is 1 to 40 of a-z, 0-9, - and _".into(),
-        }]))
+        Err(EndUserServiceError::Validation(vec![
+            crate::flow::FieldError {
+                field: "platform".into(),
+                code: crate::flow::FieldErrorCode::PatternMismatch,
+                message: "a platform is 1 to 40 of a-z, 0-9, - and _".into(),
+            },
+        ]))
     }
 }
 
@@ -112,26 +114,26 @@ impl EndUserService {
         tx: &mut Tx<'_>,
         id: TokenId,
         command: &TokenCommand,
-    ) -> Result<TokenState, AppError> {
+    ) -> Result<TokenState, EndUserServiceError> {
         let current = tx.load::<TokenState>(id.uuid()).await?.unwrap_or_default();
         let decider = self.token_decider();
         let events = decider
             .decide(&current, command)
-            .map_err(|_| AppError::TokenInvalid)?;
-        tx.apply(&decider, id.uuid(), events)
+            .map_err(|_| EndUserServiceError::TokenInvalid)?;
+        Ok(tx.apply(&decider, id.uuid(), events)?)
     }
 
     /// Issues a new token for `session` on `platform` (another device: every device holds its
     /// own token).
     ///
     /// # Errors
-    /// [`AppError::SessionNotFound`].
+    /// [`CoreError::SessionNotFound`](crate::app::CoreError::SessionNotFound).
     pub async fn issue_token(
         &self,
         tenant: TenantId,
         session: SessionId,
         platform: Platform,
-    ) -> Result<IssuedToken, AppError> {
+    ) -> Result<IssuedToken, EndUserServiceError> {
         self.core.load_session(tenant, session).await?;
         let id = TokenId::new(self.core.ids.new_id());
         let secret = self.new_secret();
@@ -145,14 +147,13 @@ impl EndUserService {
             at,
         };
         let command = &command;
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    self.token_command(tx, id, command).await?;
-                    Ok(())
-                })
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                self.token_command(tx, id, command).await?;
+                Ok(())
             })
-            .await?;
+        })
+        .await?;
         Ok(self.issued(id, &secret, session, &platform))
     }
 
@@ -176,105 +177,111 @@ impl EndUserService {
     /// `token_touch_interval`): the grant it carries.
     ///
     /// # Errors
-    /// [`AppError::TokenInvalid`] for anything wrong (malformed, unknown, wrong secret, idle for
+    /// [`EndUserServiceError::TokenInvalid`] for anything wrong (malformed, unknown, wrong secret, idle for
     /// more than an hour, revoked, another platform), without saying what.
     pub async fn authenticate_token(
         &self,
         bearer: &str,
         platform: &Platform,
-    ) -> Result<EndUser, AppError> {
-        let (id, secret) = parse_token(bearer).ok_or(AppError::TokenInvalid)?;
+    ) -> Result<EndUser, EndUserServiceError> {
+        let (id, secret) = parse_token(bearer).ok_or(EndUserServiceError::TokenInvalid)?;
         let tenant = self
             .core
             .store
             .stream_owner(&token_stream(id))
             .await?
-            .ok_or(AppError::TokenInvalid)?;
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    let current = tx
-                        .load::<TokenState>(id.uuid())
-                        .await?
-                        .ok_or(AppError::TokenInvalid)?;
-                    let hash = current.token_hash.ok_or(AppError::TokenInvalid)?;
-                    if !hash.matches(&self.token_hash(id, secret)) {
-                        return Err(AppError::TokenInvalid);
-                    }
-                    let grant = current.grant.clone().ok_or(AppError::TokenInvalid)?;
-                    let at = self.core.clock.now();
-                    authorize(
-                        &self.token_decider(),
-                        &current,
-                        tenant,
-                        platform,
-                        grant.session_id,
-                        at,
-                    )
-                    .map_err(|_| AppError::TokenInvalid)?;
-                    let stale = current
-                        .last_seen
-                        .is_none_or(|seen| at - seen >= self.policy.token_touch_interval);
-                    if stale {
-                        self.token_command(tx, id, &TokenCommand::Use { at })
-                            .await?;
-                    }
-                    Ok(EndUser {
-                        tenant,
-                        session_id: grant.session_id,
-                        platform: grant.platform,
-                        token_id: id,
-                    })
+            .ok_or(EndUserServiceError::TokenInvalid)?;
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let current = tx
+                    .load::<TokenState>(id.uuid())
+                    .await?
+                    .ok_or(EndUserServiceError::TokenInvalid)?;
+                let hash = current
+                    .token_hash
+                    .ok_or(EndUserServiceError::TokenInvalid)?;
+                if !hash.matches(&self.token_hash(id, secret)) {
+                    return Err(EndUserServiceError::TokenInvalid);
+                }
+                let grant = current
+                    .grant
+                    .clone()
+                    .ok_or(EndUserServiceError::TokenInvalid)?;
+                let at = self.core.clock.now();
+                authorize(
+                    &self.token_decider(),
+                    &current,
+                    tenant,
+                    platform,
+                    grant.session_id,
+                    at,
+                )
+                .map_err(|_| EndUserServiceError::TokenInvalid)?;
+                let stale = current
+                    .last_seen
+                    .is_none_or(|seen| at - seen >= self.policy.token_touch_interval);
+                if stale {
+                    self.token_command(tx, id, &TokenCommand::Use { at })
+                        .await?;
+                }
+                Ok(EndUser {
+                    tenant,
+                    session_id: grant.session_id,
+                    platform: grant.platform,
+                    token_id: id,
                 })
             })
-            .await
+        })
+        .await
     }
 
     /// Refreshes the token: a new secret for the same token, whose idle clock restarts; the old
     /// text stops working.
     ///
     /// # Errors
-    /// [`AppError::TokenInvalid`].
-    pub async fn refresh_token(&self, user: &EndUser) -> Result<IssuedToken, AppError> {
+    /// [`EndUserServiceError::TokenInvalid`].
+    pub async fn refresh_token(&self, user: &EndUser) -> Result<IssuedToken, EndUserServiceError> {
         let secret = self.new_secret();
         let secret = &secret;
-        self.core
-            .execute(user.tenant, |tx| {
-                Box::pin(async move {
-                    if tx.load::<TokenState>(user.token_id.uuid()).await?.is_none() {
-                        return Err(AppError::TokenInvalid);
-                    }
-                    let command = TokenCommand::Refresh {
-                        new_token_hash: self.token_hash(user.token_id, secret),
-                        at: self.core.clock.now(),
-                    };
-                    self.token_command(tx, user.token_id, &command).await?;
-                    Ok(())
-                })
+        self.execute(user.tenant, |tx| {
+            Box::pin(async move {
+                if tx.load::<TokenState>(user.token_id.uuid()).await?.is_none() {
+                    return Err(EndUserServiceError::TokenInvalid);
+                }
+                let command = TokenCommand::Refresh {
+                    new_token_hash: self.token_hash(user.token_id, secret),
+                    at: self.core.clock.now(),
+                };
+                self.token_command(tx, user.token_id, &command).await?;
+                Ok(())
             })
-            .await?;
+        })
+        .await?;
         Ok(self.issued(user.token_id, secret, user.session_id, &user.platform))
     }
 
     /// Revokes the token at once (this device only; the session's other tokens live on).
     ///
     /// # Errors
-    /// [`AppError::TokenInvalid`].
-    pub async fn revoke_token(&self, tenant: TenantId, id: TokenId) -> Result<(), AppError> {
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    if tx.load::<TokenState>(id.uuid()).await?.is_none() {
-                        return Err(AppError::TokenInvalid);
-                    }
-                    let command = TokenCommand::Revoke {
-                        at: self.core.clock.now(),
-                    };
-                    self.token_command(tx, id, &command).await?;
-                    Ok(())
-                })
+    /// [`EndUserServiceError::TokenInvalid`].
+    pub async fn revoke_token(
+        &self,
+        tenant: TenantId,
+        id: TokenId,
+    ) -> Result<(), EndUserServiceError> {
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                if tx.load::<TokenState>(id.uuid()).await?.is_none() {
+                    return Err(EndUserServiceError::TokenInvalid);
+                }
+                let command = TokenCommand::Revoke {
+                    at: self.core.clock.now(),
+                };
+                self.token_command(tx, id, &command).await?;
+                Ok(())
             })
-            .await
+        })
+        .await
     }
 
     /// Declares platforms `a` and `b` linked: a token of one may be exchanged for one of the
@@ -287,37 +294,36 @@ impl EndUserService {
         tenant: TenantId,
         a: &Platform,
         b: &Platform,
-    ) -> Result<Vec<(String, String)>, AppError> {
+    ) -> Result<Vec<(String, String)>, EndUserServiceError> {
         let pair = ordered(a, b);
         let pair = &pair;
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    let current = tx
-                        .load::<PlatformLinks>(PLATFORM_LINKS)
-                        .await?
-                        .unwrap_or_default();
-                    let after = if current.pairs.contains(pair) {
-                        current
-                    } else {
-                        tx.apply(&Linking, PLATFORM_LINKS, vec![pair.clone()])?
-                    };
-                    Ok(after.pairs.into_iter().collect())
-                })
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let current = tx
+                    .load::<PlatformLinks>(PLATFORM_LINKS)
+                    .await?
+                    .unwrap_or_default();
+                let after = if current.pairs.contains(pair) {
+                    current
+                } else {
+                    tx.apply(&Linking, PLATFORM_LINKS, vec![pair.clone()])?
+                };
+                Ok(after.pairs.into_iter().collect())
             })
-            .await
+        })
+        .await
     }
 
     /// Exchanges a token of one platform for a new token of a linked platform, for the same
     /// session (each platform keeps its own token and context).
     ///
     /// # Errors
-    /// [`AppError::PlatformsNotLinked`].
+    /// [`EndUserServiceError::PlatformsNotLinked`].
     pub async fn exchange_token(
         &self,
         user: &EndUser,
         to: Platform,
-    ) -> Result<IssuedToken, AppError> {
+    ) -> Result<IssuedToken, EndUserServiceError> {
         let links = self
             .core
             .load_versioned::<PlatformLinks>(
@@ -328,7 +334,7 @@ impl EndUserService {
             .map(|v| v.state)
             .unwrap_or_default();
         if to == user.platform || !links.pairs.contains(&ordered(&user.platform, &to)) {
-            return Err(AppError::PlatformsNotLinked {
+            return Err(EndUserServiceError::PlatformsNotLinked {
                 from: user.platform.as_str().to_owned(),
                 to: to.as_str().to_owned(),
             });

@@ -25,7 +25,7 @@
 //!
 //! ```ignore
 //! self.execute(tenant, |tx| Box::pin(async move {
-//!     let state = tx.load::<SessionState>(id).await?.ok_or(AppError::SessionNotFound)?;
+//!     let state = tx.load::<SessionState>(id).await?.ok_or(CoreError::SessionNotFound)?;
 //!     let flow = self.flow_of(&state)?;
 //!     let decider = SessionDecider::new(&flow);
 //!     let events = decider.decide(&state, &SessionCommand::Pause { at: self.clock.now() })?;
@@ -55,8 +55,9 @@ pub(crate) use tx::Tx;
 pub(in crate::app) use tx::written;
 
 use super::catalog::FlowCatalog;
+use super::error::AreaError;
 use super::persist::Columns;
-use super::{AppError, Core, MAX_CONFLICT_RETRIES};
+use super::{Core, CoreError, MAX_CONFLICT_RETRIES};
 
 /// An aggregate's state, declared once: which streams hold it and what its projection row
 /// shows. Its events are folded by a [`Decider`] whose `State` it is.
@@ -91,16 +92,16 @@ pub(crate) trait Aggregate:
     /// [`Aggregate::SNAPSHOT_EVERY`] above 1; the default refuses.
     ///
     /// # Errors
-    /// [`AppError::Corrupt`] when an event does not read back, or the aggregate cannot replay.
+    /// [`CoreError::Corrupt`] when an event does not read back, or the aggregate cannot replay.
     fn replay(
         state: Option<Self>,
         events: &[StoredEvent],
         flows: &FlowCatalog,
-    ) -> Result<Self, AppError> {
+    ) -> Result<Self, CoreError> {
         let _ = flows;
         match (state, events.first()) {
             (Some(state), None) => Ok(state),
-            (_, event) => Err(AppError::Corrupt(format!(
+            (_, event) => Err(CoreError::Corrupt(format!(
                 "{:?} {} has no stored state or events after it, and no replay",
                 Self::KIND,
                 event.map_or("", |e| e.stream.id.as_str())
@@ -144,7 +145,7 @@ where
 /// One attempt's decision: a boxed future (`Box::pin(async move { .. })`) that works on the
 /// attempt's [`Tx`]. Boxed and `Send` because a generic async closure's future cannot be shown
 /// `Send` for every lifetime of its `Tx` (rust-lang/rust#110338).
-pub(crate) type Decision<'t, T> = Pin<Box<dyn Future<Output = Result<T, AppError>> + Send + 't>>;
+pub(crate) type Decision<'t, T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send + 't>>;
 
 /// What [`Core::execute_once`] does when a stream moved or a created one exists.
 enum OnConflict {
@@ -157,19 +158,20 @@ enum OnConflict {
 impl Core {
     /// Runs `decide` on a fresh [`Tx`] and commits what it recorded in one store commit, deciding
     /// again on a version conflict (see the module docs). Returns what `decide` returned with
-    /// the attempt that committed.
+    /// the attempt that committed. Area services call it through their own `execute`
+    /// ([`commit_path!`]), which fixes the error type to the area's.
     ///
     /// # Errors
-    /// What `decide` returns; store failures; [`AppError::Contention`] after
+    /// What `decide` returns; store failures; [`CoreError::Contention`] after
     /// [`MAX_CONFLICT_RETRIES`](super::MAX_CONFLICT_RETRIES) conflicts.
-    pub(crate) async fn execute<'env, T>(
+    pub(crate) async fn execute<'env, T, E: AreaError>(
         &self,
         tenant: TenantId,
-        decide: impl for<'t> FnMut(&'t mut Tx<'env>) -> Decision<'t, T> + Send,
-    ) -> Result<T, AppError> {
+        decide: impl for<'t> FnMut(&'t mut Tx<'env>) -> Decision<'t, T, E> + Send,
+    ) -> Result<T, E> {
         self.run(tenant, OnConflict::Retry, decide)
             .await?
-            .ok_or(AppError::Contention)
+            .ok_or_else(|| CoreError::Contention.into())
     }
 
     /// As [`Core::execute`] with one attempt: `None` when the commit conflicts (a stream it
@@ -177,20 +179,20 @@ impl Core {
     ///
     /// # Errors
     /// What `decide` returns; store failures.
-    pub(crate) async fn execute_once<'env, T>(
+    pub(crate) async fn execute_once<'env, T, E: AreaError>(
         &self,
         tenant: TenantId,
-        decide: impl for<'t> FnMut(&'t mut Tx<'env>) -> Decision<'t, T> + Send,
-    ) -> Result<Option<T>, AppError> {
+        decide: impl for<'t> FnMut(&'t mut Tx<'env>) -> Decision<'t, T, E> + Send,
+    ) -> Result<Option<T>, E> {
         self.run(tenant, OnConflict::Stop, decide).await
     }
 
-    async fn run<'env, T>(
+    async fn run<'env, T, E: AreaError>(
         &self,
         tenant: TenantId,
         on_conflict: OnConflict,
-        mut decide: impl for<'t> FnMut(&'t mut Tx<'env>) -> Decision<'t, T> + Send,
-    ) -> Result<Option<T>, AppError> {
+        mut decide: impl for<'t> FnMut(&'t mut Tx<'env>) -> Decision<'t, T, E> + Send,
+    ) -> Result<Option<T>, E> {
         let mut cached = true;
         for _ in 0..MAX_CONFLICT_RETRIES {
             let mut tx = Tx::new(
@@ -204,15 +206,17 @@ impl Core {
             // A conflict drops the store's cached copies: the next attempt may use the cache.
             cached = true;
             let value = match outcome {
-                Err(AppError::Store(StoreError::Conflict(_))) => continue,
-                Err(AppError::Store(e)) => return Err(AppError::Store(e)),
-                // Refused, or nothing to do, on states that may be stale: confirm on the
-                // database's.
-                Err(_) if tx.read_cache() => {
-                    cached = false;
-                    continue;
-                }
-                Err(e) => return Err(e),
+                Err(e) => match e.core() {
+                    Some(CoreError::Store(StoreError::Conflict(_))) => continue,
+                    Some(CoreError::Store(_)) => return Err(e),
+                    // Refused, or nothing to do, on states that may be stale: confirm on the
+                    // database's.
+                    _ if tx.read_cache() => {
+                        cached = false;
+                        continue;
+                    }
+                    _ => return Err(e),
+                },
                 Ok(_) if tx.unconfirmed() => {
                     cached = false;
                     continue;
@@ -228,9 +232,55 @@ impl Core {
                     OnConflict::Retry => {}
                     OnConflict::Stop => return Ok(None),
                 },
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(CoreError::from(e).into()),
             }
         }
         Ok(None)
     }
 }
+
+/// Gives an area service (`$service`, with a `core: Core` field) its `execute`, and with
+/// `once` its `execute_once`: [`Core::execute`] and [`Core::execute_once`] answering the area's
+/// error (`$error`), so that a use case's closure needs no annotation.
+macro_rules! commit_path {
+    ($service:ty, $error:ty) => {
+        impl $service {
+            /// [`Core::execute`](crate::app::Core::execute) answering this area's error.
+            ///
+            /// # Errors
+            /// What `decide` returns; store failures; contention.
+            pub(crate) async fn execute<'env, T>(
+                &self,
+                tenant: $crate::ids::TenantId,
+                decide: impl for<'t> FnMut(
+                    &'t mut $crate::app::execute::Tx<'env>,
+                ) -> $crate::app::execute::Decision<'t, T, $error>
+                + Send,
+            ) -> Result<T, $error> {
+                self.core.execute(tenant, decide).await
+            }
+        }
+    };
+    ($service:ty, $error:ty, once) => {
+        $crate::app::execute::commit_path!($service, $error);
+
+        impl $service {
+            /// [`Core::execute_once`](crate::app::Core::execute_once) answering this area's
+            /// error.
+            ///
+            /// # Errors
+            /// What `decide` returns; store failures.
+            pub(crate) async fn execute_once<'env, T>(
+                &self,
+                tenant: $crate::ids::TenantId,
+                decide: impl for<'t> FnMut(
+                    &'t mut $crate::app::execute::Tx<'env>,
+                ) -> $crate::app::execute::Decision<'t, T, $error>
+                + Send,
+            ) -> Result<Option<T>, $error> {
+                self.core.execute_once(tenant, decide).await
+            }
+        }
+    };
+}
+pub(crate) use commit_path;

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use crate::ids::{JobId, TenantId};
 use crate::ports::{Commit, EventStore, Loaded, NewEvent, NewJob, Snapshot, StreamId, StreamWrite};
 
-use super::super::AppError;
+use super::super::CoreError;
 use super::super::catalog::FlowCatalog;
 use super::super::persist::{state_of, to_json};
 use super::{Aggregate, Evolve, stores_state};
@@ -84,8 +84,8 @@ impl Tx<'_> {
     /// applied already), `None` when the stream does not exist.
     ///
     /// # Errors
-    /// Store failures; [`AppError::Corrupt`] when the stored state does not read back.
-    pub async fn load<S: Aggregate>(&mut self, key: impl ToString) -> Result<Option<S>, AppError> {
+    /// Store failures; [`CoreError::Corrupt`] when the stored state does not read back.
+    pub async fn load<S: Aggregate>(&mut self, key: impl ToString) -> Result<Option<S>, CoreError> {
         let stream = StreamId::new(S::KIND, key);
         if let Some(i) = self.position(&stream) {
             return downcast::<S>(&self.touched[i]);
@@ -114,11 +114,11 @@ impl Tx<'_> {
     /// returns its state. A stream read already keeps what this attempt saw first.
     ///
     /// # Errors
-    /// [`AppError::Corrupt`] when the stored state does not read back.
-    pub fn adopt<S: Aggregate>(&mut self, row: &Loaded) -> Result<S, AppError> {
+    /// [`CoreError::Corrupt`] when the stored state does not read back.
+    pub fn adopt<S: Aggregate>(&mut self, row: &Loaded) -> Result<S, CoreError> {
         if let Some(i) = self.position(&row.stream) {
             return downcast::<S>(&self.touched[i])?
-                .ok_or_else(|| AppError::Corrupt(format!("{:?} vanished", row.stream)));
+                .ok_or_else(|| CoreError::Corrupt(format!("{:?} vanished", row.stream)));
         }
         let state: S = state_of(row, &self.flows)?;
         self.touch(row.stream.clone(), row.version, Some(state.clone()));
@@ -142,16 +142,16 @@ impl Tx<'_> {
     /// commit conflicts). No events, no change.
     ///
     /// # Errors
-    /// [`AppError::Corrupt`] when an event or the state does not serialize.
+    /// [`CoreError::Corrupt`] when an event or the state does not serialize.
     pub fn apply<S: Aggregate>(
         &mut self,
         evolver: &impl Evolve<S>,
         key: impl ToString,
         events: Vec<S::Event>,
-    ) -> Result<S, AppError> {
+    ) -> Result<S, CoreError> {
         let i = self.entry::<S>(key);
         let before = downcast::<S>(&self.touched[i])?;
-        let missing = || AppError::Corrupt(format!("{:?} has no state", S::KIND));
+        let missing = || CoreError::Corrupt(format!("{:?} has no state", S::KIND));
         if events.is_empty() {
             return evolver.initial(before).ok_or_else(missing);
         }
@@ -179,7 +179,7 @@ impl Tx<'_> {
         i: usize,
         events: &[S::Event],
         after: S,
-    ) -> Result<S, AppError> {
+    ) -> Result<S, CoreError> {
         let touched = &mut self.touched[i];
         let (written, snapshot) = written(&touched.stream.id, events, &after, self.now)?;
         touched.events.extend(written);
@@ -200,12 +200,12 @@ impl Tx<'_> {
     /// 0 unless this attempt loaded it.
     ///
     /// # Errors
-    /// [`AppError::Corrupt`] when it does not serialize.
+    /// [`CoreError::Corrupt`] when it does not serialize.
     pub fn record<S: Aggregate<Event = S>>(
         &mut self,
         key: impl ToString,
         state: S,
-    ) -> Result<S, AppError> {
+    ) -> Result<S, CoreError> {
         let i = self.entry::<S>(key);
         self.append(i, std::slice::from_ref(&state), state.clone())
     }
@@ -284,13 +284,13 @@ impl Tx<'_> {
     }
 }
 
-fn downcast<S: Aggregate>(touched: &Touched) -> Result<Option<S>, AppError> {
+fn downcast<S: Aggregate>(touched: &Touched) -> Result<Option<S>, CoreError> {
     touched
         .state
         .as_ref()
         .map(|state| {
             state.downcast_ref::<S>().cloned().ok_or_else(|| {
-                AppError::Corrupt(format!("{:?} read as another type", touched.stream))
+                CoreError::Corrupt(format!("{:?} read as another type", touched.stream))
             })
         })
         .transpose()
@@ -301,13 +301,13 @@ fn downcast<S: Aggregate>(touched: &Touched) -> Result<Option<S>, AppError> {
 /// [`Tx`] and for stores filled without one ([`super::super::seed`]).
 ///
 /// # Errors
-/// [`AppError::Corrupt`] when an event or the state does not serialize.
+/// [`CoreError::Corrupt`] when an event or the state does not serialize.
 pub(in crate::app) fn written<S: Aggregate>(
     key: &str,
     events: &[S::Event],
     after: &S,
     now: OffsetDateTime,
-) -> Result<(Vec<NewEvent>, Snapshot), AppError> {
+) -> Result<(Vec<NewEvent>, Snapshot), CoreError> {
     let mut last = now;
     let mut written = Vec::with_capacity(events.len());
     for event in events {

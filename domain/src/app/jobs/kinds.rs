@@ -14,7 +14,7 @@ use crate::ids::{JobId, OrderId, SessionId, TrialId, VerificationId, WabaAccount
 use crate::ports::{ClaimedJob, NewJob};
 use crate::verification::Channel;
 
-use super::super::AppError;
+use super::super::CoreError;
 
 /// A job: an effect to run after its commit, or a timer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -220,17 +220,17 @@ impl Job {
     /// timer with the key replaces the pending one).
     ///
     /// # Errors
-    /// [`AppError::Corrupt`] when the payload does not serialize (it always does).
+    /// [`CoreError::Corrupt`] when the payload does not serialize (it always does).
     pub fn schedule(
         self,
         id: JobId,
         run_at: OffsetDateTime,
         timer_key: Option<String>,
-    ) -> Result<NewJob, AppError> {
+    ) -> Result<NewJob, CoreError> {
         let max_attempts = self.max_attempts();
         let stored: Stored = serde_json::to_value(&self)
             .and_then(serde_json::from_value)
-            .map_err(|e| AppError::Corrupt(format!("job {}: {e}", self.kind())))?;
+            .map_err(|e| CoreError::Corrupt(format!("job {}: {e}", self.kind())))?;
         Ok(NewJob {
             id,
             kind: stored.kind,
@@ -244,15 +244,15 @@ impl Job {
     /// The job a worker claimed.
     ///
     /// # Errors
-    /// [`AppError::Corrupt`] for an unknown kind or a payload of the wrong shape.
-    pub fn of(claimed: &ClaimedJob) -> Result<Self, AppError> {
+    /// [`CoreError::Corrupt`] for an unknown kind or a payload of the wrong shape.
+    pub fn of(claimed: &ClaimedJob) -> Result<Self, CoreError> {
         let stored = Stored {
             kind: claimed.kind.clone(),
             payload: claimed.payload.clone(),
         };
         serde_json::to_value(stored)
             .and_then(serde_json::from_value)
-            .map_err(|e| AppError::Corrupt(format!("job {} ({}): {e}", claimed.id, claimed.kind)))
+            .map_err(|e| CoreError::Corrupt(format!("job {} ({}): {e}", claimed.id, claimed.kind)))
     }
 }
 
@@ -299,12 +299,12 @@ mod tests {
         stored.kind = "session.explode".into();
         assert!(matches!(
             Job::of(&claimed(stored.clone())),
-            Err(AppError::Corrupt(_))
+            Err(CoreError::Corrupt(_))
         ));
         stored.kind = "trial.end".into();
         assert!(matches!(
             Job::of(&claimed(stored)),
-            Err(AppError::Corrupt(_))
+            Err(CoreError::Corrupt(_))
         ));
     }
 }

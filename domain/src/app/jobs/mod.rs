@@ -10,7 +10,7 @@ use crate::ports::ClaimedJob;
 pub(crate) use kinds::Job;
 use kinds::TrialTimerKind;
 
-use super::{AppError, Services};
+use super::{JobError, Services};
 
 /// What became of a job.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,45 +37,45 @@ impl Services {
         &self,
         job: &ClaimedJob,
         backoff: impl Fn(u32) -> Duration,
-    ) -> Result<JobOutcome, AppError> {
-        match Job::of(job)? {
-            Job::DeliverCode(p) => self.verifications.deliver_code(job, p).await,
+    ) -> Result<JobOutcome, JobError> {
+        Ok(match Job::of(job)? {
+            Job::DeliverCode(p) => self.verifications.deliver_code(job, p).await?,
             Job::ExpireVerification { verification_id } => {
                 self.verifications
                     .expire_verification(job.tenant, verification_id, job.id)
                     .await?;
-                Ok(JobOutcome::Done)
+                JobOutcome::Done
             }
             Job::ExpireSession { session_id } => {
                 self.sessions
                     .expire_session(job.tenant, session_id, job.id)
                     .await?;
-                Ok(JobOutcome::Done)
+                JobOutcome::Done
             }
-            Job::ProcessWebhook(p) => self.webhooks.process_webhook(job, p, backoff).await,
-            Job::WabaStep(p) => self.whatsapp.run_waba_step(job, p, backoff).await,
-            Job::WabaToken(p) => self.whatsapp.refresh_waba_token(job, p, backoff).await,
-            Job::BspSubmit(p) => self.whatsapp.run_bsp_submit(job, p, backoff).await,
-            Job::BspPoll(p) => self.whatsapp.run_bsp_poll(job, p, backoff).await,
-            Job::WhatsAppSend(p) => self.whatsapp.send_whatsapp(job, p, backoff).await,
-            Job::Mail(p) => self.mail.send_mail(job, p, backoff).await,
+            Job::ProcessWebhook(p) => self.webhooks.process_webhook(job, p, backoff).await?,
+            Job::WabaStep(p) => self.whatsapp.run_waba_step(job, p, backoff).await?,
+            Job::WabaToken(p) => self.whatsapp.refresh_waba_token(job, p, backoff).await?,
+            Job::BspSubmit(p) => self.whatsapp.run_bsp_submit(job, p, backoff).await?,
+            Job::BspPoll(p) => self.whatsapp.run_bsp_poll(job, p, backoff).await?,
+            Job::WhatsAppSend(p) => self.whatsapp.send_whatsapp(job, p, backoff).await?,
+            Job::Mail(p) => self.mail.send_mail(job, p, backoff).await?,
             Job::TrialReminder(t) => {
                 self.payments
                     .run_trial_job(job, TrialTimerKind::Reminder, t, backoff)
-                    .await
+                    .await?
             }
             Job::TrialEnd(t) => {
                 self.payments
                     .run_trial_job(job, TrialTimerKind::End, t, backoff)
-                    .await
+                    .await?
             }
             Job::TrialVoid(t) => {
                 self.payments
                     .run_trial_job(job, TrialTimerKind::Void, t, backoff)
-                    .await
+                    .await?
             }
-            Job::OrderExpire(t) => self.payments.expire_order(job, t).await,
-            Job::UnparkWebhooks(p) => self.webhooks.unpark_webhooks(job, p).await,
-        }
+            Job::OrderExpire(t) => self.payments.expire_order(job, t).await?,
+            Job::UnparkWebhooks(p) => self.webhooks.unpark_webhooks(job, p).await?,
+        })
     }
 }

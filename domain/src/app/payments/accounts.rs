@@ -11,7 +11,7 @@ use crate::ports::{AggregateKind, ListQuery, StreamId};
 use super::super::aggregates::payments::Accounts;
 use super::super::execute::Tx;
 use super::super::persist::{Versioned, state_of};
-use super::super::{AppError, PaymentService};
+use super::super::{CoreError, PaymentService, PaymentServiceError};
 
 pub(crate) fn customer_stream(id: CustomerId) -> StreamId {
     StreamId::new(AggregateKind::Customer, id)
@@ -41,8 +41,8 @@ pub struct CustomerView {
 }
 
 impl CustomerView {
-    fn of(s: &CustomerState) -> Result<Self, AppError> {
-        let corrupt = || AppError::Corrupt("customer account without id".into());
+    fn of(s: &CustomerState) -> Result<Self, PaymentServiceError> {
+        let corrupt = || CoreError::Corrupt("customer account without id".into());
         Ok(Self {
             id: s.id.ok_or_else(corrupt)?,
             plan: s.plan.clone(),
@@ -88,7 +88,7 @@ impl PaymentService {
         tx: &mut Tx<'_>,
         account: NewAccount,
         at: OffsetDateTime,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), PaymentServiceError> {
         let event = CustomerEvent::Opened {
             id: account.id,
             plan: account.plan.clone(),
@@ -120,7 +120,7 @@ impl PaymentService {
         id: CustomerId,
         status: AccountStatus,
         at: OffsetDateTime,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), PaymentServiceError> {
         let Some(current) = tx.load::<CustomerState>(id).await? else {
             return Ok(());
         };
@@ -137,17 +137,17 @@ impl PaymentService {
     /// One account of `tenant`.
     ///
     /// # Errors
-    /// [`AppError::CustomerNotFound`] (also for another tenant's id).
+    /// [`PaymentServiceError::CustomerNotFound`] (also for another tenant's id).
     pub async fn customer(
         &self,
         tenant: TenantId,
         id: CustomerId,
-    ) -> Result<CustomerView, AppError> {
+    ) -> Result<CustomerView, PaymentServiceError> {
         let current: Versioned<CustomerState> = self
             .core
             .load_versioned(tenant, &customer_stream(id))
             .await?
-            .ok_or(AppError::CustomerNotFound)?;
+            .ok_or(PaymentServiceError::CustomerNotFound)?;
         CustomerView::of(&current.state)
     }
 
@@ -159,7 +159,7 @@ impl PaymentService {
         &self,
         tenant: TenantId,
         filter: &CustomerFilter,
-    ) -> Result<(Vec<CustomerView>, Option<String>), AppError> {
+    ) -> Result<(Vec<CustomerView>, Option<String>), PaymentServiceError> {
         let page = self
             .core
             .store

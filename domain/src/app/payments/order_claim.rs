@@ -8,7 +8,7 @@ use crate::order::{OrderClaim, OrderState};
 use crate::ports::{AggregateKind, StreamId};
 
 use super::super::execute::Tx;
-use super::super::{AppError, PaymentService};
+use super::super::{PaymentService, PaymentServiceError};
 
 /// The key of the claim stream of a session's checkout `step`.
 pub(crate) fn order_claim_key(session: SessionId, step: &StepId) -> String {
@@ -21,7 +21,7 @@ impl PaymentService {
         &self,
         tenant: TenantId,
         key: &str,
-    ) -> Result<Option<OrderState>, AppError> {
+    ) -> Result<Option<OrderState>, PaymentServiceError> {
         let stream = StreamId::new(AggregateKind::OrderClaim, key);
         let claim = self
             .core
@@ -32,7 +32,7 @@ impl PaymentService {
         };
         match self.load_order(tenant, order).await {
             Ok(o) if o.state.status().holds_its_step() => Ok(Some(o.state)),
-            Ok(_) | Err(AppError::OrderNotFound) => Ok(None),
+            Ok(_) | Err(PaymentServiceError::OrderNotFound) => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -42,7 +42,7 @@ impl PaymentService {
         &self,
         tx: &mut Tx<'_>,
         key: &str,
-    ) -> Result<Option<OrderState>, AppError> {
+    ) -> Result<Option<OrderState>, PaymentServiceError> {
         let Some(order) = tx.load::<OrderClaim>(key).await?.and_then(|c| c.order) else {
             return Ok(None);
         };

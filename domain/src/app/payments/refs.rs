@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::app::execute::Tx;
 use crate::app::jobs::Job;
 use crate::app::jobs::kinds::UnparkWebhooks;
-use crate::app::{AppError, PaymentService};
+use crate::app::{PaymentService, PaymentServiceError};
 use crate::ids::{JobId, OrderId, TrialId};
 use crate::ports::{AggregateKind, ProviderId, StreamId};
 
@@ -33,7 +33,7 @@ impl PaymentService {
         provider: ProviderId,
         reference: &str,
         target: PaymentTarget,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), PaymentServiceError> {
         tx.record(payment_ref_stream(provider, reference).id, target)?;
         let unpark = Job::UnparkWebhooks(UnparkWebhooks {
             provider,

@@ -6,7 +6,7 @@ use crate::ports::{OrderEvent, PaymentReport};
 
 use super::super::persist::Versioned;
 use super::super::webhooks::InboundWebhook;
-use super::super::{AppError, PaymentService};
+use super::super::{PaymentService, PaymentServiceError};
 use super::refs::{PaymentTarget, payment_ref_stream};
 use super::trial_commit::TrialReport;
 
@@ -19,7 +19,7 @@ impl PaymentService {
         tenant: TenantId,
         webhook: &InboundWebhook,
         report: &PaymentReport,
-    ) -> Result<Option<&'static str>, AppError> {
+    ) -> Result<Option<&'static str>, PaymentServiceError> {
         let Some(target) = self
             .core
             .load_versioned::<PaymentTarget>(
@@ -73,7 +73,7 @@ impl PaymentService {
         &self,
         webhook: &InboundWebhook,
         report: &PaymentReport,
-    ) -> Result<Option<TenantId>, AppError> {
+    ) -> Result<Option<TenantId>, PaymentServiceError> {
         Ok(self
             .core
             .store

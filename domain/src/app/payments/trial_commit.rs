@@ -12,7 +12,7 @@ use crate::trial::{TrialCommand, TrialDecider, TrialEvent, TrialState, TrialStat
 
 use super::super::execute::Tx;
 use super::super::persist::Versioned;
-use super::super::{AppError, PaymentService};
+use super::super::{PaymentService, PaymentServiceError};
 use super::accounts::NewAccount;
 use super::refs::PaymentTarget;
 
@@ -47,11 +47,11 @@ impl PaymentService {
         &self,
         tenant: TenantId,
         id: TrialId,
-    ) -> Result<Versioned<TrialState>, AppError> {
+    ) -> Result<Versioned<TrialState>, PaymentServiceError> {
         self.core
             .load_versioned(tenant, &trial_stream(id))
             .await?
-            .ok_or(AppError::TrialNotFound)
+            .ok_or(PaymentServiceError::TrialNotFound)
     }
 
     /// Decides `command` on the trial on the commit path, and records its events with their
@@ -62,24 +62,23 @@ impl PaymentService {
         id: TrialId,
         command: impl Fn(&TrialState, OffsetDateTime) -> TrialCommand + Sync,
         complete_job: Option<crate::ids::JobId>,
-    ) -> Result<TrialState, AppError> {
+    ) -> Result<TrialState, PaymentServiceError> {
         let command = &command;
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    let current = tx
-                        .load::<TrialState>(id)
-                        .await?
-                        .ok_or(AppError::TrialNotFound)?;
-                    let at = self.core.clock.now();
-                    let events = TrialDecider.decide(&current, &command(&current, at))?;
-                    if let Some(job) = complete_job {
-                        tx.complete_job(job);
-                    }
-                    self.apply_trial(tx, id, events).await
-                })
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let current = tx
+                    .load::<TrialState>(id)
+                    .await?
+                    .ok_or(PaymentServiceError::TrialNotFound)?;
+                let at = self.core.clock.now();
+                let events = TrialDecider.decide(&current, &command(&current, at))?;
+                if let Some(job) = complete_job {
+                    tx.complete_job(job);
+                }
+                self.apply_trial(tx, id, events).await
             })
-            .await
+        })
+        .await
     }
 
     /// Records a trial's events in `tx` with their effects: timers at the start, the void job
@@ -90,7 +89,7 @@ impl PaymentService {
         tx: &mut Tx<'_>,
         id: TrialId,
         events: Vec<TrialEvent>,
-    ) -> Result<TrialState, AppError> {
+    ) -> Result<TrialState, PaymentServiceError> {
         let before = tx.load::<TrialState>(id).await?.unwrap_or_default();
         let after = tx.apply(&TrialDecider, id, events.clone())?;
         let at = events.last().map_or(self.core.clock.now(), TrialEvent::at);
@@ -111,8 +110,8 @@ impl PaymentService {
         tx: &mut Tx<'_>,
         after: &TrialState,
         event: &TrialEvent,
-    ) -> Result<(), AppError> {
-        let id = after.id.ok_or(AppError::TrialNotFound)?;
+    ) -> Result<(), PaymentServiceError> {
+        let id = after.id.ok_or(PaymentServiceError::TrialNotFound)?;
         match event {
             TrialEvent::CardAuthorized { at, .. } => {
                 tx.enqueue(self.void_job(id, *at)?);
@@ -145,7 +144,10 @@ impl PaymentService {
                 }
             }
             TrialEvent::AccountOpened { account, at } => {
-                let terms = after.terms.as_ref().ok_or(AppError::TrialNotFound)?;
+                let terms = after
+                    .terms
+                    .as_ref()
+                    .ok_or(PaymentServiceError::TrialNotFound)?;
                 self.open_account(
                     tx,
                     NewAccount {
@@ -178,7 +180,7 @@ impl PaymentService {
         tenant: TenantId,
         session: SessionId,
         step: Option<&StepId>,
-    ) -> Result<Option<Versioned<TrialState>>, AppError> {
+    ) -> Result<Option<Versioned<TrialState>>, PaymentServiceError> {
         let page = self
             .core
             .store
@@ -208,7 +210,7 @@ impl PaymentService {
         id: TrialId,
         report: &TrialReport,
         job: Option<crate::ids::JobId>,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), PaymentServiceError> {
         let account = CustomerId::new(self.core.ids.new_id());
         self.execute_trial(
             tenant,

@@ -9,7 +9,7 @@ use crate::trial::{REMINDER_BEFORE_END, TrialCommand};
 
 use super::super::jobs::JobOutcome;
 use super::super::jobs::kinds::{Job, TrialTimer, TrialTimerKind};
-use super::super::{AppError, PaymentService};
+use super::super::{CoreError, PaymentService, PaymentServiceError};
 use super::timer_now;
 
 /// The void job runs this long after the authorization, in case the request's own void failed.
@@ -27,7 +27,7 @@ impl PaymentService {
         key: String,
         id: TrialId,
         due: OffsetDateTime,
-    ) -> Result<NewJob, AppError> {
+    ) -> Result<NewJob, CoreError> {
         let timer = TrialTimer {
             trial_id: id,
             due_at: due,
@@ -46,7 +46,7 @@ impl PaymentService {
         id: TrialId,
         started_at: OffsetDateTime,
         ends_at: OffsetDateTime,
-    ) -> Result<Vec<NewJob>, AppError> {
+    ) -> Result<Vec<NewJob>, PaymentServiceError> {
         let [reminder, end] = timer_keys(id);
         let remind_at = (ends_at - REMINDER_BEFORE_END).max(started_at);
         Ok(vec![
@@ -56,7 +56,7 @@ impl PaymentService {
     }
 
     /// The safety net of an authorization: voids it unless the request did.
-    pub(crate) fn void_job(&self, id: TrialId, at: OffsetDateTime) -> Result<NewJob, AppError> {
+    pub(crate) fn void_job(&self, id: TrialId, at: OffsetDateTime) -> Result<NewJob, CoreError> {
         self.trial_timer(
             TrialTimerKind::Void,
             format!("trial:{id}:void:{}", at.unix_timestamp_nanos()),
@@ -72,18 +72,18 @@ impl PaymentService {
         kind: TrialTimerKind,
         timer: TrialTimer,
         backoff: impl Fn(u32) -> Duration,
-    ) -> Result<JobOutcome, AppError> {
+    ) -> Result<JobOutcome, PaymentServiceError> {
         let tenant = job.tenant;
         let id = timer.trial_id;
         let state = match self.load_trial(tenant, id).await {
-            Err(AppError::TrialNotFound) => {
+            Err(PaymentServiceError::TrialNotFound) => {
                 self.core.complete_bare(tenant, job.id).await?;
                 return Ok(JobOutcome::Done);
             }
             other => other?.state,
         };
         let at = timer_now(timer.due_at, self.core.clock.now());
-        let retry = |e: PaymentError| -> Result<JobOutcome, AppError> {
+        let retry = |e: PaymentError| -> Result<JobOutcome, PaymentServiceError> {
             match e {
                 PaymentError::Provider(p) if p.counts_against_provider() => {
                     Ok(JobOutcome::RetryAt {
@@ -145,7 +145,7 @@ impl PaymentService {
                         .await
                     {
                         return match e {
-                            AppError::Provider(p) => retry(PaymentError::Provider(p)),
+                            PaymentServiceError::Provider(p) => retry(PaymentError::Provider(p)),
                             other => Err(other),
                         };
                     }

@@ -8,7 +8,7 @@ use crate::ids::{CustomerId, SessionId, TrialId};
 use crate::money::Money;
 use crate::trial::{Authorization, Decline, TrialState, TrialStatus};
 
-use super::super::AppError;
+use super::super::{CoreError, PaymentServiceError};
 
 /// A trial as the API shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -63,8 +63,8 @@ pub struct CardSummary {
 }
 
 impl TrialView {
-    pub(crate) fn of(s: &TrialState) -> Result<Self, AppError> {
-        let corrupt = || AppError::Corrupt("trial without id or terms".into());
+    pub(crate) fn of(s: &TrialState) -> Result<Self, PaymentServiceError> {
+        let corrupt = || CoreError::Corrupt("trial without id or terms".into());
         let terms = s.terms.as_ref().ok_or_else(corrupt)?;
         Ok(Self {
             id: s.id.ok_or_else(corrupt)?,

@@ -106,7 +106,9 @@ async fn a_store_outage_is_reported_and_nothing_is_committed() {
         .await;
     assert!(matches!(
         r,
-        Err(AppError::Store(StoreError::Unavailable(_)))
+        Err(SessionServiceError::Core(CoreError::Store(
+            StoreError::Unavailable(_)
+        )))
     ));
 }
 

@@ -26,8 +26,8 @@ use super::verifications::StartVerification;
 /// The stored kind of a code delivery job.
 const DELIVER_CODE_JOB: &str = "verification.deliver";
 use super::{
-    AppError, Core, FlowCatalog, IntegrationService, MailService, PaymentService, Services,
-    VerificationService,
+    Core, CoreError, FlowCatalog, IntegrationService, MailService, PaymentService, Services,
+    SessionServiceError, VerificationService, VerificationServiceError,
 };
 use crate::decider::Decider;
 use crate::flow::Flow;
@@ -231,7 +231,7 @@ async fn an_unknown_template_commits_nothing() {
     };
     assert!(matches!(
         s.sessions.start_session(tenant(), input).await,
-        Err(AppError::TemplateNotFound(_))
+        Err(SessionServiceError::Core(CoreError::TemplateNotFound(_)))
     ));
 }
 
@@ -247,7 +247,7 @@ async fn another_tenants_session_is_not_found() {
         s.sessions
             .session(tenant(), SessionId::new(Uuid::from_u128(9)))
             .await,
-        Err(AppError::SessionNotFound)
+        Err(SessionServiceError::Core(CoreError::SessionNotFound))
     ));
 }
 
@@ -292,7 +292,7 @@ async fn a_spent_send_quota_refuses_the_verification_and_commits_nothing() {
     assert!(
         matches!(
             r,
-            Err(AppError::Verification(
+            Err(VerificationServiceError::Verification(
                 VerificationError::RateLimited { .. }
             ))
         ),

@@ -14,7 +14,7 @@ use crate::verification::{
 };
 
 use super::super::execute::Tx;
-use super::super::{AppError, VerificationService};
+use super::super::{CoreError, VerificationService, VerificationServiceError};
 use super::{CodeForJobs, VerificationView};
 
 impl VerificationService {
@@ -22,14 +22,14 @@ impl VerificationService {
     /// verification belongs to a session and that step is current) completes in the same commit.
     ///
     /// # Errors
-    /// [`AppError::CodeIncorrect`] (the failed check is recorded), `Locked` after 5 wrong codes,
+    /// [`VerificationServiceError::CodeIncorrect`] (the failed check is recorded), `Locked` after 5 wrong codes,
     /// `Expired` after 300 s, `AlreadyApproved`.
     pub async fn check_verification(
         &self,
         tenant: TenantId,
         id: VerificationId,
         code: &OtpCode,
-    ) -> Result<VerificationView, AppError> {
+    ) -> Result<VerificationView, VerificationServiceError> {
         // A provider-owned code is checked by its provider once, before deciding (never inside
         // the commit path, which may decide again).
         let code_hash = self.code_hash(id, code);
@@ -43,7 +43,6 @@ impl VerificationService {
             )
             .await?;
         let (view, failed) = self
-            .core
             .execute(tenant, |tx| {
                 Box::pin(async move {
                     let at = self.core.clock.now();
@@ -72,7 +71,7 @@ impl VerificationService {
             (true, VerificationStatus::Locked) => {
                 Err(crate::verification::VerificationError::Locked.into())
             }
-            (true, _) => Err(AppError::CodeIncorrect {
+            (true, _) => Err(VerificationServiceError::CodeIncorrect {
                 checks_remaining: view.checks_remaining,
             }),
             _ => Ok(view),
@@ -89,7 +88,7 @@ impl VerificationService {
         code_hash: &CodeHash,
         code: &OtpCode,
         at: OffsetDateTime,
-    ) -> Result<Option<bool>, AppError> {
+    ) -> Result<Option<bool>, VerificationServiceError> {
         if state.code_hash.is_some_and(|h| h.matches(code_hash))
             || state.status_at(at) != VerificationStatus::Pending
         {
@@ -132,7 +131,7 @@ impl VerificationService {
         tx: &mut Tx<'_>,
         v: &VerificationState,
         at: OffsetDateTime,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), VerificationServiceError> {
         let (Some(session_id), Some(vid), Some(phone)) = (v.session_id, v.id, v.phone.clone())
         else {
             return Ok(());
@@ -140,7 +139,7 @@ impl VerificationService {
         let current = tx
             .load::<SessionState>(session_id)
             .await?
-            .ok_or(AppError::SessionNotFound)?;
+            .ok_or(CoreError::SessionNotFound)?;
         let Some(flow_id) = current.flow_id.clone() else {
             return Ok(());
         };

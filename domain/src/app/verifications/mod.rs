@@ -16,7 +16,7 @@ pub use super::verification_view::VerificationView;
 
 mod check;
 mod recording;
-use super::{AppError, VerificationService};
+use super::{CoreError, VerificationService, VerificationServiceError};
 pub(crate) use recording::CodeForJobs;
 
 pub(crate) fn verification_stream(id: VerificationId) -> StreamId {
@@ -78,11 +78,11 @@ impl VerificationService {
         &self,
         tenant: TenantId,
         id: VerificationId,
-    ) -> Result<Versioned<VerificationState>, AppError> {
+    ) -> Result<Versioned<VerificationState>, VerificationServiceError> {
         self.core
             .load_versioned(tenant, &verification_stream(id))
             .await?
-            .ok_or(AppError::VerificationNotFound)
+            .ok_or(VerificationServiceError::VerificationNotFound)
     }
 
     fn verification_view(
@@ -117,62 +117,61 @@ impl VerificationService {
     /// Starts a verification and queues the first code (voice by default).
     ///
     /// # Errors
-    /// [`AppError::SessionNotFound`] for an unknown session; [`AppError::Verification`] with
+    /// [`CoreError::SessionNotFound`] for an unknown session; [`VerificationServiceError::Verification`] with
     /// `RateLimited` when the phone had 5 sends in the last hour (P-OTP-1).
     pub async fn start_verification(
         &self,
         tenant: TenantId,
         input: StartVerification,
-    ) -> Result<VerificationView, AppError> {
+    ) -> Result<VerificationView, VerificationServiceError> {
         if let Some(session) = input.session_id {
             self.core.load_session(tenant, session).await?;
         }
         let id = VerificationId::new(self.core.ids.new_id());
         let input = &input;
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    let at = self.core.clock.now();
-                    let quota = tx
-                        .load::<QuotaState>(&input.phone)
-                        .await?
-                        .unwrap_or_default();
-                    let code = self.codes.otp();
-                    let command = VerificationCommand::Start {
-                        id,
-                        phone: input.phone.clone(),
-                        session_id: input.session_id,
-                        channel: input.channel,
-                        code_hash: self.code_hash(id, &code),
-                        quota: self.allowance(&quota, at),
-                        at,
-                    };
-                    let (_, after, quota) = self
-                        .decide_verification(tx, id, &command, &CodeForJobs::Clear(code))
-                        .await?;
-                    let answer = self.verification_view(&after, &quota, at);
-                    tx.answer(&answer);
-                    Ok(answer)
-                })
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let at = self.core.clock.now();
+                let quota = tx
+                    .load::<QuotaState>(&input.phone)
+                    .await?
+                    .unwrap_or_default();
+                let code = self.codes.otp();
+                let command = VerificationCommand::Start {
+                    id,
+                    phone: input.phone.clone(),
+                    session_id: input.session_id,
+                    channel: input.channel,
+                    code_hash: self.code_hash(id, &code),
+                    quota: self.allowance(&quota, at),
+                    at,
+                };
+                let (_, after, quota) = self
+                    .decide_verification(tx, id, &command, &CodeForJobs::Clear(code))
+                    .await?;
+                let answer = self.verification_view(&after, &quota, at);
+                tx.answer(&answer);
+                Ok(answer)
             })
-            .await
+        })
+        .await
     }
 
     /// The verification's view.
     ///
     /// # Errors
-    /// [`AppError::VerificationNotFound`] (also for another tenant's id).
+    /// [`VerificationServiceError::VerificationNotFound`] (also for another tenant's id).
     pub async fn verification(
         &self,
         tenant: TenantId,
         id: VerificationId,
-    ) -> Result<VerificationView, AppError> {
+    ) -> Result<VerificationView, VerificationServiceError> {
         let v = self.load_verification(tenant, id).await?;
         let phone = v
             .state
             .phone
             .clone()
-            .ok_or(AppError::VerificationNotFound)?;
+            .ok_or(VerificationServiceError::VerificationNotFound)?;
         let quota = self
             .core
             .load_versioned::<QuotaState>(tenant, &quota_stream(&phone))
@@ -193,28 +192,27 @@ impl VerificationService {
         tenant: TenantId,
         id: VerificationId,
         channel: Option<Channel>,
-    ) -> Result<VerificationView, AppError> {
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    let at = self.core.clock.now();
-                    let (_, quota) = self.load_with_quota(tx, id).await?;
-                    let code = self.codes.otp();
-                    let command = VerificationCommand::Resend {
-                        channel,
-                        code_hash: self.code_hash(id, &code),
-                        quota: self.allowance(&quota, at),
-                        at,
-                    };
-                    let (_, after, quota) = self
-                        .decide_verification(tx, id, &command, &CodeForJobs::Clear(code))
-                        .await?;
-                    let answer = self.verification_view(&after, &quota, at);
-                    tx.answer(&answer);
-                    Ok(answer)
-                })
+    ) -> Result<VerificationView, VerificationServiceError> {
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let at = self.core.clock.now();
+                let (_, quota) = self.load_with_quota(tx, id).await?;
+                let code = self.codes.otp();
+                let command = VerificationCommand::Resend {
+                    channel,
+                    code_hash: self.code_hash(id, &code),
+                    quota: self.allowance(&quota, at),
+                    at,
+                };
+                let (_, after, quota) = self
+                    .decide_verification(tx, id, &command, &CodeForJobs::Clear(code))
+                    .await?;
+                let answer = self.verification_view(&after, &quota, at);
+                tx.answer(&answer);
+                Ok(answer)
             })
-            .await
+        })
+        .await
     }
 
     /// Records a provider's answer for delivery `seq` and, on a failed voice call, queues the SMS
@@ -225,43 +223,42 @@ impl VerificationService {
         job: JobId,
         payload: &DeliverPayload,
         outcome: crate::verification::DeliveryOutcome,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), VerificationServiceError> {
         let outcome = &outcome;
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    let at = self.core.clock.now();
-                    let (_, quota) = self.load_with_quota(tx, payload.verification_id).await?;
-                    let command = VerificationCommand::RecordDelivery {
-                        seq: payload.seq,
-                        outcome: outcome.clone(),
-                        quota: self.allowance(&quota, at),
-                        at,
-                    };
-                    tx.complete_job(job);
-                    self.decide_verification(
-                        tx,
-                        payload.verification_id,
-                        &command,
-                        &CodeForJobs::Encrypted(payload.code.clone()),
-                    )
-                    .await?;
-                    Ok(())
-                })
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let at = self.core.clock.now();
+                let (_, quota) = self.load_with_quota(tx, payload.verification_id).await?;
+                let command = VerificationCommand::RecordDelivery {
+                    seq: payload.seq,
+                    outcome: outcome.clone(),
+                    quota: self.allowance(&quota, at),
+                    at,
+                };
+                tx.complete_job(job);
+                self.decide_verification(
+                    tx,
+                    payload.verification_id,
+                    &command,
+                    &CodeForJobs::Encrypted(payload.code.clone()),
+                )
+                .await?;
+                Ok(())
             })
-            .await
+        })
+        .await
     }
 
     /// Decrypts the code of a delivery job.
-    pub(crate) fn job_code(&self, payload: &DeliverPayload) -> Result<OtpCode, AppError> {
+    pub(crate) fn job_code(&self, payload: &DeliverPayload) -> Result<OtpCode, CoreError> {
         let bytes = hex::decode(&payload.code)
-            .map_err(|e| AppError::Corrupt(format!("delivery code: {e}")))?;
+            .map_err(|e| CoreError::Corrupt(format!("delivery code: {e}")))?;
         let clear = self
             .secrets
             .decrypt(&bytes, &code_context(payload.verification_id))
-            .map_err(|e| AppError::Corrupt(format!("delivery code: {e}")))?;
-        let text = String::from_utf8(clear).map_err(|e| AppError::Corrupt(e.to_string()))?;
-        OtpCode::parse(&text).map_err(|e| AppError::Corrupt(e.to_string()))
+            .map_err(|e| CoreError::Corrupt(format!("delivery code: {e}")))?;
+        let text = String::from_utf8(clear).map_err(|e| CoreError::Corrupt(e.to_string()))?;
+        OtpCode::parse(&text).map_err(|e| CoreError::Corrupt(e.to_string()))
     }
 
     /// The expiry timer of a verification.
@@ -270,22 +267,21 @@ impl VerificationService {
         tenant: TenantId,
         id: VerificationId,
         job: JobId,
-    ) -> Result<(), AppError> {
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    tx.complete_job(job);
-                    if tx.load::<VerificationState>(id).await?.is_none() {
-                        return Ok(());
-                    }
-                    let command = VerificationCommand::Expire {
-                        at: self.core.clock.now(),
-                    };
-                    self.decide_verification(tx, id, &command, &CodeForJobs::None)
-                        .await?;
-                    Ok(())
-                })
+    ) -> Result<(), VerificationServiceError> {
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                tx.complete_job(job);
+                if tx.load::<VerificationState>(id).await?.is_none() {
+                    return Ok(());
+                }
+                let command = VerificationCommand::Expire {
+                    at: self.core.clock.now(),
+                };
+                self.decide_verification(tx, id, &command, &CodeForJobs::None)
+                    .await?;
+                Ok(())
             })
-            .await
+        })
+        .await
     }
 }

@@ -13,27 +13,27 @@ use crate::verification::{
 
 use super::super::execute::Tx;
 use super::super::jobs::Job;
-use super::super::{AppError, VerificationService};
+use super::super::{CoreError, VerificationService, VerificationServiceError};
 use super::{DeliverPayload, code_context};
 
 impl VerificationService {
     /// A verification and its phone's send quota, read in `tx` for one decision.
     ///
     /// # Errors
-    /// [`AppError::VerificationNotFound`].
+    /// [`VerificationServiceError::VerificationNotFound`].
     pub(crate) async fn load_with_quota(
         &self,
         tx: &mut Tx<'_>,
         id: VerificationId,
-    ) -> Result<(VerificationState, QuotaState), AppError> {
+    ) -> Result<(VerificationState, QuotaState), VerificationServiceError> {
         let current = tx
             .load::<VerificationState>(id)
             .await?
-            .ok_or(AppError::VerificationNotFound)?;
+            .ok_or(VerificationServiceError::VerificationNotFound)?;
         let phone = current
             .phone
             .clone()
-            .ok_or(AppError::VerificationNotFound)?;
+            .ok_or(VerificationServiceError::VerificationNotFound)?;
         let quota = tx.load::<QuotaState>(&phone).await?.unwrap_or_default();
         Ok((current, quota))
     }
@@ -59,9 +59,12 @@ impl VerificationService {
         id: VerificationId,
         events: Vec<VerificationEvent>,
         code: &CodeForJobs,
-    ) -> Result<(VerificationState, QuotaState), AppError> {
+    ) -> Result<(VerificationState, QuotaState), VerificationServiceError> {
         let after = tx.apply(&self.verification_decider(), id, events.clone())?;
-        let phone = after.phone.clone().ok_or(AppError::VerificationNotFound)?;
+        let phone = after
+            .phone
+            .clone()
+            .ok_or(VerificationServiceError::VerificationNotFound)?;
         let quota_decider = self.quota_decider();
         let mut quota = tx.apply(&quota_decider, &phone, Vec::new())?;
         for event in &events {
@@ -89,9 +92,9 @@ impl VerificationService {
                 ),
                 CodeForJobs::Encrypted(e) => e.clone(),
                 CodeForJobs::None => {
-                    return Err(AppError::Corrupt(
-                        "a send was decided without a code".into(),
-                    ));
+                    return Err(
+                        CoreError::Corrupt("a send was decided without a code".into()).into(),
+                    );
                 }
             };
             let payload = DeliverPayload {
@@ -134,7 +137,8 @@ impl VerificationService {
         id: VerificationId,
         command: &VerificationCommand,
         code: &CodeForJobs,
-    ) -> Result<(Vec<VerificationEvent>, VerificationState, QuotaState), AppError> {
+    ) -> Result<(Vec<VerificationEvent>, VerificationState, QuotaState), VerificationServiceError>
+    {
         // A verification being started is new: nothing to read.
         let (current, phone) = match command {
             VerificationCommand::Start { phone, .. } => {
@@ -144,11 +148,11 @@ impl VerificationService {
                 let current = tx
                     .load::<VerificationState>(id)
                     .await?
-                    .ok_or(AppError::VerificationNotFound)?;
+                    .ok_or(VerificationServiceError::VerificationNotFound)?;
                 let phone = current
                     .phone
                     .clone()
-                    .ok_or(AppError::VerificationNotFound)?;
+                    .ok_or(VerificationServiceError::VerificationNotFound)?;
                 (current, phone)
             }
         };

@@ -15,7 +15,7 @@ use super::execute::Tx;
 use super::jobs::kinds::ProcessWebhook;
 use super::jobs::{Job, JobOutcome};
 use super::verifications::{CodeForJobs, ProviderRefState, provider_ref_stream};
-use super::{AppError, WebhookService};
+use super::{CoreError, WebhookService, WebhookServiceError};
 
 mod parked;
 
@@ -97,12 +97,12 @@ impl WebhookService {
     pub async fn webhook_tenant(
         &self,
         webhook: &InboundWebhook,
-    ) -> Result<Option<TenantId>, AppError> {
+    ) -> Result<Option<TenantId>, WebhookServiceError> {
         if let Some(payment) = &webhook.payment {
-            return self.payments.payment_tenant(webhook, payment).await;
+            return Ok(self.payments.payment_tenant(webhook, payment).await?);
         }
         if let Some(report) = &webhook.whatsapp {
-            return self.whatsapp.whatsapp_tenant(webhook, report).await;
+            return Ok(self.whatsapp.whatsapp_tenant(webhook, report).await?);
         }
         let Some(report) = &webhook.report else {
             return Ok(None);
@@ -124,7 +124,7 @@ impl WebhookService {
         &self,
         tenant: TenantId,
         webhook: InboundWebhook,
-    ) -> Result<WebhookReceipt, AppError> {
+    ) -> Result<WebhookReceipt, WebhookServiceError> {
         self.store_webhook(tenant, webhook, true).await
     }
 
@@ -138,7 +138,7 @@ impl WebhookService {
     pub async fn accept_unmatched_webhook(
         &self,
         webhook: InboundWebhook,
-    ) -> Result<WebhookReceipt, AppError> {
+    ) -> Result<WebhookReceipt, WebhookServiceError> {
         let parking = webhook
             .payment
             .as_ref()
@@ -157,7 +157,7 @@ impl WebhookService {
         tenant: TenantId,
         webhook: InboundWebhook,
         process: bool,
-    ) -> Result<WebhookReceipt, AppError> {
+    ) -> Result<WebhookReceipt, WebhookServiceError> {
         let at = self.core.clock.now();
         let key = webhook_stream(webhook.provider, &webhook.event_id).id;
         let status = match (process, webhook.payment.is_some(), webhook.processable()) {
@@ -174,7 +174,6 @@ impl WebhookService {
         let stored = &stored;
         let webhook = &webhook;
         let receipt = self
-            .core
             .execute_once(tenant, |tx| {
                 Box::pin(async move {
                     tx.apply(
@@ -196,7 +195,7 @@ impl WebhookService {
     }
 
     /// The job that processes the inbox's webhook `key`, due now.
-    pub(crate) fn process_job(&self, key: &str) -> Result<crate::ports::NewJob, AppError> {
+    pub(crate) fn process_job(&self, key: &str) -> Result<crate::ports::NewJob, CoreError> {
         Job::ProcessWebhook(ProcessWebhook {
             stream_id: key.to_owned(),
         })
@@ -214,7 +213,7 @@ impl WebhookService {
         job: &ClaimedJob,
         r: ProcessWebhook,
         backoff: impl Fn(u32) -> Duration,
-    ) -> Result<JobOutcome, AppError> {
+    ) -> Result<JobOutcome, WebhookServiceError> {
         let tenant = job.tenant;
         let stream = StreamId::new(AggregateKind::WebhookEvent, &r.stream_id);
         let Some(stored) = self
@@ -222,10 +221,7 @@ impl WebhookService {
             .load_versioned::<StoredWebhook>(tenant, &stream)
             .await?
         else {
-            return Err(AppError::Corrupt(format!(
-                "webhook {} vanished",
-                r.stream_id
-            )));
+            return Err(CoreError::Corrupt(format!("webhook {} vanished", r.stream_id)).into());
         };
         if let Some(payment) = stored.state.webhook.payment.clone() {
             let outcome = self
@@ -283,41 +279,40 @@ impl WebhookService {
         };
         let report = &report;
         let stream = &stream;
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    let at = self.core.clock.now();
-                    let (current, quota) = self
-                        .verifications
-                        .load_with_quota(tx, target.state.verification_id)
-                        .await?;
-                    let command = VerificationCommand::ApplyReport {
-                        provider: report.provider,
-                        provider_ref: report.provider_ref.clone(),
-                        status: report.status.clone(),
-                        quota: self.verifications.allowance(&quota, at),
-                        at,
-                    };
-                    let sealed = current
-                        .sealed_codes
-                        .get(&target.state.seq)
-                        .cloned()
-                        .map_or(CodeForJobs::None, CodeForJobs::Encrypted);
-                    let (events, _, _) = self
-                        .verifications
-                        .decide_verification(tx, target.state.verification_id, &command, &sealed)
-                        .await?;
-                    let status = if events.is_empty() {
-                        "ignored"
-                    } else {
-                        "processed"
-                    };
-                    tx.complete_job(job.id);
-                    self.mark_webhook(tx, &stream.id, status).await?;
-                    Ok(JobOutcome::Done)
-                })
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let at = self.core.clock.now();
+                let (current, quota) = self
+                    .verifications
+                    .load_with_quota(tx, target.state.verification_id)
+                    .await?;
+                let command = VerificationCommand::ApplyReport {
+                    provider: report.provider,
+                    provider_ref: report.provider_ref.clone(),
+                    status: report.status.clone(),
+                    quota: self.verifications.allowance(&quota, at),
+                    at,
+                };
+                let sealed = current
+                    .sealed_codes
+                    .get(&target.state.seq)
+                    .cloned()
+                    .map_or(CodeForJobs::None, CodeForJobs::Encrypted);
+                let (events, _, _) = self
+                    .verifications
+                    .decide_verification(tx, target.state.verification_id, &command, &sealed)
+                    .await?;
+                let status = if events.is_empty() {
+                    "ignored"
+                } else {
+                    "processed"
+                };
+                tx.complete_job(job.id);
+                self.mark_webhook(tx, &stream.id, status).await?;
+                Ok(JobOutcome::Done)
             })
-            .await
+        })
+        .await
     }
 
     async fn finish_webhook(
@@ -326,30 +321,29 @@ impl WebhookService {
         job: &ClaimedJob,
         stream: &StreamId,
         status: &str,
-    ) -> Result<JobOutcome, AppError> {
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    tx.complete_job(job.id);
-                    self.mark_webhook(tx, &stream.id, status).await
-                })
+    ) -> Result<JobOutcome, WebhookServiceError> {
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                tx.complete_job(job.id);
+                self.mark_webhook(tx, &stream.id, status).await
             })
-            .await?;
+        })
+        .await?;
         Ok(JobOutcome::Done)
     }
 
     /// Records in `tx` what became of the inbox's webhook `key` (`processed`, `parked`, ...).
     ///
     /// # Errors
-    /// [`AppError::Corrupt`] when it is not in the inbox.
+    /// [`CoreError::Corrupt`] when it is not in the inbox.
     pub(crate) async fn mark_webhook(
         &self,
         tx: &mut Tx<'_>,
         key: &str,
         status: &str,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), WebhookServiceError> {
         if tx.load::<StoredWebhook>(key).await?.is_none() {
-            return Err(AppError::Corrupt(format!("webhook {key} vanished")));
+            return Err(CoreError::Corrupt(format!("webhook {key} vanished")).into());
         }
         let event = InboxEvent::Processed {
             outcome: status.into(),

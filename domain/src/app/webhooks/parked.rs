@@ -16,7 +16,7 @@ use super::super::jobs::JobOutcome;
 use super::super::jobs::kinds::UnparkWebhooks;
 use super::super::payments::payment_ref_stream;
 use super::super::persist::state_of;
-use super::super::{AppError, WebhookService};
+use super::super::{WebhookService, WebhookServiceError};
 use super::{StoredWebhook, UNMATCHED_TENANT};
 
 /// The inbox status of a parked webhook.
@@ -43,16 +43,15 @@ impl WebhookService {
         stream: &StreamId,
         provider: ProviderId,
         reference: &str,
-    ) -> Result<JobOutcome, AppError> {
+    ) -> Result<JobOutcome, WebhookServiceError> {
         let tenant = job.tenant;
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    tx.complete_job(job.id);
-                    self.mark_webhook(tx, &stream.id, PARKED).await
-                })
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                tx.complete_job(job.id);
+                self.mark_webhook(tx, &stream.id, PARKED).await
             })
-            .await?;
+        })
+        .await?;
         if self
             .core
             .store
@@ -60,14 +59,13 @@ impl WebhookService {
             .await?
             .is_some()
         {
-            self.core
-                .execute(tenant, |tx| {
-                    Box::pin(async move {
-                        tx.enqueue(self.process_job(&stream.id)?);
-                        Ok(())
-                    })
+            self.execute(tenant, |tx| {
+                Box::pin(async move {
+                    tx.enqueue(self.process_job(&stream.id)?);
+                    Ok(())
                 })
-                .await?;
+            })
+            .await?;
         }
         Ok(JobOutcome::Done)
     }
@@ -81,7 +79,7 @@ impl WebhookService {
         &self,
         provider: ProviderId,
         reference: &str,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), WebhookServiceError> {
         let owner = self
             .core
             .store
@@ -102,23 +100,22 @@ impl WebhookService {
         &self,
         job: &ClaimedJob,
         p: UnparkWebhooks,
-    ) -> Result<JobOutcome, AppError> {
+    ) -> Result<JobOutcome, WebhookServiceError> {
         let tenant = job.tenant;
         self.adopt_unmatched(tenant, p.provider, &p.reference)
             .await?;
         let parked = self.parked(tenant, p.provider, &p.reference).await?;
         let parked = &parked;
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    tx.complete_job(job.id);
-                    for webhook in parked {
-                        tx.enqueue(self.process_job(&webhook.row.stream.id)?);
-                    }
-                    Ok(())
-                })
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                tx.complete_job(job.id);
+                for webhook in parked {
+                    tx.enqueue(self.process_job(&webhook.row.stream.id)?);
+                }
+                Ok(())
             })
-            .await?;
+        })
+        .await?;
         Ok(JobOutcome::Done)
     }
 
@@ -130,21 +127,20 @@ impl WebhookService {
         tenant: TenantId,
         provider: ProviderId,
         reference: &str,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), WebhookServiceError> {
         for parked in self.parked(UNMATCHED_TENANT, provider, reference).await? {
             self.accept_webhook(tenant, parked.stored.webhook.clone())
                 .await?;
             // Another hand-over may mark it first: then this one changes nothing.
             let parked = &parked;
-            self.core
-                .execute_once(UNMATCHED_TENANT, |tx| {
-                    Box::pin(async move {
-                        tx.adopt::<StoredWebhook>(&parked.row)?;
-                        self.mark_webhook(tx, &parked.row.stream.id, "adopted")
-                            .await
-                    })
+            self.execute_once(UNMATCHED_TENANT, |tx| {
+                Box::pin(async move {
+                    tx.adopt::<StoredWebhook>(&parked.row)?;
+                    self.mark_webhook(tx, &parked.row.stream.id, "adopted")
+                        .await
                 })
-                .await?;
+            })
+            .await?;
         }
         Ok(())
     }
@@ -155,7 +151,7 @@ impl WebhookService {
         tenant: TenantId,
         provider: ProviderId,
         reference: &str,
-    ) -> Result<Vec<Parked>, AppError> {
+    ) -> Result<Vec<Parked>, WebhookServiceError> {
         let mut all = Vec::new();
         let mut cursor = None;
         loop {

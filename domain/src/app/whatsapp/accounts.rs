@@ -17,7 +17,7 @@ use crate::waba::{
 use super::super::aggregates::whatsapp::WabaRecords;
 use super::super::execute::Tx;
 use super::super::persist::Versioned;
-use super::super::{AppError, WhatsAppService};
+use super::super::{WhatsAppService, WhatsAppServiceError};
 
 /// The details of a sender submitted to a BSP, as the user gave them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -151,11 +151,11 @@ pub struct WabaAccountView {
 }
 
 impl WabaRecord {
-    pub(crate) fn view(&self) -> Result<WabaAccountView, AppError> {
+    pub(crate) fn view(&self) -> Result<WabaAccountView, WhatsAppServiceError> {
         let s = &self.state;
         Ok(WabaAccountView {
-            id: self.id.ok_or(AppError::WabaNotFound)?,
-            path: s.path.ok_or(AppError::WabaNotFound)?,
+            id: self.id.ok_or(WhatsAppServiceError::WabaNotFound)?,
+            path: s.path.ok_or(WhatsAppServiceError::WabaNotFound)?,
             status: s.status.as_str().to_owned(),
             session_id: self.session_id,
             waba_id: s.signup.as_ref().map(|i| i.waba_id.as_str().to_owned()),
@@ -197,8 +197,11 @@ impl WabaRecord {
         }
     }
 
-    pub(crate) fn signup_ids(&self) -> Result<&SignupIds, AppError> {
-        self.state.signup.as_ref().ok_or(AppError::WabaNotFound)
+    pub(crate) fn signup_ids(&self) -> Result<&SignupIds, WhatsAppServiceError> {
+        self.state
+            .signup
+            .as_ref()
+            .ok_or(WhatsAppServiceError::WabaNotFound)
     }
 }
 
@@ -211,28 +214,28 @@ impl WhatsAppService {
         &self,
         tenant: TenantId,
         id: WabaAccountId,
-    ) -> Result<Versioned<WabaRecord>, AppError> {
+    ) -> Result<Versioned<WabaRecord>, WhatsAppServiceError> {
         self.core
             .load_versioned(tenant, &waba_stream(id))
             .await?
-            .ok_or(AppError::WabaNotFound)
+            .ok_or(WhatsAppServiceError::WabaNotFound)
     }
 
     /// Decides `command` on the account `id` as `tx` reads it and records its events; answers
     /// the record after them and the events.
     ///
     /// # Errors
-    /// [`AppError::WabaNotFound`]; [`AppError::Waba`] when the decider refuses.
+    /// [`WhatsAppServiceError::WabaNotFound`]; [`WhatsAppServiceError::Waba`] when the decider refuses.
     pub(crate) async fn decide_waba(
         &self,
         tx: &mut Tx<'_>,
         id: WabaAccountId,
         command: &WabaCommand,
-    ) -> Result<(WabaRecord, Vec<WabaEvent>), AppError> {
+    ) -> Result<(WabaRecord, Vec<WabaEvent>), WhatsAppServiceError> {
         let current = tx
             .load::<WabaRecord>(id)
             .await?
-            .ok_or(AppError::WabaNotFound)?;
+            .ok_or(WhatsAppServiceError::WabaNotFound)?;
         let decider = self.waba_decider();
         let events = decider.decide(&current.state, command)?;
         let after = tx.apply(&WabaRecords(&decider), id, events.clone())?;
@@ -246,7 +249,7 @@ impl WhatsAppService {
         &self,
         tx: &mut Tx<'_>,
         record: &WabaRecord,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), WhatsAppServiceError> {
         let (Some(id), Some(session), Some(step)) = (record.id, record.session_id, &record.step)
         else {
             return Ok(());
@@ -279,7 +282,7 @@ impl WhatsAppService {
         provider: ProviderId,
         reference: &str,
         target: &WhatsAppTarget,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), WhatsAppServiceError> {
         let key = whatsapp_ref_stream(provider, reference).id;
         tx.load::<WhatsAppTarget>(&key).await?;
         tx.record(key, target.clone())?;
@@ -292,7 +295,7 @@ impl WhatsAppService {
         tenant: TenantId,
         provider: ProviderId,
         reference: &str,
-    ) -> Result<Option<WhatsAppTarget>, AppError> {
+    ) -> Result<Option<WhatsAppTarget>, WhatsAppServiceError> {
         Ok(self
             .core
             .load_versioned::<WhatsAppTarget>(tenant, &whatsapp_ref_stream(provider, reference))
@@ -303,12 +306,12 @@ impl WhatsAppService {
     /// A WhatsApp Business Account onboarding of the tenant.
     ///
     /// # Errors
-    /// [`AppError::WabaNotFound`] (also for another tenant's id).
+    /// [`WhatsAppServiceError::WabaNotFound`] (also for another tenant's id).
     pub async fn waba_account(
         &self,
         tenant: TenantId,
         id: WabaAccountId,
-    ) -> Result<WabaAccountView, AppError> {
+    ) -> Result<WabaAccountView, WhatsAppServiceError> {
         self.load_waba(tenant, id).await?.state.view()
     }
 
@@ -323,7 +326,7 @@ impl WhatsAppService {
         status: Option<String>,
         limit: u32,
         cursor: Option<String>,
-    ) -> Result<(Vec<WabaAccountView>, Option<String>), AppError> {
+    ) -> Result<(Vec<WabaAccountView>, Option<String>), WhatsAppServiceError> {
         let page = self
             .core
             .store
@@ -356,13 +359,13 @@ impl WhatsAppService {
         session: SessionId,
         step: Option<&str>,
         kind: StepKind,
-    ) -> Result<StepId, AppError> {
+    ) -> Result<StepId, WhatsAppServiceError> {
         let current = self.core.load_session(tenant, session).await?;
         let flow = self.core.flow_of(&current.state)?;
         flow.steps()
             .iter()
             .find(|s| s.kind() == kind && step.is_none_or(|name| s.id().as_str() == name))
             .map(|s| s.id().clone())
-            .ok_or(AppError::NoStepOfKind(kind.as_str()))
+            .ok_or(WhatsAppServiceError::NoStepOfKind(kind.as_str()))
     }
 }

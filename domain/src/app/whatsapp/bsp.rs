@@ -1,8 +1,8 @@
 //! A WhatsApp sender provisioned through a BSP (Sinch, MISSION.md A): submitted, in review
 //! (24-48 h), approved, or rejected with the reason and then corrected and resubmitted, with a
-//! notification mailed at each change ([`super::bsp_mail`]; P-WABA-4: approval only through
-//! review). A sender whose
-//! number must be proved the business's first gets a code to it ([`super::number`]).
+//! notification mailed at each change (`bsp_mail`; P-WABA-4: approval only through review).
+//! A sender whose number must be proved the business's first gets a code to it
+//! ([`super::number`]).
 
 use time::{Duration, OffsetDateTime};
 
@@ -13,7 +13,7 @@ use crate::waba::{WabaCommand, WabaStatus};
 
 use super::super::jobs::JobOutcome;
 use super::super::jobs::kinds::{Job, WabaAccount};
-use super::super::{AppError, WhatsAppService};
+use super::super::{CoreError, WhatsAppService, WhatsAppServiceError};
 use super::accounts::{BspDetails, WabaAccountView, WabaRecord, WhatsAppTarget};
 
 /// Input of [`WhatsAppService::submit_sender`].
@@ -32,7 +32,7 @@ fn poll_timer_key(id: WabaAccountId) -> String {
 }
 
 impl WhatsAppService {
-    fn submit_job(&self, id: WabaAccountId, run_at: OffsetDateTime) -> Result<NewJob, AppError> {
+    fn submit_job(&self, id: WabaAccountId, run_at: OffsetDateTime) -> Result<NewJob, CoreError> {
         Job::BspSubmit(WabaAccount { account_id: id }).schedule(
             JobId::new(self.core.ids.new_id()),
             run_at,
@@ -40,7 +40,7 @@ impl WhatsAppService {
         )
     }
 
-    fn poll_job(&self, id: WabaAccountId, run_at: OffsetDateTime) -> Result<NewJob, AppError> {
+    fn poll_job(&self, id: WabaAccountId, run_at: OffsetDateTime) -> Result<NewJob, CoreError> {
         Job::BspPoll(WabaAccount { account_id: id }).schedule(
             JobId::new(self.core.ids.new_id()),
             run_at,
@@ -52,14 +52,14 @@ impl WhatsAppService {
     /// outbox job, then its review is followed.
     ///
     /// # Errors
-    /// [`AppError::Validation`] for a blank display name or an invalid phone;
-    /// [`AppError::SessionNotFound`] or [`AppError::NoStepOfKind`] for a session without a
+    /// [`WhatsAppServiceError::Validation`] for a blank display name or an invalid phone;
+    /// [`CoreError::SessionNotFound`] or [`WhatsAppServiceError::NoStepOfKind`] for a session without a
     /// `whatsapp_sender` step.
     pub async fn submit_sender(
         &self,
         tenant: TenantId,
         request: SenderRequest,
-    ) -> Result<WabaAccountView, AppError> {
+    ) -> Result<WabaAccountView, WhatsAppServiceError> {
         let step = match request.session_id {
             Some(session) => Some(
                 self.whatsapp_step_of(
@@ -85,27 +85,26 @@ impl WhatsAppService {
             account: CustomerId::new(id.uuid()),
             at: now,
         };
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    tx.stage(id, record.clone());
-                    let (after, events) = self.decide_waba(tx, id, command).await?;
-                    tx.enqueue(self.submit_job(id, now)?);
-                    self.notify_bsp(tx, &after, &events)?;
-                    self.complete_waba_step(tx, &after).await?;
-                    let view = after.view()?;
-                    tx.answer(&view);
-                    Ok(view)
-                })
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                tx.stage(id, record.clone());
+                let (after, events) = self.decide_waba(tx, id, command).await?;
+                tx.enqueue(self.submit_job(id, now)?);
+                self.notify_bsp(tx, &after, &events)?;
+                self.complete_waba_step(tx, &after).await?;
+                let view = after.view()?;
+                tx.answer(&view);
+                Ok(view)
             })
-            .await
+        })
+        .await
     }
 
     /// Corrects a rejected sender (its display name too, when `display_name` is given) and
     /// submits it again.
     ///
     /// # Errors
-    /// [`AppError::WabaNotFound`]; [`AppError::Waba`] with `InvalidTransition` when it is not
+    /// [`WhatsAppServiceError::WabaNotFound`]; [`WhatsAppServiceError::Waba`] with `InvalidTransition` when it is not
     /// rejected, `WrongPath` for an Embedded Signup account.
     pub async fn resubmit_sender(
         &self,
@@ -113,34 +112,33 @@ impl WhatsAppService {
         id: WabaAccountId,
         corrections: String,
         display_name: Option<String>,
-    ) -> Result<WabaAccountView, AppError> {
+    ) -> Result<WabaAccountView, WhatsAppServiceError> {
         let corrections = &corrections;
         let display_name = &display_name;
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    let mut current = tx
-                        .load::<WabaRecord>(id)
-                        .await?
-                        .ok_or(AppError::WabaNotFound)?;
-                    if let (Some(name), Some(bsp)) = (display_name, current.bsp.as_mut()) {
-                        bsp.display_name = name.clone();
-                        tx.stage(id, current);
-                    }
-                    let now = self.core.clock.now();
-                    let command = WabaCommand::Resubmit {
-                        corrections: corrections.clone(),
-                        at: now,
-                    };
-                    let (after, events) = self.decide_waba(tx, id, &command).await?;
-                    tx.enqueue(self.submit_job(id, now)?);
-                    self.notify_bsp(tx, &after, &events)?;
-                    let view = after.view()?;
-                    tx.answer(&view);
-                    Ok(view)
-                })
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let mut current = tx
+                    .load::<WabaRecord>(id)
+                    .await?
+                    .ok_or(WhatsAppServiceError::WabaNotFound)?;
+                if let (Some(name), Some(bsp)) = (display_name, current.bsp.as_mut()) {
+                    bsp.display_name = name.clone();
+                    tx.stage(id, current);
+                }
+                let now = self.core.clock.now();
+                let command = WabaCommand::Resubmit {
+                    corrections: corrections.clone(),
+                    at: now,
+                };
+                let (after, events) = self.decide_waba(tx, id, &command).await?;
+                tx.enqueue(self.submit_job(id, now)?);
+                self.notify_bsp(tx, &after, &events)?;
+                let view = after.view()?;
+                tx.answer(&view);
+                Ok(view)
             })
-            .await
+        })
+        .await
     }
 
     /// The submit job: creates the sender at the BSP (or hands a resubmission's corrections to
@@ -150,12 +148,15 @@ impl WhatsAppService {
         job: &ClaimedJob,
         p: WabaAccount,
         backoff: impl Fn(u32) -> Duration,
-    ) -> Result<JobOutcome, AppError> {
+    ) -> Result<JobOutcome, WhatsAppServiceError> {
         let tenant = job.tenant;
         let current = self.load_waba(tenant, p.account_id).await?;
         let record = &current.state;
         let bsp = self.providers.bsp(tenant).await?;
-        let details = record.bsp.clone().ok_or(AppError::WabaNotFound)?;
+        let details = record
+            .bsp
+            .clone()
+            .ok_or(WhatsAppServiceError::WabaNotFound)?;
         let answer = match (&record.state.sender_id, record.state.status) {
             (Some(sender), WabaStatus::Resubmitted) => {
                 let corrections = record.state.corrections.last().cloned().unwrap_or_default();
@@ -188,7 +189,7 @@ impl WhatsAppService {
         job: &ClaimedJob,
         p: WabaAccount,
         backoff: impl Fn(u32) -> Duration,
-    ) -> Result<JobOutcome, AppError> {
+    ) -> Result<JobOutcome, WhatsAppServiceError> {
         let tenant = job.tenant;
         let current = self.load_waba(tenant, p.account_id).await?;
         let Some(sender) = current.state.state.sender_id.clone() else {
@@ -213,26 +214,25 @@ impl WhatsAppService {
         &self,
         tenant: TenantId,
         id: WabaAccountId,
-    ) -> Result<WabaAccountView, AppError> {
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    let now = self.core.clock.now();
-                    let command = WabaCommand::ResumeReviewPoll { at: now };
-                    let (after, events) = self.decide_waba(tx, id, &command).await?;
-                    if events.is_empty() {
-                        return after.view();
-                    }
-                    tx.enqueue(match after.state.sender_id {
-                        Some(_) => self.poll_job(id, now)?,
-                        None => self.submit_job(id, now)?,
-                    });
-                    let view = after.view()?;
-                    tx.answer(&view);
-                    Ok(view)
-                })
+    ) -> Result<WabaAccountView, WhatsAppServiceError> {
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let now = self.core.clock.now();
+                let command = WabaCommand::ResumeReviewPoll { at: now };
+                let (after, events) = self.decide_waba(tx, id, &command).await?;
+                if events.is_empty() {
+                    return after.view();
+                }
+                tx.enqueue(match after.state.sender_id {
+                    Some(_) => self.poll_job(id, now)?,
+                    None => self.submit_job(id, now)?,
+                });
+                let view = after.view()?;
+                tx.answer(&view);
+                Ok(view)
             })
-            .await
+        })
+        .await
     }
 
     /// A failed BSP call of `job` about `account`: retried later when the BSP may answer then;
@@ -245,22 +245,21 @@ impl WhatsAppService {
         account: WabaAccountId,
         e: ProviderError,
         backoff: impl Fn(u32) -> Duration,
-    ) -> Result<JobOutcome, AppError> {
+    ) -> Result<JobOutcome, WhatsAppServiceError> {
         if matches!(e, ProviderError::Rejected { .. }) {
             let reason = &e.reason();
-            self.core
-                .execute(job.tenant, |tx| {
-                    Box::pin(async move {
-                        tx.complete_job(job.id);
-                        let command = WabaCommand::FailReviewPoll {
-                            reason: reason.clone(),
-                            at: self.core.clock.now(),
-                        };
-                        self.decide_waba(tx, account, &command).await?;
-                        Ok(())
-                    })
+            self.execute(job.tenant, |tx| {
+                Box::pin(async move {
+                    tx.complete_job(job.id);
+                    let command = WabaCommand::FailReviewPoll {
+                        reason: reason.clone(),
+                        at: self.core.clock.now(),
+                    };
+                    self.decide_waba(tx, account, &command).await?;
+                    Ok(())
                 })
-                .await?;
+            })
+            .await?;
             return Ok(JobOutcome::Done);
         }
         Ok(JobOutcome::RetryAt {
@@ -278,72 +277,71 @@ impl WhatsAppService {
         id: WabaAccountId,
         info: &SenderInfo,
         job: Option<JobId>,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), WhatsAppServiceError> {
         let provider = self.providers.bsp(tenant).await?.provider();
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    let current = tx
-                        .load::<WabaRecord>(id)
-                        .await?
-                        .ok_or(AppError::WabaNotFound)?;
-                    let now = self.core.clock.now();
-                    if let Some(job) = job {
-                        tx.complete_job(job);
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let current = tx
+                    .load::<WabaRecord>(id)
+                    .await?
+                    .ok_or(WhatsAppServiceError::WabaNotFound)?;
+                let now = self.core.clock.now();
+                if let Some(job) = job {
+                    tx.complete_job(job);
+                }
+                let fresh = current.state.sender_id.is_none();
+                let mut commands = vec![WabaCommand::RecordSender {
+                    sender_id: info.id.clone(),
+                    at: now,
+                }];
+                if matches!(
+                    current.state.status,
+                    WabaStatus::Submitted | WabaStatus::Resubmitted
+                ) {
+                    commands.push(WabaCommand::StartReview { at: now });
+                }
+                match &info.state {
+                    SenderState::InProgress => {}
+                    SenderState::PendingVerification => {
+                        commands.push(WabaCommand::RequireNumberVerification { at: now });
                     }
-                    let fresh = current.state.sender_id.is_none();
-                    let mut commands = vec![WabaCommand::RecordSender {
-                        sender_id: info.id.clone(),
+                    SenderState::Active => commands.push(WabaCommand::Approve { at: now }),
+                    SenderState::Error { reason } => commands.push(WabaCommand::Reject {
+                        reason: reason.clone(),
                         at: now,
-                    }];
-                    if matches!(
-                        current.state.status,
-                        WabaStatus::Submitted | WabaStatus::Resubmitted
-                    ) {
-                        commands.push(WabaCommand::StartReview { at: now });
-                    }
-                    match &info.state {
-                        SenderState::InProgress => {}
-                        SenderState::PendingVerification => {
-                            commands.push(WabaCommand::RequireNumberVerification { at: now });
+                    }),
+                    SenderState::Suspended { reason } => commands.push(WabaCommand::Reject {
+                        reason: format!("suspended: {reason}"),
+                        at: now,
+                    }),
+                }
+                let mut after = current;
+                let mut all_events = Vec::new();
+                for command in &commands {
+                    match self.decide_waba(tx, id, command).await {
+                        Ok((record, events)) => {
+                            after = record;
+                            all_events.extend(events);
                         }
-                        SenderState::Active => commands.push(WabaCommand::Approve { at: now }),
-                        SenderState::Error { reason } => commands.push(WabaCommand::Reject {
-                            reason: reason.clone(),
-                            at: now,
-                        }),
-                        SenderState::Suspended { reason } => commands.push(WabaCommand::Reject {
-                            reason: format!("suspended: {reason}"),
-                            at: now,
-                        }),
+                        // Already there (a second report of the same decision).
+                        Err(WhatsAppServiceError::Waba(_)) => {}
+                        Err(e) => return Err(e),
                     }
-                    let mut after = current;
-                    let mut all_events = Vec::new();
-                    for command in &commands {
-                        match self.decide_waba(tx, id, command).await {
-                            Ok((record, events)) => {
-                                after = record;
-                                all_events.extend(events);
-                            }
-                            // Already there (a second report of the same decision).
-                            Err(AppError::Waba(_)) => {}
-                            Err(e) => return Err(e),
-                        }
-                    }
-                    self.notify_bsp(tx, &after, &all_events)?;
-                    if fresh {
-                        let target = WhatsAppTarget::Account { id };
-                        self.point_whatsapp_ref(tx, provider, &info.id, &target)
-                            .await?;
-                    }
-                    if after.state.status == WabaStatus::InReview {
-                        tx.enqueue(self.poll_job(id, now + self.policy.review_poll_interval)?);
-                    } else {
-                        tx.cancel_timer(poll_timer_key(id));
-                    }
-                    Ok(())
-                })
+                }
+                self.notify_bsp(tx, &after, &all_events)?;
+                if fresh {
+                    let target = WhatsAppTarget::Account { id };
+                    self.point_whatsapp_ref(tx, provider, &info.id, &target)
+                        .await?;
+                }
+                if after.state.status == WabaStatus::InReview {
+                    tx.enqueue(self.poll_job(id, now + self.policy.review_poll_interval)?);
+                } else {
+                    tx.cancel_timer(poll_timer_key(id));
+                }
+                Ok(())
             })
-            .await
+        })
+        .await
     }
 }

@@ -3,7 +3,7 @@
 use crate::waba::WabaEvent;
 
 use super::super::execute::Tx;
-use super::super::{AppError, WhatsAppService};
+use super::super::{WhatsAppService, WhatsAppServiceError};
 use super::accounts::WabaRecord;
 
 impl WhatsAppService {
@@ -13,7 +13,7 @@ impl WhatsAppService {
         tx: &mut Tx<'_>,
         record: &WabaRecord,
         events: &[WabaEvent],
-    ) -> Result<(), AppError> {
+    ) -> Result<(), WhatsAppServiceError> {
         let Some(details) = &record.bsp else {
             return Ok(());
         };

@@ -9,7 +9,7 @@ use crate::ports::{NumberVerificationMethod, ProviderError};
 use crate::verification::OtpCode;
 use crate::waba::{NumberVerification, WabaCommand, WabaError};
 
-use super::super::{AppError, WhatsAppService};
+use super::super::{WhatsAppService, WhatsAppServiceError};
 use super::accounts::WabaAccountView;
 
 impl WhatsAppService {
@@ -23,15 +23,15 @@ impl WhatsAppService {
     /// recorded after the BSP's answer; a failed call records nothing.
     ///
     /// # Errors
-    /// [`AppError::WabaNotFound`]; [`AppError::Waba`] with `WrongPath` (an Embedded Signup
+    /// [`WhatsAppServiceError::WabaNotFound`]; [`WhatsAppServiceError::Waba`] with `WrongPath` (an Embedded Signup
     /// account), `NoSender` (not created at the BSP yet) or `NumberAlreadyVerified`;
-    /// [`AppError::Provider`] when the BSP fails.
+    /// [`WhatsAppServiceError::Provider`] when the BSP fails.
     pub async fn register_sender_number(
         &self,
         tenant: TenantId,
         id: WabaAccountId,
         method: NumberVerificationMethod,
-    ) -> Result<WabaAccountView, AppError> {
+    ) -> Result<WabaAccountView, WhatsAppServiceError> {
         let current = self.load_waba(tenant, id).await?;
         let ask = WabaCommand::RecordVerificationCodeSent {
             method,
@@ -43,7 +43,7 @@ impl WhatsAppService {
             .state
             .sender_id
             .clone()
-            .ok_or(AppError::Waba(WabaError::NoSender))?;
+            .ok_or(WhatsAppServiceError::Waba(WabaError::NoSender))?;
         let bsp = self.providers.bsp(tenant).await?;
         let registration = bsp.register_number(&sender, method).await?;
         if !registration.code_sent {
@@ -68,16 +68,16 @@ impl WhatsAppService {
     /// is approved). A number already verified answers the account as it is.
     ///
     /// # Errors
-    /// [`AppError::WabaNotFound`]; [`AppError::Waba`] with `WrongPath`, `NoSender` or
-    /// `NoCodeSent`; [`AppError::SenderCodeIncorrect`] when the BSP refuses the code (nothing
-    /// is recorded: another try, or a new code, may follow); [`AppError::Provider`] when the
+    /// [`WhatsAppServiceError::WabaNotFound`]; [`WhatsAppServiceError::Waba`] with `WrongPath`, `NoSender` or
+    /// `NoCodeSent`; [`WhatsAppServiceError::SenderCodeIncorrect`] when the BSP refuses the code (nothing
+    /// is recorded: another try, or a new code, may follow); [`WhatsAppServiceError::Provider`] when the
     /// BSP fails otherwise.
     pub async fn verify_sender_number(
         &self,
         tenant: TenantId,
         id: WabaAccountId,
         code: &OtpCode,
-    ) -> Result<WabaAccountView, AppError> {
+    ) -> Result<WabaAccountView, WhatsAppServiceError> {
         let current = self.load_waba(tenant, id).await?;
         if current.state.state.number == NumberVerification::Verified {
             return current.state.view();
@@ -91,12 +91,12 @@ impl WhatsAppService {
             .state
             .sender_id
             .clone()
-            .ok_or(AppError::Waba(WabaError::NoSender))?;
+            .ok_or(WhatsAppServiceError::Waba(WabaError::NoSender))?;
         let bsp = self.providers.bsp(tenant).await?;
         let info = match bsp.verify_number(&sender, code.expose()).await {
             Ok(info) => info,
             Err(ProviderError::Rejected { code, message }) if code == "invalid_code" => {
-                return Err(AppError::SenderCodeIncorrect(message));
+                return Err(WhatsAppServiceError::SenderCodeIncorrect(message));
             }
             Err(e) => return Err(e.into()),
         };
@@ -118,15 +118,14 @@ impl WhatsAppService {
         tenant: TenantId,
         id: WabaAccountId,
         command: WabaCommand,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), WhatsAppServiceError> {
         let command = &command;
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    let (after, events) = self.decide_waba(tx, id, command).await?;
-                    self.notify_bsp(tx, &after, &events)
-                })
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let (after, events) = self.decide_waba(tx, id, command).await?;
+                self.notify_bsp(tx, &after, &events)
             })
-            .await
+        })
+        .await
     }
 }

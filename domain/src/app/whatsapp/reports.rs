@@ -9,7 +9,7 @@ use crate::waba::{QualityMark, WabaCommand, WabaStatus};
 
 use super::super::persist::Versioned;
 use super::super::webhooks::InboundWebhook;
-use super::super::{AppError, WhatsAppService};
+use super::super::{CoreError, WhatsAppService, WhatsAppServiceError};
 use super::accounts::{WhatsAppTarget, whatsapp_ref_stream};
 use super::chat::InboundChat;
 use super::conversation::{Author, ChatMessage, MessageChannel, NewMessage};
@@ -37,7 +37,7 @@ impl WhatsAppService {
         &self,
         webhook: &InboundWebhook,
         report: &WhatsAppReport,
-    ) -> Result<Option<TenantId>, AppError> {
+    ) -> Result<Option<TenantId>, WhatsAppServiceError> {
         Ok(self
             .core
             .store
@@ -52,7 +52,7 @@ impl WhatsAppService {
         tenant: TenantId,
         webhook: &InboundWebhook,
         report: &WhatsAppReport,
-    ) -> Result<Option<&'static str>, AppError> {
+    ) -> Result<Option<&'static str>, WhatsAppServiceError> {
         let target = self
             .whatsapp_target(tenant, webhook.provider, report.routing_ref())
             .await?;
@@ -195,16 +195,15 @@ impl WhatsAppService {
         tenant: TenantId,
         id: WabaAccountId,
         command: WabaCommand,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), WhatsAppServiceError> {
         let command = &command;
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    self.decide_waba(tx, id, command).await?;
-                    Ok(())
-                })
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                self.decide_waba(tx, id, command).await?;
+                Ok(())
             })
-            .await
+        })
+        .await
     }
 
     /// The client's number and business token, for sending on its behalf.
@@ -212,14 +211,14 @@ impl WhatsAppService {
         &self,
         tenant: TenantId,
         id: WabaAccountId,
-    ) -> Result<ClientChannel, AppError> {
+    ) -> Result<ClientChannel, WhatsAppServiceError> {
         let record = self.load_waba(tenant, id).await?.state;
         let phone_number_id = record.signup_ids()?.phone_number_id.as_str().to_owned();
         let sealed = record
             .state
             .sealed_token
             .as_deref()
-            .ok_or(AppError::Waba(crate::waba::WabaError::NoToken))?;
+            .ok_or(WhatsAppServiceError::Waba(crate::waba::WabaError::NoToken))?;
         Ok(ClientChannel {
             phone_number_id,
             token: self.unseal(sealed, &format!("waba-token:{id}"))?,
@@ -230,7 +229,7 @@ impl WhatsAppService {
     /// client's history at once and sent by the outbox.
     ///
     /// # Errors
-    /// [`AppError::WabaNotFound`]; [`AppError::InvalidPhone`]; [`AppError::Waba`] with
+    /// [`WhatsAppServiceError::WabaNotFound`]; [`WhatsAppServiceError::InvalidPhone`]; [`WhatsAppServiceError::Waba`] with
     /// `InvalidTransition` when the account is not active yet.
     pub async fn send_client_message(
         &self,
@@ -238,7 +237,7 @@ impl WhatsAppService {
         id: WabaAccountId,
         to: &str,
         text: String,
-    ) -> Result<ChatMessage, AppError> {
+    ) -> Result<ChatMessage, WhatsAppServiceError> {
         let phone = PhoneNumber::parse(to, None)?;
         let current: Versioned<_> = self.load_waba(tenant, id).await?;
         if current.state.state.status != WabaStatus::Active {
@@ -269,7 +268,7 @@ impl WhatsAppService {
         messages
             .into_iter()
             .find(|m| seqs.contains(&m.seq))
-            .ok_or_else(|| AppError::Corrupt("message vanished".into()))
+            .ok_or_else(|| CoreError::Corrupt("message vanished".into()).into())
     }
 
     /// True when the tenant's WhatsApp channel answers its health check.
@@ -279,7 +278,7 @@ impl WhatsAppService {
     pub async fn whatsapp_status(
         &self,
         tenant: TenantId,
-    ) -> Result<(ProviderId, Result<(), crate::ports::ProviderError>), AppError> {
+    ) -> Result<(ProviderId, Result<(), crate::ports::ProviderError>), WhatsAppServiceError> {
         let messaging = self.providers.messaging(tenant).await?;
         Ok((messaging.provider(), messaging.health_check().await))
     }

@@ -17,19 +17,19 @@ use crate::app::jobs::kinds::{Job, OrderTimer};
 use crate::app::payments::accounts::NewAccount;
 use crate::app::payments::refs::PaymentTarget;
 use crate::app::payments::timer_now;
-use crate::app::{AppError, PaymentService};
+use crate::app::{PaymentService, PaymentServiceError};
 
 impl PaymentService {
     /// Captures an order: the provider's capture (`PayPal-Request-Id` derived from the order, so
     /// concurrent and repeated calls make one capture), then its record with the account, once.
     ///
     /// # Errors
-    /// [`AppError::OrderNotFound`], `PaymentRefused` with `ORDER_NOT_APPROVED`, provider failures.
+    /// [`PaymentServiceError::OrderNotFound`], `PaymentRefused` with `ORDER_NOT_APPROVED`, provider failures.
     pub async fn capture_order(
         &self,
         tenant: TenantId,
         id: OrderId,
-    ) -> Result<OrderView, AppError> {
+    ) -> Result<OrderView, PaymentServiceError> {
         let current = self.load_order(tenant, id).await?;
         if current.state.capture.is_some() || current.state.status() == OrderStatus::Refunded {
             return OrderView::of(&current.state);
@@ -38,7 +38,7 @@ impl PaymentService {
             .state
             .provider_order
             .clone()
-            .ok_or(AppError::OrderNotFound)?;
+            .ok_or(PaymentServiceError::OrderNotFound)?;
         let orders = self.providers.order_payments(tenant).await?;
         let capture = orders
             .capture_order(
@@ -61,7 +61,7 @@ impl PaymentService {
         id: OrderId,
         fact: OrderFact,
         job: Option<JobId>,
-    ) -> Result<OrderState, AppError> {
+    ) -> Result<OrderState, PaymentServiceError> {
         self.execute_order(
             tenant,
             id,
@@ -81,25 +81,24 @@ impl PaymentService {
         id: OrderId,
         command: impl Fn(OffsetDateTime, CustomerId) -> OrderCommand + Sync,
         job: Option<JobId>,
-    ) -> Result<OrderState, AppError> {
+    ) -> Result<OrderState, PaymentServiceError> {
         let command = &command;
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    let current = tx
-                        .load::<OrderState>(id)
-                        .await?
-                        .ok_or(AppError::OrderNotFound)?;
-                    let at = self.core.clock.now();
-                    let account = CustomerId::new(self.core.ids.new_id());
-                    let events = OrderDecider.decide(&current, &command(at, account))?;
-                    if let Some(job) = job {
-                        tx.complete_job(job);
-                    }
-                    self.apply_order(tx, id, events).await
-                })
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let current = tx
+                    .load::<OrderState>(id)
+                    .await?
+                    .ok_or(PaymentServiceError::OrderNotFound)?;
+                let at = self.core.clock.now();
+                let account = CustomerId::new(self.core.ids.new_id());
+                let events = OrderDecider.decide(&current, &command(at, account))?;
+                if let Some(job) = job {
+                    tx.complete_job(job);
+                }
+                self.apply_order(tx, id, events).await
             })
-            .await
+        })
+        .await
     }
 
     /// Records an order's events in `tx` with their effects: the approval deadline at creation;
@@ -110,7 +109,7 @@ impl PaymentService {
         tx: &mut Tx<'_>,
         id: OrderId,
         events: Vec<OrderEvent>,
-    ) -> Result<OrderState, AppError> {
+    ) -> Result<OrderState, PaymentServiceError> {
         let before = tx.load::<OrderState>(id).await?.unwrap_or_default();
         let after = tx.apply(&OrderDecider, id, events.clone())?;
         for event in &events {
@@ -177,7 +176,7 @@ impl PaymentService {
         &self,
         job: &ClaimedJob,
         timer: OrderTimer,
-    ) -> Result<JobOutcome, AppError> {
+    ) -> Result<JobOutcome, PaymentServiceError> {
         let at = timer_now(timer.due_at, self.core.clock.now());
         match self
             .execute_order(
@@ -188,7 +187,9 @@ impl PaymentService {
             )
             .await
         {
-            Err(AppError::OrderNotFound) => self.core.complete_bare(job.tenant, job.id).await?,
+            Err(PaymentServiceError::OrderNotFound) => {
+                self.core.complete_bare(job.tenant, job.id).await?
+            }
             other => {
                 other?;
             }
@@ -200,12 +201,12 @@ impl PaymentService {
     /// PayPal's `CHECKOUT.ORDER.APPROVED`.
     ///
     /// # Errors
-    /// [`AppError::OrderNotFound`].
+    /// [`PaymentServiceError::OrderNotFound`].
     pub async fn record_order_approval(
         &self,
         tenant: TenantId,
         id: OrderId,
-    ) -> Result<OrderView, AppError> {
+    ) -> Result<OrderView, PaymentServiceError> {
         let after = self
             .apply_order_fact(tenant, id, OrderFact::Approved, None)
             .await?;

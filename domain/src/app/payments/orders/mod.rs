@@ -21,7 +21,7 @@ use crate::ports::{AggregateKind, IdempotencyKey, NewOrder, StreamId};
 use crate::app::payments::order_claim::order_claim_key;
 use crate::app::payments::refs::PaymentTarget;
 use crate::app::persist::Versioned;
-use crate::app::{AppError, PaymentService};
+use crate::app::{CoreError, PaymentService, PaymentServiceError};
 
 pub(crate) fn order_stream(id: OrderId) -> StreamId {
     StreamId::new(AggregateKind::Order, id)
@@ -83,8 +83,8 @@ pub struct OrderView {
 }
 
 impl OrderView {
-    fn of(s: &OrderState) -> Result<Self, AppError> {
-        let corrupt = || AppError::Corrupt("order without id".into());
+    fn of(s: &OrderState) -> Result<Self, PaymentServiceError> {
+        let corrupt = || CoreError::Corrupt("order without id".into());
         Ok(Self {
             id: s.id.ok_or_else(corrupt)?,
             status: s.status(),
@@ -108,18 +108,22 @@ impl PaymentService {
         &self,
         tenant: TenantId,
         id: OrderId,
-    ) -> Result<Versioned<OrderState>, AppError> {
+    ) -> Result<Versioned<OrderState>, PaymentServiceError> {
         self.core
             .load_versioned(tenant, &order_stream(id))
             .await?
-            .ok_or(AppError::OrderNotFound)
+            .ok_or(PaymentServiceError::OrderNotFound)
     }
 
     /// One order.
     ///
     /// # Errors
-    /// [`AppError::OrderNotFound`] (also for another tenant's id).
-    pub async fn order(&self, tenant: TenantId, id: OrderId) -> Result<OrderView, AppError> {
+    /// [`PaymentServiceError::OrderNotFound`] (also for another tenant's id).
+    pub async fn order(
+        &self,
+        tenant: TenantId,
+        id: OrderId,
+    ) -> Result<OrderView, PaymentServiceError> {
         OrderView::of(&self.load_order(tenant, id).await?.state)
     }
 
@@ -127,13 +131,13 @@ impl PaymentService {
     /// with its approval deadline.
     ///
     /// # Errors
-    /// Validation of the plan and amount, [`AppError::NoStepOfKind`], session errors, provider
+    /// Validation of the plan and amount, [`PaymentServiceError::NoStepOfKind`], session errors, provider
     /// failures.
     pub async fn create_order(
         &self,
         tenant: TenantId,
         request: OrderRequest,
-    ) -> Result<OrderView, AppError> {
+    ) -> Result<OrderView, PaymentServiceError> {
         let (plan, amount, step) = self.order_terms(tenant, &request).await?;
         // One open order per session step: a second request answers it.
         let claim = match (request.session_id, &step) {
@@ -177,47 +181,44 @@ impl PaymentService {
         let provider = orders.provider();
         let provider_order = &created.provider_order;
         let claim = &claim;
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    if let Some(key) = &claim {
-                        // Taken meanwhile by a concurrent request's order: answer it. (The order this
-                        // request made at the provider is never approved, and nothing is charged.)
-                        if let Some(held) = self.held_order(tx, key).await? {
-                            return OrderView::of(&held);
-                        }
-                        tx.record(key, OrderClaim { order: Some(id) })?;
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                if let Some(key) = &claim {
+                    // Taken meanwhile by a concurrent request's order: answer it. (The order this
+                    // request made at the provider is never approved, and nothing is charged.)
+                    if let Some(held) = self.held_order(tx, key).await? {
+                        return OrderView::of(&held);
                     }
-                    self.record_payment_ref(
-                        tx,
-                        provider,
-                        provider_order,
-                        PaymentTarget::Order(id),
-                    )?;
-                    let after = self.apply_order(tx, id, events.clone()).await?;
-                    let answer = OrderView::of(&after)?;
-                    tx.answer(&answer);
-                    Ok(answer)
-                })
+                    tx.record(key, OrderClaim { order: Some(id) })?;
+                }
+                self.record_payment_ref(tx, provider, provider_order, PaymentTarget::Order(id))?;
+                let after = self.apply_order(tx, id, events.clone()).await?;
+                let answer = OrderView::of(&after)?;
+                tx.answer(&answer);
+                Ok(answer)
             })
-            .await
+        })
+        .await
     }
 
     async fn order_terms(
         &self,
         tenant: TenantId,
         request: &OrderRequest,
-    ) -> Result<(String, Money, Option<StepId>), AppError> {
+    ) -> Result<(String, Money, Option<StepId>), PaymentServiceError> {
         let Some(session) = request.session_id else {
             return match (&request.plan, &request.amount) {
                 (Some(plan), Some(amount)) if !plan.trim().is_empty() => {
                     Ok((plan.clone(), amount.clone(), None))
                 }
-                _ => Err(AppError::Validation(vec![crate::flow::FieldError {
-                    field: "plan".into(),
-                    code: crate::flow::FieldErrorCode::Required,
-                    message: "an order without session_id needs plan, amount and currency".into(),
-                }])),
+                _ => Err(PaymentServiceError::Validation(vec![
+                    crate::flow::FieldError {
+                        field: "plan".into(),
+                        code: crate::flow::FieldErrorCode::Required,
+                        message: "an order without session_id needs plan, amount and currency"
+                            .into(),
+                    },
+                ])),
             };
         };
         let current = self.core.load_session(tenant, session).await?;
@@ -229,14 +230,14 @@ impl PaymentService {
                 Some(name) => s.id().as_str() == name,
                 None => s.kind() == StepKind::PaypalCheckout,
             })
-            .ok_or(AppError::NoStepOfKind("paypal_checkout"))?;
+            .ok_or(PaymentServiceError::NoStepOfKind("paypal_checkout"))?;
         match step.payment() {
             Some(PaymentTerms::Checkout(terms)) => Ok((
                 terms.plan.clone(),
                 terms.amount.clone(),
                 Some(step.id().clone()),
             )),
-            _ => Err(AppError::NoStepOfKind("paypal_checkout")),
+            _ => Err(PaymentServiceError::NoStepOfKind("paypal_checkout")),
         }
     }
 }

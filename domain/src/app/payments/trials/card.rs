@@ -8,7 +8,7 @@ use crate::ports::{
 use crate::trial::{ClaimKey, Decline, TrialClaim, TrialCommand, TrialState, claim};
 
 use super::{TrialView, claim_stream, trial_key, void_key};
-use crate::app::{AppError, PaymentService};
+use crate::app::{PaymentService, PaymentServiceError};
 
 impl PaymentService {
     /// Customer, attach, claims, authorization: the card check of one attempt.
@@ -18,8 +18,8 @@ impl PaymentService {
         cards: &dyn CardOnFile,
         state: &TrialState,
         payment_method: &str,
-    ) -> Result<(), AppError> {
-        let id = state.id.ok_or(AppError::TrialNotFound)?;
+    ) -> Result<(), PaymentServiceError> {
+        let id = state.id.ok_or(PaymentServiceError::TrialNotFound)?;
         let attempt = state.attempts;
         let customer = match &state.customer {
             Some(c) => c.clone(),
@@ -56,7 +56,10 @@ impl PaymentService {
         let card = self.declined(tenant, id, payment_method, card).await?;
         let keys = ClaimKey::of(&card.fingerprint, state.phone.as_ref());
         self.reserve_claims(tenant, id, &keys).await?;
-        let terms = state.terms.clone().ok_or(AppError::TrialNotFound)?;
+        let terms = state
+            .terms
+            .clone()
+            .ok_or(PaymentServiceError::TrialNotFound)?;
         let authorization = cards
             .authorize(&CardAuthorization {
                 customer,
@@ -90,25 +93,24 @@ impl PaymentService {
         tenant: TenantId,
         id: TrialId,
         keys: &[ClaimKey],
-    ) -> Result<(), AppError> {
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    let mut held = Vec::with_capacity(keys.len());
-                    for key in keys {
-                        let stream = claim_stream(key);
-                        let state = tx.load::<TrialClaim>(&stream.id).await?.unwrap_or_default();
-                        held.push((key, state));
-                    }
-                    let free = claim(id, held.iter().map(|(k, s)| (*k, s)))
-                        .map_err(|_| AppError::TrialAlreadyUsed)?;
-                    for key in &free {
-                        tx.record(claim_stream(key).id, TrialClaim { trial: Some(id) })?;
-                    }
-                    Ok(())
-                })
+    ) -> Result<(), PaymentServiceError> {
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let mut held = Vec::with_capacity(keys.len());
+                for key in keys {
+                    let stream = claim_stream(key);
+                    let state = tx.load::<TrialClaim>(&stream.id).await?.unwrap_or_default();
+                    held.push((key, state));
+                }
+                let free = claim(id, held.iter().map(|(k, s)| (*k, s)))
+                    .map_err(|_| PaymentServiceError::TrialAlreadyUsed)?;
+                for key in &free {
+                    tx.record(claim_stream(key).id, TrialClaim { trial: Some(id) })?;
+                }
+                Ok(())
             })
-            .await
+        })
+        .await
     }
 
     /// A decline is recorded on the trial and answered CARD_DECLINED; other outcomes pass.
@@ -118,7 +120,7 @@ impl PaymentService {
         id: TrialId,
         payment_method: &str,
         result: Result<T, PaymentError>,
-    ) -> Result<T, AppError> {
+    ) -> Result<T, PaymentServiceError> {
         match result {
             Err(PaymentError::CardDeclined {
                 code,
@@ -141,7 +143,7 @@ impl PaymentService {
                     None,
                 )
                 .await?;
-                Err(AppError::CardDeclined {
+                Err(PaymentServiceError::CardDeclined {
                     code,
                     decline_code,
                     message,
@@ -159,8 +161,8 @@ impl PaymentService {
         state: &TrialState,
         authorization: &str,
         job: Option<crate::ids::JobId>,
-    ) -> Result<(), AppError> {
-        let id = state.id.ok_or(AppError::TrialNotFound)?;
+    ) -> Result<(), PaymentServiceError> {
+        let id = state.id.ok_or(PaymentServiceError::TrialNotFound)?;
         cards
             .void_authorization(authorization, &void_key(tenant, state, authorization))
             .await?;
@@ -183,7 +185,7 @@ impl PaymentService {
         tenant: TenantId,
         cards: &dyn CardOnFile,
         id: TrialId,
-    ) -> Result<TrialView, AppError> {
+    ) -> Result<TrialView, PaymentServiceError> {
         let state = self.load_trial(tenant, id).await?.state;
         if state.started_at.is_some() {
             return TrialView::of(&state);

@@ -18,7 +18,7 @@ use crate::trial::{
 
 pub use super::trial_view::{CardSummary, TrialView};
 
-use crate::app::{AppError, PaymentService};
+use crate::app::{PaymentService, PaymentServiceError};
 
 fn claim_stream(key: &ClaimKey) -> StreamId {
     StreamId::new(AggregateKind::TrialClaim, key.stream_id())
@@ -55,22 +55,26 @@ impl PaymentService {
     /// The session's trial (`GET /v1/sessions/{id}/trial`).
     ///
     /// # Errors
-    /// [`AppError::SessionNotFound`], [`AppError::TrialNotFound`].
+    /// [`CoreError::SessionNotFound`](crate::app::CoreError::SessionNotFound), [`PaymentServiceError::TrialNotFound`].
     pub async fn session_trial(
         &self,
         tenant: TenantId,
         session: SessionId,
-    ) -> Result<TrialView, AppError> {
+    ) -> Result<TrialView, PaymentServiceError> {
         self.core.load_session(tenant, session).await?;
         let found = self.find_session_trial(tenant, session, None).await?;
-        TrialView::of(&found.ok_or(AppError::TrialNotFound)?.state)
+        TrialView::of(&found.ok_or(PaymentServiceError::TrialNotFound)?.state)
     }
 
     /// One trial.
     ///
     /// # Errors
-    /// [`AppError::TrialNotFound`] (also for another tenant's id).
-    pub async fn trial(&self, tenant: TenantId, id: TrialId) -> Result<TrialView, AppError> {
+    /// [`PaymentServiceError::TrialNotFound`] (also for another tenant's id).
+    pub async fn trial(
+        &self,
+        tenant: TenantId,
+        id: TrialId,
+    ) -> Result<TrialView, PaymentServiceError> {
         TrialView::of(&self.load_trial(tenant, id).await?.state)
     }
 
@@ -80,15 +84,15 @@ impl PaymentService {
     /// with a key derived from the attempt, so a retry resumes and never doubles an effect.
     ///
     /// # Errors
-    /// [`AppError::CardDeclined`] (the user may try another card), [`AppError::TrialAlreadyUsed`],
-    /// [`AppError::PaymentRefused`], [`AppError::Provider`] (503/502), a session error when the
+    /// [`PaymentServiceError::CardDeclined`] (the user may try another card), [`PaymentServiceError::TrialAlreadyUsed`],
+    /// [`PaymentServiceError::PaymentRefused`], [`PaymentServiceError::Provider`] (503/502), a session error when the
     /// step is not a `card_on_file_trial` step of this session.
     pub async fn submit_card(
         &self,
         tenant: TenantId,
         session: SessionId,
         submission: CardSubmission,
-    ) -> Result<TrialView, AppError> {
+    ) -> Result<TrialView, PaymentServiceError> {
         let cards = self.providers.card_on_file(tenant).await?;
         let id = self.open_trial(tenant, session, &submission).await?;
         let mut state = self.load_trial(tenant, id).await?.state;
@@ -123,7 +127,7 @@ impl PaymentService {
         tenant: TenantId,
         session: SessionId,
         submission: &CardSubmission,
-    ) -> Result<TrialId, AppError> {
+    ) -> Result<TrialId, PaymentServiceError> {
         let current = self.core.load_session(tenant, session).await?;
         let flow = self.core.flow_of(&current.state)?;
         let step = match &submission.step {
@@ -136,10 +140,10 @@ impl PaymentService {
                 .steps()
                 .iter()
                 .find(|s| s.kind() == StepKind::CardOnFileTrial)
-                .ok_or(AppError::NoStepOfKind("card_on_file_trial"))?,
+                .ok_or(PaymentServiceError::NoStepOfKind("card_on_file_trial"))?,
         };
         let Some(PaymentTerms::Trial(terms)) = step.payment() else {
-            return Err(AppError::NoStepOfKind("card_on_file_trial"));
+            return Err(PaymentServiceError::NoStepOfKind("card_on_file_trial"));
         };
         if current.state.status.is_final() {
             return Err(crate::session::SessionError::Finished(current.state.status).into());
@@ -161,7 +165,7 @@ impl PaymentService {
             .find_session_trial(tenant, session, Some(step.id()))
             .await?
         {
-            return found.state.id.ok_or(AppError::TrialNotFound);
+            return found.state.id.ok_or(PaymentServiceError::TrialNotFound);
         }
         let phone = current
             .state
@@ -187,14 +191,16 @@ impl PaymentService {
         terms: TrialTerms,
         phone: Option<crate::phone::PhoneNumber>,
         submission: &CardSubmission,
-    ) -> Result<TrialId, AppError> {
+    ) -> Result<TrialId, PaymentServiceError> {
         let email = submission.email.trim().to_owned();
         if !email.contains('@') || email.len() > 254 {
-            return Err(AppError::Validation(vec![crate::flow::FieldError {
-                field: "email".into(),
-                code: crate::flow::FieldErrorCode::PatternMismatch,
-                message: "a billing e-mail address is required".into(),
-            }]));
+            return Err(PaymentServiceError::Validation(vec![
+                crate::flow::FieldError {
+                    field: "email".into(),
+                    code: crate::flow::FieldErrorCode::PatternMismatch,
+                    message: "a billing e-mail address is required".into(),
+                },
+            ]));
         }
         let id = TrialId::new(self.core.ids.new_id());
         let at = self.core.clock.now();
@@ -211,28 +217,30 @@ impl PaymentService {
         let guard = format!("session:{session}:{step}");
         let events = &events;
         let guard = &guard;
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    // One trial per (session, step): a concurrent first submission holds it first.
-                    if let Some(trial) = tx.load::<TrialClaim>(&guard).await?.and_then(|c| c.trial)
-                    {
-                        return Ok(trial);
-                    }
-                    tx.record(guard, TrialClaim { trial: Some(id) })?;
-                    self.apply_trial(tx, id, events.clone()).await?;
-                    Ok(id)
-                })
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                // One trial per (session, step): a concurrent first submission holds it first.
+                if let Some(trial) = tx.load::<TrialClaim>(&guard).await?.and_then(|c| c.trial) {
+                    return Ok(trial);
+                }
+                tx.record(guard, TrialClaim { trial: Some(id) })?;
+                self.apply_trial(tx, id, events.clone()).await?;
+                Ok(id)
             })
-            .await
+        })
+        .await
     }
 
     /// Cancels a trial: the provider's subscription first, then the record.
     ///
     /// # Errors
-    /// [`AppError::TrialNotFound`], [`AppError::Trial`] when it is canceled already, provider
+    /// [`PaymentServiceError::TrialNotFound`], [`PaymentServiceError::Trial`] when it is canceled already, provider
     /// failures.
-    pub async fn cancel_trial(&self, tenant: TenantId, id: TrialId) -> Result<TrialView, AppError> {
+    pub async fn cancel_trial(
+        &self,
+        tenant: TenantId,
+        id: TrialId,
+    ) -> Result<TrialView, PaymentServiceError> {
         let state = self.load_trial(tenant, id).await?.state;
         if state.status() == TrialStatus::Canceled {
             return Err(crate::trial::TrialError::Finished(TrialStatus::Canceled).into());

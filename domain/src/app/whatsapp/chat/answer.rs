@@ -12,7 +12,9 @@ use crate::verification::{Channel, OtpCode};
 use super::{YES, choose, closing, next_field, prompt_of};
 use crate::app::verifications::StartVerification;
 use crate::app::whatsapp::conversation::ChatCursor;
-use crate::app::{AppError, WhatsAppService};
+use crate::app::{
+    SessionServiceError, VerificationServiceError, WhatsAppService, WhatsAppServiceError,
+};
 
 impl WhatsAppService {
     /// Answers the current step with `text`; answers the replies and the chat's new cursor.
@@ -22,7 +24,7 @@ impl WhatsAppService {
         id: SessionId,
         phone: &PhoneNumber,
         text: &str,
-    ) -> Result<(Vec<String>, ChatCursor), AppError> {
+    ) -> Result<(Vec<String>, ChatCursor), WhatsAppServiceError> {
         let current = self.core.load_session(tenant, id).await?;
         if current.state.status.is_final() {
             return Ok((
@@ -100,7 +102,7 @@ impl WhatsAppService {
                 self.prompt_current(tenant, id, phone, ChatCursor::default())
                     .await
             }
-            Err(AppError::Session(SessionError::InvalidAnswers { errors, .. })) => {
+            Err(SessionServiceError::Session(SessionError::InvalidAnswers { errors, .. })) => {
                 cursor.draft = None;
                 let mut replies: Vec<String> = errors
                     .iter()
@@ -109,7 +111,7 @@ impl WhatsAppService {
                 replies.push(prompt_of(step));
                 Ok((replies, cursor))
             }
-            Err(e) => Err(e),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -121,7 +123,7 @@ impl WhatsAppService {
         id: SessionId,
         phone: &PhoneNumber,
         mut cursor: ChatCursor,
-    ) -> Result<(Vec<String>, ChatCursor), AppError> {
+    ) -> Result<(Vec<String>, ChatCursor), WhatsAppServiceError> {
         let current = self.core.load_session(tenant, id).await?;
         let flow = self.core.flow_of(&current.state)?;
         let Some(step) = current_step(&flow, &current.state) else {
@@ -160,7 +162,7 @@ impl WhatsAppService {
         step: &Step,
         cursor: ChatCursor,
         text: &str,
-    ) -> Result<(Vec<String>, ChatCursor), AppError> {
+    ) -> Result<(Vec<String>, ChatCursor), WhatsAppServiceError> {
         let digits: String = text.chars().filter(|c| !c.is_whitespace()).collect();
         let Some(vid) = cursor.verification else {
             return self.prompt_current(tenant, id, phone, cursor).await;
@@ -192,16 +194,16 @@ impl WhatsAppService {
                 self.prompt_current(tenant, id, phone, ChatCursor::default())
                     .await
             }
-            Err(AppError::CodeIncorrect { checks_remaining }) => Ok((
+            Err(VerificationServiceError::CodeIncorrect { checks_remaining }) => Ok((
                 vec![format!(
                     "That code is not right. {checks_remaining} tries left."
                 )],
                 cursor,
             )),
-            Err(AppError::Verification(e)) => {
+            Err(VerificationServiceError::Verification(e)) => {
                 Ok((vec![format!("{e}. Reply RESEND for a new code.")], cursor))
             }
-            Err(e) => Err(e),
+            Err(e) => Err(e.into()),
         }
     }
 

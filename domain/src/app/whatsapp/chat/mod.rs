@@ -19,7 +19,7 @@ use crate::session::{SessionChannel, SessionView};
 
 use crate::app::sessions::StartSession;
 use crate::app::whatsapp::conversation::{Author, ChatCursor, MessageChannel, NewMessage};
-use crate::app::{AppError, WhatsAppService};
+use crate::app::{CoreError, WhatsAppService, WhatsAppServiceError};
 
 /// An inbound WhatsApp message, once its webhook is verified.
 #[derive(Debug, Clone)]
@@ -59,7 +59,7 @@ impl WhatsAppService {
         &self,
         tenant: TenantId,
         phone: &PhoneNumber,
-    ) -> Result<Option<SessionView>, AppError> {
+    ) -> Result<Option<SessionView>, WhatsAppServiceError> {
         let page = self
             .core
             .store
@@ -88,14 +88,14 @@ impl WhatsAppService {
     /// message, answers the current step with it, and queues the bot's replies.
     ///
     /// # Errors
-    /// [`AppError::InvalidPhone`] for a sender that is not an E.164 number;
-    /// [`AppError::TemplateNotFound`] when the inbound flow is not loaded; store failures.
+    /// [`WhatsAppServiceError::InvalidPhone`] for a sender that is not an E.164 number;
+    /// [`CoreError::TemplateNotFound`] when the inbound flow is not loaded; store failures.
     /// A refused answer is not an error: it is replied in chat.
     pub async fn receive_whatsapp(
         &self,
         tenant: TenantId,
         inbound: InboundChat,
-    ) -> Result<ChatTurn, AppError> {
+    ) -> Result<ChatTurn, WhatsAppServiceError> {
         let phone = PhoneNumber::parse(&inbound.from, None)?;
         let (session, started) = match self.find_session_by_phone(tenant, &phone).await? {
             Some(s) => (s, false),
@@ -115,7 +115,7 @@ impl WhatsAppService {
                 (view, true)
             }
         };
-        let id = SessionId::parse(&session.id).map_err(|_| AppError::SessionNotFound)?;
+        let id = SessionId::parse(&session.id).map_err(|_| CoreError::SessionNotFound)?;
         let user = NewMessage {
             author: Author::User,
             channel: MessageChannel::WhatsApp,
@@ -158,14 +158,14 @@ impl WhatsAppService {
     /// history covers both channels. Steps marked `admin_only` are the tenant's to answer.
     ///
     /// # Errors
-    /// As [`SessionService::submit_step`](crate::app::SessionService::submit_step); [`AppError::AdminOnlyStep`].
+    /// As [`SessionService::submit_step`](crate::app::SessionService::submit_step); [`WhatsAppServiceError::AdminOnlyStep`].
     pub async fn submit_step_on_web(
         &self,
         tenant: TenantId,
         id: SessionId,
         step: &str,
         answers: Value,
-    ) -> Result<SessionView, AppError> {
+    ) -> Result<SessionView, WhatsAppServiceError> {
         let current = self.core.load_session(tenant, id).await?;
         let flow = self.core.flow_of(&current.state)?;
         if flow
@@ -173,7 +173,7 @@ impl WhatsAppService {
             .iter()
             .any(|s| s.id().as_str() == step && s.admin_only())
         {
-            return Err(AppError::AdminOnlyStep(step.to_owned()));
+            return Err(WhatsAppServiceError::AdminOnlyStep(step.to_owned()));
         }
         let view = self
             .sessions

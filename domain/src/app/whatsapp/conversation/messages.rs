@@ -10,7 +10,7 @@ use super::{
     NewMessage, text_context,
 };
 use crate::app::jobs::kinds::{Job, WhatsAppSend as SendJob};
-use crate::app::{AppError, WhatsAppService};
+use crate::app::{WhatsAppService, WhatsAppServiceError};
 
 impl WhatsAppService {
     /// The chat's cursor in the current step.
@@ -18,7 +18,7 @@ impl WhatsAppService {
         &self,
         tenant: TenantId,
         session: SessionId,
-    ) -> Result<ChatCursor, AppError> {
+    ) -> Result<ChatCursor, WhatsAppServiceError> {
         Ok(self
             .load_conversation(tenant, session.uuid())
             .await?
@@ -36,7 +36,7 @@ impl WhatsAppService {
         phone: Option<&str>,
         messages: Vec<NewMessage>,
         cursor: Option<ChatCursor>,
-    ) -> Result<Vec<u32>, AppError> {
+    ) -> Result<Vec<u32>, WhatsAppServiceError> {
         self.add_to_conversation(tenant, session.uuid(), None, phone, messages, cursor)
             .await
     }
@@ -51,89 +51,83 @@ impl WhatsAppService {
         phone: Option<&str>,
         messages: Vec<NewMessage>,
         cursor: Option<ChatCursor>,
-    ) -> Result<Vec<u32>, AppError> {
+    ) -> Result<Vec<u32>, WhatsAppServiceError> {
         if messages.is_empty() && cursor.is_none() {
             return Ok(vec![]);
         }
         let messages = &messages;
         let cursor = &cursor;
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    let current = tx
-                        .load::<ConversationState>(conversation)
-                        .await?
-                        .unwrap_or_default();
-                    let at = self.core.clock.now();
-                    let mut next = u32::try_from(current.messages.len()).unwrap_or(u32::MAX);
-                    let mut events = Vec::new();
-                    let mut seqs = Vec::new();
-                    for m in messages {
-                        next += 1;
-                        seqs.push(next);
-                        let outbound =
-                            m.author == Author::Bot && m.channel == MessageChannel::WhatsApp;
-                        events.push(ConversationEvent::Message {
-                            message: ChatMessage {
-                                seq: next,
-                                author: m.author,
-                                channel: m.channel,
-                                text: m.kept_text(),
-                                step: m.step.clone(),
-                                provider: m.inbound.as_ref().map(|(p, _)| *p),
-                                provider_ref: m.inbound.as_ref().map(|(_, r)| r.clone()),
-                                status: if outbound { "queued" } else { "received" }.into(),
-                                at,
-                            },
-                        });
-                        if outbound {
-                            let to = phone.ok_or_else(|| {
-                                AppError::NoWhatsAppChannel(
-                                    "the session has no phone number".into(),
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let current = tx
+                    .load::<ConversationState>(conversation)
+                    .await?
+                    .unwrap_or_default();
+                let at = self.core.clock.now();
+                let mut next = u32::try_from(current.messages.len()).unwrap_or(u32::MAX);
+                let mut events = Vec::new();
+                let mut seqs = Vec::new();
+                for m in messages {
+                    next += 1;
+                    seqs.push(next);
+                    let outbound = m.author == Author::Bot && m.channel == MessageChannel::WhatsApp;
+                    events.push(ConversationEvent::Message {
+                        message: ChatMessage {
+                            seq: next,
+                            author: m.author,
+                            channel: m.channel,
+                            text: m.kept_text(),
+                            step: m.step.clone(),
+                            provider: m.inbound.as_ref().map(|(p, _)| *p),
+                            provider_ref: m.inbound.as_ref().map(|(_, r)| r.clone()),
+                            status: if outbound { "queued" } else { "received" }.into(),
+                            at,
+                        },
+                    });
+                    if outbound {
+                        let to = phone.ok_or_else(|| {
+                            WhatsAppServiceError::NoWhatsAppChannel(
+                                "the session has no phone number".into(),
+                            )
+                        })?;
+                        let send = Job::WhatsAppSend(SendJob {
+                            conversation,
+                            seq: next,
+                            to: to.to_owned(),
+                            text: m.kept_text(),
+                            sealed_text: m.secret.as_ref().map(|_| {
+                                self.seal(
+                                    &crate::ports::ClearSecret::new(m.text.clone()),
+                                    &text_context(conversation, next),
                                 )
-                            })?;
-                            let send = Job::WhatsAppSend(SendJob {
-                                conversation,
-                                seq: next,
-                                to: to.to_owned(),
-                                text: m.kept_text(),
-                                sealed_text: m.secret.as_ref().map(|_| {
-                                    self.seal(
-                                        &crate::ports::ClearSecret::new(m.text.clone()),
-                                        &text_context(conversation, next),
-                                    )
-                                }),
-                                client,
-                            });
-                            tx.enqueue(send.schedule(
-                                JobId::new(self.core.ids.new_id()),
-                                at,
-                                None,
-                            )?);
-                        }
+                            }),
+                            client,
+                        });
+                        tx.enqueue(send.schedule(JobId::new(self.core.ids.new_id()), at, None)?);
                     }
-                    if let Some(c) = cursor
-                        && *c != current.cursor
-                    {
-                        events.push(ConversationEvent::Cursor { cursor: c.clone() });
-                    }
-                    self.apply_conversation(tx, conversation, phone, events)
-                        .await?;
-                    Ok(seqs)
-                })
+                }
+                if let Some(c) = cursor
+                    && *c != current.cursor
+                {
+                    events.push(ConversationEvent::Cursor { cursor: c.clone() });
+                }
+                self.apply_conversation(tx, conversation, phone, events)
+                    .await?;
+                Ok(seqs)
             })
-            .await
+        })
+        .await
     }
 
     /// The session's conversation, oldest first.
     ///
     /// # Errors
-    /// [`AppError::SessionNotFound`] (also for another tenant's session).
+    /// [`CoreError::SessionNotFound`](crate::app::CoreError::SessionNotFound) (also for another tenant's session).
     pub async fn session_messages(
         &self,
         tenant: TenantId,
         session: SessionId,
-    ) -> Result<Vec<ChatMessage>, AppError> {
+    ) -> Result<Vec<ChatMessage>, WhatsAppServiceError> {
         self.core.load_session(tenant, session).await?;
         Ok(self
             .load_conversation(tenant, session.uuid())
@@ -146,12 +140,12 @@ impl WhatsAppService {
     /// (MISSION.md D).
     ///
     /// # Errors
-    /// [`AppError::WabaNotFound`] (also for another tenant's account).
+    /// [`WhatsAppServiceError::WabaNotFound`] (also for another tenant's account).
     pub async fn client_messages(
         &self,
         tenant: TenantId,
         account: WabaAccountId,
-    ) -> Result<Vec<ChatMessage>, AppError> {
+    ) -> Result<Vec<ChatMessage>, WhatsAppServiceError> {
         self.load_waba(tenant, account).await?;
         Ok(self
             .load_conversation(tenant, account.uuid())

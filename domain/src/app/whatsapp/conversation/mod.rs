@@ -20,7 +20,7 @@ use crate::ports::{AggregateKind, MessageStatus, ProviderId, StreamId};
 use crate::app::aggregates::whatsapp::Conversations;
 use crate::app::execute::Tx;
 use crate::app::persist::Versioned;
-use crate::app::{AppError, WhatsAppService};
+use crate::app::{WhatsAppService, WhatsAppServiceError};
 
 /// Who wrote a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -228,7 +228,7 @@ impl WhatsAppService {
         &self,
         tenant: TenantId,
         conversation: Uuid,
-    ) -> Result<Versioned<ConversationState>, AppError> {
+    ) -> Result<Versioned<ConversationState>, WhatsAppServiceError> {
         Ok(self
             .core
             .load_versioned(tenant, &conversation_stream(conversation))
@@ -246,7 +246,7 @@ impl WhatsAppService {
         conversation: Uuid,
         phone: Option<&str>,
         events: Vec<ConversationEvent>,
-    ) -> Result<ConversationState, AppError> {
+    ) -> Result<ConversationState, WhatsAppServiceError> {
         let mut current = tx
             .load::<ConversationState>(conversation)
             .await?
@@ -258,6 +258,6 @@ impl WhatsAppService {
             }
             tx.stage(conversation, current);
         }
-        tx.apply(&Conversations, conversation, events)
+        Ok(tx.apply(&Conversations, conversation, events)?)
     }
 }

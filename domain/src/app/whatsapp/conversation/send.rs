@@ -12,7 +12,7 @@ use super::{ConversationEvent, text_context};
 use crate::app::jobs::JobOutcome;
 use crate::app::jobs::kinds::WhatsAppSend as SendJob;
 use crate::app::whatsapp::accounts::WhatsAppTarget;
-use crate::app::{AppError, WhatsAppService};
+use crate::app::{WhatsAppService, WhatsAppServiceError};
 
 impl WhatsAppService {
     /// The send job: one bot message over the tenant's WhatsApp channel; the provider's id is
@@ -22,7 +22,7 @@ impl WhatsAppService {
         job: &ClaimedJob,
         p: SendJob,
         backoff: impl Fn(u32) -> Duration,
-    ) -> Result<JobOutcome, AppError> {
+    ) -> Result<JobOutcome, WhatsAppServiceError> {
         let tenant = job.tenant;
         let text = match &p.sealed_text {
             Some(sealed) => self
@@ -67,35 +67,34 @@ impl WhatsAppService {
         }
         let p = &p;
         let result = &result;
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    tx.complete_job(job.id);
-                    let event = match result {
-                        Ok(sent) => {
-                            let target = WhatsAppTarget::Message {
-                                conversation: p.conversation,
-                                seq: p.seq,
-                            };
-                            self.point_whatsapp_ref(tx, sent.provider, &sent.provider_ref, &target)
-                                .await?;
-                            ConversationEvent::Sent {
-                                seq: p.seq,
-                                provider: sent.provider,
-                                provider_ref: sent.provider_ref.clone(),
-                            }
-                        }
-                        Err(e) => ConversationEvent::SendFailed {
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                tx.complete_job(job.id);
+                let event = match result {
+                    Ok(sent) => {
+                        let target = WhatsAppTarget::Message {
+                            conversation: p.conversation,
                             seq: p.seq,
-                            reason: e.reason(),
-                        },
-                    };
-                    self.apply_conversation(tx, p.conversation, None, vec![event])
-                        .await?;
-                    Ok(())
-                })
+                        };
+                        self.point_whatsapp_ref(tx, sent.provider, &sent.provider_ref, &target)
+                            .await?;
+                        ConversationEvent::Sent {
+                            seq: p.seq,
+                            provider: sent.provider,
+                            provider_ref: sent.provider_ref.clone(),
+                        }
+                    }
+                    Err(e) => ConversationEvent::SendFailed {
+                        seq: p.seq,
+                        reason: e.reason(),
+                    },
+                };
+                self.apply_conversation(tx, p.conversation, None, vec![event])
+                    .await?;
+                Ok(())
             })
-            .await?;
+        })
+        .await?;
         Ok(JobOutcome::Done)
     }
 
@@ -106,16 +105,15 @@ impl WhatsAppService {
         conversation: Uuid,
         seq: u32,
         status: MessageStatus,
-    ) -> Result<(), AppError> {
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    let event = ConversationEvent::Status { seq, status };
-                    self.apply_conversation(tx, conversation, None, vec![event])
-                        .await?;
-                    Ok(())
-                })
+    ) -> Result<(), WhatsAppServiceError> {
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let event = ConversationEvent::Status { seq, status };
+                self.apply_conversation(tx, conversation, None, vec![event])
+                    .await?;
+                Ok(())
             })
-            .await
+        })
+        .await
     }
 }

@@ -19,21 +19,21 @@ use crate::app::jobs::JobOutcome;
 use crate::app::jobs::kinds::WabaStep as StepJob;
 use crate::app::persist::Versioned;
 use crate::app::whatsapp::accounts::{WabaAccountView, WabaRecord, WhatsAppTarget};
-use crate::app::{AppError, WhatsAppService};
+use crate::app::{CoreError, WhatsAppService, WhatsAppServiceError};
 
 impl WhatsAppService {
     /// Starts Embedded Signup's server side: records the FINISH data, exchanges the code now if
     /// it is still within its time to live, and queues the next steps.
     ///
     /// # Errors
-    /// [`AppError::SignupCodeExpired`] when the code is past its TTL or Meta says it is used
-    /// or expired (nothing is exchanged; the user signs up again); [`AppError::SessionNotFound`]
-    /// or [`AppError::NoStepOfKind`] for a session without a `whatsapp_signup` step.
+    /// [`WhatsAppServiceError::SignupCodeExpired`] when the code is past its TTL or Meta says it is used
+    /// or expired (nothing is exchanged; the user signs up again); [`CoreError::SessionNotFound`]
+    /// or [`WhatsAppServiceError::NoStepOfKind`] for a session without a `whatsapp_signup` step.
     pub async fn begin_signup(
         &self,
         tenant: TenantId,
         request: SignupRequest,
-    ) -> Result<WabaAccountView, AppError> {
+    ) -> Result<WabaAccountView, WhatsAppServiceError> {
         let now = self.core.clock.now();
         let received = request.code_issued_at.map_or(now, |t| t.min(now));
         let step = match request.session_id {
@@ -70,7 +70,6 @@ impl WhatsAppService {
         // Begin, then ask for the exchange (or expire a code already past its TTL), in one
         // commit.
         let live = self
-            .core
             .execute(tenant, |tx| {
                 Box::pin(async move {
                     tx.stage(id, record.clone());
@@ -78,7 +77,7 @@ impl WhatsAppService {
                     let exchange = WabaCommand::ExchangeCode { at: now };
                     let live = match self.decide_waba(tx, id, &exchange).await {
                         Ok(_) => true,
-                        Err(AppError::Waba(WabaError::CodeExpired)) => {
+                        Err(WhatsAppServiceError::Waba(WabaError::CodeExpired)) => {
                             let expire = WabaCommand::ExpireCode { at: now };
                             self.decide_waba(tx, id, &expire).await?;
                             false
@@ -95,7 +94,7 @@ impl WhatsAppService {
             })
             .await?;
         if !live {
-            return Err(AppError::SignupCodeExpired);
+            return Err(WhatsAppServiceError::SignupCodeExpired);
         }
         let provider = self.providers.embedded_signup(tenant).await?;
         let result = provider.exchange_code(&request.code).await;
@@ -112,7 +111,7 @@ impl WhatsAppService {
                     .as_ref()
                     .is_some_and(|f| f.step == SignupStep::CodeExchange && f.reason == DEAD_CODE))
         {
-            return Err(AppError::SignupCodeExpired);
+            return Err(WhatsAppServiceError::SignupCodeExpired);
         }
         Ok(view)
     }
@@ -124,7 +123,7 @@ impl WhatsAppService {
         tx: &mut Tx<'_>,
         ids: &SignupIds,
         id: WabaAccountId,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), WhatsAppServiceError> {
         let target = WhatsAppTarget::Account { id };
         for reference in [ids.waba_id.as_str(), ids.phone_number_id.as_str()] {
             self.point_whatsapp_ref(tx, ProviderId::Meta, reference, &target)
@@ -141,7 +140,7 @@ impl WhatsAppService {
         id: WabaAccountId,
         result: Result<BusinessToken, ProviderError>,
         job: Option<JobId>,
-    ) -> Result<Option<ProviderError>, AppError> {
+    ) -> Result<Option<ProviderError>, WhatsAppServiceError> {
         let result = match result {
             Ok(token) => Ok((
                 self.seal(&token.access_token, &token_context(id)),
@@ -150,51 +149,49 @@ impl WhatsAppService {
             Err(e) => Err(e),
         };
         let result = &result;
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    let now = self.core.clock.now();
-                    match result {
-                        Ok((sealed_token, expires_in)) => {
-                            // Only a recorded exchange completes the retry job; a failure leaves it
-                            // to run again (or to expire the signup past the TTL).
-                            if let Some(job) = job {
-                                tx.complete_job(job);
-                            }
-                            let lifetime = expires_in
-                                .and_then(|s| i64::try_from(s).ok())
-                                .map_or(self.policy.default_token_lifetime, Duration::seconds);
-                            let expires_at = now + lifetime;
-                            let command = WabaCommand::RecordStep {
-                                result: StepResult::CodeExchanged {
-                                    sealed_token: sealed_token.clone(),
-                                    expires_at,
-                                },
-                                at: now,
-                            };
-                            self.decide_waba(tx, id, &command).await?;
-                            if job.is_none() {
-                                tx.cancel_timer(exchange_timer_key(id));
-                            }
-                            tx.enqueue(self.step_job(id, None, now)?);
-                            let refresh_at =
-                                (expires_at - self.policy.token_refresh_before).max(now);
-                            tx.enqueue(self.token_job(id, refresh_at)?);
-                            Ok(None)
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let now = self.core.clock.now();
+                match result {
+                    Ok((sealed_token, expires_in)) => {
+                        // Only a recorded exchange completes the retry job; a failure leaves it
+                        // to run again (or to expire the signup past the TTL).
+                        if let Some(job) = job {
+                            tx.complete_job(job);
                         }
-                        Err(e) => {
-                            let command = WabaCommand::StepFailed {
-                                step: SignupStep::CodeExchange,
-                                reason: failure_reason(e),
-                                at: now,
-                            };
-                            self.decide_waba(tx, id, &command).await?;
-                            Ok(Some(clone_error(e)))
+                        let lifetime = expires_in
+                            .and_then(|s| i64::try_from(s).ok())
+                            .map_or(self.policy.default_token_lifetime, Duration::seconds);
+                        let expires_at = now + lifetime;
+                        let command = WabaCommand::RecordStep {
+                            result: StepResult::CodeExchanged {
+                                sealed_token: sealed_token.clone(),
+                                expires_at,
+                            },
+                            at: now,
+                        };
+                        self.decide_waba(tx, id, &command).await?;
+                        if job.is_none() {
+                            tx.cancel_timer(exchange_timer_key(id));
                         }
+                        tx.enqueue(self.step_job(id, None, now)?);
+                        let refresh_at = (expires_at - self.policy.token_refresh_before).max(now);
+                        tx.enqueue(self.token_job(id, refresh_at)?);
+                        Ok(None)
                     }
-                })
+                    Err(e) => {
+                        let command = WabaCommand::StepFailed {
+                            step: SignupStep::CodeExchange,
+                            reason: failure_reason(e),
+                            at: now,
+                        };
+                        self.decide_waba(tx, id, &command).await?;
+                        Ok(Some(clone_error(e)))
+                    }
+                }
             })
-            .await
+        })
+        .await
     }
 
     /// The exchange's retry from the outbox: allowed within the code's TTL only; past it the
@@ -206,7 +203,7 @@ impl WhatsAppService {
         current: &Versioned<WabaRecord>,
         now: OffsetDateTime,
         backoff: impl Fn(u32) -> Duration,
-    ) -> Result<JobOutcome, AppError> {
+    ) -> Result<JobOutcome, WhatsAppServiceError> {
         let tenant = job.tenant;
         let id = p.account_id;
         let deadline = current
@@ -215,13 +212,12 @@ impl WhatsAppService {
             .code_received_at
             .map_or(now, |r| r + self.policy.code_ttl + Duration::seconds(1));
         let step = self
-            .core
             .execute(tenant, |tx| {
                 Box::pin(async move {
                     let current = tx
                         .load::<WabaRecord>(id)
                         .await?
-                        .ok_or(AppError::WabaNotFound)?;
+                        .ok_or(WhatsAppServiceError::WabaNotFound)?;
                     let decider = self.waba_decider();
                     let exchange = WabaCommand::ExchangeCode { at: now };
                     let events = match decider.decide(&current.state, &exchange) {
@@ -259,7 +255,7 @@ impl WhatsAppService {
         let sealed = p
             .sealed_code
             .as_deref()
-            .ok_or_else(|| AppError::Corrupt(format!("job {} has no code", job.id)))?;
+            .ok_or_else(|| CoreError::Corrupt(format!("job {} has no code", job.id)))?;
         let code = self.unseal(sealed, &code_context(id))?;
         let provider = self.providers.embedded_signup(tenant).await?;
         let result = provider.exchange_code(&code).await;

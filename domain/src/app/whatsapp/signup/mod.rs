@@ -18,7 +18,7 @@ use crate::ports::{ClearSecret, NewJob, ProviderError};
 use crate::waba::SignupIds;
 
 use crate::app::jobs::kinds::{Job, WabaAccount, WabaStep as StepJob};
-use crate::app::{AppError, WhatsAppService};
+use crate::app::{CoreError, WhatsAppService};
 
 /// Input of [`WhatsAppService::begin_signup`]: Embedded Signup's FINISH data and the code.
 #[derive(Debug, Clone)]
@@ -69,15 +69,15 @@ impl WhatsAppService {
         hex::encode(self.secrets.encrypt(secret.expose().as_bytes(), context))
     }
 
-    pub(crate) fn unseal(&self, sealed: &str, context: &str) -> Result<ClearSecret, AppError> {
-        let bytes = hex::decode(sealed).map_err(|e| AppError::Corrupt(e.to_string()))?;
+    pub(crate) fn unseal(&self, sealed: &str, context: &str) -> Result<ClearSecret, CoreError> {
+        let bytes = hex::decode(sealed).map_err(|e| CoreError::Corrupt(e.to_string()))?;
         let clear = self
             .secrets
             .decrypt(&bytes, context)
-            .map_err(|e| AppError::Corrupt(format!("sealed secret: {}", e.0)))?;
+            .map_err(|e| CoreError::Corrupt(format!("sealed secret: {}", e.0)))?;
         String::from_utf8(clear)
             .map(ClearSecret::new)
-            .map_err(|e| AppError::Corrupt(e.to_string()))
+            .map_err(|e| CoreError::Corrupt(e.to_string()))
     }
 
     /// The registration PIN of account `id`: 6 digits derived from a keyed hash of the id, so
@@ -93,7 +93,7 @@ impl WhatsAppService {
         id: WabaAccountId,
         sealed_code: Option<String>,
         run_at: OffsetDateTime,
-    ) -> Result<NewJob, AppError> {
+    ) -> Result<NewJob, CoreError> {
         let timer_key = sealed_code.as_ref().map(|_| exchange_timer_key(id));
         Job::WabaStep(StepJob {
             account_id: id,
@@ -102,7 +102,7 @@ impl WhatsAppService {
         .schedule(JobId::new(self.core.ids.new_id()), run_at, timer_key)
     }
 
-    fn token_job(&self, id: WabaAccountId, run_at: OffsetDateTime) -> Result<NewJob, AppError> {
+    fn token_job(&self, id: WabaAccountId, run_at: OffsetDateTime) -> Result<NewJob, CoreError> {
         Job::WabaToken(WabaAccount { account_id: id }).schedule(
             JobId::new(self.core.ids.new_id()),
             run_at,

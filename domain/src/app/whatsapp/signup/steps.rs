@@ -11,7 +11,7 @@ use super::{failure_reason, permanent, pin_context, token_context};
 use crate::app::jobs::JobOutcome;
 use crate::app::jobs::kinds::{WabaAccount, WabaStep as StepJob};
 use crate::app::whatsapp::accounts::{WabaAccountView, WabaRecord};
-use crate::app::{AppError, WhatsAppService};
+use crate::app::{WhatsAppService, WhatsAppServiceError};
 
 impl WhatsAppService {
     /// Runs the saga's step due for the job's account, exactly one provider call.
@@ -20,7 +20,7 @@ impl WhatsAppService {
         job: &ClaimedJob,
         p: StepJob,
         backoff: impl Fn(u32) -> Duration,
-    ) -> Result<JobOutcome, AppError> {
+    ) -> Result<JobOutcome, WhatsAppServiceError> {
         let tenant = job.tenant;
         let id = p.account_id;
         let current = self.load_waba(tenant, id).await?;
@@ -66,14 +66,14 @@ impl WhatsAppService {
             .await
     }
 
-    fn account_token(&self, record: &WabaRecord) -> Result<ClearSecret, AppError> {
-        let id = record.id.ok_or(AppError::WabaNotFound)?;
+    fn account_token(&self, record: &WabaRecord) -> Result<ClearSecret, WhatsAppServiceError> {
+        let id = record.id.ok_or(WhatsAppServiceError::WabaNotFound)?;
         let sealed = record
             .state
             .sealed_token
             .as_deref()
-            .ok_or(AppError::Waba(WabaError::NoToken))?;
-        self.unseal(sealed, &token_context(id))
+            .ok_or(WhatsAppServiceError::Waba(WabaError::NoToken))?;
+        Ok(self.unseal(sealed, &token_context(id))?)
     }
 
     async fn record_step_outcome(
@@ -83,46 +83,45 @@ impl WhatsAppService {
         step: SignupStep,
         outcome: Result<StepResult, ProviderError>,
         backoff: impl Fn(u32) -> Duration,
-    ) -> Result<JobOutcome, AppError> {
+    ) -> Result<JobOutcome, WhatsAppServiceError> {
         let tenant = job.tenant;
         let recorded = &outcome;
-        self.core
-            .execute(tenant, |tx| {
-                Box::pin(async move {
-                    let now = self.core.clock.now();
-                    let command = match recorded {
-                        Ok(result) => WabaCommand::RecordStep {
-                            result: result.clone(),
-                            at: now,
-                        },
-                        Err(e) => WabaCommand::StepFailed {
-                            step,
-                            reason: failure_reason(e),
-                            at: now,
-                        },
-                    };
-                    let (after, _) = match self.decide_waba(tx, id, &command).await {
-                        // Recorded meanwhile by another run of the same step.
-                        Err(AppError::Waba(WabaError::StepOutOfOrder { .. })) => {
-                            tx.complete_job(job.id);
-                            return Ok(());
-                        }
-                        other => other?,
-                    };
-                    if recorded.is_ok() {
+        self.execute(tenant, |tx| {
+            Box::pin(async move {
+                let now = self.core.clock.now();
+                let command = match recorded {
+                    Ok(result) => WabaCommand::RecordStep {
+                        result: result.clone(),
+                        at: now,
+                    },
+                    Err(e) => WabaCommand::StepFailed {
+                        step,
+                        reason: failure_reason(e),
+                        at: now,
+                    },
+                };
+                let (after, _) = match self.decide_waba(tx, id, &command).await {
+                    // Recorded meanwhile by another run of the same step.
+                    Err(WhatsAppServiceError::Waba(WabaError::StepOutOfOrder { .. })) => {
                         tx.complete_job(job.id);
-                        if after.state.next_step().is_some() {
-                            tx.enqueue(self.step_job(id, None, now)?);
-                        }
+                        return Ok(());
                     }
-                    if after.state.status == WabaStatus::Active {
-                        // The account's session step completes in the activation's commit.
-                        self.complete_waba_step(tx, &after).await?;
+                    other => other?,
+                };
+                if recorded.is_ok() {
+                    tx.complete_job(job.id);
+                    if after.state.next_step().is_some() {
+                        tx.enqueue(self.step_job(id, None, now)?);
                     }
-                    Ok(())
-                })
+                }
+                if after.state.status == WabaStatus::Active {
+                    // The account's session step completes in the activation's commit.
+                    self.complete_waba_step(tx, &after).await?;
+                }
+                Ok(())
             })
-            .await?;
+        })
+        .await?;
         match outcome {
             Ok(_) => Ok(JobOutcome::Done),
             Err(e) if permanent(&e) => {
@@ -142,13 +141,13 @@ impl WhatsAppService {
     /// retry).
     ///
     /// # Errors
-    /// [`AppError::WabaNotFound`]; [`AppError::Waba`] with `CodeExpired` when the code was never
+    /// [`WhatsAppServiceError::WabaNotFound`]; [`WhatsAppServiceError::Waba`] with `CodeExpired` when the code was never
     /// exchanged (only a new signup helps).
     pub async fn retry_signup(
         &self,
         tenant: TenantId,
         id: WabaAccountId,
-    ) -> Result<WabaAccountView, AppError> {
+    ) -> Result<WabaAccountView, WhatsAppServiceError> {
         let current = self.load_waba(tenant, id).await?;
         if current.state.state.path == Some(crate::waba::WabaPath::Bsp) {
             return self.resume_bsp_review(tenant, id).await;
@@ -157,14 +156,13 @@ impl WhatsAppService {
             None => {}
             Some(SignupStep::CodeExchange) => return Err(WabaError::CodeExpired.into()),
             Some(_) => {
-                self.core
-                    .execute(tenant, |tx| {
-                        Box::pin(async move {
-                            tx.enqueue(self.step_job(id, None, self.core.clock.now())?);
-                            Ok(())
-                        })
+                self.execute(tenant, |tx| {
+                    Box::pin(async move {
+                        tx.enqueue(self.step_job(id, None, self.core.clock.now())?);
+                        Ok(())
                     })
-                    .await?;
+                })
+                .await?;
             }
         }
         current.state.view()
@@ -176,7 +174,7 @@ impl WhatsAppService {
         job: &ClaimedJob,
         p: WabaAccount,
         backoff: impl Fn(u32) -> Duration,
-    ) -> Result<JobOutcome, AppError> {
+    ) -> Result<JobOutcome, WhatsAppServiceError> {
         let tenant = job.tenant;
         let id = p.account_id;
         let current = self.load_waba(tenant, id).await?;
@@ -185,7 +183,6 @@ impl WhatsAppService {
         let result = provider.refresh_token(&token).await;
         let refreshed = &result;
         let failed = self
-            .core
             .execute(tenant, |tx| {
                 Box::pin(async move {
                     let now = self.core.clock.now();
