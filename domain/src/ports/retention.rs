@@ -17,7 +17,7 @@ pub trait Retention: Send + Sync {
         limit: u32,
     ) -> Result<u64, StoreError>;
 
-    /// Deletes at most `limit` stored provider webhooks (the inbox,
+    /// Deletes at most `limit` stored provider webhooks (the webhook log,
     /// [`AggregateKind::WebhookEvent`](super::AggregateKind::WebhookEvent), with their events) received before `received_before`;
     /// returns how many. A provider's redelivery after that is no longer known as a duplicate.
     async fn delete_webhooks(

@@ -1,4 +1,4 @@
-//! The webhook inbox (issue 3, item 3): `POST /webhooks/{provider}` (server-wide credentials)
+//! The webhook log (issue 3, item 3): `POST /webhooks/{provider}` (server-wide credentials)
 //! and `POST /webhooks/{provider}/{tenant_id}` (a tenant's own credentials). The signature is
 //! verified over the raw body exactly as the provider signs; a bad one answers 401 and nothing is
 //! stored. A valid event is stored once per (provider, event id) before the 2xx; a duplicate is

@@ -1,4 +1,4 @@
-//! The webhook inbox: one stream per received provider event.
+//! The webhook log: one stream per received provider event.
 
 use time::OffsetDateTime;
 
@@ -14,7 +14,7 @@ use super::super::webhooks::StoredWebhook;
 /// stored webhook, a `webhook.processed` one `{outcome, at}` (Unix seconds).
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
-pub(crate) enum InboxEvent {
+pub(crate) enum WebhookLogEvent {
     /// Verified and stored, with its first status (`pending`, `stored`, `parked`).
     Received(Box<StoredWebhook>),
     /// Its processing ended with `outcome` (`processed`, `ignored`, `unmatched`, `parked`,
@@ -27,22 +27,22 @@ pub(crate) enum InboxEvent {
     },
 }
 
-/// The inbox's evolution: a received webhook, then its status.
-pub(crate) struct Inbox;
+/// The webhook log's evolution: a received webhook, then its status.
+pub(crate) struct WebhookLog;
 
-impl Evolve<StoredWebhook> for Inbox {
+impl Evolve<StoredWebhook> for WebhookLog {
     fn evolve_from(
         &self,
         state: Option<StoredWebhook>,
-        event: &InboxEvent,
+        event: &WebhookLogEvent,
     ) -> Option<StoredWebhook> {
         match (state, event) {
-            (_, InboxEvent::Received(stored)) => Some((**stored).clone()),
-            (Some(mut stored), InboxEvent::Processed { outcome, .. }) => {
+            (_, WebhookLogEvent::Received(stored)) => Some((**stored).clone()),
+            (Some(mut stored), WebhookLogEvent::Processed { outcome, .. }) => {
                 stored.status.clone_from(outcome);
                 Some(stored)
             }
-            (None, InboxEvent::Processed { .. }) => None,
+            (None, WebhookLogEvent::Processed { .. }) => None,
         }
     }
 
@@ -60,14 +60,14 @@ struct Processed {
 
 impl Aggregate for StoredWebhook {
     const KIND: AggregateKind = AggregateKind::WebhookEvent;
-    type Event = InboxEvent;
+    type Event = WebhookLogEvent;
 
     /// A stored webhook is the fold of its events (received, then its statuses), two or three
     /// of them: stored every 16 events, a receipt writes its row and its event only, and the
     /// webhook's body is kept once, in its `webhook.received` event.
     const SNAPSHOT_EVERY: u64 = 16;
 
-    /// Folds with [`Inbox`], reading each event by its stored type (the payloads are stored
+    /// Folds with [`WebhookLog`], reading each event by its stored type (the payloads are stored
     /// untagged).
     fn replay(
         state: Option<Self>,
@@ -77,28 +77,28 @@ impl Aggregate for StoredWebhook {
         let mut state = state;
         for stored in events {
             let event = match stored.event_type.as_str() {
-                "webhook.received" => InboxEvent::Received(Box::new(event_of(stored)?)),
+                "webhook.received" => WebhookLogEvent::Received(Box::new(event_of(stored)?)),
                 _ => {
                     let Processed { outcome, at } = event_of(stored)?;
-                    InboxEvent::Processed { outcome, at }
+                    WebhookLogEvent::Processed { outcome, at }
                 }
             };
-            state = Inbox.evolve_from(state, &event);
+            state = WebhookLog.evolve_from(state, &event);
         }
         state.ok_or_else(|| CoreError::Corrupt("a stored webhook was never received".to_string()))
     }
 
-    fn event_type(event: &InboxEvent) -> &'static str {
+    fn event_type(event: &WebhookLogEvent) -> &'static str {
         match event {
-            InboxEvent::Received(_) => "webhook.received",
-            InboxEvent::Processed { .. } => "webhook.processed",
+            WebhookLogEvent::Received(_) => "webhook.received",
+            WebhookLogEvent::Processed { .. } => "webhook.processed",
         }
     }
 
-    fn event_at(event: &InboxEvent, _: &Self) -> Option<OffsetDateTime> {
+    fn event_at(event: &WebhookLogEvent, _: &Self) -> Option<OffsetDateTime> {
         match event {
-            InboxEvent::Received(stored) => Some(stored.received_at),
-            InboxEvent::Processed { at, .. } => OffsetDateTime::from_unix_timestamp(*at).ok(),
+            WebhookLogEvent::Received(stored) => Some(stored.received_at),
+            WebhookLogEvent::Processed { at, .. } => OffsetDateTime::from_unix_timestamp(*at).ok(),
         }
     }
 

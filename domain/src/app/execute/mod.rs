@@ -118,7 +118,7 @@ pub(crate) fn stores_state(expected: u64, new: u64, every: u64) -> bool {
 }
 
 /// How an aggregate's events fold into its state: its [`Decider`]'s `evolve`, or its own for
-/// aggregates with no decider (the webhook inbox).
+/// aggregates with no decider (the webhook log).
 pub(crate) trait Evolve<S: Aggregate> {
     /// The state after `event`, from `state` (`None` before the first event); `None` when
     /// `event` cannot follow `state` (a status for a webhook never received).

@@ -90,7 +90,7 @@ pub(crate) struct DeliverPayload {
     pub code: String,
 }
 
-/// The payload of [`Job::ProcessWebhook`]: the inbox stream of the webhook.
+/// The payload of [`Job::ProcessWebhook`]: the webhook log stream of the webhook.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct ProcessWebhook {
     pub stream_id: String,

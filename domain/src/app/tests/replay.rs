@@ -229,7 +229,7 @@ fn p_store_1_a_provider_reference_read_from_its_events_is_its_last_record() {
 
 #[test]
 fn p_store_1_a_stored_webhook_read_from_any_stored_state_and_the_events_since_is_the_evolved_one() {
-    use crate::app::aggregates::webhooks::{Inbox, InboxEvent};
+    use crate::app::aggregates::webhooks::{WebhookLog, WebhookLogEvent};
     use crate::app::execute::Evolve;
     use crate::app::webhooks::{InboundWebhook, StoredWebhook};
     let received = StoredWebhook {
@@ -245,12 +245,12 @@ fn p_store_1_a_stored_webhook_read_from_any_stored_state_and_the_events_since_is
         status: "pending".to_string(),
     };
     let events = vec![
-        InboxEvent::Received(Box::new(received)),
-        InboxEvent::Processed {
+        WebhookLogEvent::Received(Box::new(received)),
+        WebhookLogEvent::Processed {
             outcome: "unmatched".to_string(),
             at: NOW.unix_timestamp() + 1,
         },
-        InboxEvent::Processed {
+        WebhookLogEvent::Processed {
             outcome: "processed".to_string(),
             at: NOW.unix_timestamp() + 60,
         },
@@ -258,7 +258,7 @@ fn p_store_1_a_stored_webhook_read_from_any_stored_state_and_the_events_since_is
     let states: Vec<StoredWebhook> = events
         .iter()
         .scan(None, |state, event| {
-            *state = Inbox.evolve_from(state.take(), event);
+            *state = WebhookLog.evolve_from(state.take(), event);
             state.clone()
         })
         .collect();

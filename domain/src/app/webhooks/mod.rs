@@ -1,4 +1,4 @@
-//! The webhook inbox (issue 3, item 3): a verified provider event is stored once per
+//! The webhook log (issue 3, item 3): a verified provider event is stored once per
 //! (provider, provider event id) with a job to process it, in one commit, before the provider
 //! gets its 2xx; the job maps delivery statuses to verification commands.
 
@@ -10,7 +10,7 @@ use crate::ports::{
 };
 use crate::verification::VerificationCommand;
 
-use super::aggregates::webhooks::{Inbox, InboxEvent};
+use super::aggregates::webhooks::{WebhookLog, WebhookLogEvent};
 use super::execute::Tx;
 use super::jobs::kinds::ProcessWebhook;
 use super::jobs::{Job, JobOutcome};
@@ -69,7 +69,7 @@ pub enum WebhookReceipt {
     Duplicate,
 }
 
-/// The stored webhook: the inbox row.
+/// The stored webhook: the webhook log row.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct StoredWebhook {
     pub(crate) webhook: InboundWebhook,
@@ -177,9 +177,9 @@ impl WebhookService {
             .execute_once(tenant, |tx| {
                 Box::pin(async move {
                     tx.apply(
-                        &Inbox,
+                        &WebhookLog,
                         key,
-                        vec![InboxEvent::Received(Box::new(stored.clone()))],
+                        vec![WebhookLogEvent::Received(Box::new(stored.clone()))],
                     )?;
                     if process && webhook.processable() {
                         tx.enqueue(self.process_job(key)?);
@@ -194,7 +194,7 @@ impl WebhookService {
         })
     }
 
-    /// The job that processes the inbox's webhook `key`, due now.
+    /// The job that processes the webhook log's entry `key`, due now.
     pub(crate) fn process_job(&self, key: &str) -> Result<crate::ports::NewJob, CoreError> {
         Job::ProcessWebhook(ProcessWebhook {
             stream_id: key.to_owned(),
@@ -332,10 +332,10 @@ impl WebhookService {
         Ok(JobOutcome::Done)
     }
 
-    /// Records in `tx` what became of the inbox's webhook `key` (`processed`, `parked`, ...).
+    /// Records in `tx` what became of the webhook log's entry `key` (`processed`, `parked`, ...).
     ///
     /// # Errors
-    /// [`CoreError::Corrupt`] when it is not in the inbox.
+    /// [`CoreError::Corrupt`] when it is not in the webhook log.
     pub(crate) async fn mark_webhook(
         &self,
         tx: &mut Tx<'_>,
@@ -345,11 +345,11 @@ impl WebhookService {
         if tx.load::<StoredWebhook>(key).await?.is_none() {
             return Err(CoreError::Corrupt(format!("webhook {key} vanished")).into());
         }
-        let event = InboxEvent::Processed {
+        let event = WebhookLogEvent::Processed {
             outcome: status.into(),
             at: self.core.clock.now().unix_timestamp(),
         };
-        tx.apply(&Inbox, key, vec![event])?;
+        tx.apply(&WebhookLog, key, vec![event])?;
         Ok(())
     }
 }

@@ -1,12 +1,12 @@
 //! Payment webhooks that arrive before their object (issue 11, item 8): PayPal redelivers for
 //! days, and a `PAYMENT.CAPTURE.REFUNDED` can overtake the capture it refunds. Such a webhook
-//! stays in the inbox with the status `parked` and the reference it names
+//! stays in the webhook log with the status `parked` and the reference it names
 //! (`{subscription, order or capture id}`, its row's `external_ref`); the commit that records
 //! that reference also queues the job that applies every webhook parked under it, at once,
 //! whenever that is. Webhooks on shared credentials whose tenant is not known yet are parked
 //! under [`UNMATCHED_TENANT`] and handed to the tenant that records the reference.
 //!
-//! Each parked webhook is its own inbox row, found by the listing index on the reference: a
+//! Each parked webhook is its own webhook log row, found by the listing index on the reference: a
 //! thousand events about one unknown object cost a thousand small rows, not a growing list.
 
 use crate::ids::TenantId;
@@ -19,19 +19,19 @@ use super::super::persist::state_of;
 use super::super::{WebhookService, WebhookServiceError};
 use super::{StoredWebhook, UNMATCHED_TENANT};
 
-/// The inbox status of a parked webhook.
+/// The webhook log status of a parked webhook.
 pub(crate) const PARKED: &str = "parked";
 /// Parked webhooks read per listing page.
 const PAGE: u32 = 100;
 
-/// A parked webhook: its inbox row and what was stored.
+/// A parked webhook: its webhook log row and what was stored.
 struct Parked {
     row: Loaded,
     stored: StoredWebhook,
 }
 
 impl WebhookService {
-    /// Parks the webhook of `job` (inbox stream `stream`), completing the job; then looks at
+    /// Parks the webhook of `job` (webhook log stream `stream`), completing the job; then looks at
     /// the reference again: recorded meanwhile (its unpark job may have run before this park),
     /// the webhook is queued again at once.
     ///

@@ -14,8 +14,8 @@ pub enum AggregateKind {
     /// A provider's reference of a delivery, keyed `{provider}:{provider_ref}`: finds the
     /// verification a delivery report is about.
     ProviderRef,
-    /// A received provider webhook, keyed `{provider}:{provider event id}`: the inbox; a second
-    /// delivery of the same event conflicts and is ignored.
+    /// A received provider webhook, keyed `{provider}:{provider event id}`: the webhook log; a
+    /// second delivery of the same event conflicts and is ignored.
     WebhookEvent,
     /// A tenant's integration with a provider (credentials, status), keyed by provider.
     Integration,
