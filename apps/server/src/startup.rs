@@ -181,7 +181,7 @@ impl Application {
             onramp_domain::app::end_users::EndUserPolicy::default(),
         );
         let state = AppState {
-            services,
+            services: Arc::new(services),
             store: store.clone(),
             in_flight: Arc::default(),
             idempotency_ttl: settings.retention().idempotency,

@@ -11,8 +11,8 @@ use crate::auth::TenantCache;
 /// once.
 #[derive(Clone)]
 pub struct AppState {
-    /// The use cases.
-    pub services: Services,
+    /// The use cases (shared: the state is cloned for every request).
+    pub services: Arc<Services>,
     /// The SQL store, used through its ports: tenants and API keys
     /// ([`TenantStore`](onramp_domain::ports::TenantStore)), idempotency records
     /// ([`IdempotencyStore`](onramp_domain::ports::IdempotencyStore)), the sandbox clock

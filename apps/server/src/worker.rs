@@ -32,12 +32,12 @@ pub fn backoff(attempts: u32) -> time::Duration {
     time::Duration::try_from(wait).unwrap_or(time::Duration::minutes(5))
 }
 
-async fn process(services: Services, queue: Arc<dyn JobQueue>, job: ClaimedJob) {
+async fn process(services: Arc<Services>, queue: Arc<dyn JobQueue>, job: ClaimedJob) {
     let span = tracing::info_span!("job", job_id = %job.id, kind = %job.kind, tenant_id = %job.tenant, attempt = job.attempts);
     process_in_span(services, queue, job).instrument(span).await;
 }
 
-async fn process_in_span(services: Services, queue: Arc<dyn JobQueue>, job: ClaimedJob) {
+async fn process_in_span(services: Arc<Services>, queue: Arc<dyn JobQueue>, job: ClaimedJob) {
     let result = services.run_job(&job, backoff).await;
     let release = match result {
         Ok(JobOutcome::Done) => None,
@@ -71,7 +71,7 @@ fn held_for_crash_tests() -> bool {
 /// Runs until `shutdown` changes: claim (leasing each job `lease_seconds`), run concurrently,
 /// repeat; sleep when idle.
 pub async fn run(
-    services: Services,
+    services: Arc<Services>,
     queue: Arc<dyn JobQueue>,
     wake: Arc<Notify>,
     lease_seconds: u32,
