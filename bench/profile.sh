@@ -9,7 +9,7 @@
 # SECONDS + 4 s and, after 2 s of warm-up, `perf record` samples every CPU for SECONDS (call
 # graphs off: the self time of each symbol). Prints the journeys' RESULT line, the share of
 # the samples taken in each process (the server, the load generator, PostgreSQL, idle), the
-# server's samples by thread and by library, and its 30 hottest symbols.
+# server's samples by thread, and its 30 hottest symbols.
 #
 # Needs perf (apt-get install -y linux-perf) and permission to sample every CPU (root, or
 # kernel.perf_event_paranoid at most 0), cargo, psql, python3 and curl, and PostgreSQL on
@@ -71,9 +71,7 @@ echo "== $engine, $conc concurrent journeys, $secs s sampled"
 grep '^RESULT ' "$work/journeys.log"
 echo "-- samples by process, onramp-server is $profiled (share of all CPUs' samples; swapper: idle)"
 report --sort pid | rows 8
-echo "-- samples of onramp-server by thread (tokio-rt-worker: requests; sqlx-sqlite-wor: SQLite)"
+echo "-- onramp-server by thread (tokio-rt-worker: requests; sqlx-sqlite-wor: SQLite; share of all samples)"
 report --pid "$profiled" --sort comm | rows 6
-echo "-- samples of onramp-server by library"
-report --pid "$profiled" --sort dso | rows 8
-echo "-- hottest symbols of onramp-server (self time, share of the server's samples)"
+echo "-- hottest symbols of onramp-server (self time, share of all samples; [k]: the kernel)"
 report --pid "$profiled" --sort symbol | rows 30
