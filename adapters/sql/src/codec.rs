@@ -147,6 +147,21 @@ pub(crate) struct AggregateRow {
     state: Option<Json<Value>>,
 }
 
+crate::native::native_row!(AggregateRow {
+    kind,
+    id,
+    version,
+    status,
+    flow_id,
+    phone,
+    external_ref,
+    session_id,
+    created_at,
+    updated_at,
+    state_version,
+    state
+});
+
 impl AggregateRow {
     /// The events to fold onto the stored state: `(after, count)`, the versions
     /// `after + 1 ..= after + count`; `None` when the state is as of the row's version.
@@ -212,6 +227,15 @@ pub(crate) struct EventRow {
     recorded_at: DbTime,
 }
 
+crate::native::native_row!(EventRow {
+    stream_kind,
+    stream_id,
+    version,
+    event_type,
+    payload,
+    recorded_at
+});
+
 impl EventRow {
     /// The domain's view of the row.
     ///
@@ -243,6 +267,16 @@ pub(crate) struct ClaimedRow {
     max_attempts: i64,
 }
 
+crate::native::native_row!(ClaimedRow {
+    id,
+    tenant_id,
+    kind,
+    payload,
+    run_at,
+    attempts,
+    max_attempts
+});
+
 impl ClaimedRow {
     /// The order claims are handed out in: oldest due first.
     pub(crate) fn order_key(&self) -> (i64, uuid::Uuid) {
@@ -273,6 +307,12 @@ pub(crate) struct TenantRow {
     created_at: DbTime,
 }
 
+crate::native::native_row!(TenantRow {
+    id,
+    name,
+    created_at
+});
+
 impl TenantRow {
     /// The domain's view of the row.
     ///
@@ -300,6 +340,17 @@ pub(crate) struct IdempotencyRow {
     pub expires_at: DbTime,
 }
 
+crate::native::native_row!(IdempotencyRow {
+    fingerprint,
+    holder,
+    response_status,
+    response_body,
+    response_encoding,
+    secret_withheld,
+    lease_until,
+    expires_at
+});
+
 /// A `sandbox_objects` row.
 #[derive(sqlx::FromRow)]
 pub(crate) struct SandboxObjectRow {
@@ -307,6 +358,8 @@ pub(crate) struct SandboxObjectRow {
     value: Json<Value>,
     version: i64,
 }
+
+crate::native::native_row!(SandboxObjectRow { id, value, version });
 
 impl SandboxObjectRow {
     /// The port's view of the row, an object of `kind`.
@@ -327,6 +380,14 @@ impl SandboxObjectRow {
 #[derive(sqlx::FromRow)]
 pub(crate) struct Scalar<T> {
     pub value: T,
+}
+
+impl<T: crate::native::FromNative> crate::native::NativeRow for Scalar<T> {
+    fn from_native(row: &rusqlite::Row<'_>) -> Result<Self, StoreError> {
+        Ok(Self {
+            value: T::from_native(row, "value")?,
+        })
+    }
 }
 
 /// Encodes a listing position: opaque hex of `"<created_at µs>:<id>"`.

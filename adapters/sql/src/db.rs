@@ -21,6 +21,7 @@ use crate::Backend;
 use crate::codec::DbTime;
 use crate::columns::{DbJson, DbUuid};
 use crate::error::classify;
+use crate::native::{self, NativeRow};
 
 /// A value to bind.
 #[derive(Debug, Clone)]
@@ -185,14 +186,14 @@ fn encode_error(e: BoxDynError) -> StoreError {
     classify(sqlx::Error::Encode(e))
 }
 
-/// A row type both engines can decode.
+/// A row type every connection can decode.
 pub(crate) trait AnyRow:
-    for<'r> FromRow<'r, PgRow> + for<'r> FromRow<'r, SqliteRow> + Send + Unpin
+    for<'r> FromRow<'r, PgRow> + for<'r> FromRow<'r, SqliteRow> + NativeRow + Send + Unpin
 {
 }
 
 impl<T> AnyRow for T where
-    T: for<'r> FromRow<'r, PgRow> + for<'r> FromRow<'r, SqliteRow> + Send + Unpin
+    T: for<'r> FromRow<'r, PgRow> + for<'r> FromRow<'r, SqliteRow> + NativeRow + Send + Unpin
 {
 }
 
@@ -200,6 +201,9 @@ impl<T> AnyRow for T where
 pub(crate) enum Conn<'a> {
     Postgres(&'a mut PgConnection),
     Sqlite(&'a mut SqliteConnection),
+    /// The SQLite writer's own connection ([`crate::native`]), inside its transaction. Its
+    /// statements complete without awaiting: the writer polls a write's future once.
+    Native(&'a mut rusqlite::Connection),
 }
 
 impl Conn<'_> {
@@ -207,7 +211,7 @@ impl Conn<'_> {
     pub(crate) fn backend(&self) -> Backend {
         match self {
             Conn::Postgres(_) => Backend::Postgres,
-            Conn::Sqlite(_) => Backend::Sqlite,
+            Conn::Sqlite(_) | Conn::Native(_) => Backend::Sqlite,
         }
     }
 
@@ -232,6 +236,7 @@ impl Conn<'_> {
                     .await
                     .map(|r| r.rows_affected())
             }
+            Conn::Native(c) => return native::execute(c, sql.into_sql_str().as_str(), &args),
         };
         done.map_err(classify)
     }
@@ -254,6 +259,9 @@ impl Conn<'_> {
                 sqlx::query_as_with::<Sqlite, T, _>(sql, a)
                     .fetch_optional(&mut **c)
                     .await
+            }
+            Conn::Native(c) => {
+                return native::fetch_optional(c, sql.into_sql_str().as_str(), &args);
             }
         };
         row.map_err(classify)
@@ -278,6 +286,7 @@ impl Conn<'_> {
                     .fetch_all(&mut **c)
                     .await
             }
+            Conn::Native(c) => return native::fetch_all(c, sql.into_sql_str().as_str(), &args),
         };
         rows.map_err(classify)
     }

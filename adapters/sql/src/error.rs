@@ -55,6 +55,31 @@ pub(crate) fn classify(err: sqlx::Error) -> StoreError {
     }
 }
 
+/// Classifies a failure of the SQLite writer's own connection ([`crate::native`]) as
+/// [`classify`] does a sqlx one: by SQLite's extended result code (a unique violation ->
+/// [`StoreError::Conflict`], a busy database -> [`StoreError::Unavailable`]); a column that
+/// cannot be converted -> [`StoreError::Corrupt`]; anything else -> [`StoreError::Unexpected`].
+pub(crate) fn classify_native(err: rusqlite::Error) -> StoreError {
+    let class = match &err {
+        rusqlite::Error::SqliteFailure(failure, _) => {
+            code_class(&failure.extended_code.to_string(), &err.to_string())
+        }
+        rusqlite::Error::FromSqlConversionFailure(..)
+        | rusqlite::Error::IntegralValueOutOfRange(..)
+        | rusqlite::Error::InvalidColumnType(..)
+        | rusqlite::Error::InvalidColumnName(_)
+        | rusqlite::Error::InvalidColumnIndex(_) => Class::Corrupt,
+        _ => Class::Unexpected,
+    };
+    match class {
+        Class::Conflict(message) => StoreError::Conflict(message),
+        Class::KeyTaken => StoreError::IdempotencyKeyTaken,
+        Class::Unavailable => StoreError::Unavailable(Box::new(err)),
+        Class::Corrupt => StoreError::Corrupt(err.to_string()),
+        Class::Unexpected => StoreError::Unexpected(Box::new(err)),
+    }
+}
+
 enum Class {
     Conflict(String),
     KeyTaken,

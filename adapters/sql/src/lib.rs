@@ -67,6 +67,7 @@ mod columns;
 mod db;
 mod error;
 mod housekeeping;
+mod native;
 mod ops;
 mod postgres;
 mod sandbox;

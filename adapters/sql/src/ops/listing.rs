@@ -53,6 +53,8 @@ struct OwnerRow {
     tenant_id: DbTenant,
 }
 
+crate::native::native_row!(OwnerRow { tenant_id });
+
 /// Projection rows of `kind` of `tenant` matching `query`, newest first, by keyset pagination
 /// on `(created_at, id)`.
 ///
@@ -146,6 +148,8 @@ mod tests {
     struct PlanRow {
         detail: String,
     }
+
+    crate::native::native_row!(PlanRow { detail });
 
     /// What SQLite does for `sql` with `args`, one step per line.
     async fn plan(conn: &mut sqlx::SqliteConnection, sql: &str, args: Vec<Arg>) -> String {

@@ -73,6 +73,10 @@ struct GroupAnswer {
     onramp_commit_group: sqlx::types::Json<Vec<Option<Undone>>>,
 }
 
+crate::native::native_row!(GroupAnswer {
+    onramp_commit_group
+});
+
 impl GroupCommitter {
     /// Starts the committer tasks on the current tokio runtime, committing on `pool`.
     pub(crate) fn spawn(pool: PgPool) -> Self {

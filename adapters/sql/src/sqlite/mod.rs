@@ -1,4 +1,4 @@
-//! SQLite: a file in WAL mode, one writer task with grouped commits ([`writer`]) and a pool of
+//! SQLite: a file in WAL mode, one writer thread with grouped commits ([`writer`]) and a pool of
 //! read-only connections.
 //!
 //! # Durability
@@ -9,19 +9,20 @@
 
 mod writer;
 
+use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
 use onramp_domain::ports::StoreError;
-use sqlx::ConnectOptions;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
     SqliteAutoVacuum, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteSynchronous,
 };
+use sqlx::{ConnectOptions, Connection};
 
 use crate::db::Pooled;
-use crate::error::{classify, unavailable, unexpected};
+use crate::error::{classify, classify_native, unavailable, unexpected};
 use crate::ops::{WriteOp, WriteOutput};
 
 pub(crate) use writer::MAX_BATCH;
@@ -80,6 +81,9 @@ impl SqliteBackend {
             .run(&mut write_conn)
             .await
             .map_err(crate::error::migration)?;
+        // The writer runs on a connection of its own thread (`writer`); sqlx's served the set-up.
+        write_conn.close().await.map_err(classify)?;
+        let writer = Writer::spawn(open_writer(options.get_filename())?)?;
         // Opened after the writer switched the file to WAL (a persistent setting) and migrated it.
         let readers = SqlitePoolOptions::new()
             .max_connections(READERS)
@@ -88,10 +92,7 @@ impl SqliteBackend {
             .connect_with(options.read_only(true))
             .await
             .map_err(classify)?;
-        Ok(Self {
-            readers,
-            writer: Writer::spawn(write_conn),
-        })
+        Ok(Self { readers, writer })
     }
 
     /// Runs `op` through the writer, in the next group commit.
@@ -108,7 +109,7 @@ impl SqliteBackend {
             .map_err(classify)
     }
 
-    /// Fails when the writer task has stopped (reads alone would still answer).
+    /// Fails when the writer thread has stopped (reads alone would still answer).
     pub(crate) fn check_writer(&self) -> Result<(), StoreError> {
         if self.writer.is_running() {
             Ok(())
@@ -116,4 +117,18 @@ impl SqliteBackend {
             Err(unavailable("the SQLite writer has stopped"))
         }
     }
+}
+
+/// Opens the writer's connection to the migrated WAL file at `path`, with the settings sqlx's
+/// connections get from [`SqliteBackend::connect`]: foreign keys, the busy timeout, the page
+/// cache and `synchronous=NORMAL` (see the module docs).
+fn open_writer(path: &Path) -> Result<rusqlite::Connection, StoreError> {
+    let conn = rusqlite::Connection::open(path).map_err(classify_native)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(classify_native)?;
+    conn.execute_batch(&format!(
+        "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = {CACHE_SIZE};"
+    ))
+    .map_err(classify_native)?;
+    conn.set_prepared_statement_cache_capacity(crate::native::STATEMENT_CACHE);
+    Ok(conn)
 }
