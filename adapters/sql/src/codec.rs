@@ -1,7 +1,8 @@
 //! Conversions between rows and domain types, shared by both engines.
 //!
 //! Timestamps are kept at microsecond precision on both engines: TIMESTAMPTZ on PostgreSQL,
-//! INTEGER unix microseconds on SQLite ([`DbTime`] decodes either). Nanoseconds are truncated
+//! INTEGER unix microseconds on SQLite ([`DbTime`]; sqlx decodes it on PostgreSQL,
+//! [`crate::native`] on SQLite). Nanoseconds are truncated
 //! (floored) before binding, so what is read back is what a cursor encodes.
 
 use onramp_domain::ids::{JobId, TenantId};
@@ -15,9 +16,8 @@ use crate::columns::{DbTenant, DbUuid};
 use sqlx::encode::Encode;
 use sqlx::error::BoxDynError;
 use sqlx::postgres::{PgTypeInfo, PgValueRef};
-use sqlx::sqlite::{SqliteTypeInfo, SqliteValueRef};
 use sqlx::types::Json;
-use sqlx::{Decode, Postgres, Sqlite, Type};
+use sqlx::{Decode, Postgres, Type};
 use time::OffsetDateTime;
 
 /// Microseconds since the unix epoch, floored; saturates far outside the supported years.
@@ -61,22 +61,6 @@ impl<'r> Decode<'r, Postgres> for DbTime {
     }
 }
 
-impl Type<Sqlite> for DbTime {
-    fn type_info() -> SqliteTypeInfo {
-        <i64 as Type<Sqlite>>::type_info()
-    }
-    fn compatible(ty: &SqliteTypeInfo) -> bool {
-        <i64 as Type<Sqlite>>::compatible(ty)
-    }
-}
-
-impl<'r> Decode<'r, Sqlite> for DbTime {
-    fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
-        let micros = <i64 as Decode<'r, Sqlite>>::decode(value)?;
-        Ok(Self(from_micros(micros)?))
-    }
-}
-
 // Binding: the engine-specific representation lives here, so `db::arguments` binds alike.
 impl Encode<'_, Postgres> for DbTime {
     fn encode_by_ref(
@@ -84,15 +68,6 @@ impl Encode<'_, Postgres> for DbTime {
         buf: &mut sqlx::postgres::PgArgumentBuffer,
     ) -> Result<sqlx::encode::IsNull, BoxDynError> {
         <OffsetDateTime as Encode<'_, Postgres>>::encode_by_ref(&truncate(self.0), buf)
-    }
-}
-
-impl Encode<'_, Sqlite> for DbTime {
-    fn encode_by_ref(
-        &self,
-        buf: &mut sqlx::sqlite::SqliteArgumentsBuffer,
-    ) -> Result<sqlx::encode::IsNull, BoxDynError> {
-        <i64 as Encode<'_, Sqlite>>::encode_by_ref(&to_micros(self.0), buf)
     }
 }
 

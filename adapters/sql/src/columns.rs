@@ -10,14 +10,16 @@
 //!   `events.payload` and `snapshots.state` are `json` since migration 0012, where `jsonb` took
 //!   about a tenth more for these small documents and nothing queries inside them; `jsonb`
 //!   columns take it through PostgreSQL's assignment cast), and as TEXT on SQLite.
+//!
+//! The impls here are PostgreSQL's (sqlx); SQLite's representation is bound and decoded by
+//! [`crate::native`].
 
 use onramp_domain::ids::TenantId;
 use serde_json::Value;
 use sqlx::encode::{Encode, IsNull};
 use sqlx::error::BoxDynError;
 use sqlx::postgres::{PgArgumentBuffer, PgTypeInfo, PgValueRef};
-use sqlx::sqlite::{SqliteArgumentsBuffer, SqliteTypeInfo, SqliteValueRef};
-use sqlx::{Decode, Postgres, Sqlite, Type};
+use sqlx::{Decode, Postgres, Type};
 use uuid::Uuid;
 
 /// A UUID column: a tenant id ([`DbTenant`]'s columns) or a job id (`jobs.id`).
@@ -55,30 +57,6 @@ impl Encode<'_, Postgres> for DbUuid {
     }
 }
 
-impl Type<Sqlite> for DbUuid {
-    fn type_info() -> SqliteTypeInfo {
-        <String as Type<Sqlite>>::type_info()
-    }
-    fn compatible(ty: &SqliteTypeInfo) -> bool {
-        <String as Type<Sqlite>>::compatible(ty)
-    }
-}
-
-impl<'r> Decode<'r, Sqlite> for DbUuid {
-    fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
-        let text = <&str as Decode<'r, Sqlite>>::decode(value)?;
-        Uuid::parse_str(text)
-            .map(Self)
-            .map_err(|_| format!("{text:?} is not a UUID").into())
-    }
-}
-
-impl Encode<'_, Sqlite> for DbUuid {
-    fn encode_by_ref(&self, buf: &mut SqliteArgumentsBuffer) -> Result<IsNull, BoxDynError> {
-        <String as Encode<'_, Sqlite>>::encode(self.0.to_string(), buf)
-    }
-}
-
 /// A JSON value to bind (see the module docs).
 #[derive(Debug, Clone)]
 pub(crate) struct DbJson(pub Value);
@@ -94,17 +72,5 @@ impl Encode<'_, Postgres> for DbJson {
         // The binary form of `json` is its text.
         serde_json::to_writer(&mut **buf, &self.0)?;
         Ok(IsNull::No)
-    }
-}
-
-impl Type<Sqlite> for DbJson {
-    fn type_info() -> SqliteTypeInfo {
-        <String as Type<Sqlite>>::type_info()
-    }
-}
-
-impl Encode<'_, Sqlite> for DbJson {
-    fn encode_by_ref(&self, buf: &mut SqliteArgumentsBuffer) -> Result<IsNull, BoxDynError> {
-        <String as Encode<'_, Sqlite>>::encode(serde_json::to_string(&self.0)?, buf)
     }
 }

@@ -2,19 +2,17 @@
 //!
 //! Every statement in [`crate::ops`] is written once, in SQL both engines accept (`$n`
 //! placeholders, `ON CONFLICT`, `RETURNING`, row values), and bound from [`Arg`]s. A [`Conn`]
-//! runs it on whichever engine it wraps; the engine-specific encodings (timestamps, JSON) live in
-//! the bound types ([`crate::codec::DbTime`], [`crate::columns::DbJson`], [`crate::columns::DbUuid`]).
+//! runs it on whichever engine it wraps: PostgreSQL through sqlx, where the engine-specific
+//! encodings (timestamps, JSON) live in the bound types ([`crate::codec::DbTime`],
+//! [`crate::columns::DbJson`], [`crate::columns::DbUuid`]); SQLite through its own API
+//! ([`crate::native`], which binds and decodes the same types in SQLite's representation).
 
 use onramp_domain::ports::StoreError;
 use serde_json::Value;
 use sqlx::error::BoxDynError;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::PgRow;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{
-    Arguments, Database, Encode, FromRow, PgConnection, Postgres, SqlSafeStr, Sqlite,
-    SqliteConnection, Type,
-};
+use sqlx::{Arguments, Database, Encode, FromRow, PgConnection, Postgres, SqlSafeStr, Type};
 use time::OffsetDateTime;
 
 use crate::Backend;
@@ -186,23 +184,17 @@ fn encode_error(e: BoxDynError) -> StoreError {
     classify(sqlx::Error::Encode(e))
 }
 
-/// A row type every connection can decode.
-pub(crate) trait AnyRow:
-    for<'r> FromRow<'r, PgRow> + for<'r> FromRow<'r, SqliteRow> + NativeRow + Send + Unpin
-{
-}
+/// A row type every connection can decode: a `sqlx::FromRow` derive for PostgreSQL and a
+/// [`native_row!`](crate::native::native_row) list for SQLite.
+pub(crate) trait AnyRow: for<'r> FromRow<'r, PgRow> + NativeRow + Send + Unpin {}
 
-impl<T> AnyRow for T where
-    T: for<'r> FromRow<'r, PgRow> + for<'r> FromRow<'r, SqliteRow> + NativeRow + Send + Unpin
-{
-}
+impl<T> AnyRow for T where T: for<'r> FromRow<'r, PgRow> + NativeRow + Send + Unpin {}
 
 /// A connection (or a transaction, or a savepoint) of either engine.
 pub(crate) enum Conn<'a> {
     Postgres(&'a mut PgConnection),
-    Sqlite(&'a mut SqliteConnection),
-    /// The SQLite writer's own connection ([`crate::native`]), inside its transaction. Its
-    /// statements complete without awaiting: the writer polls a write's future once.
+    /// A SQLite connection of SQLite's own API ([`crate::native`]): the writer's, inside its
+    /// transaction, or a reader's. Its statements complete without awaiting.
     Native(&'a mut rusqlite::Connection),
 }
 
@@ -211,7 +203,7 @@ impl Conn<'_> {
     pub(crate) fn backend(&self) -> Backend {
         match self {
             Conn::Postgres(_) => Backend::Postgres,
-            Conn::Sqlite(_) | Conn::Native(_) => Backend::Sqlite,
+            Conn::Native(_) => Backend::Sqlite,
         }
     }
 
@@ -224,13 +216,6 @@ impl Conn<'_> {
         let done = match self {
             Conn::Postgres(c) => {
                 let a = arguments::<Postgres>(args).map_err(encode_error)?;
-                sqlx::query_with(sql, a)
-                    .execute(&mut **c)
-                    .await
-                    .map(|r| r.rows_affected())
-            }
-            Conn::Sqlite(c) => {
-                let a = arguments::<Sqlite>(args).map_err(encode_error)?;
                 sqlx::query_with(sql, a)
                     .execute(&mut **c)
                     .await
@@ -254,12 +239,6 @@ impl Conn<'_> {
                     .fetch_optional(&mut **c)
                     .await
             }
-            Conn::Sqlite(c) => {
-                let a = arguments::<Sqlite>(args).map_err(encode_error)?;
-                sqlx::query_as_with::<Sqlite, T, _>(sql, a)
-                    .fetch_optional(&mut **c)
-                    .await
-            }
             Conn::Native(c) => {
                 return native::fetch_optional(c, sql.into_sql_str().as_str(), &args);
             }
@@ -280,22 +259,17 @@ impl Conn<'_> {
                     .fetch_all(&mut **c)
                     .await
             }
-            Conn::Sqlite(c) => {
-                let a = arguments::<Sqlite>(args).map_err(encode_error)?;
-                sqlx::query_as_with::<Sqlite, T, _>(sql, a)
-                    .fetch_all(&mut **c)
-                    .await
-            }
             Conn::Native(c) => return native::fetch_all(c, sql.into_sql_str().as_str(), &args),
         };
         rows.map_err(classify)
     }
 }
 
-/// A connection checked out of a read pool.
+/// A connection checked out for reads.
 pub(crate) enum Pooled {
     Postgres(PoolConnection<Postgres>),
-    Sqlite(PoolConnection<Sqlite>),
+    /// A SQLite read connection (`crate::sqlite`'s readers).
+    Native(crate::sqlite::Reader),
 }
 
 impl Pooled {
@@ -303,7 +277,7 @@ impl Pooled {
     pub(crate) fn conn(&mut self) -> Conn<'_> {
         match self {
             Pooled::Postgres(c) => Conn::Postgres(c),
-            Pooled::Sqlite(c) => Conn::Sqlite(c),
+            Pooled::Native(c) => Conn::Native(c.conn()),
         }
     }
 }

@@ -20,8 +20,10 @@
 //! - **Tenancy.** Every table has `tenant_id`, and every query of a tenant's data filters on it
 //!   (P-TEN-1). The job queue's claim is the system-wide exception; each job carries its tenant.
 //! - **SQLite** (`sqlite://onramp.db`, created if missing) runs every write through one writer
-//!   task that groups concurrent requests into one transaction, each in its own savepoint; see
-//!   the `sqlite` module for the durability trade-off of `synchronous=NORMAL`.
+//!   thread that groups concurrent requests into one transaction, each in its own savepoint, and
+//!   every read on the reading request's thread, both on connections of SQLite's own API
+//!   (rusqlite) rather than sqlx's; see the `sqlite` module for the durability trade-off of
+//!   `synchronous=NORMAL`.
 //! - **PostgreSQL** (`postgres://...`) sends each commit in one statement, with the commits
 //!   of other requests queued beside it in one transaction (group commit, the `postgres`
 //!   module); other writes run in their own transactions on a pool.
@@ -29,6 +31,7 @@
 //! # Layout
 //! - `ops/`: every statement and the logic around it, written once for both engines;
 //! - `db.rs`: the seam that runs a statement on either engine;
+//! - `native.rs`: statements on SQLite's own API (binding, rows, the `native_row!` lists);
 //! - `codec.rs`: rows to domain types, timestamps, listing cursors;
 //! - `sqlite/`, `postgres/`: connection set-up and how writes reach the database;
 //! - `error.rs`: `classify`, the one mapping of database failures to [`StoreError`];
@@ -188,7 +191,7 @@ impl SqlStore {
 
     async fn reader(&self) -> Result<Pooled, StoreError> {
         match &*self.inner {
-            Inner::Sqlite(s) => s.reader().await,
+            Inner::Sqlite(s) => s.reader(),
             Inner::Postgres(p) => p.reader().await,
         }
     }

@@ -138,13 +138,11 @@ fn list_statement(
 
 #[cfg(test)]
 mod tests {
-    use sqlx::Connection as _;
     use uuid::Uuid;
 
     use super::*;
 
     /// A row of SQLite's `EXPLAIN QUERY PLAN`.
-    #[derive(sqlx::FromRow)]
     struct PlanRow {
         detail: String,
     }
@@ -152,12 +150,9 @@ mod tests {
     crate::native::native_row!(PlanRow { detail });
 
     /// What SQLite does for `sql` with `args`, one step per line.
-    async fn plan(conn: &mut sqlx::SqliteConnection, sql: &str, args: Vec<Arg>) -> String {
+    fn plan(conn: &rusqlite::Connection, sql: &str, args: Vec<Arg>) -> String {
         let explain = format!("EXPLAIN QUERY PLAN {sql}");
-        let rows: Vec<PlanRow> = Conn::Sqlite(conn)
-            .fetch_all(AssertSqlSafe(explain), args)
-            .await
-            .expect("a plan");
+        let rows: Vec<PlanRow> = crate::native::fetch_all(conn, &explain, &args).expect("a plan");
         rows.into_iter()
             .map(|r| r.detail)
             .collect::<Vec<_>>()
@@ -174,7 +169,7 @@ mod tests {
         std::fs::create_dir_all(&dir).expect("a folder");
         let url = format!("sqlite://{}", dir.join("onramp.db").display());
         crate::SqlStore::connect(&url).await.expect("migrated");
-        let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("opened");
+        let conn = rusqlite::Connection::open(dir.join("onramp.db")).expect("opened");
         let tenant = TenantId::new(Uuid::now_v7());
         let by = |column: &str| {
             let mut query = ListQuery::default();
@@ -209,7 +204,7 @@ mod tests {
         }
         for (kind, filter, index) in cases {
             let (sql, args) = list_statement(tenant, kind, &by(filter), 10).expect("a statement");
-            let plan = plan(&mut conn, &sql, args).await;
+            let plan = plan(&conn, &sql, args);
             assert!(
                 plan.contains(&format!("USING INDEX {index}")),
                 "{kind:?} by {filter}: {plan}"
@@ -221,7 +216,7 @@ mod tests {
         }
         let stream = StreamId::new(AggregateKind::ProviderRef, "sandbox:sbx_1");
         let (sql, args) = owner_statement(&stream);
-        let plan = plan(&mut conn, &sql, args).await;
+        let plan = plan(&conn, &sql, args);
         assert!(plan.contains("USING INDEX aggregates_by_id"), "{plan}");
         drop(conn);
         let _ = std::fs::remove_dir_all(&dir);

@@ -1,5 +1,7 @@
-//! SQLite: a file in WAL mode, one writer thread with grouped commits ([`writer`]) and a pool of
-//! read-only connections.
+//! SQLite: a file in WAL mode, one writer thread with grouped commits ([`writer`]) and read-only
+//! connections used on the reading request's thread ([`readers`]). sqlx opens the file and runs
+//! the migrations; the writer and the readers then use SQLite's own API (rusqlite,
+//! [`crate::native`]).
 //!
 //! # Durability
 //! `journal_mode=WAL` with `synchronous=NORMAL`: a commit is durable across a process crash
@@ -7,24 +9,25 @@
 //! loss or OS crash may lose the last commits before the next checkpoint (the database stays
 //! consistent). Use PostgreSQL where that matters.
 
+mod readers;
 mod writer;
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use onramp_domain::ports::StoreError;
 use sqlx::migrate::Migrator;
-use sqlx::sqlite::{
-    SqliteAutoVacuum, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-    SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteAutoVacuum, SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{ConnectOptions, Connection};
 
 use crate::db::Pooled;
 use crate::error::{classify, classify_native, unavailable, unexpected};
 use crate::ops::{WriteOp, WriteOutput};
 
+pub(crate) use readers::Reader;
+use readers::Readers;
 pub(crate) use writer::MAX_BATCH;
 use writer::Writer;
 
@@ -34,12 +37,9 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 /// before failing with `SQLITE_BUSY`, classified as unavailable.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Concurrent readers. WAL lets them all read while the writer writes.
-const READERS: u32 = 4;
-
 /// The SQLite backend.
 pub(crate) struct SqliteBackend {
-    readers: SqlitePool,
+    readers: Arc<Readers>,
     writer: Writer,
 }
 
@@ -81,17 +81,12 @@ impl SqliteBackend {
             .run(&mut write_conn)
             .await
             .map_err(crate::error::migration)?;
-        // The writer runs on a connection of its own thread (`writer`); sqlx's served the set-up.
+        // The writer and the readers use connections of their own (`writer`, `readers`); sqlx's
+        // served the set-up.
         write_conn.close().await.map_err(classify)?;
-        let writer = Writer::spawn(open_writer(options.get_filename())?)?;
-        // Opened after the writer switched the file to WAL (a persistent setting) and migrated it.
-        let readers = SqlitePoolOptions::new()
-            .max_connections(READERS)
-            // A local file cannot drop the connection; skip the ping round trip per acquire.
-            .test_before_acquire(false)
-            .connect_with(options.read_only(true))
-            .await
-            .map_err(classify)?;
+        let path = options.get_filename();
+        let writer = Writer::spawn(open_writer(path)?)?;
+        let readers = Readers::open(path)?;
         Ok(Self { readers, writer })
     }
 
@@ -100,13 +95,9 @@ impl SqliteBackend {
         self.writer.write(op).await
     }
 
-    /// A pooled read-only connection.
-    pub(crate) async fn reader(&self) -> Result<Pooled, StoreError> {
-        self.readers
-            .acquire()
-            .await
-            .map(Pooled::Sqlite)
-            .map_err(classify)
+    /// A read-only connection, for one read on the calling thread.
+    pub(crate) fn reader(&self) -> Result<Pooled, StoreError> {
+        self.readers.take().map(Pooled::Native)
     }
 
     /// Fails when the writer thread has stopped (reads alone would still answer).
@@ -119,16 +110,25 @@ impl SqliteBackend {
     }
 }
 
-/// Opens the writer's connection to the migrated WAL file at `path`, with the settings sqlx's
-/// connections get from [`SqliteBackend::connect`]: foreign keys, the busy timeout, the page
-/// cache and `synchronous=NORMAL` (see the module docs).
+/// Opens the writer's connection to the migrated WAL file at `path`, configured as every
+/// connection is ([`configure`]) and with `synchronous=NORMAL` (see the module docs).
 fn open_writer(path: &Path) -> Result<rusqlite::Connection, StoreError> {
     let conn = rusqlite::Connection::open(path).map_err(classify_native)?;
+    configure(&conn)?;
+    conn.execute_batch("PRAGMA synchronous = NORMAL")
+        .map_err(classify_native)?;
+    Ok(conn)
+}
+
+/// The settings of every connection, as sqlx's set-up connection has them
+/// ([`SqliteBackend::connect`]): foreign keys, the busy timeout, the page cache, and room for
+/// every statement in the prepared-statement cache.
+fn configure(conn: &rusqlite::Connection) -> Result<(), StoreError> {
     conn.busy_timeout(BUSY_TIMEOUT).map_err(classify_native)?;
     conn.execute_batch(&format!(
-        "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = {CACHE_SIZE};"
+        "PRAGMA foreign_keys = ON; PRAGMA cache_size = {CACHE_SIZE};"
     ))
     .map_err(classify_native)?;
     conn.set_prepared_statement_cache_capacity(crate::native::STATEMENT_CACHE);
-    Ok(conn)
+    Ok(())
 }
