@@ -43,7 +43,8 @@ pub(crate) struct SqliteBackend {
     writer: Writer,
 }
 
-/// Page cache per connection: a negative value is KiB (32 MiB).
+/// The writer's page cache: a negative value is KiB (32 MiB). Readers keep a smaller one
+/// (`readers`).
 const CACHE_SIZE: &str = "-32768";
 
 impl SqliteBackend {
@@ -114,19 +115,20 @@ impl SqliteBackend {
 /// connection is ([`configure`]) and with `synchronous=NORMAL` (see the module docs).
 fn open_writer(path: &Path) -> Result<rusqlite::Connection, StoreError> {
     let conn = rusqlite::Connection::open(path).map_err(classify_native)?;
-    configure(&conn)?;
+    configure(&conn, CACHE_SIZE)?;
     conn.execute_batch("PRAGMA synchronous = NORMAL")
         .map_err(classify_native)?;
     Ok(conn)
 }
 
 /// The settings of every connection, as sqlx's set-up connection has them
-/// ([`SqliteBackend::connect`]): foreign keys, the busy timeout, the page cache, and room for
-/// every statement in the prepared-statement cache.
-fn configure(conn: &rusqlite::Connection) -> Result<(), StoreError> {
+/// ([`SqliteBackend::connect`]): foreign keys, the busy timeout, a page cache of `cache_size`
+/// (`PRAGMA cache_size`: KiB when negative), and room for every statement in the
+/// prepared-statement cache.
+fn configure(conn: &rusqlite::Connection, cache_size: &str) -> Result<(), StoreError> {
     conn.busy_timeout(BUSY_TIMEOUT).map_err(classify_native)?;
     conn.execute_batch(&format!(
-        "PRAGMA foreign_keys = ON; PRAGMA cache_size = {CACHE_SIZE};"
+        "PRAGMA foreign_keys = ON; PRAGMA cache_size = {cache_size};"
     ))
     .map_err(classify_native)?;
     conn.set_prepared_statement_cache_capacity(crate::native::STATEMENT_CACHE);

@@ -20,6 +20,11 @@ use crate::error::classify_native;
 /// Idle read connections kept open: the server's worker threads, and some.
 const MAX_IDLE: usize = 8;
 
+/// A reader's page cache, in KiB when negative (2 MiB, SQLite's default). A read that starts
+/// after another connection's commit discards the whole cache (SQLite's WAL mode), which the
+/// writer's commits make of nearly every read: a larger cache would only cost more to discard.
+const READER_CACHE_SIZE: &str = "-2048";
+
 /// The read connections of one database file.
 #[derive(Debug)]
 pub(crate) struct Readers {
@@ -102,6 +107,6 @@ fn open_reader(path: &Path) -> Result<Connection, StoreError> {
         | OpenFlags::SQLITE_OPEN_URI
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(classify_native)?;
-    super::configure(&conn)?;
+    super::configure(&conn, READER_CACHE_SIZE)?;
     Ok(conn)
 }
