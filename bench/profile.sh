@@ -71,7 +71,7 @@ echo "== $engine, $conc concurrent journeys, $secs s sampled"
 grep '^RESULT ' "$work/journeys.log"
 echo "-- samples by process, onramp-server is $profiled (share of all CPUs' samples; swapper: idle)"
 report --sort pid | rows 8
-echo "-- onramp-server by thread (tokio-rt-worker: requests; sqlx-sqlite-wor: SQLite; share of all samples)"
+echo "-- onramp-server by thread (tokio-rt-worker: requests, and SQLite's reads; sqlite-writer: SQLite's writes; share of all samples)"
 report --pid "$profiled" --sort comm | rows 6
 echo "-- hottest symbols of onramp-server (self time, share of all samples; [k]: the kernel)"
 report --pid "$profiled" --sort symbol | rows 30
