@@ -46,16 +46,10 @@ pub(crate) fn classify(err: sqlx::Error) -> StoreError {
         | sqlx::Error::ColumnIndexOutOfBounds { .. } => Class::Corrupt,
         _ => Class::Unexpected,
     };
-    match class {
-        Class::Conflict(message) => StoreError::Conflict(message),
-        Class::KeyTaken => StoreError::IdempotencyKeyTaken,
-        Class::Unavailable => StoreError::Unavailable(Box::new(err)),
-        Class::Corrupt => StoreError::Corrupt(err.to_string()),
-        Class::Unexpected => StoreError::Unexpected(Box::new(err)),
-    }
+    class.into_error(err)
 }
 
-/// Classifies a failure of the SQLite writer's own connection ([`crate::native`]) as
+/// Classifies a failure of a connection of SQLite's own API ([`crate::native`]) as
 /// [`classify`] does a sqlx one: by SQLite's extended result code (a unique violation ->
 /// [`StoreError::Conflict`], a busy database -> [`StoreError::Unavailable`]); a column that
 /// cannot be converted -> [`StoreError::Corrupt`]; anything else -> [`StoreError::Unexpected`].
@@ -71,13 +65,7 @@ pub(crate) fn classify_native(err: rusqlite::Error) -> StoreError {
         | rusqlite::Error::InvalidColumnIndex(_) => Class::Corrupt,
         _ => Class::Unexpected,
     };
-    match class {
-        Class::Conflict(message) => StoreError::Conflict(message),
-        Class::KeyTaken => StoreError::IdempotencyKeyTaken,
-        Class::Unavailable => StoreError::Unavailable(Box::new(err)),
-        Class::Corrupt => StoreError::Corrupt(err.to_string()),
-        Class::Unexpected => StoreError::Unexpected(Box::new(err)),
-    }
+    class.into_error(err)
 }
 
 enum Class {
@@ -86,6 +74,19 @@ enum Class {
     Unavailable,
     Corrupt,
     Unexpected,
+}
+
+impl Class {
+    /// The store failure of this class, with `err` as its source or message.
+    fn into_error<E: std::error::Error + Send + Sync + 'static>(self, err: E) -> StoreError {
+        match self {
+            Class::Conflict(message) => StoreError::Conflict(message),
+            Class::KeyTaken => StoreError::IdempotencyKeyTaken,
+            Class::Unavailable => StoreError::Unavailable(Box::new(err)),
+            Class::Corrupt => StoreError::Corrupt(err.to_string()),
+            Class::Unexpected => StoreError::Unexpected(Box::new(err)),
+        }
+    }
 }
 
 fn database_class(db: &dyn DatabaseError) -> Class {

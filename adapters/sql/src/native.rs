@@ -1,17 +1,17 @@
-//! The shared statements run on a connection of SQLite's own C API (through rusqlite), for the
-//! SQLite writer's thread (`crate::sqlite::writer`).
+//! The shared statements run on a connection of SQLite's own C API (through rusqlite): the
+//! SQLite writer's (`crate::sqlite::writer`) and its readers' (`crate::sqlite::readers`).
 //!
 //! sqlx runs each statement of a SQLite connection on a worker thread of that connection and
 //! hands the result back to the calling task: two thread wake-ups per statement, in the one
 //! writer every write of the process queues behind (issue 11 item 4: the handoffs were the
 //! largest share of the writer's time). The writer instead owns its connection on a thread of
-//! its own and runs the same statements, bound from the same [`Arg`]s and decoded into the same
-//! rows, directly.
+//! its own, and a reader runs on the reading request's thread; both run the same statements,
+//! bound from the same [`Arg`]s and decoded into the same rows, directly.
 //!
 //! Parameters are bound as sqlx binds them on SQLite: each of the statement's parameters
 //! `$n` takes the n-th argument, wherever and however often it appears. Values are stored as
-//! sqlx's SQLite encodings store them (`crate::codec`, `crate::columns`): timestamps as INTEGER
-//! unix microseconds, UUIDs and JSON as TEXT.
+//! sqlx's SQLite encodings stored them (files written before keep reading the same):
+//! timestamps as INTEGER unix microseconds, UUIDs and JSON as TEXT.
 
 use onramp_domain::ports::StoreError;
 use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
@@ -25,8 +25,9 @@ use crate::columns::DbUuid;
 use crate::db::Arg;
 use crate::error::{classify_native, unexpected};
 
-/// Statements kept prepared on the writer's connection: more than the distinct statements the
-/// writes use, so none is prepared twice.
+/// Statements kept prepared on each connection: more than the distinct statements the writes and
+/// the hot reads use, so none of those is prepared twice (listings with other filters are
+/// evicted first, least recently used).
 pub(crate) const STATEMENT_CACHE: usize = 128;
 
 fn text(s: &str) -> ToSqlOutput<'_> {
@@ -224,5 +225,93 @@ impl<T: FromNative> FromNative for Option<T> {
             ValueRef::Null => Ok(None),
             _ => T::from_native(row, name).map(Some),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::OffsetDateTime;
+
+    use super::*;
+
+    #[derive(Debug)]
+    struct Pair {
+        a: String,
+        b: Option<i64>,
+        at: DbTime,
+        doc: Json<serde_json::Value>,
+    }
+
+    native_row!(Pair { a, b, at, doc });
+
+    fn memory() -> Connection {
+        Connection::open_in_memory().expect("an in-memory database")
+    }
+
+    // sqlx binds `$n` to the n-th argument wherever it appears; the shared statements rely on
+    // it (`UPDATE_AGGREGATE` names `$4` before `$1`).
+    #[test]
+    fn parameters_take_their_numbered_argument_in_any_order_and_repeated() {
+        let conn = memory();
+        let at = OffsetDateTime::from_unix_timestamp(1_700_000_000).expect("a time");
+        let args: Vec<Arg> = vec![
+            "first".into(),
+            Option::<i64>::None.into(),
+            at.into(),
+            serde_json::json!({"k": [1, 2]}).into(),
+        ];
+        let rows: Vec<Pair> = fetch_all(
+            &conn,
+            "SELECT $4 AS doc, $3 AS at, $2 AS b, $1 || '/' || $1 AS a",
+            &args,
+        )
+        .expect("a row");
+        let [row] = rows.as_slice() else {
+            panic!("one row expected");
+        };
+        assert_eq!(row.a, "first/first");
+        assert_eq!(row.b, None);
+        assert_eq!(row.at.0, at);
+        assert_eq!(row.doc.0, serde_json::json!({"k": [1, 2]}));
+    }
+
+    #[test]
+    fn a_parameter_without_its_argument_is_an_error_not_a_null() {
+        let conn = memory();
+        let err =
+            execute(&conn, "SELECT $1, $2", &["only one".into()]).expect_err("$2 has no argument");
+        assert!(matches!(err, StoreError::Unexpected(_)), "{err:?}");
+    }
+
+    #[test]
+    fn execute_counts_changed_rows_and_a_unique_violation_is_a_conflict() {
+        let conn = memory();
+        conn.execute_batch("CREATE TABLE t (id TEXT PRIMARY KEY, n INTEGER)")
+            .expect("a table");
+        let insert = "INSERT INTO t (id, n) VALUES ($1, $2)";
+        assert_eq!(
+            execute(&conn, insert, &["a".into(), 1_i64.into()]).ok(),
+            Some(1)
+        );
+        assert_eq!(
+            execute(&conn, insert, &["b".into(), 2_i64.into()]).ok(),
+            Some(1)
+        );
+        let updated = execute(&conn, "UPDATE t SET n = n + $1", &[10_i64.into()]);
+        assert_eq!(updated.ok(), Some(2));
+        let err = execute(&conn, insert, &["a".into(), 3_i64.into()]).expect_err("a duplicate");
+        assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    }
+
+    #[test]
+    fn a_column_of_another_type_is_corrupt() {
+        let conn = memory();
+        let err = fetch_optional::<Pair>(
+            &conn,
+            "SELECT 'x' AS a, 'not a number' AS b, 0 AS at, '{}' AS doc",
+            &[],
+        )
+        .expect_err("b is text");
+        assert!(matches!(err, StoreError::Corrupt(_)), "{err:?}");
     }
 }
