@@ -97,14 +97,14 @@ pub const SQLITE_MAX_WRITE_GROUP: usize = sqlite::MAX_BATCH;
 /// The database engine behind a [`SqlStore`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Backend {
-    /// A SQLite file (`sqlite://path`), WAL mode, one writer task.
+    /// A SQLite file (`sqlite://path`), WAL mode, one writer thread.
     Sqlite,
     /// A PostgreSQL server (`postgres://` or `postgresql://`).
     Postgres,
 }
 
 /// The store: every persistence port on one database. Cheap to clone (an [`Arc`] inside);
-/// clones share the pool and, on SQLite, the writer task, which stops when the last clone is
+/// clones share the pool and, on SQLite, the writer thread, which stops when the last clone is
 /// dropped.
 #[derive(Clone)]
 pub struct SqlStore {
@@ -165,7 +165,7 @@ impl SqlStore {
         }
     }
 
-    /// Checks that the database answers (and, on SQLite, that the writer task runs): for
+    /// Checks that the database answers (and, on SQLite, that the writer thread runs): for
     /// `/readyz`.
     ///
     /// # Errors

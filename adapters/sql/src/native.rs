@@ -95,12 +95,15 @@ fn argument_of<'a>(
 }
 
 /// Runs a statement, stepping through any rows it returns; returns the number of rows it
-/// changed.
+/// changed (0 for a statement that writes nothing, such as a query).
 pub(crate) fn execute(conn: &Connection, sql: &str, args: &[Arg]) -> Result<u64, StoreError> {
     let mut statement = prepare(conn, sql, args)?;
+    // SQLite counts the changes of the last INSERT, UPDATE or DELETE on the connection, which a
+    // read-only statement leaves as an earlier statement set them.
+    let readonly = statement.readonly();
     let mut rows = statement.raw_query();
     while rows.next().map_err(classify_native)?.is_some() {}
-    Ok(conn.changes())
+    Ok(if readonly { 0 } else { conn.changes() })
 }
 
 /// Runs a query; returns all its rows.
@@ -299,6 +302,7 @@ mod tests {
         );
         let updated = execute(&conn, "UPDATE t SET n = n + $1", &[10_i64.into()]);
         assert_eq!(updated.ok(), Some(2));
+        assert_eq!(execute(&conn, "SELECT n FROM t", &[]).ok(), Some(0));
         let err = execute(&conn, insert, &["a".into(), 3_i64.into()]).expect_err("a duplicate");
         assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
     }

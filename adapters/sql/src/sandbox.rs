@@ -1,6 +1,6 @@
 //! The store's implementation of the sandbox's port ([`SandboxObjects`]; issue 11, item 8):
 //! the sandbox's simulated provider objects in `sandbox_objects`, next to the orders, trials and
-//! accounts that name them. Reads go to the read pool, writes through the writer like every
+//! accounts that name them. Reads go to a read connection, writes through the writer like every
 //! other write (on SQLite, the single writer's grouped commits).
 
 use async_trait::async_trait;

@@ -49,7 +49,7 @@ const CACHE_SIZE: &str = "-32768";
 
 impl SqliteBackend {
     /// Opens (creating if missing) the database file of `url`, runs the SQLite migrations and
-    /// starts the writer task.
+    /// starts the writer thread.
     ///
     /// # Errors
     /// [`StoreError::Unexpected`] for an in-memory URL: every connection would get a database
