@@ -9,7 +9,14 @@
 # SECONDS + 4 s and, after 2 s of warm-up, `perf record` samples every CPU for SECONDS (call
 # graphs off: the self time of each symbol). Prints the journeys' RESULT line, the share of
 # the samples taken in each process (the server, the load generator, PostgreSQL, idle), the
-# server's samples by thread, and its 30 hottest symbols.
+# server's samples by thread, and its 30 hottest symbols. For pg, when PostgreSQL has
+# pg_stat_statements loaded (below), also PostgreSQL's time by statement over the same run,
+# the statements inside `onramp_commit` (PL/pgSQL) included when `pg_stat_statements.track` is
+# `all`: what a commit costs the database, beside the ceiling's whole transaction.
+#
+# To load it (once; restarts PostgreSQL):
+#   psql -h 127.0.0.1 -U postgres -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" \
+#     -c "ALTER SYSTEM SET pg_stat_statements.track = 'all'" && pg_ctlcluster 15 main restart
 #
 # Needs perf (apt-get install -y linux-perf) and permission to sample every CPU (root, or
 # kernel.perf_event_paranoid at most 0), cargo, psql, python3 and curl, and PostgreSQL on
@@ -50,12 +57,28 @@ fi
 start_server "$database" "$dir"
 read -r _ api_key < <(create_tenant profile)
 [[ -n ${api_key:-} ]] || fail "no tenant was created"
+statements=false
+if [[ $engine == pg ]] \
+  && [[ $(psql_q postgres "SHOW shared_preload_libraries") == *pg_stat_statements* ]]; then
+  psql_q "$pg_db" "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
+  statements=true
+fi
 
 "$bin/onramp" bench journeys --server "$server_url" --api-key "$api_key" \
   --seconds $((secs + 4)) --concurrency "$conc" >"$work/journeys.log" 2>&1 &
 load_pid=$!
 sleep 2
+if $statements; then
+  psql_q "$pg_db" "SELECT pg_stat_statements_reset()" >/dev/null
+fi
 perf record -q -a -F 499 -o "$work/perf.data" -- sleep "$secs" 2>/dev/null
+if $statements; then
+  # Over the sampled seconds only, and this database only.
+  psql_q "$pg_db" "SELECT calls, round(total_exec_time::numeric, 1), round((total_exec_time / calls)::numeric, 3),
+      left(regexp_replace(translate(query, '|', '/'), '\s+', ' ', 'g'), 90)
+    FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+    ORDER BY total_exec_time DESC LIMIT 20" >"$work/statements.txt"
+fi
 wait "$load_pid" || fail "the journeys failed: $(tail -n 5 "$work/journeys.log")"
 profiled=$server_pid
 stop_server
@@ -75,3 +98,11 @@ echo "-- onramp-server by thread (tokio-rt-worker: requests, and SQLite's reads;
 report --pid "$profiled" --sort comm | rows 6
 echo "-- hottest symbols of onramp-server (self time, share of all samples; [k]: the kernel)"
 report --pid "$profiled" --sort symbol | rows 30
+if $statements; then
+  echo "-- PostgreSQL by statement over the sampled seconds (calls, total ms, ms per call; nested"
+  echo "   statements of onramp_commit listed too when pg_stat_statements.track is all, so the"
+  echo "   totals overlap)"
+  awk -F'|' '{ printf "  %8d %10.1f %8.3f  %s\n", $1, $2, $3, $4 }' "$work/statements.txt"
+elif [[ $engine == pg ]]; then
+  echo "-- (PostgreSQL's time by statement: load pg_stat_statements, see the top of this script)"
+fi
