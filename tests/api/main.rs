@@ -9,6 +9,7 @@ mod flows_and_docs;
 mod idempotency;
 mod integrations;
 mod journeys;
+mod metrics;
 mod orders;
 mod provider_owned;
 mod rate_limit;

@@ -199,6 +199,13 @@ impl SqlStore {
 
 /// The engine a URL names, by scheme. Only the scheme is echoed in errors: the rest may hold a
 /// password.
+/// Records the size of one group commit of `engine` in the `onramp_store_group_size`
+/// histogram (the server renders it at `/metrics`; without a recorder this does nothing).
+fn group_size(engine: &'static str, commits: usize) {
+    #[allow(clippy::cast_precision_loss)] // group sizes are far below 2^52
+    metrics::histogram!("onramp_store_group_size", "engine" => engine).record(commits as f64);
+}
+
 fn backend_of(url: &str) -> Result<Backend, StoreError> {
     let scheme = url.split(':').next().unwrap_or_default();
     match scheme {

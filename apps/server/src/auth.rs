@@ -53,6 +53,11 @@ pub fn hash_admin_token(secrets: &dyn Secrets, token: &str) -> [u8; 32] {
     secrets.keyed_hash("admin-token", token.as_bytes())
 }
 
+/// Keyed hash of the metrics token (`ONRAMP_METRICS_TOKEN`), for constant-time comparison.
+pub fn hash_metrics_token(secrets: &dyn Secrets, token: &str) -> [u8; 32] {
+    secrets.keyed_hash("metrics-token", token.as_bytes())
+}
+
 /// Recently verified key hashes. Only successful look-ups are kept, for [`CACHE_TTL`], so a
 /// tenant created on another replica is found at once and a revoked key stops within a minute.
 #[derive(Debug, Default)]
@@ -112,7 +117,7 @@ pub async fn require_end_user(
     Ok(next.run(req).await)
 }
 
-fn bearer(req: &Request) -> Option<&str> {
+pub(crate) fn bearer(req: &Request) -> Option<&str> {
     let value = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme

@@ -6,7 +6,8 @@
 //! OpenAPI document (`/openapi.json`, `/docs`), and a worker for outbox jobs and timers.
 //!
 //! # Layout
-//! - [`settings`]: layered configuration; [`telemetry`]: tracing set-up.
+//! - [`settings`]: layered configuration; [`telemetry`]: tracing set-up; [`metrics`]: the
+//!   Prometheus metrics of `GET /metrics`.
 //! - [`startup`]: [`Application`], the wiring; [`worker`]: the job loop; [`retention`]: the
 //!   retention sweep.
 //! - [`routes`]: handlers and the router; [`auth`], [`idempotency`]: middleware;
@@ -26,6 +27,7 @@ pub mod edge_store;
 pub mod extract;
 pub mod flows;
 pub mod idempotency;
+pub mod metrics;
 pub mod problem;
 pub mod providers;
 pub mod retention;

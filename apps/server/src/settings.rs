@@ -7,11 +7,12 @@
 //! | `ONRAMP_BIND` | `127.0.0.1:8080` | address to listen on |
 //! | `DATABASE_URL` | `sqlite://onramp.db` | `sqlite://FILE` or `postgres://...` |
 //! | `ONRAMP_ADMIN_TOKEN` | unset (admin API off) | bearer token of `/admin/v1/...` |
+//! | `ONRAMP_METRICS_TOKEN` | unset (open) | bearer token of `GET /metrics` (Prometheus text format) |
 //! | `ONRAMP_ENCRYPTION_KEY` | unset | base64 of 32 bytes: the master key of secrets at rest, code hashes and API-key hashes |
 //! | `ONRAMP_KEY_FILE` | `onramp.key` | where a generated master key is kept when `ONRAMP_ENCRYPTION_KEY` is unset |
 //! | `ONRAMP_FLOWS_DIR` | unset (the templates built into the binary) | a folder of `*.toml` flow templates to load instead |
 //! | `ONRAMP_SANDBOX_INBOX` | `onramp-sandbox.jsonl` | where the sandbox keeps delivered messages |
-//! | `ONRAMP_ROLE` | `all` | `web` (HTTP only), `worker` (jobs; HTTP serves only health) or `all`; also `--role` |
+//! | `ONRAMP_ROLE` | `all` | `web` (HTTP only), `worker` (jobs; HTTP serves only health and metrics) or `all`; also `--role` |
 //! | `ONRAMP_DECIDE_CACHE_BYTES` | `67108864` | the in-process cache of aggregate states decided on (about 64 MiB); `0` turns it off |
 //! | `ONRAMP_JOB_LEASE_SECONDS` | `30` | how long a claimed job is leased: a worker that dies releases its jobs after this |
 //! | `ONRAMP_LOG_FORMAT` | `pretty` | `pretty` or `json` |
@@ -50,7 +51,7 @@ use serde::Deserialize;
 pub enum Role {
     /// HTTP API only.
     Web,
-    /// Outbox and timer workers only; HTTP serves only `/healthz` and `/readyz`.
+    /// Outbox and timer workers only; HTTP serves only `/healthz`, `/readyz` and `/metrics`.
     Worker,
     /// Both.
     All,
@@ -75,6 +76,9 @@ pub struct Settings {
     pub database_url: String,
     /// Admin bearer token; the admin API answers 401 when unset.
     pub admin_token: Option<SecretString>,
+    /// Bearer token of `GET /metrics`; the metrics are open when unset.
+    #[serde(default)]
+    pub metrics_token: Option<SecretString>,
     /// Master key, base64 of 32 bytes.
     pub encryption_key: Option<SecretString>,
     /// Generated-key file.
@@ -184,6 +188,7 @@ impl Settings {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             database_url: database_url.to_string(),
             admin_token: Some(SecretString::from("test-admin-token")),
+            metrics_token: None,
             encryption_key: None,
             key_file: scratch_dir.join("onramp.key").display().to_string(),
             flows_dir: None,

@@ -20,7 +20,7 @@ use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
-use crate::auth::{TenantCache, hash_admin_token};
+use crate::auth::{TenantCache, hash_admin_token, hash_metrics_token};
 use crate::edge_store::EdgeStore;
 use crate::runtime::{RandomCodes, SystemClock, UuidV7};
 use crate::settings::{Role, Settings};
@@ -73,6 +73,8 @@ impl Application {
     /// As [`Application::build`].
     pub async fn build_with(settings: Settings, overrides: Overrides) -> anyhow::Result<Self> {
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        // Before anything is counted: the `metrics` macros record nothing without a recorder.
+        crate::metrics::handle();
         let store = SqlStore::connect(&settings.database_url)
             .await
             .with_context(|| "connecting to the database")?
@@ -189,6 +191,10 @@ impl Application {
                 .admin_token
                 .as_ref()
                 .map(|t| hash_admin_token(secrets.as_ref(), t.expose_secret())),
+            metrics_token_hash: settings
+                .metrics_token
+                .as_ref()
+                .map(|t| hash_metrics_token(secrets.as_ref(), t.expose_secret())),
             wake: wake.clone(),
             providers: directory,
             public_url: settings.public_url.clone(),

@@ -25,6 +25,8 @@ pub struct AppState {
     pub in_flight: Arc<crate::idempotency::InFlight>,
     /// Keyed hash of `ONRAMP_ADMIN_TOKEN`, when set.
     pub admin_token_hash: Option<[u8; 32]>,
+    /// Keyed hash of `ONRAMP_METRICS_TOKEN`, when set (`GET /metrics` asks for it).
+    pub metrics_token_hash: Option<[u8; 32]>,
     /// Recently authenticated API keys.
     pub tenant_cache: Arc<TenantCache>,
     /// Provider credentials and senders, and the sandbox stand-ins

@@ -38,7 +38,14 @@ async fn process(services: Arc<Services>, queue: Arc<dyn JobQueue>, job: Claimed
 }
 
 async fn process_in_span(services: Arc<Services>, queue: Arc<dyn JobQueue>, job: ClaimedJob) {
+    let started = std::time::Instant::now();
     let result = services.run_job(&job, backoff).await;
+    let outcome = match &result {
+        Ok(JobOutcome::Done) => "done",
+        Ok(JobOutcome::RetryAt { .. }) => "retried",
+        Err(_) => "failed",
+    };
+    crate::metrics::job_ran(&job.kind, outcome, started.elapsed());
     let release = match result {
         Ok(JobOutcome::Done) => None,
         Ok(JobOutcome::RetryAt { run_at, reason }) => {

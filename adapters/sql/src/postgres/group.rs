@@ -119,6 +119,7 @@ async fn run(pool: PgPool, commits: Arc<Mutex<mpsc::Receiver<Queued>>>) {
             .into_iter()
             .map(|(_, document, reply)| (document, reply))
             .unzip();
+        crate::group_size("postgres", documents.len());
         let answers = commit_group(&pool, documents).await;
         for (reply, answer) in replies.into_iter().zip(answers) {
             // A caller that stopped waiting (its request was cancelled) needs no answer.

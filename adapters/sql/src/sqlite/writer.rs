@@ -103,6 +103,7 @@ fn run(mut conn: Connection, mut requests: mpsc::Receiver<Request>) {
             }
         }
         tracing::trace!(size = batch.len(), "sqlite write group");
+        crate::group_size("sqlite", batch.len());
         run_batch(&mut conn, &mut batch);
     }
     if let Err((_, e)) = conn.close() {

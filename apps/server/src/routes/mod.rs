@@ -186,11 +186,14 @@ fn api_routes_for_doc() -> OpenApiRouter<AppState> {
         .merge(admin_routes())
 }
 
-/// A worker's HTTP: `/healthz` and `/readyz` only (DESIGN.md section 6, `--role worker`).
+/// A worker's HTTP: `/healthz`, `/readyz` and `/metrics` only (DESIGN.md section 6, `--role
+/// worker`).
 pub fn health_router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(crate::metrics::render))
+        .route_layer(axum::middleware::from_fn(crate::metrics::track_http))
         .fallback(|| async { ApiError::NotFound })
         .with_state(state)
 }
@@ -233,6 +236,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(crate::metrics::render))
+        .route_layer(axum::middleware::from_fn(crate::metrics::track_http))
         .fallback(|| async { ApiError::NotFound })
         .with_state(state)
         .layer(axum::extract::DefaultBodyLimit::max(

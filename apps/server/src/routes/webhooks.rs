@@ -106,7 +106,7 @@ async fn shared_of(
         };
         statuses.push(store(&state, tenant, webhook).await?);
     }
-    Ok(ack(&statuses))
+    Ok(ack(provider, &statuses))
 }
 
 /// `POST /webhooks/{provider}/{tenant_id}`: events signed with a tenant's own credentials.
@@ -148,12 +148,16 @@ async fn for_tenant_of(
     for webhook in verified(&state, Some(tenant), &credentials, &request).await? {
         statuses.push(store(&state, tenant, webhook).await?);
     }
-    Ok(ack(&statuses))
+    Ok(ack(provider, &statuses))
 }
 
 /// One answer for a delivery of one or several events (Meta batches changes): `stored` when
 /// any was new, else `duplicate` when any was known, else `unmatched`.
-fn ack(statuses: &[&'static str]) -> axum::Json<WebhookAck> {
+/// The answer to a batch of `provider`'s webhooks, each counted in `/metrics`.
+fn ack(provider: ProviderId, statuses: &[&'static str]) -> axum::Json<WebhookAck> {
+    for status in statuses {
+        crate::metrics::webhook_received(provider, status);
+    }
     let status = ["stored", "duplicate"]
         .into_iter()
         .find(|s| statuses.contains(s))
@@ -265,7 +269,9 @@ async fn verified(
 
 /// 401: `STRIPE_WEBHOOK_FAILED` for Stripe (MISSION.md C names it), else
 /// `WEBHOOK_SIGNATURE_INVALID`.
+/// Counted in `/metrics` as `refused`.
 fn signature_error(provider: ProviderId, detail: String) -> ApiError {
+    crate::metrics::webhook_received(provider, "refused");
     if provider == ProviderId::Stripe {
         ApiError::StripeWebhook(detail)
     } else {
