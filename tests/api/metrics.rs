@@ -5,13 +5,20 @@
 //! The recorder is one per process and the tests of this binary run at once, so counters are
 //! compared before and after, as at least what this test did.
 
+use onramp_server::settings::Role;
 use onramp_tests::{TestApp, backends, spawn_app, spawn_app_with};
 use prometheus_parse::{Sample, Scrape, Value};
 use secrecy::SecretString;
+use tokio::sync::Mutex;
+
+/// One scrape at a time: a scrape sets the store's gauges from its own server's store, and the
+/// servers of this binary share one recorder.
+static SCRAPES: Mutex<()> = Mutex::const_new(());
 
 /// Scrapes `/metrics` (with `token` as a bearer token when given) and parses it; panics unless
 /// it answers 200 in the text format and parses.
 async fn scrape(app: &TestApp, token: Option<&str>) -> Scrape {
+    let _one = SCRAPES.lock().await;
     let mut req = app.client.get(format!("{}/metrics", app.address));
     if let Some(token) = token {
         req = req.bearer_auth(token);
@@ -34,6 +41,14 @@ fn sample<'s>(scrape: &'s Scrape, metric: &str, labels: &[(&str, &str)]) -> Opti
                 .iter()
                 .all(|(k, v)| s.labels.get(k).is_some_and(|l| l == *v))
     })
+}
+
+/// A gauge's value; panics when absent.
+fn gauge(scrape: &Scrape, metric: &str, labels: &[(&str, &str)]) -> f64 {
+    match sample(scrape, metric, labels).map(|s| &s.value) {
+        Some(Value::Gauge(v)) => *v,
+        other => panic!("{metric} {labels:?} is not a gauge: {other:?}"),
+    }
 }
 
 /// A counter's value (0 when absent), or a histogram's count.
@@ -139,4 +154,30 @@ async fn metrics_ask_for_the_metrics_token_when_one_is_set() {
             .iter()
             .any(|s| s.metric == "onramp_http_requests_total")
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_job_queue_and_the_store_connections_are_sampled_at_each_scrape() {
+    for backend in backends() {
+        // No worker: the delivery job stays due.
+        let app = spawn_app_with(backend, |s| s.role = Role::Web).await;
+        let empty = scrape(&app, None).await;
+        assert_eq!(gauge(&empty, "onramp_jobs_due", &[]), 0.0);
+        assert_eq!(gauge(&empty, "onramp_jobs_oldest_due_seconds", &[]), 0.0);
+
+        assert_eq!(
+            app.start_verification("+447911000932", None).await.status,
+            201
+        );
+        app.clock.advance(90);
+        let waiting = scrape(&app, None).await;
+        assert_eq!(gauge(&waiting, "onramp_jobs_due", &[]), 1.0);
+        assert_eq!(gauge(&waiting, "onramp_jobs_running", &[]), 0.0);
+        let age = gauge(&waiting, "onramp_jobs_oldest_due_seconds", &[]);
+        assert!((90.0..100.0).contains(&age), "{age}");
+        let open = gauge(&waiting, "onramp_store_connections", &[("state", "idle")])
+            + gauge(&waiting, "onramp_store_connections", &[("state", "in_use")]);
+        assert!(open >= 1.0, "{open}");
+        assert_eq!(gauge(&waiting, "onramp_store_queued_writes", &[]), 0.0);
+    }
 }

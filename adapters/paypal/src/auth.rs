@@ -61,7 +61,7 @@ impl Api {
     ) -> Result<Self, ProviderError> {
         Ok(Self {
             client: http::client(&settings)?,
-            settings,
+            settings: settings.for_provider("paypal"),
             client_id: credentials.client_id.clone(),
             client_secret: credentials.client_secret.clone(),
             cached: Mutex::new(None),

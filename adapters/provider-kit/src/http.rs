@@ -27,6 +27,9 @@ pub struct HttpSettings {
     pub max_attempts: usize,
     /// First backoff delay (default 200 ms), doubled per attempt, with jitter.
     pub min_backoff: Duration,
+    /// The provider's name in metrics (`telnyx`); `unnamed` until the adapter sets it
+    /// ([`HttpSettings::for_provider`]).
+    pub provider: &'static str,
 }
 
 impl HttpSettings {
@@ -38,7 +41,16 @@ impl HttpSettings {
             connect_timeout: Duration::from_secs(3),
             max_attempts: 3,
             min_backoff: Duration::from_millis(200),
+            provider: "unnamed",
         }
+    }
+
+    /// These settings for `provider`, the name its calls are counted under
+    /// (`onramp_provider_calls_total{provider}`).
+    #[must_use]
+    pub fn for_provider(mut self, provider: &'static str) -> Self {
+        self.provider = provider;
+        self
     }
 
     /// Parses `base_url`.
@@ -205,8 +217,14 @@ pub async fn execute<T, E: CallError>(
     build: impl Fn() -> reqwest::RequestBuilder,
     classify: impl Fn(&Exchange) -> Result<T, E>,
 ) -> Result<T, E> {
+    let started = std::time::Instant::now();
+    // The metrics' operation label, from the first attempt's request.
+    let operation = std::sync::OnceLock::new();
     let once = || async {
-        let response = build().send().await.map_err(transport_failure)?;
+        let (client, request) = build().build_split();
+        let request = request.map_err(transport_failure)?;
+        operation.get_or_init(|| crate::call_metrics::operation(request.method(), request.url()));
+        let response = client.execute(request).await.map_err(transport_failure)?;
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.bytes().await.map_err(transport_failure)?;
@@ -242,7 +260,8 @@ pub async fn execute<T, E: CallError>(
         .with_min_delay(settings.min_backoff)
         .with_max_times(settings.max_attempts.saturating_sub(1))
         .with_jitter();
-    once.retry(backoff)
+    let result = once
+        .retry(backoff)
         .when(|a: &Attempt<E>| retryable(a, safety))
         // The provider's short Retry-After replaces the backoff's delay, but only while the
         // backoff still grants an attempt: once it answers None the attempts are used up.
@@ -251,7 +270,16 @@ pub async fn execute<T, E: CallError>(
             tracing::debug!(error = %a.error, delay_ms = d.as_millis(), "retrying provider call");
         })
         .await
-        .map_err(|a| a.error)
+        .map_err(|a| a.error);
+    crate::call_metrics::record(
+        settings.provider,
+        operation
+            .into_inner()
+            .unwrap_or_else(|| "unbuildable".into()),
+        result.as_ref().err(),
+        started.elapsed(),
+    );
+    result
 }
 
 impl Attempt<ProviderError> {

@@ -12,6 +12,7 @@
 //!   conformance of those requests to `../shared/provider-specs/`, and the generic contract
 //!   suite every [`VerificationSender`](onramp_domain::ports::VerificationSender) adapter runs.
 
+mod call_metrics;
 pub mod credentials;
 pub mod http;
 pub mod webhook;

@@ -73,7 +73,7 @@ impl SinchVerification {
         })?;
         Ok(Self {
             client: kit::client(&settings)?,
-            settings,
+            settings: settings.for_provider("sinch"),
             key,
             clock: Arc::new(OffsetDateTime::now_utc),
         })

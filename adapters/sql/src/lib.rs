@@ -75,6 +75,7 @@ mod ops;
 mod postgres;
 mod sandbox;
 mod sqlite;
+mod stats;
 
 use std::sync::Arc;
 
@@ -90,6 +91,8 @@ use crate::db::Pooled;
 use crate::ops::{WriteOp, WriteOutput};
 use crate::postgres::PgBackend;
 use crate::sqlite::SqliteBackend;
+
+pub use stats::{PoolStats, QueueStats};
 
 /// Most write requests the SQLite writer commits in one transaction.
 pub const SQLITE_MAX_WRITE_GROUP: usize = sqlite::MAX_BATCH;

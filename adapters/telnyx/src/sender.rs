@@ -66,7 +66,7 @@ impl TelnyxVerify {
             })?;
         Ok(Self {
             client: http::client(&settings)?,
-            settings,
+            settings: settings.for_provider("telnyx"),
             api_key: credentials.api_key.clone(),
             verify_profile_id: credentials.verify_profile_id.clone(),
         })

@@ -73,7 +73,7 @@ impl TwilioVerify {
         let client = kit::client(&settings)?;
         let (user, password) = credentials.basic_auth();
         Ok(Self {
-            settings,
+            settings: settings.for_provider("twilio"),
             client,
             user,
             password,

@@ -92,7 +92,7 @@ impl TwilioWhatsApp {
         let client = kit::client(&settings)?;
         let (user, password) = credentials.basic_auth();
         Ok(Self {
-            settings,
+            settings: settings.for_provider("twilio"),
             client,
             user,
             password,

@@ -14,6 +14,13 @@
 //! | `onramp_job_duration_seconds` | histogram | `kind` | time to run one job, seconds |
 //! | `onramp_webhooks_received_total` | counter | `provider`, `result` | provider webhooks: `stored`, `duplicate`, `unmatched` (about nothing Onramp knows; stored once) or `refused` (signature invalid, or no credentials to verify with) |
 //! | `onramp_store_group_size` | histogram | `engine` | commits per group commit (`sqlite`: the writer's transaction; `postgres`: one `onramp_commit_group`) |
+//! | `onramp_provider_calls_total` | counter | `provider`, `operation`, `outcome` | provider API calls (recorded by the provider kit): `operation` is the method and the path with ids as `{id}`; `outcome` `ok`, `rejected`, `unavailable` or `failed` |
+//! | `onramp_provider_call_duration_seconds` | histogram | `provider`, `operation` | a provider call's time, retries included, seconds |
+//! | `onramp_jobs_due` | gauge | | pending jobs due and waiting for a worker, at the scrape |
+//! | `onramp_jobs_running` | gauge | | jobs a worker holds under a live lease, at the scrape |
+//! | `onramp_jobs_oldest_due_seconds` | gauge | | how long the oldest waiting job has been due, seconds |
+//! | `onramp_store_connections` | gauge | `state` (`in_use`, `idle`) | the store's connections (PostgreSQL's pool; SQLite's read connections) |
+//! | `onramp_store_queued_writes` | gauge | | writes waiting for the SQLite writer or a PostgreSQL committer |
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -22,7 +29,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use metrics::{Unit, describe_counter, describe_histogram};
+use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use subtle::ConstantTimeEq;
 
@@ -102,6 +109,36 @@ fn describe() {
         "onramp_webhooks_received_total",
         "Provider webhooks received, by provider and result (stored, duplicate, unmatched, refused)"
     );
+    describe_counter!(
+        "onramp_provider_calls_total",
+        "Provider API calls, by provider, operation (path with ids as {id}) and outcome"
+    );
+    describe_histogram!(
+        "onramp_provider_call_duration_seconds",
+        Unit::Seconds,
+        "Time of a provider API call, retries included, by provider and operation"
+    );
+    describe_gauge!(
+        "onramp_jobs_due",
+        "Pending jobs due and waiting for a worker"
+    );
+    describe_gauge!(
+        "onramp_jobs_running",
+        "Jobs a worker holds under a live lease"
+    );
+    describe_gauge!(
+        "onramp_jobs_oldest_due_seconds",
+        Unit::Seconds,
+        "How long the oldest waiting job has been due"
+    );
+    describe_gauge!(
+        "onramp_store_connections",
+        "The store's connections, by state (in_use, idle)"
+    );
+    describe_gauge!(
+        "onramp_store_queued_writes",
+        "Writes waiting for the SQLite writer or a PostgreSQL committer"
+    );
     describe_histogram!(
         "onramp_store_group_size",
         Unit::Count,
@@ -170,5 +207,30 @@ pub async fn render(State(state): State<AppState>, req: Request) -> Result<Respo
             return Err(ApiError::Unauthorized("wrong metrics token".into()));
         }
     }
+    sample_store(&state).await;
     Ok(([(CONTENT_TYPE, CONTENT_TYPE_TEXT)], handle().render()).into_response())
+}
+
+/// Sets the gauges read from the store at a scrape: the job queue's backlog (by the workers'
+/// clock) and the connections' use. A store that does not answer leaves the queue's gauges as
+/// they were (the scrape still answers; `/readyz` reports the store).
+#[allow(clippy::cast_precision_loss)] // counts far below 2^52
+async fn sample_store(state: &AppState) {
+    let pool = state.store.pool_stats();
+    let in_use = pool.open.saturating_sub(pool.idle);
+    metrics::gauge!("onramp_store_connections", "state" => "in_use").set(in_use as f64);
+    metrics::gauge!("onramp_store_connections", "state" => "idle").set(pool.idle as f64);
+    metrics::gauge!("onramp_store_queued_writes").set(pool.queued_writes as f64);
+    match state
+        .store
+        .queue_stats(state.services.core.clock.now())
+        .await
+    {
+        Ok(queue) => {
+            metrics::gauge!("onramp_jobs_due").set(queue.due as f64);
+            metrics::gauge!("onramp_jobs_running").set(queue.running as f64);
+            metrics::gauge!("onramp_jobs_oldest_due_seconds").set(queue.oldest_due_seconds);
+        }
+        Err(e) => tracing::warn!(error = %e, "could not read the job queue for /metrics"),
+    }
 }

@@ -126,7 +126,7 @@ impl Graph {
         }
         Ok(Self {
             client: http::client(&settings)?,
-            settings,
+            settings: settings.for_provider("meta"),
             version: version.to_string(),
         })
     }

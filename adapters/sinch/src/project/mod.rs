@@ -104,7 +104,7 @@ impl ProjectApi {
         })?;
         Ok(Self {
             client: kit::client(&settings)?,
-            settings,
+            settings: settings.for_provider("sinch"),
             project_id: project_id.to_string(),
             key_id: key_id.to_string(),
             key_secret,

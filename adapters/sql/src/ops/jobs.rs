@@ -13,6 +13,7 @@ use time::{Duration, OffsetDateTime};
 use crate::Backend;
 use crate::codec::{ClaimedRow, DbTime, Scalar};
 use crate::db::Conn;
+use crate::stats::QueueStats;
 
 /// Claims on PostgreSQL: `FOR UPDATE` locks the chosen rows, so each job goes to exactly one
 /// claimer (without it, two claimers could pick the same row from their snapshots and both
@@ -53,6 +54,15 @@ WHERE id = $1 AND done_at IS NULL AND dead_at IS NULL";
 const NEXT_DUE: &str = "\
 SELECT MIN(CASE WHEN locked_until IS NOT NULL AND locked_until > run_at THEN locked_until ELSE run_at END) AS value
 FROM jobs WHERE done_at IS NULL AND dead_at IS NULL";
+
+/// The backlog by the claim's index (`jobs_due`): pending jobs due by $1, waiting (`due`,
+/// oldest `run_at` first) or leased (`running`).
+const QUEUE_STATS: &str = "\
+SELECT
+    COALESCE(SUM(CASE WHEN locked_until IS NULL OR locked_until < $1 THEN 1 ELSE 0 END), 0) AS due,
+    COALESCE(SUM(CASE WHEN locked_until >= $1 THEN 1 ELSE 0 END), 0) AS running,
+    MIN(CASE WHEN locked_until IS NULL OR locked_until < $1 THEN run_at END) AS oldest_due
+FROM jobs WHERE done_at IS NULL AND dead_at IS NULL AND run_at <= $1";
 
 /// The test clock on PostgreSQL: `run_at` is a TIMESTAMPTZ, moved by an interval of $2 seconds.
 const ADVANCE_POSTGRES: &str = "\
@@ -120,6 +130,42 @@ pub(crate) async fn fail(
     conn.execute(FAIL, args).await?;
     Ok(())
 }
+
+/// The job queue's backlog at `now` ([`QUEUE_STATS`]).
+pub(crate) async fn queue_stats(
+    conn: &mut Conn<'_>,
+    now: OffsetDateTime,
+) -> Result<QueueStats, StoreError> {
+    let row: Option<QueueRow> = conn.fetch_optional(QUEUE_STATS, vec![now.into()]).await?;
+    let Some(row) = row else {
+        return Ok(QueueStats {
+            due: 0,
+            running: 0,
+            oldest_due_seconds: 0.0,
+        });
+    };
+    Ok(QueueStats {
+        due: u64::try_from(row.due).unwrap_or(0),
+        running: u64::try_from(row.running).unwrap_or(0),
+        oldest_due_seconds: row
+            .oldest_due
+            .map_or(0.0, |t| (now - t.0).as_seconds_f64().max(0.0)),
+    })
+}
+
+/// A row of [`QUEUE_STATS`].
+#[derive(sqlx::FromRow)]
+struct QueueRow {
+    due: i64,
+    running: i64,
+    oldest_due: Option<DbTime>,
+}
+
+crate::native::native_row!(QueueRow {
+    due,
+    running,
+    oldest_due
+});
 
 /// The earliest time a pending job can be claimed, if any job is pending.
 pub(crate) async fn next_due(conn: &mut Conn<'_>) -> Result<Option<OffsetDateTime>, StoreError> {

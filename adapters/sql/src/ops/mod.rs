@@ -30,7 +30,7 @@ use time::OffsetDateTime;
 use crate::db::Conn;
 
 pub(crate) use idempotency::entry as idempotency_entry;
-pub(crate) use jobs::next_due;
+pub(crate) use jobs::{next_due, queue_stats};
 pub(crate) use listing::{list, stream_owner};
 pub(crate) use reads::{events, load};
 pub(crate) use sandbox::{get as sandbox_get, list as sandbox_list};

@@ -78,6 +78,11 @@ crate::native::native_row!(GroupAnswer {
 });
 
 impl GroupCommitter {
+    /// Commits queued for a committer task now.
+    pub(crate) fn queued(&self) -> u64 {
+        u64::try_from(self.queue.max_capacity() - self.queue.capacity()).unwrap_or(0)
+    }
+
     /// Starts the committer tasks on the current tokio runtime, committing on `pool`.
     pub(crate) fn spawn(pool: PgPool) -> Self {
         let (queue, commits) = mpsc::channel(QUEUE_DEPTH);

@@ -37,6 +37,15 @@ pub(crate) struct PgBackend {
 }
 
 impl PgBackend {
+    /// The pool's connections and the committers' queue.
+    pub(crate) fn pool_stats(&self) -> crate::PoolStats {
+        crate::PoolStats {
+            open: u64::from(self.pool.size()),
+            idle: u64::try_from(self.pool.num_idle()).unwrap_or(0),
+            queued_writes: self.committer.queued(),
+        }
+    }
+
     /// Connects to `url` and runs the PostgreSQL migrations (under sqlx's advisory lock, so
     /// replicas starting together migrate once).
     pub(crate) async fn connect(url: &str) -> Result<Self, StoreError> {

@@ -48,6 +48,16 @@ pub(crate) struct SqliteBackend {
 const CACHE_SIZE: &str = "-32768";
 
 impl SqliteBackend {
+    /// The read connections' use and the writer's queue.
+    pub(crate) fn pool_stats(&self) -> crate::PoolStats {
+        let (in_use, idle) = self.readers.counts();
+        crate::PoolStats {
+            open: in_use + idle,
+            idle,
+            queued_writes: self.writer.queued(),
+        }
+    }
+
     /// Opens (creating if missing) the database file of `url`, runs the SQLite migrations and
     /// starts the writer thread.
     ///

@@ -10,6 +10,7 @@
 //! [`MAX_IDLE`] of those given back.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use onramp_domain::ports::StoreError;
@@ -30,6 +31,8 @@ const READER_CACHE_SIZE: &str = "-2048";
 pub(crate) struct Readers {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    /// Connections taken and not given back yet (for monitoring).
+    in_use: AtomicU64,
 }
 
 impl Readers {
@@ -43,6 +46,7 @@ impl Readers {
         Ok(Arc::new(Self {
             path: path.to_path_buf(),
             idle: Mutex::new(vec![first]),
+            in_use: AtomicU64::new(0),
         }))
     }
 
@@ -60,13 +64,28 @@ impl Readers {
             Some(conn) => conn,
             None => open_reader(&self.path)?,
         };
+        self.in_use.fetch_add(1, Ordering::Relaxed);
         Ok(Reader {
             conn: Some(conn),
             readers: Arc::clone(self),
         })
     }
 
+    /// Connections in use and idle now.
+    pub(crate) fn counts(&self) -> (u64, u64) {
+        let idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len();
+        (
+            self.in_use.load(Ordering::Relaxed),
+            u64::try_from(idle).unwrap_or(u64::MAX),
+        )
+    }
+
     fn give_back(&self, conn: Connection) {
+        self.in_use.fetch_sub(1, Ordering::Relaxed);
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
         if idle.len() < MAX_IDLE {
             idle.push(conn);

@@ -57,6 +57,11 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
+    /// Writes queued for the writer thread now.
+    pub(crate) fn queued(&self) -> u64 {
+        u64::try_from(self.queue.max_capacity() - self.queue.capacity()).unwrap_or(0)
+    }
+
     /// Starts the writer thread, owning `conn`.
     ///
     /// # Errors

@@ -85,7 +85,7 @@ impl StripeCards {
         }
         Ok(Self {
             client: http::client(&settings)?,
-            settings,
+            settings: settings.for_provider("stripe"),
             secret_key,
         })
     }
