@@ -8,6 +8,7 @@
 //!   http(s) base URL with a host, a header-safe secret or id), with their messages;
 //! - [`webhook`]: the shape of an inbound webhook request and the signature errors every
 //!   provider's verifier returns;
+//! - [`standard_webhooks`]: the Standard Webhooks scheme Onramp signs its own webhooks with;
 //! - `testing` (feature `testing`): outbound request snapshots in DESIGN.md section 7's shape,
 //!   conformance of those requests to `../shared/provider-specs/`, and the generic contract
 //!   suite every [`VerificationSender`](onramp_domain::ports::VerificationSender) adapter runs.
@@ -15,6 +16,7 @@
 mod call_metrics;
 pub mod credentials;
 pub mod http;
+pub mod standard_webhooks;
 pub mod webhook;
 
 #[cfg(feature = "testing")]

@@ -71,6 +71,10 @@ pub enum Provider {
     /// Meta / WhatsApp: `X-Hub-Signature-256`, `sha256=` and the hex HMAC-SHA256 of the body
     /// with the app secret.
     Meta,
+    /// Onramp's own webhooks to tenants: Standard Webhooks, `webhook-signature` with `v1,` and
+    /// the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the
+    /// endpoint's `whsec_` secret (`verify` only: Onramp sends these itself).
+    Onramp,
 }
 
 /// `onramp_<p>::webhook::verify`'s signature: request, secret, now in Unix seconds.
@@ -113,6 +117,7 @@ impl Provider {
             Self::Stripe => "stripe",
             Self::Paypal => "paypal",
             Self::Meta => "meta",
+            Self::Onramp => "onramp",
         }
     }
 
@@ -148,6 +153,12 @@ impl Provider {
                 sign: meta_sign,
                 signed_url: unchanged_url,
                 send_secret_env: onramp_meta::ENV_APP_SECRET,
+            },
+            Self::Onramp => SecretScheme {
+                verify: onramp_provider_kit::standard_webhooks::verify,
+                sign: onramp_sign,
+                signed_url: unchanged_url,
+                send_secret_env: "ONRAMP_WEBHOOK_SECRET",
             },
             Self::Paypal => return Scheme::PaypalCertificate,
         };
@@ -212,6 +223,22 @@ fn meta_sign(
     Ok(vec![(onramp_meta::webhook::SIGNATURE_HEADER.into(), value)])
 }
 
+/// `onramp_provider_kit::standard_webhooks::headers` in the table's shape, as a new message
+/// (`msg_` and a random UUID) signed with the one secret.
+fn onramp_sign(
+    _url: &str,
+    body: &[u8],
+    secret: &str,
+    now_unix: i64,
+) -> Result<Vec<(String, String)>, SignatureError> {
+    let id = format!("msg_{}", uuid::Uuid::new_v4().simple());
+    let headers = onramp_provider_kit::standard_webhooks::headers(&id, now_unix, body, &[secret])?;
+    Ok(headers
+        .into_iter()
+        .map(|(name, value)| (name.to_string(), value))
+        .collect())
+}
+
 /// Whether `body` parses as JSON (any JSON value); otherwise it is taken as a form.
 fn is_json(body: &[u8]) -> bool {
     serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok()
@@ -233,6 +260,7 @@ pub struct VerifyArgs {
     ///         callbacks (Authorization: Application ...); --url is then required.
     /// stripe: the endpoint's signing secret, whsec_... (STRIPE_WEBHOOK_SECRET), used as is.
     /// meta:   the Meta app secret (META_APP_SECRET), the key of X-Hub-Signature-256.
+    /// onramp: the webhook endpoint's signing secret, whsec_... (Standard Webhooks).
     /// paypal: not used; give --webhook-id and --cert-file.
     #[arg(long, verbatim_doc_comment)]
     secret: Option<SecretString>,
@@ -258,8 +286,8 @@ pub struct VerifyArgs {
     /// File holding the raw request body, byte for byte.
     #[arg(long, value_name = "FILE")]
     body_file: PathBuf,
-    /// The time to check against, in Unix seconds; now by default. Telnyx, Sinch and Stripe
-    /// compare the signature's timestamp with it; PayPal's certificate must be valid at it;
+    /// The time to check against, in Unix seconds; now by default. Telnyx, Sinch, Stripe and
+    /// Onramp compare the signature's timestamp with it; PayPal's certificate must be valid at it;
     /// Meta's signature has no time.
     #[arg(long, value_name = "UNIX_SECONDS", allow_negative_numbers = true)]
     now: Option<i64>,

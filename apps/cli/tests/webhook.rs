@@ -4,8 +4,8 @@
 //! (Stripe, PayPal), so these tests prove that the command line reaches the adapters' verifiers
 //! intact (headers, URL, method, raw body, time, certificate) and that what `send` delivers is
 //! what the server's verifier accepts. Telnyx, Twilio and Sinch are here; Stripe, PayPal and
-//! Meta in `webhook/stripe.rs`, `webhook/paypal.rs` and `webhook/meta.rs`, over the same
-//! helpers.
+//! Meta in `webhook/stripe.rs`, `webhook/paypal.rs` and `webhook/meta.rs`, Onramp's own
+//! (Standard Webhooks) in `webhook/onramp.rs`, over the same helpers.
 //!
 //! This file holds the helpers, `webhook verify` for Telnyx, Twilio and Sinch and the command
 //! line; `webhook/delivery.rs` holds `webhook send` for Telnyx and Twilio.
@@ -21,6 +21,8 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 mod delivery;
 #[path = "webhook/meta.rs"]
 mod meta;
+#[path = "webhook/onramp.rs"]
+mod onramp;
 #[path = "webhook/paypal.rs"]
 mod paypal;
 #[path = "webhook/stripe.rs"]

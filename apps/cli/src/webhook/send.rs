@@ -15,6 +15,13 @@ use super::{
 
 /// Signs and sends; prints `HTTP <status>` and the answer's body. True on a 2xx answer.
 pub(super) async fn run(mut args: SendArgs) -> Result<bool, Failure> {
+    if args.provider == Provider::Onramp {
+        return Err(Failure::Usage(
+            "Onramp sends its own webhooks to tenants; `onramp webhook verify --provider onramp` \
+             checks one"
+                .into(),
+        ));
+    }
     let scheme = args.provider.scheme();
     let signer = signer(scheme, &mut args)?;
     let body = read_file(&args.event, "event file")?;
