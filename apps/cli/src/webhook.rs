@@ -9,13 +9,14 @@
 //! # Layout
 //! - `webhook.rs` (this file): the clap arguments, the provider table ([`Provider::scheme`])
 //!   and dispatch;
+//! - `schemes.rs`: the adapters' `verify` and `sign` in the table's shapes;
 //! - `verify.rs`: `--header` parsing, the `WebhookRequest` and the verdict;
 //! - `send.rs`: the delivery URL, signing and the POST;
 //! - `tests.rs`: unit tests of the provider table.
 //!
 //! # Schemes
-//! Telnyx, Twilio, Sinch, Stripe and Meta take one secret (`--secret`; for `send`, else the
-//! provider's environment variable). PayPal signs with a certificate's key instead: `verify`
+//! Telnyx, Twilio, Sinch, Stripe, Meta and Onramp (`verify` only) take one secret
+//! (`--secret`; for `send`, else the provider's environment variable). PayPal signs with a certificate's key instead: `verify`
 //! takes the webhook registration's id (`--webhook-id`) and the certificate served at
 //! `PAYPAL-CERT-URL` (`--cert-file`, read locally, never fetched); `send` takes the webhook id
 //! (`--webhook-id`, else `PAYPAL_WEBHOOK_ID`), an RSA private key (`--key-file`) and the URL
@@ -29,6 +30,7 @@
 //! webhook id, certificate, key or certificate URL; an option of another provider; an
 //! unreadable file; a `send` secret or key the signer cannot use).
 
+mod schemes;
 mod send;
 mod verify;
 
@@ -42,6 +44,9 @@ use onramp_provider_kit::webhook::{SignatureError, WebhookRequest};
 use secrecy::SecretString;
 
 use crate::ServerArg;
+use schemes::{
+    is_json, meta_sign, meta_verify, onramp_sign, stripe_sign, twilio_signed_url, unchanged_url,
+};
 pub(crate) use send::{Signer, route_url};
 
 /// `onramp webhook ...`.
@@ -170,78 +175,6 @@ impl fmt::Display for Provider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
-}
-
-fn unchanged_url(url: &str, _body: &[u8]) -> String {
-    url.to_string()
-}
-
-/// Twilio signs a JSON body through `bodySHA256` in the URL and a form body with the URL as
-/// is (PROVIDERS.md section 4, "JSON callbacks").
-fn twilio_signed_url(url: &str, body: &[u8]) -> String {
-    if is_json(body) {
-        onramp_twilio::webhook::url_with_body_sha256(url, body)
-    } else {
-        url.to_string()
-    }
-}
-
-/// `onramp_stripe::webhook::sign` in the table's shape: Stripe signs the body only, not the
-/// URL, and signing cannot fail (HMAC takes keys of any length).
-fn stripe_sign(
-    _url: &str,
-    body: &[u8],
-    secret: &str,
-    now_unix: i64,
-) -> Result<Vec<(String, String)>, SignatureError> {
-    let value = onramp_stripe::webhook::sign(body, secret, now_unix);
-    Ok(vec![(
-        onramp_stripe::webhook::SIGNATURE_HEADER.into(),
-        value,
-    )])
-}
-
-/// `onramp_meta::webhook::verify` in the table's shape: Meta's scheme has no timestamp, so
-/// there is no replay window to check `now` against (PROVIDERS.md section 6, "Webhooks").
-fn meta_verify(
-    request: &WebhookRequest,
-    app_secret: &str,
-    _now_unix: i64,
-) -> Result<(), SignatureError> {
-    onramp_meta::webhook::verify(request, app_secret)
-}
-
-/// `onramp_meta::webhook::sign` in the table's shape: Meta signs the body only, with no time,
-/// into one `X-Hub-Signature-256` header; signing cannot fail (HMAC takes keys of any length).
-fn meta_sign(
-    _url: &str,
-    body: &[u8],
-    app_secret: &str,
-    _now_unix: i64,
-) -> Result<Vec<(String, String)>, SignatureError> {
-    let value = onramp_meta::webhook::sign(body, app_secret);
-    Ok(vec![(onramp_meta::webhook::SIGNATURE_HEADER.into(), value)])
-}
-
-/// `onramp_provider_kit::standard_webhooks::headers` in the table's shape, as a new message
-/// (`msg_` and a random UUID) signed with the one secret.
-fn onramp_sign(
-    _url: &str,
-    body: &[u8],
-    secret: &str,
-    now_unix: i64,
-) -> Result<Vec<(String, String)>, SignatureError> {
-    let id = format!("msg_{}", uuid::Uuid::new_v4().simple());
-    let headers = onramp_provider_kit::standard_webhooks::headers(&id, now_unix, body, &[secret])?;
-    Ok(headers
-        .into_iter()
-        .map(|(name, value)| (name.to_string(), value))
-        .collect())
-}
-
-/// Whether `body` parses as JSON (any JSON value); otherwise it is taken as a form.
-fn is_json(body: &[u8]) -> bool {
-    serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok()
 }
 
 /// `onramp webhook verify`.
