@@ -14,7 +14,7 @@ use standardwebhooks::{
 };
 use subtle::ConstantTimeEq;
 
-use crate::webhook::{SignatureError, WebhookRequest};
+use crate::webhook::{SignatureError, WebhookRequest, check_age};
 
 /// How far the signed timestamp may be from now, either way, in seconds.
 pub const TOLERANCE_SECONDS: i64 = 5 * 60;
@@ -80,10 +80,7 @@ pub fn verify(request: &WebhookRequest, secret: &str, now_unix: i64) -> Result<(
             name: HEADER_WEBHOOK_TIMESTAMP,
             reason: "not whole Unix seconds".into(),
         })?;
-    let age_seconds = timestamp.saturating_sub(now_unix);
-    if age_seconds.unsigned_abs() > TOLERANCE_SECONDS.unsigned_abs() {
-        return Err(SignatureError::Stale { age_seconds });
-    }
+    check_age(timestamp, now_unix, TOLERANCE_SECONDS.unsigned_abs())?;
     let expected = sign(id, timestamp, &request.body, secret)?;
     let expected = expected
         .split_once(',')

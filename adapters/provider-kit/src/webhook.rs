@@ -38,6 +38,23 @@ impl WebhookRequest {
     }
 }
 
+/// Checks a signature's time against the replay window: `signed_at` (Unix seconds) at most
+/// `tolerance_seconds` from `now_unix`, either way.
+///
+/// # Errors
+/// [`SignatureError::Stale`] with the signed time minus now, outside the window.
+pub fn check_age(
+    signed_at: i64,
+    now_unix: i64,
+    tolerance_seconds: u64,
+) -> Result<(), SignatureError> {
+    let age_seconds = signed_at.saturating_sub(now_unix);
+    if age_seconds.unsigned_abs() > tolerance_seconds {
+        return Err(SignatureError::Stale { age_seconds });
+    }
+    Ok(())
+}
+
 /// Why a webhook's signature was refused. Every variant answers 401 and stores nothing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {

@@ -79,10 +79,7 @@ pub fn verify(request: &WebhookRequest, secret: &str, now_unix: i64) -> Result<(
             name: SIGNATURE_HEADER,
             reason: "t= is not an integer number of seconds".into(),
         })?;
-    let age_seconds = timestamp.saturating_sub(now_unix);
-    if age_seconds.unsigned_abs() > TOLERANCE_SECONDS {
-        return Err(SignatureError::Stale { age_seconds });
-    }
+    onramp_provider_kit::webhook::check_age(timestamp, now_unix, TOLERANCE_SECONDS)?;
     let mac = keyed(secret, timestamp_text, &request.body);
     if signatures
         .iter()

@@ -226,14 +226,7 @@ fn verify_application(
 }
 
 fn within_window(signed_at: i64, now_unix: i64) -> Result<(), SignatureError> {
-    let age_seconds = signed_at.saturating_sub(now_unix);
-    if age_seconds
-        .checked_abs()
-        .is_none_or(|a| a > TOLERANCE_SECONDS)
-    {
-        return Err(SignatureError::Stale { age_seconds });
-    }
-    Ok(())
+    onramp_provider_kit::webhook::check_age(signed_at, now_unix, TOLERANCE_SECONDS.unsigned_abs())
 }
 
 #[cfg(test)]
