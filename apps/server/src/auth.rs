@@ -50,12 +50,13 @@ pub fn hash_api_key(secrets: &dyn Secrets, key: &str) -> String {
 
 /// Keyed hash of the admin token, for constant-time comparison.
 pub fn hash_admin_token(secrets: &dyn Secrets, token: &str) -> [u8; 32] {
-    secrets.keyed_hash("admin-token", token.as_bytes())
+    hash_bearer_token(secrets, "admin", token)
 }
 
-/// Keyed hash of the metrics token (`ONRAMP_METRICS_TOKEN`), for constant-time comparison.
-pub fn hash_metrics_token(secrets: &dyn Secrets, token: &str) -> [u8; 32] {
-    secrets.keyed_hash("metrics-token", token.as_bytes())
+/// Keyed hash of a server-wide bearer token, `ONRAMP_{WHAT}_TOKEN` (`what`: `admin`,
+/// `metrics`), for constant-time comparison; purpose `{what}-token`.
+pub fn hash_bearer_token(secrets: &dyn Secrets, what: &str, token: &str) -> [u8; 32] {
+    secrets.keyed_hash(&format!("{what}-token"), token.as_bytes())
 }
 
 /// Recently verified key hashes. Only successful look-ups are kept, for [`CACHE_TTL`], so a
@@ -117,7 +118,7 @@ pub async fn require_end_user(
     Ok(next.run(req).await)
 }
 
-pub(crate) fn bearer(req: &Request) -> Option<&str> {
+fn bearer(req: &Request) -> Option<&str> {
     let value = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme
@@ -167,12 +168,31 @@ pub async fn require_admin(
     let expected = state.admin_token_hash.ok_or_else(|| {
         ApiError::Unauthorized("the admin API is disabled: set ONRAMP_ADMIN_TOKEN".into())
     })?;
-    let token = bearer(&req).ok_or_else(|| {
-        ApiError::Unauthorized("send Authorization: Bearer <ONRAMP_ADMIN_TOKEN>".into())
-    })?;
-    let given = hash_admin_token(state.services.secrets.as_ref(), token);
-    if !bool::from(given.ct_eq(&expected)) {
-        return Err(ApiError::Unauthorized("wrong admin token".into()));
-    }
+    check_bearer(&state, &req, &expected, "admin")?;
     Ok(next.run(req).await)
+}
+
+/// Checks that `req` carries `Authorization: Bearer <token>` whose [`hash_bearer_token`] is
+/// `expected`, compared in constant time.
+///
+/// # Errors
+/// 401 `UNAUTHORIZED` naming `ONRAMP_{WHAT}_TOKEN` when the header is missing, `wrong {what}
+/// token` when it does not match.
+pub(crate) fn check_bearer(
+    state: &AppState,
+    req: &Request,
+    expected: &[u8; 32],
+    what: &str,
+) -> Result<(), ApiError> {
+    let token = bearer(req).ok_or_else(|| {
+        ApiError::Unauthorized(format!(
+            "send Authorization: Bearer <ONRAMP_{}_TOKEN>",
+            what.to_uppercase()
+        ))
+    })?;
+    let given = hash_bearer_token(state.services.secrets.as_ref(), what, token);
+    if !bool::from(given.ct_eq(expected)) {
+        return Err(ApiError::Unauthorized(format!("wrong {what} token")));
+    }
+    Ok(())
 }

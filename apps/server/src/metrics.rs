@@ -31,7 +31,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use subtle::ConstantTimeEq;
 
 use crate::problem::ApiError;
 use crate::state::AppState;
@@ -198,14 +197,8 @@ pub fn webhook_received(provider: impl ToString, result: &'static str) {
 /// # Errors
 /// 401 `UNAUTHORIZED` when `ONRAMP_METRICS_TOKEN` is set and the request does not carry it.
 pub async fn render(State(state): State<AppState>, req: Request) -> Result<Response, ApiError> {
-    if let Some(expected) = state.metrics_token_hash {
-        let token = crate::auth::bearer(&req).ok_or_else(|| {
-            ApiError::Unauthorized("send Authorization: Bearer <ONRAMP_METRICS_TOKEN>".into())
-        })?;
-        let given = crate::auth::hash_metrics_token(state.services.secrets.as_ref(), token);
-        if !bool::from(given.ct_eq(&expected)) {
-            return Err(ApiError::Unauthorized("wrong metrics token".into()));
-        }
+    if let Some(expected) = &state.metrics_token_hash {
+        crate::auth::check_bearer(&state, &req, expected, "metrics")?;
     }
     sample_store(&state).await;
     Ok(([(CONTENT_TYPE, CONTENT_TYPE_TEXT)], handle().render()).into_response())

@@ -20,7 +20,7 @@ use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
-use crate::auth::{TenantCache, hash_admin_token, hash_metrics_token};
+use crate::auth::{TenantCache, hash_admin_token, hash_bearer_token};
 use crate::edge_store::EdgeStore;
 use crate::runtime::{RandomCodes, SystemClock, UuidV7};
 use crate::settings::{Role, Settings};
@@ -194,7 +194,7 @@ impl Application {
             metrics_token_hash: settings
                 .metrics_token
                 .as_ref()
-                .map(|t| hash_metrics_token(secrets.as_ref(), t.expose_secret())),
+                .map(|t| hash_bearer_token(secrets.as_ref(), "metrics", t.expose_secret())),
             wake: wake.clone(),
             providers: directory,
             public_url: settings.public_url.clone(),
