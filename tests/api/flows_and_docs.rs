@@ -66,6 +66,8 @@ async fn the_openapi_document_names_every_path_and_the_docs_page_serves_html() {
             "/admin/v1/tenants",
             "/v1/customers",
             "/v1/customers/{id}",
+            "/v1/events",
+            "/v1/events/{id}",
             "/v1/flows",
             "/v1/flows/{flow_id}",
             "/v1/integrations",

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod errors;
+mod events;
 mod failover;
 mod flows_and_docs;
 mod idempotency;

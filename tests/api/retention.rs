@@ -1,6 +1,6 @@
 //! Retention (issue 11, item 7): what is kept only for a while (done jobs 7 days, idempotency
-//! records 24 hours, stored provider webhooks 30 days, each configurable) is deleted by the
-//! worker's sweep, and only that.
+//! records 24 hours, stored provider webhooks and tenant-facing events 30 days, each
+//! configurable) is deleted by the worker's sweep, and only that.
 
 use onramp_tests::{backends, spawn_app_with};
 use serde_json::json;
@@ -16,6 +16,7 @@ async fn the_sweep_deletes_done_jobs_old_idempotency_records_and_webhooks_past_t
         let app = spawn_app_with(backend, |s| {
             s.retention_jobs_days = 2;
             s.retention_webhooks_days = 3;
+            s.retention_events_days = 4;
         })
         .await;
         // A session under a key, a verification whose code goes out (its delivery job done),
@@ -98,6 +99,33 @@ async fn the_sweep_deletes_done_jobs_old_idempotency_records_and_webhooks_past_t
         let swept = app.sweeper.sweep().await.unwrap();
         assert_eq!(swept.webhooks, 1, "{backend:?}: {swept:?}");
         assert_eq!(post_event().await, "stored");
+        assert_eq!(app.get_session(&sid).await.status, 200);
+
+        // Past four days the first session's tenant-facing events go; the second's stay.
+        let told = |session: String| {
+            let app = &app;
+            async move {
+                let r = app.get(&format!("/v1/events?session_id={session}")).await;
+                let data = r.body["data"].as_array().cloned().unwrap_or_default();
+                data.iter()
+                    .map(|e| e["type"].as_str().unwrap_or_default().to_owned())
+                    .collect::<Vec<_>>()
+            }
+        };
+        let again_id = id_of(&again);
+        let before = told(sid.clone()).await;
+        assert!(
+            before.contains(&"session.started".to_owned()),
+            "{backend:?}: {before:?}"
+        );
+        app.clock.advance(2 * DAY - 3_600);
+        let swept = app.sweeper.sweep().await.unwrap();
+        assert!(swept.tenant_events >= 2, "{backend:?}: {swept:?}");
+        // What the first day told is gone; the code's expiry, told when its timer ran after
+        // the clock moved, is kept.
+        let after = told(sid.clone()).await;
+        assert_eq!(after, ["verification.expired"], "{backend:?}: {before:?}");
+        assert!(told(again_id).await.contains(&"session.started".to_owned()));
         assert_eq!(app.get_session(&sid).await.status, 200);
     }
 }

@@ -49,7 +49,12 @@ async fn verify_again(app: &TestApp, session: &str, phone: &str) -> String {
     vid
 }
 
-async fn submit_card(app: &TestApp, session: &str, card: &str, email: &str) -> onramp_tests::Reply {
+pub(crate) async fn submit_card(
+    app: &TestApp,
+    session: &str,
+    card: &str,
+    email: &str,
+) -> onramp_tests::Reply {
     app.post(
         &format!("/v1/sessions/{session}/trial"),
         &json!({ "payment_method": card, "email": email }),

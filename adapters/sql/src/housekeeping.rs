@@ -57,6 +57,18 @@ impl Retention for SqlStore {
         self.write(op).await?.count()
     }
 
+    async fn delete_tenant_events(
+        &self,
+        created_before: OffsetDateTime,
+        limit: u32,
+    ) -> Result<u64, StoreError> {
+        let op = WriteOp::DeleteTenantEvents {
+            before: created_before,
+            limit,
+        };
+        self.write(op).await?.count()
+    }
+
     async fn reclaim_space(&self) -> Result<(), StoreError> {
         self.write(WriteOp::Reclaim).await?.done()
     }

@@ -1,5 +1,5 @@
-//! Retention (issue 11, item 7): a worker deletes done jobs, expired idempotency records and
-//! old stored provider webhooks in bounded batches, then returns the freed space (SQLite).
+//! Retention (issue 11, item 7): a worker deletes done jobs, expired idempotency records, old
+//! stored provider webhooks and old tenant-facing events in bounded batches, then returns the freed space (SQLite).
 //!
 //! Every worker process sweeps on its own interval; the deletes are idempotent and bounded, so
 //! replicas sweeping at once only share the work.
@@ -22,6 +22,8 @@ pub struct RetentionPolicy {
     pub done_jobs: time::Duration,
     /// Stored provider webhooks (30 days by default).
     pub webhooks: time::Duration,
+    /// Tenant-facing events (30 days by default).
+    pub tenant_events: time::Duration,
     /// Idempotency records (24 hours by default); their expiry is fixed when written.
     pub idempotency: time::Duration,
     /// Between sweeps (1 hour by default).
@@ -37,6 +39,8 @@ pub struct Swept {
     pub idempotency: u64,
     /// Stored webhooks.
     pub webhooks: u64,
+    /// Tenant-facing events.
+    pub tenant_events: u64,
 }
 
 /// The stores a sweep works on.
@@ -72,10 +76,16 @@ impl Sweeper {
                 .delete_webhooks(now - self.policy.webhooks, BATCH)
         })
         .await?;
+        let tenant_events = batches(|| {
+            self.retention
+                .delete_tenant_events(now - self.policy.tenant_events, BATCH)
+        })
+        .await?;
         let swept = Swept {
             jobs,
             idempotency,
             webhooks,
+            tenant_events,
         };
         if swept != Swept::default() {
             self.retention.reclaim_space().await?;

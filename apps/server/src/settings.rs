@@ -31,6 +31,7 @@
 //! | `ONRAMP_WHATSAPP_INBOUND_FLOW` | `conversational-profile` | the flow a person who writes first on WhatsApp starts |
 //! | `ONRAMP_RETENTION_JOBS_DAYS` | `7` | done jobs are deleted after this many days (dead ones are kept) |
 //! | `ONRAMP_RETENTION_WEBHOOKS_DAYS` | `30` | stored provider webhooks are deleted after this many days |
+//! | `ONRAMP_RETENTION_EVENTS_DAYS` | `30` | tenant-facing events (`GET /v1/events`) are deleted after this many days |
 //! | `ONRAMP_IDEMPOTENCY_TTL_HOURS` | `24` | an idempotency key's record is kept this long (Stripe's rule) |
 //! | `ONRAMP_RETENTION_INTERVAL_SECONDS` | `3600` | how often a worker deletes what is past its retention, in batches |
 //! | `ONRAMP_PUBLIC_URL` | unset | the public base URL providers call (`https://onramp.example.com`); Twilio signs the URL it called, so behind a proxy set this |
@@ -123,6 +124,8 @@ pub struct Settings {
     pub retention_jobs_days: u32,
     /// Stored provider webhooks are kept this many days.
     pub retention_webhooks_days: u32,
+    /// Days tenant-facing events are kept.
+    pub retention_events_days: u32,
     /// Idempotency records are kept this many hours.
     pub idempotency_ttl_hours: u32,
     /// Seconds between retention sweeps.
@@ -166,6 +169,7 @@ impl Settings {
             .set_default("whatsapp_inbound_flow", "conversational-profile")?
             .set_default("retention_jobs_days", 7)?
             .set_default("retention_webhooks_days", 30)?
+            .set_default("retention_events_days", 30)?
             .set_default("idempotency_ttl_hours", 24)?
             .set_default("retention_interval_seconds", 3600)?
             .set_default("job_lease_seconds", 30)?
@@ -211,6 +215,7 @@ impl Settings {
             allow_tenant_base_urls: true,
             retention_jobs_days: 7,
             retention_webhooks_days: 30,
+            retention_events_days: 30,
             idempotency_ttl_hours: 24,
             retention_interval_seconds: 3600,
             job_lease_seconds: 30,
@@ -234,6 +239,7 @@ impl Settings {
         crate::retention::RetentionPolicy {
             done_jobs: time::Duration::days(i64::from(self.retention_jobs_days)),
             webhooks: time::Duration::days(i64::from(self.retention_webhooks_days)),
+            tenant_events: time::Duration::days(i64::from(self.retention_events_days)),
             idempotency: time::Duration::hours(i64::from(self.idempotency_ttl_hours)),
             interval: std::time::Duration::from_secs(u64::from(self.retention_interval_seconds)),
         }
@@ -282,11 +288,12 @@ impl Settings {
         }
         if self.retention_jobs_days == 0
             || self.retention_webhooks_days == 0
+            || self.retention_events_days == 0
             || self.idempotency_ttl_hours == 0
             || self.retention_interval_seconds == 0
             || self.job_lease_seconds == 0
         {
-            return Err("ONRAMP_RETENTION_JOBS_DAYS, ONRAMP_RETENTION_WEBHOOKS_DAYS, ONRAMP_IDEMPOTENCY_TTL_HOURS, ONRAMP_RETENTION_INTERVAL_SECONDS and ONRAMP_JOB_LEASE_SECONDS must be > 0".into());
+            return Err("ONRAMP_RETENTION_JOBS_DAYS, ONRAMP_RETENTION_WEBHOOKS_DAYS, ONRAMP_RETENTION_EVENTS_DAYS, ONRAMP_IDEMPOTENCY_TTL_HOURS, ONRAMP_RETENTION_INTERVAL_SECONDS and ONRAMP_JOB_LEASE_SECONDS must be > 0".into());
         }
         if self.otp_ttl_seconds == 0 || self.otp_max_checks == 0 || self.otp_sends_per_hour == 0 {
             return Err("ONRAMP_OTP_TTL_SECONDS, ONRAMP_OTP_MAX_CHECKS and ONRAMP_OTP_SENDS_PER_HOUR must be > 0".into());

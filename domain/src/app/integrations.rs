@@ -6,6 +6,8 @@ use crate::integration::{IntegrationEvent, IntegrationState, credentials_context
 use crate::ports::{AggregateKind, ListQuery, ProviderId, StreamId};
 
 use super::aggregates::whatsapp::Integrations;
+use super::events::Notice;
+use super::execute::Aggregate;
 use super::persist::Versioned;
 use super::{CoreError, IntegrationService, IntegrationServiceError};
 
@@ -36,13 +38,25 @@ impl IntegrationService {
         make: impl Fn(&IntegrationState) -> IntegrationEvent + Sync,
     ) -> Result<IntegrationState, IntegrationServiceError> {
         let make = &make;
+        let now = self.core.clock.now();
         self.execute(tenant, |tx| {
             Box::pin(async move {
                 let current = tx
                     .load::<IntegrationState>(provider)
                     .await?
                     .unwrap_or_default();
-                Ok(tx.apply(&Integrations, provider, vec![make(&current)])?)
+                let after = tx.apply(&Integrations, provider, vec![make(&current)])?;
+                // Its health moving is told once, whatever moved it (set, check, disable).
+                if after.status != current.status {
+                    let key = provider.to_string();
+                    let at = after.updated_at.or(after.last_check_at).unwrap_or(now);
+                    tx.notify(
+                        Notice::new("integration.health_changed", None)
+                            .with("previous_status", current.status),
+                        after.tenant_object(&key, at),
+                    );
+                }
+                Ok(after)
             })
         })
         .await

@@ -17,6 +17,7 @@ mod catalog;
 mod delivery;
 pub mod end_users;
 mod error;
+pub mod events;
 mod execute;
 pub mod integrations;
 pub mod jobs;

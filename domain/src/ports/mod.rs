@@ -14,6 +14,7 @@ mod runtime;
 mod sandbox;
 mod secrets;
 mod store;
+mod webhook_sender;
 mod whatsapp;
 
 pub use delivery::*;
@@ -25,4 +26,5 @@ pub use runtime::*;
 pub use sandbox::*;
 pub use secrets::*;
 pub use store::*;
+pub use webhook_sender::*;
 pub use whatsapp::*;

@@ -26,6 +26,15 @@ pub trait Retention: Send + Sync {
         limit: u32,
     ) -> Result<u64, StoreError>;
 
+    /// Deletes at most `limit` tenant-facing events (issue 12, item 1) created before
+    /// `created_before`, oldest first; returns how many. The events API and redelivery no
+    /// longer find them.
+    async fn delete_tenant_events(
+        &self,
+        created_before: OffsetDateTime,
+        limit: u32,
+    ) -> Result<u64, StoreError>;
+
     /// Returns the space of deleted rows to the file system where the engine needs to be asked
     /// (SQLite's incremental vacuum; PostgreSQL's autovacuum does it by itself).
     async fn reclaim_space(&self) -> Result<(), StoreError>;

@@ -1,8 +1,8 @@
-//! `EventStore::commit`: the request's idempotency record, appends, projection rows, jobs, timer
-//! cancellations and job completion.
+//! `EventStore::commit`: the request's idempotency record, appends, projection rows, tenant-facing
+//! events, jobs, timer cancellations and job completion.
 
 use onramp_domain::ids::TenantId;
-use onramp_domain::ports::{Commit, NewJob, StoreError, StreamWrite};
+use onramp_domain::ports::{Commit, NewJob, NewTenantEvent, StoreError, StreamWrite};
 use time::OffsetDateTime;
 
 use crate::codec::{describe, to_i64};
@@ -36,6 +36,11 @@ ON CONFLICT (tenant_id, kind, id) DO UPDATE SET version = excluded.version, stat
 const INSERT_EVENT: &str = "\
 INSERT INTO events (tenant_id, stream_kind, stream_id, version, event_type, payload, recorded_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+/// Appends a tenant-facing event; the store assigns its sequence, in commit order.
+const INSERT_TENANT_EVENT: &str = "\
+INSERT INTO tenant_events (tenant_id, id, event_type, session_id, created_at, data)
+VALUES ($1, $2, $3, $4, $5, $6)";
 
 /// Enqueues a job; a timer replaces the pending timer with the same key (the partial unique
 /// index `jobs_pending_timer`), in one statement so concurrent reschedules cannot both insert.
@@ -104,6 +109,9 @@ pub(crate) async fn commit(conn: &mut Conn<'_>, prepared: Prepared) -> Result<()
     streams.sort_by(|a, b| a.stream.cmp(&b.stream));
     for write in streams {
         write_stream(conn, tenant, write).await?;
+    }
+    for event in commit.tenant_events {
+        insert_tenant_event(conn, tenant, event).await?;
     }
     // Cancellations first: a commit that cancels a timer and schedules it anew keeps the new one.
     for key in commit.cancel_timers {
@@ -205,6 +213,23 @@ async fn write_stream(
                 other => other,
             })?;
     }
+    Ok(())
+}
+
+async fn insert_tenant_event(
+    conn: &mut Conn<'_>,
+    tenant: TenantId,
+    event: NewTenantEvent,
+) -> Result<(), StoreError> {
+    let args = vec![
+        tenant.into(),
+        crate::db::Arg::Uuid(event.id),
+        event.event_type.into(),
+        event.session_id.into(),
+        event.created_at.into(),
+        event.data.into(),
+    ];
+    conn.execute(INSERT_TENANT_EVENT, args).await?;
     Ok(())
 }
 

@@ -1,13 +1,14 @@
 //! `EventStore::commit` on PostgreSQL: the whole commit as one JSON document.
 //!
-//! The document goes to the `onramp_commit` function (migration `0013_commit_function.sql`),
+//! The document goes to the `onramp_commit` function (migrations `0013_commit_function.sql` and
+//! `0014_tenant_events.sql`),
 //! which runs the statements of [`super::commit`] in the same order with the same checks, in
 //! one statement: one round trip, no BEGIN or COMMIT. Several commits go together to
 //! `onramp_commit_group` ([`crate::postgres`]'s group commit). Times travel as unix
 //! microseconds, floored as every bound time is ([`crate::codec::to_micros`]); the idempotency
 //! answer as hex.
 
-use onramp_domain::ports::{NewEvent, NewJob, StoreError, StreamWrite};
+use onramp_domain::ports::{NewEvent, NewJob, NewTenantEvent, StoreError, StreamWrite};
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
@@ -30,11 +31,13 @@ pub(crate) fn document(prepared: Prepared) -> Result<Value, StoreError> {
         .map(stream)
         .collect::<Result<Vec<_>, _>>()?;
     let jobs: Vec<Value> = commit.jobs.into_iter().map(job).collect();
+    let tenant_events: Vec<Value> = commit.tenant_events.into_iter().map(tenant_event).collect();
     Ok(json!({
         "tenant": commit.tenant.uuid(),
         "now": to_micros(OffsetDateTime::now_utc()),
         "idempotency": record.map(|r| r.document()),
         "streams": streams,
+        "tenant_events": tenant_events,
         "cancel_timers": commit.cancel_timers,
         "jobs": jobs,
         "complete_job": commit.complete_job.map(|id| id.uuid()),
@@ -77,6 +80,16 @@ fn event(event: NewEvent) -> Value {
         "type": event.event_type,
         "payload": event.payload,
         "at": to_micros(event.recorded_at),
+    })
+}
+
+fn tenant_event(event: NewTenantEvent) -> Value {
+    json!({
+        "id": event.id,
+        "type": event.event_type,
+        "session_id": event.session_id,
+        "at": to_micros(event.created_at),
+        "data": event.data,
     })
 }
 

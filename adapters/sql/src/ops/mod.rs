@@ -18,6 +18,7 @@ mod listing;
 mod reads;
 mod retention;
 mod sandbox;
+mod tenant_events;
 mod tenants;
 
 pub(crate) use commit::Prepared;
@@ -34,6 +35,7 @@ pub(crate) use jobs::{next_due, queue_stats};
 pub(crate) use listing::{list, stream_owner};
 pub(crate) use reads::{events, load};
 pub(crate) use sandbox::{get as sandbox_get, list as sandbox_list};
+pub(crate) use tenant_events::{get as tenant_event, list as tenant_events};
 pub(crate) use tenants::{tenant_by_key_hash, tenant_count};
 
 /// A write request, run atomically.
@@ -64,6 +66,10 @@ pub(crate) enum WriteOp {
         limit: u32,
     },
     DeleteWebhooks {
+        before: OffsetDateTime,
+        limit: u32,
+    },
+    DeleteTenantEvents {
         before: OffsetDateTime,
         limit: u32,
     },
@@ -168,6 +174,11 @@ pub(crate) async fn execute(conn: &mut Conn<'_>, op: WriteOp) -> Result<WriteOut
         }
         WriteOp::DeleteWebhooks { before, limit } => {
             retention::delete_webhooks(conn, before, limit)
+                .await
+                .map(WriteOutput::Count)
+        }
+        WriteOp::DeleteTenantEvents { before, limit } => {
+            retention::delete_tenant_events(conn, before, limit)
                 .await
                 .map(WriteOutput::Count)
         }

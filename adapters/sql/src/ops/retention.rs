@@ -1,4 +1,5 @@
-//! Retention (issue 11, item 7): bounded batch deletes of done jobs and stored webhooks, and
+//! Retention (issue 11, item 7): bounded batch deletes of done jobs, stored webhooks and
+//! tenant-facing events (issue 12, item 1), and
 //! SQLite's incremental vacuum.
 
 use onramp_domain::ports::StoreError;
@@ -16,6 +17,11 @@ DELETE FROM jobs WHERE id IN (
 const OLD_WEBHOOKS: &str = "\
 SELECT tenant_id, kind, id FROM aggregates
 WHERE kind = 'webhook_event' AND created_at < $1 ORDER BY created_at, tenant_id, id LIMIT $2";
+
+/// The oldest tenant-facing events first: the log's order, from its start.
+const DELETE_TENANT_EVENTS: &str = "\
+DELETE FROM tenant_events WHERE seq IN (
+    SELECT seq FROM tenant_events WHERE created_at < $1 ORDER BY seq LIMIT $2)";
 
 /// Pages freed per vacuum step: about 4 MiB with SQLite's default 4 KiB pages.
 const VACUUM_PAGES: i64 = 1024;
@@ -48,6 +54,19 @@ pub(crate) async fn delete_webhooks(
     conn.execute(sqlx::AssertSqlSafe(events), args()).await?;
     conn.execute(sqlx::AssertSqlSafe(states), args()).await?;
     conn.execute(sqlx::AssertSqlSafe(rows), args()).await
+}
+
+/// Deletes at most `limit` tenant-facing events created before `before`, oldest first.
+pub(crate) async fn delete_tenant_events(
+    conn: &mut Conn<'_>,
+    before: OffsetDateTime,
+    limit: u32,
+) -> Result<u64, StoreError> {
+    conn.execute(
+        DELETE_TENANT_EVENTS,
+        vec![before.into(), i64::from(limit).into()],
+    )
+    .await
 }
 
 /// SQLite: frees up to [`VACUUM_PAGES`] pages of the free list (a database created with

@@ -1,8 +1,10 @@
-//! The atomicity of commits: a commit at a stale version writes nothing (no events, jobs, timer
-//! changes or completions), concurrent commits to one stream have one winner, a commit over
+//! The atomicity of commits: a commit at a stale version writes nothing (no events, tenant-facing
+//! events, jobs, timer changes or completions), concurrent commits to one stream have one winner, a commit over
 //! several streams is all or nothing, and a commit may carry no stream.
 
-use onramp_domain::ports::{Commit, EventStore, JobQueue};
+use onramp_domain::ports::{
+    Commit, EventStore, JobQueue, NewTenantEvent, TenantEventLog, TenantEventQuery,
+};
 use serde_json::json;
 
 use super::support::*;
@@ -43,6 +45,13 @@ async fn a_commit_at_a_stale_version_writes_nothing() {
             ));
             stale.cancel_timers.push("expiry".to_string());
             stale.complete_job = Some(pending);
+            stale.tenant_events.push(NewTenantEvent {
+                id: uuid::Uuid::new_v4(),
+                event_type: "session.completed",
+                session_id: Some(s.id.clone()),
+                created_at: at(0),
+                data: json!({ "told": "by the failed commit" }),
+            });
             let result = store.commit(stale).await;
             assert!(
                 is_conflict(&result),
@@ -61,6 +70,18 @@ async fn a_commit_at_a_stale_version_writes_nothing() {
             1,
             "{label}"
         );
+        // P-EVT-1: no tenant-facing event of a failed commit.
+        let told = store
+            .tenant_events(
+                t,
+                &TenantEventQuery {
+                    limit: 10,
+                    ..TenantEventQuery::default()
+                },
+            )
+            .await
+            .expect("tenant events");
+        assert_eq!(told, [], "{label}");
         // Only the setup's timer exists, untouched: not cancelled, replaced or completed.
         let claimed = store.claim(at(100), 30, 10).await.expect("claim");
         assert_eq!(claimed.len(), 1, "{label}: {claimed:?}");

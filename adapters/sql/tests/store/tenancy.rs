@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use onramp_domain::ids::TenantId;
 use onramp_domain::ports::{
-    AggregateKind, Commit, EventStore, IdempotencyRecord, IdempotencyStore, ListQuery, Snapshot,
-    StoredResponse, StreamId,
+    AggregateKind, Commit, EventStore, IdempotencyRecord, IdempotencyStore, ListQuery,
+    NewTenantEvent, Snapshot, StoredResponse, StreamId, TenantEventLog, TenantEventQuery,
 };
 use onramp_sql::SqlStore;
 use proptest::prelude::*;
@@ -148,6 +148,8 @@ async fn check(
     let tenants = BTreeMap::from([(Owner::A, tenant()), (Owner::B, tenant())]);
     // The model: latest version and snapshot per (owner, kind, id).
     let mut model: BTreeMap<(Owner, AggregateKind, u8), (u64, Snapshot)> = BTreeMap::new();
+    // The tenant-facing events told: owner, session, id.
+    let mut told: Vec<(Owner, u8, uuid::Uuid)> = Vec::new();
     for w in writes {
         let t = tenants[&w.owner];
         let stream = StreamId::new(w.kind, format!("agg-{}", w.id));
@@ -156,10 +158,21 @@ async fn check(
         for e in &mut write.events {
             e.payload = json!({ "tenant": t.to_string() });
         }
+        // Each write tells its tenant one event of the write's session.
+        let mut commit = commit_of(t, write);
+        let event_id = uuid::Uuid::new_v4();
+        commit.tenant_events.push(NewTenantEvent {
+            id: event_id,
+            event_type: "session.started",
+            session_id: Some(format!("session-{}", w.session)),
+            created_at: at(i64::from(w.created)),
+            data: json!({ "tenant": t.to_string() }),
+        });
         store
-            .commit(commit_of(t, write))
+            .commit(commit)
             .await
             .map_err(|e| TestCaseError::fail(format!("{label}: commit: {e:?}")))?;
+        told.push((w.owner, w.session, event_id));
         // A stream's flow, external reference, session and creation time are fixed by its first
         // write (the `Snapshot` contract); later writes keep them.
         let mut snapshot = snapshot_of(w, t);
@@ -280,6 +293,47 @@ async fn check(
                     .count();
                 prop_assert_eq!(seen, expected, "{}: {:?}", label, filter);
             }
+        }
+    }
+
+    // Tenant-facing events: each tenant lists and finds only its own.
+    for (&owner, &t) in &tenants {
+        let mine = json!({ "tenant": t.to_string() });
+        for session in [None, Some(0_u8), Some(1)] {
+            let mut query = TenantEventQuery {
+                session_id: session.map(|s| format!("session-{s}")),
+                ascending: true,
+                limit: 3,
+                ..TenantEventQuery::default()
+            };
+            let mut seen = Vec::new();
+            loop {
+                let page = store
+                    .tenant_events(t, &query)
+                    .await
+                    .map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+                prop_assert!(
+                    page.iter().all(|e| e.data == mine),
+                    "{}: another tenant's event",
+                    label
+                );
+                let Some(last) = page.last() else { break };
+                query.cursor = Some(last.sequence);
+                seen.extend(page.iter().map(|e| e.id));
+            }
+            let expected: Vec<uuid::Uuid> = told
+                .iter()
+                .filter(|(o, s, _)| *o == owner && session.is_none_or(|x| x == *s))
+                .map(|(_, _, id)| *id)
+                .collect();
+            prop_assert_eq!(seen, expected, "{}: session {:?}", label, session);
+        }
+        for (o, _, id) in &told {
+            let found = store
+                .tenant_event(t, *id)
+                .await
+                .map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+            prop_assert_eq!(found.is_some(), *o == owner, "{}", label);
         }
     }
 

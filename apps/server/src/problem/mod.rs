@@ -152,6 +152,9 @@ pub enum ApiError {
     /// 404 `CUSTOMER_NOT_FOUND`, also for another tenant's account.
     #[error("no customer account with this id")]
     CustomerNotFound,
+    /// 404 `EVENT_NOT_FOUND`, also for another tenant's event or one past its retention.
+    #[error("no event with this id")]
+    EventNotFound,
     /// 402 `CARD_DECLINED`: the card was declined; another card may be tried.
     #[error("{detail}")]
     CardDeclined {
@@ -280,6 +283,7 @@ impl ApiError {
             TrialNotFound => (StatusCode::NOT_FOUND, "TRIAL_NOT_FOUND"),
             OrderNotFound => (StatusCode::NOT_FOUND, "ORDER_NOT_FOUND"),
             CustomerNotFound => (StatusCode::NOT_FOUND, "CUSTOMER_NOT_FOUND"),
+            EventNotFound => (StatusCode::NOT_FOUND, "EVENT_NOT_FOUND"),
             CardDeclined { .. } => (StatusCode::PAYMENT_REQUIRED, "CARD_DECLINED"),
             TrialAlreadyUsed => (StatusCode::CONFLICT, "TRIAL_ALREADY_USED"),
             OrderNotApproved(_) => (StatusCode::CONFLICT, "ORDER_NOT_APPROVED"),

@@ -2,8 +2,10 @@
 //! authentication, idempotency, request ids and tracing.
 
 pub mod admin;
+mod catalogue;
 pub mod customers;
 pub mod end_user;
+pub mod events;
 pub mod flows;
 pub mod health;
 pub mod integrations;
@@ -41,6 +43,7 @@ use crate::auth::{require_admin, require_end_user, require_tenant};
 use crate::idempotency::idempotency;
 use crate::problem::ApiError;
 use crate::state::AppState;
+use catalogue::EventCatalogue;
 
 /// Longest a request may take before it is answered 503; also how long an idempotency record
 /// committed without its answer holds its key.
@@ -52,7 +55,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
         title = "Onramp",
         description = "Onboarding orchestration: sessions over flow templates, phone verification by one-time code (voice first, SMS fallback), for many tenants. Errors are RFC 9457 problem+json with a stable `code`. Every POST accepts an `Idempotency-Key` header."
     ),
-    modifiers(&Security),
+    modifiers(&Security, &EventCatalogue),
     tags(
         (name = "sessions", description = "Onboarding sessions"),
         (name = "verifications", description = "Phone verification by one-time code"),
@@ -60,6 +63,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
         (name = "payments", description = "Card-gated trials, orders and the customer accounts they open"),
         (name = "whatsapp", description = "WhatsApp Business Accounts: Embedded Signup, BSP senders, clients' messages"),
         (name = "end users", description = "A person's own session, with a session token (Authorization: Bearer ort_..., X-Onramp-Platform)"),
+        (name = "events", description = "What happened in the tenant's journeys: the events its webhooks receive (the catalogue is the document's `webhooks`)"),
         (name = "sandbox", description = "The sandbox providers' inbox, mailbox, test clock and PayPal approval"),
         (name = "admin", description = "Tenant administration")
     )
@@ -138,6 +142,8 @@ fn tenant_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::capture_order))
         .routes(routes!(customers::get_customer))
         .routes(routes!(customers::list_customers))
+        .routes(routes!(events::list_events))
+        .routes(routes!(events::get_event))
         .routes(routes!(sandbox_payments::advance_clock))
         .routes(routes!(sandbox_payments::mail))
         .routes(routes!(sandbox_payments::approve_order))

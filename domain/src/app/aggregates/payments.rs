@@ -6,11 +6,18 @@ use time::OffsetDateTime;
 use crate::customer::{CustomerEvent, CustomerState, evolve};
 use crate::order::{OrderClaim, OrderEvent, OrderState};
 use crate::ports::AggregateKind;
-use crate::trial::{TrialClaim, TrialEvent, TrialState};
+use crate::trial::{TrialClaim, TrialEvent, TrialState, TrialStatus};
 
+use super::super::events::Notice;
 use super::super::execute::{Aggregate, Evolve};
 use super::super::payments::PaymentTarget;
 use super::super::persist::Columns;
+
+/// `at` in RFC 3339.
+fn time_text(at: OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
 
 /// Columns of a stream that only names something (a reference, a claim).
 fn claim_columns(status: &str, at: OffsetDateTime) -> Columns {
@@ -31,6 +38,36 @@ impl Aggregate for TrialState {
 
     fn event_type(event: &TrialEvent) -> &'static str {
         event.event_type()
+    }
+
+    /// `trial.{started, card_declined, will_end, converted, past_due, canceled}`. A conversion
+    /// is told once, when the customer account is opened; a past-due or canceled report each
+    /// time the provider reports it anew.
+    fn notice(event: &TrialEvent, after: &Self, _: &str) -> Option<Notice> {
+        let session = after.session_id.map(|s| s.to_string());
+        Some(match event {
+            TrialEvent::Started { ends_at, .. } => {
+                Notice::new("trial.started", session).with("ends_at", time_text(*ends_at))
+            }
+            TrialEvent::CardDeclined { decline, .. } => Notice::new("trial.card_declined", session)
+                .with("code", &decline.code)
+                .with("decline_code", &decline.decline_code),
+            TrialEvent::ReminderSent { mailed, .. } => {
+                Notice::new("trial.will_end", session).with("mailed", mailed)
+            }
+            TrialEvent::AccountOpened { account, .. } => {
+                Notice::new("trial.converted", session).with("customer_id", account)
+            }
+            TrialEvent::StatusReported { mark, .. } => {
+                match TrialStatus::from_subscription(mark.status) {
+                    TrialStatus::PastDue => Notice::new("trial.past_due", session),
+                    TrialStatus::Canceled => Notice::new("trial.canceled", session),
+                    _ => return None,
+                }
+                .with("subscription_status", mark.status)
+            }
+            _ => return None,
+        })
     }
 
     fn event_at(event: &TrialEvent, _: &Self) -> Option<OffsetDateTime> {
@@ -73,6 +110,21 @@ impl Aggregate for OrderState {
 
     fn event_type(event: &OrderEvent) -> &'static str {
         event.event_type()
+    }
+
+    /// `order.{approved, captured, capture_denied, refunded}`.
+    fn notice(event: &OrderEvent, after: &Self, _: &str) -> Option<Notice> {
+        let session = after.session_id.map(|s| s.to_string());
+        Some(Notice::new(
+            match event {
+                OrderEvent::Approved { .. } => "order.approved",
+                OrderEvent::CaptureCompleted { .. } => "order.captured",
+                OrderEvent::CaptureDenied { .. } => "order.capture_denied",
+                OrderEvent::Refunded { .. } => "order.refunded",
+                _ => return None,
+            },
+            session,
+        ))
     }
 
     fn event_at(event: &OrderEvent, _: &Self) -> Option<OffsetDateTime> {
@@ -150,6 +202,19 @@ impl Aggregate for CustomerState {
 
     fn event_type(event: &CustomerEvent) -> &'static str {
         event.event_type()
+    }
+
+    /// `customer.created` and `customer.updated`.
+    fn notice(event: &CustomerEvent, after: &Self, _: &str) -> Option<Notice> {
+        let session = after.session_id.map(|s| s.to_string());
+        Some(match event {
+            CustomerEvent::Opened { plan, email, .. } => Notice::new("customer.created", session)
+                .with("plan", plan)
+                .with("email", email),
+            CustomerEvent::StatusChanged { status, .. } => {
+                Notice::new("customer.updated", session).with("status", status)
+            }
+        })
     }
 
     fn event_at(event: &CustomerEvent, _: &Self) -> Option<OffsetDateTime> {

@@ -8,6 +8,7 @@ use crate::session::{SessionDecider, SessionEvent, SessionState};
 
 use super::super::CoreError;
 use super::super::catalog::FlowCatalog;
+use super::super::events::{Notice, object_of_columns};
 use super::super::execute::Aggregate;
 use super::super::persist::{Columns, event_of};
 
@@ -60,6 +61,40 @@ impl Aggregate for SessionState {
 
     fn event_at(event: &SessionEvent, _: &Self) -> Option<OffsetDateTime> {
         Some(event.at())
+    }
+
+    /// Every session event but nothing else: `session.{started, step_completed, step_skipped,
+    /// paused, resumed, completed, abandoned, expired}`.
+    fn notice(event: &SessionEvent, _: &Self, key: &str) -> Option<Notice> {
+        let session = Some(key.to_owned());
+        Some(match event {
+            SessionEvent::Started { channel, .. } => {
+                Notice::new("session.started", session).with("channel", channel)
+            }
+            SessionEvent::StepSubmitted { step, .. } => {
+                Notice::new("session.step_completed", session).with("step_id", step)
+            }
+            SessionEvent::StepSkipped { step, .. } => {
+                Notice::new("session.step_skipped", session).with("step_id", step)
+            }
+            SessionEvent::Paused { .. } => Notice::new("session.paused", session),
+            SessionEvent::Resumed { .. } => Notice::new("session.resumed", session),
+            SessionEvent::Completed { .. } => Notice::new("session.completed", session),
+            SessionEvent::Abandoned { reason, .. } => {
+                Notice::new("session.abandoned", session).with("reason", reason)
+            }
+            SessionEvent::Expired { .. } => Notice::new("session.expired", session),
+        })
+    }
+
+    /// The session's columns with its progress and current step.
+    fn tenant_object(&self, key: &str, at: OffsetDateTime) -> serde_json::Value {
+        let mut object = object_of_columns(Self::KIND, key, self.columns(key, at));
+        if let Some(map) = object.as_object_mut() {
+            map.insert("progress_percent".into(), self.progress_percent.into());
+            map.insert("flow_version".into(), self.flow_version.into());
+        }
+        object
     }
 
     fn columns(&self, _: &str, at: OffsetDateTime) -> Columns {

@@ -8,6 +8,7 @@ use crate::verification::{QuotaEvent, QuotaState, VerificationEvent, Verificatio
 
 use super::super::CoreError;
 use super::super::catalog::FlowCatalog;
+use super::super::events::{Notice, object_of_columns};
 use super::super::execute::Aggregate;
 use super::super::persist::{Columns, event_of};
 use super::super::verifications::ProviderRefState;
@@ -40,6 +41,58 @@ impl Aggregate for VerificationState {
 
     fn event_at(_: &VerificationEvent, after: &Self) -> Option<OffsetDateTime> {
         after.updated_at
+    }
+
+    /// `verification.{sent, failed, check_failed, approved, locked, expired}`; a provider's
+    /// acceptance or a failover inside one delivery is not told (the delivery's outcome is).
+    fn notice(event: &VerificationEvent, after: &Self, _: &str) -> Option<Notice> {
+        let session = after.session_id.map(|s| s.to_string());
+        let channel_of = |seq: &u32| {
+            after
+                .deliveries
+                .iter()
+                .find(|d| d.seq == *seq)
+                .map(|d| d.channel)
+        };
+        Some(match event {
+            VerificationEvent::CodeSent {
+                channel, fallback, ..
+            } => Notice::new("verification.sent", session)
+                .with("channel", channel)
+                .with("fallback", fallback)
+                .with("to", after.phone.as_ref().map(ToString::to_string)),
+            VerificationEvent::DeliveryFailed {
+                seq,
+                provider,
+                reason,
+                ..
+            } => Notice::new("verification.failed", session)
+                .with("channel", channel_of(seq))
+                .with("provider", provider)
+                .with("reason", reason),
+            VerificationEvent::CheckFailed { failed_checks, .. } => {
+                Notice::new("verification.check_failed", session)
+                    .with("failed_checks", failed_checks)
+            }
+            VerificationEvent::Approved { .. } => {
+                Notice::new("verification.approved", session).with("channel", after.channel())
+            }
+            VerificationEvent::Locked { .. } => Notice::new("verification.locked", session),
+            VerificationEvent::Expired { .. } => Notice::new("verification.expired", session),
+            _ => return None,
+        })
+    }
+
+    /// The columns, with the session under its own name (the row keeps it as the external
+    /// reference) and the channel of the last delivery.
+    fn tenant_object(&self, key: &str, at: OffsetDateTime) -> serde_json::Value {
+        let mut columns = self.columns(key, at);
+        columns.session_id = columns.external_ref.take();
+        let mut object = object_of_columns(Self::KIND, key, columns);
+        if let (Some(map), Some(channel)) = (object.as_object_mut(), self.channel()) {
+            map.insert("channel".into(), serde_json::json!(channel));
+        }
+        object
     }
 
     fn columns(&self, _: &str, at: OffsetDateTime) -> Columns {

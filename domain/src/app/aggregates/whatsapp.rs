@@ -6,6 +6,7 @@ use crate::integration::{IntegrationEvent, IntegrationState, evolve as evolve_in
 use crate::ports::AggregateKind;
 use crate::waba::{WabaDecider, WabaEvent};
 
+use super::super::events::Notice;
 use super::super::execute::{Aggregate, Evolve};
 use super::super::persist::Columns;
 use super::super::whatsapp::accounts::{WabaRecord, WhatsAppTarget};
@@ -35,6 +36,38 @@ impl Aggregate for WabaRecord {
 
     fn event_type(event: &WabaEvent) -> &'static str {
         event.event_type()
+    }
+
+    /// `whatsapp_account.{signup_started, submitted, activated, failed, approved, rejected,
+    /// reviewed, quality_changed, updated}`: its state changes, quality and review.
+    fn notice(event: &WabaEvent, after: &Self, _: &str) -> Option<Notice> {
+        let session = after.session_id.map(|s| s.to_string());
+        Some(match event {
+            WabaEvent::SignupBegun { .. } => {
+                Notice::new("whatsapp_account.signup_started", session)
+            }
+            WabaEvent::Submitted { .. } => Notice::new("whatsapp_account.submitted", session),
+            WabaEvent::Activated { .. } => Notice::new("whatsapp_account.activated", session),
+            WabaEvent::StepFailed { step, reason, .. } => {
+                Notice::new("whatsapp_account.failed", session)
+                    .with("step", step)
+                    .with("reason", reason)
+            }
+            WabaEvent::Approved { .. } => Notice::new("whatsapp_account.approved", session),
+            WabaEvent::Rejected { reason, .. } => {
+                Notice::new("whatsapp_account.rejected", session).with("reason", reason)
+            }
+            WabaEvent::AccountReviewed { decision, .. } => {
+                Notice::new("whatsapp_account.reviewed", session).with("decision", decision)
+            }
+            WabaEvent::QualityReported { mark, .. } => {
+                Notice::new("whatsapp_account.quality_changed", session).with("rating", mark.rating)
+            }
+            WabaEvent::AccountUpdated { event, .. } => {
+                Notice::new("whatsapp_account.updated", session).with("event", event)
+            }
+            _ => return None,
+        })
     }
 
     fn event_at(event: &WabaEvent, _: &Self) -> Option<OffsetDateTime> {

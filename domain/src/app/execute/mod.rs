@@ -8,8 +8,9 @@
 //! A use case hands `execute` a closure that works on a [`Tx`], the unit of work of one
 //! attempt: it loads states ([`Tx::load`]; the first from the store's decide cache when it has
 //! the stream), decides, and records the events with [`Tx::apply`], which evolves the state
-//! **once** and keeps the events and the projection row; jobs, timers, the job being completed
-//! and the request's answer are added to the same `Tx`. `execute` then commits everything in
+//! **once** and keeps the events, the projection row and the tenant-facing events they report
+//! ([`Aggregate::notice`]); jobs, timers, the job being completed and the request's answer are
+//! added to the same `Tx`. `execute` then commits everything in
 //! **one store commit** (the HTTP edge adds the request's idempotency record to it). On a version
 //! conflict the attempt is thrown away and the closure runs again on fresh states, at most
 //! [`MAX_CONFLICT_RETRIES`](super::MAX_CONFLICT_RETRIES) times. A closure must therefore do
@@ -56,6 +57,7 @@ pub(in crate::app) use tx::written;
 
 use super::catalog::FlowCatalog;
 use super::error::AreaError;
+use super::events::{Notice, object_of_columns};
 use super::persist::Columns;
 use super::{Core, CoreError, MAX_CONFLICT_RETRIES};
 
@@ -79,6 +81,20 @@ pub(crate) trait Aggregate:
     /// The projection row's queryable columns of this state, the aggregate `key`'s (the id of
     /// its stream), which changed last at `at`.
     fn columns(&self, key: &str, at: OffsetDateTime) -> Columns;
+
+    /// The tenant-facing event `event` reports (issue 12, item 1), given the state after the
+    /// events recorded with it and the aggregate's `key`; `None` (the default) for an event a
+    /// tenant is not told about.
+    fn notice(event: &Self::Event, after: &Self, key: &str) -> Option<Notice> {
+        let _ = (event, after, key);
+        None
+    }
+
+    /// The object a tenant-facing event about this state shows in `data.object`: by default
+    /// its projection row's columns ([`object_of_columns`]), as of `at`.
+    fn tenant_object(&self, key: &str, at: OffsetDateTime) -> serde_json::Value {
+        object_of_columns(Self::KIND, key, self.columns(key, at))
+    }
 
     /// How often the whole state is stored, in events: when a write crosses a multiple of this;
     /// other writes (a new stream's first too) store the columns and the events only, and
@@ -199,6 +215,7 @@ impl Core {
                 tenant,
                 Arc::clone(&self.store),
                 Arc::clone(&self.flows),
+                Arc::clone(&self.ids),
                 self.clock.now(),
                 cached,
             );

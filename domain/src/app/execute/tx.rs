@@ -9,10 +9,14 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::ids::{JobId, TenantId};
-use crate::ports::{Commit, EventStore, Loaded, NewEvent, NewJob, Snapshot, StreamId, StreamWrite};
+use crate::ports::{
+    Commit, EventStore, IdGen, Loaded, NewEvent, NewJob, NewTenantEvent, Snapshot, StreamId,
+    StreamWrite,
+};
 
 use super::super::CoreError;
 use super::super::catalog::FlowCatalog;
+use super::super::events::Notice;
 use super::super::persist::{state_of, to_json};
 use super::{Aggregate, Evolve, stores_state};
 
@@ -39,6 +43,8 @@ pub(crate) struct Tx<'env> {
     store: Arc<dyn EventStore>,
     /// The flows a session's stored events are replayed with.
     flows: Arc<FlowCatalog>,
+    /// The tenant-facing events' ids.
+    ids: Arc<dyn IdGen>,
     /// When this attempt started: the time of events that carry none.
     now: OffsetDateTime,
     /// Reads come from the decide cache (`true`) or the database (a confirmation).
@@ -47,6 +53,7 @@ pub(crate) struct Tx<'env> {
     read_cache: bool,
     touched: Vec<Touched>,
     jobs: Vec<NewJob>,
+    tenant_events: Vec<NewTenantEvent>,
     cancel_timers: Vec<String>,
     complete_job: Option<JobId>,
     answer: Option<Vec<u8>>,
@@ -57,6 +64,7 @@ impl Tx<'_> {
         tenant: TenantId,
         store: Arc<dyn EventStore>,
         flows: Arc<FlowCatalog>,
+        ids: Arc<dyn IdGen>,
         now: OffsetDateTime,
         cached: bool,
     ) -> Self {
@@ -65,11 +73,13 @@ impl Tx<'_> {
             tenant,
             store,
             flows,
+            ids,
             now,
             cached,
             read_cache: false,
             touched: Vec::new(),
             jobs: Vec::new(),
+            tenant_events: Vec::new(),
             cancel_timers: Vec::new(),
             complete_job: None,
             answer: None,
@@ -173,13 +183,23 @@ impl Tx<'_> {
         })
     }
 
-    /// Appends `events` to the touched stream `i` whose state they lead to is `after`.
+    /// Appends `events` to the touched stream `i` whose state they lead to is `after`, with the
+    /// tenant-facing events they report.
     fn append<S: Aggregate>(
         &mut self,
         i: usize,
         events: &[S::Event],
         after: S,
     ) -> Result<S, CoreError> {
+        let key = &self.touched[i].stream.id;
+        for event in events {
+            if let Some(notice) = S::notice(event, &after, key) {
+                let at = S::event_at(event, &after).unwrap_or(self.now);
+                let object = after.tenant_object(key, at);
+                let id = self.ids.new_id();
+                self.tenant_events.push(notice.into_event(id, at, object));
+            }
+        }
         let touched = &mut self.touched[i];
         let (written, snapshot) = written(&touched.stream.id, events, &after, self.now)?;
         touched.events.extend(written);
@@ -219,6 +239,14 @@ impl Tx<'_> {
         self.touched[i].state = Some(Box::new(state));
     }
 
+    /// Reports a change no single event shows (an integration's health moving) as a
+    /// tenant-facing event about `object`, at this attempt's time.
+    pub fn notify(&mut self, notice: Notice, object: serde_json::Value) {
+        let id = self.ids.new_id();
+        self.tenant_events
+            .push(notice.into_event(id, self.now, object));
+    }
+
     /// Enqueues a job (an effect to run after the commit, or a timer).
     pub fn enqueue(&mut self, job: NewJob) {
         self.jobs.push(job);
@@ -255,6 +283,7 @@ impl Tx<'_> {
     pub(super) fn writes_nothing(&self) -> bool {
         self.touched.iter().all(|t| t.events.is_empty())
             && self.jobs.is_empty()
+            && self.tenant_events.is_empty()
             && self.cancel_timers.is_empty()
             && self.complete_job.is_none()
     }
@@ -277,6 +306,7 @@ impl Tx<'_> {
             })
             .collect();
         commit.jobs = self.jobs;
+        commit.tenant_events = self.tenant_events;
         commit.cancel_timers = self.cancel_timers;
         commit.complete_job = self.complete_job;
         commit.answer = self.answer;

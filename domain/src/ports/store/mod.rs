@@ -6,15 +6,17 @@
 //! one system-wide query: it serves the workers, and every job carries its tenant.
 //!
 //! This module holds the event store (streams, events, snapshots, the commit, listings) and
-//! [`StoreError`]; `kind` holds the aggregate kinds, `jobs` the job queue, `tenants` the
-//! tenant store.
+//! [`StoreError`]; `kind` holds the aggregate kinds, `jobs` the job queue, `tenant_events` the
+//! tenant-facing event log, `tenants` the tenant store.
 
 mod jobs;
 mod kind;
+mod tenant_events;
 mod tenants;
 
 pub use jobs::*;
 pub use kind::*;
+pub use tenant_events::*;
 pub use tenants::*;
 
 use serde_json::Value;
@@ -125,6 +127,9 @@ pub struct Commit {
     pub streams: Vec<StreamWrite>,
     /// Jobs to enqueue.
     pub jobs: Vec<NewJob>,
+    /// Tenant-facing events reporting this commit's changes, written with them (issue 12,
+    /// item 1), in order.
+    pub tenant_events: Vec<NewTenantEvent>,
     /// Pending timers (by key) to delete.
     pub cancel_timers: Vec<String>,
     /// A claimed job whose work this commit records, marked done in the same transaction, so a
@@ -147,6 +152,7 @@ impl Commit {
             tenant,
             streams: Vec::new(),
             jobs: Vec::new(),
+            tenant_events: Vec::new(),
             cancel_timers: Vec::new(),
             complete_job: None,
             answer: None,
