@@ -274,6 +274,30 @@ async fn a_verification_survives_telnyx_failing_on_voice_and_sms_and_the_breaker
         telnyx_status["breakers"][1]["status"], "open",
         "{telnyx_status}"
     );
+    // `/metrics` shows both open (issue 12, item 4).
+    let scraped = crate::metrics::scrape(&app, None).await;
+    for channel in ["voice", "sms"] {
+        let open = [
+            ("provider", "telnyx"),
+            ("channel", channel),
+            ("state", "open"),
+        ];
+        let closed = [
+            ("provider", "telnyx"),
+            ("channel", channel),
+            ("state", "closed"),
+        ];
+        assert_eq!(
+            crate::metrics::gauge(&scraped, "onramp_breakers", &open),
+            1.0,
+            "{channel}"
+        );
+        assert_eq!(
+            crate::metrics::gauge(&scraped, "onramp_breakers", &closed),
+            0.0,
+            "{channel}"
+        );
+    }
 
     // 3. A third: Telnyx is skipped on both channels without being called.
     let calls_before = telnyx.received_requests().await.unwrap().len();

@@ -68,6 +68,7 @@ async fn the_openapi_document_names_every_path_and_the_docs_page_serves_html() {
             "/v1/customers/{id}",
             "/v1/events",
             "/v1/events/{id}",
+            "/v1/events/{id}/redeliver",
             "/v1/flows",
             "/v1/flows/{flow_id}",
             "/v1/integrations",
@@ -122,6 +123,12 @@ async fn the_openapi_document_names_every_path_and_the_docs_page_serves_html() {
             "/v1/whatsapp/senders",
             "/v1/whatsapp/signups",
             "/v1/whatsapp/status",
+            "/v1/webhook_endpoints",
+            "/v1/webhook_endpoints/{id}",
+            "/v1/webhook_endpoints/{id}/attempts",
+            "/v1/webhook_endpoints/{id}/messages",
+            "/v1/webhook_endpoints/{id}/replay",
+            "/v1/webhook_endpoints/{id}/rotate_secret",
         ]);
         assert_eq!(paths, expected);
         assert!(

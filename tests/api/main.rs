@@ -12,6 +12,7 @@ mod integrations;
 mod journeys;
 mod metrics;
 mod orders;
+mod outbound;
 mod provider_owned;
 mod rate_limit;
 mod retention;

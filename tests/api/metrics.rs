@@ -17,7 +17,7 @@ static SCRAPES: Mutex<()> = Mutex::const_new(());
 
 /// Scrapes `/metrics` (with `token` as a bearer token when given) and parses it; panics unless
 /// it answers 200 in the text format and parses.
-async fn scrape(app: &TestApp, token: Option<&str>) -> Scrape {
+pub(crate) async fn scrape(app: &TestApp, token: Option<&str>) -> Scrape {
     let _one = SCRAPES.lock().await;
     let mut req = app.client.get(format!("{}/metrics", app.address));
     if let Some(token) = token {
@@ -44,7 +44,7 @@ fn sample<'s>(scrape: &'s Scrape, metric: &str, labels: &[(&str, &str)]) -> Opti
 }
 
 /// A gauge's value; panics when absent.
-fn gauge(scrape: &Scrape, metric: &str, labels: &[(&str, &str)]) -> f64 {
+pub(crate) fn gauge(scrape: &Scrape, metric: &str, labels: &[(&str, &str)]) -> f64 {
     match sample(scrape, metric, labels).map(|s| &s.value) {
         Some(Value::Gauge(v)) => *v,
         other => panic!("{metric} {labels:?} is not a gauge: {other:?}"),
@@ -52,7 +52,7 @@ fn gauge(scrape: &Scrape, metric: &str, labels: &[(&str, &str)]) -> f64 {
 }
 
 /// A counter's value (0 when absent), or a histogram's count.
-fn count(scrape: &Scrape, metric: &str, labels: &[(&str, &str)]) -> f64 {
+pub(crate) fn count(scrape: &Scrape, metric: &str, labels: &[(&str, &str)]) -> f64 {
     match sample(scrape, metric, labels).map(|s| &s.value) {
         None => 0.0,
         Some(Value::Counter(v) | Value::Untyped(v)) => *v,

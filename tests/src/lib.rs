@@ -13,12 +13,15 @@
 //! - `requests.rs`: [`Reply`], [`read`] and the generic requests (`post`, `get`, ... as the
 //!   tenant, another key, the public or an end user);
 //! - `helpers.rs`: the helpers named after requests (sessions, verifications, tenants) and the
-//!   sandbox's outboxes.
+//!   sandbox's outboxes;
+//! - `receiver.rs`: [`Receiver`], a webhook receiver verifying with the Standard Webhooks
+//!   project's own library.
 
 #![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
 
 mod clock;
 mod helpers;
+mod receiver;
 mod requests;
 mod stored;
 
@@ -29,6 +32,7 @@ use std::time::Duration;
 pub use clock::TestClock;
 use onramp_server::settings::Settings;
 use onramp_server::{Application, Overrides};
+pub use receiver::Receiver;
 pub use requests::{Reply, read};
 use sqlx::Connection;
 

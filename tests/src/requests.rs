@@ -94,6 +94,20 @@ impl TestApp {
         .await
     }
 
+    /// `PATCH path` with `body` as the tenant.
+    pub async fn patch(&self, path: &str, body: &Value) -> Reply {
+        read(
+            self.client
+                .patch(self.url(path))
+                .bearer_auth(&self.api_key)
+                .json(body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
     /// `DELETE path` as the tenant.
     pub async fn delete(&self, path: &str) -> Reply {
         read(

@@ -72,6 +72,7 @@ mod error;
 mod housekeeping;
 mod native;
 mod ops;
+mod outbound;
 mod postgres;
 mod sandbox;
 mod sqlite;
@@ -92,7 +93,7 @@ use crate::ops::{WriteOp, WriteOutput};
 use crate::postgres::PgBackend;
 use crate::sqlite::SqliteBackend;
 
-pub use stats::{PoolStats, QueueStats};
+pub use stats::{BreakerCount, PoolStats, QueueStats};
 
 /// Most write requests the SQLite writer commits in one transaction.
 pub const SQLITE_MAX_WRITE_GROUP: usize = sqlite::MAX_BATCH;

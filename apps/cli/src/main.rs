@@ -10,7 +10,8 @@
 //!   `bench/journeys.rs` and `bench/webhooks.rs`: the timed loads of `bench/run.sh`.
 //!   `demo/whatsapp.rs` and `demo/chat.rs`: `demo --channel whatsapp`, a chat that moves to
 //!   the web; `demo/fallback.rs`: the voice-to-SMS fallback of the web demo.
-//! - `webhook.rs`: `webhook verify` and `webhook send`, over the provider adapters' signatures.
+//! - `webhook.rs`: `webhook verify` and `webhook send`, over the provider adapters' signatures;
+//!   `webhook/listen.rs`: `webhook listen`, the tenant's events live.
 
 mod answers;
 mod bench;
@@ -60,7 +61,8 @@ enum Command {
     /// Flow templates.
     #[command(subcommand)]
     Flow(FlowCommand),
-    /// Provider webhooks: check a signature offline, or send a signed event to a server.
+    /// Webhooks: check a provider's signature offline, send a signed event to a server, or
+    /// listen to the tenant's events live (and forward them, signed).
     #[command(subcommand)]
     Webhook(webhook::WebhookCommand),
 }

@@ -1,5 +1,6 @@
 //! `onramp webhook verify` and `onramp webhook send`: check a provider's webhook signature
-//! offline, and deliver a signed event to an Onramp server as the provider would.
+//! offline, and deliver a signed event to an Onramp server as the provider would; and
+//! `onramp webhook listen`: follow a tenant's own events live, forwarding them signed.
 //!
 //! Both use the adapters' own verifiers and signers (`onramp-telnyx`, `onramp-twilio`,
 //! `onramp-sinch`, `onramp-stripe`, `onramp-meta`: `webhook::{verify, sign}`;
@@ -12,6 +13,7 @@
 //! - `schemes.rs`: the adapters' `verify` and `sign` in the table's shapes;
 //! - `verify.rs`: `--header` parsing, the `WebhookRequest` and the verdict;
 //! - `send.rs`: the delivery URL, signing and the POST;
+//! - `listen.rs`: `webhook listen`, polling `GET /v1/events` and forwarding;
 //! - `tests.rs`: unit tests of the provider table.
 //!
 //! # Schemes
@@ -29,7 +31,10 @@
 //! 2: a mistake in the command line (a malformed `--header`; a missing `--url`, secret,
 //! webhook id, certificate, key or certificate URL; an option of another provider; an
 //! unreadable file; a `send` secret or key the signer cannot use).
+//! `listen` runs until Ctrl-C (0); 1 when the API cannot be read at start or refuses a poll;
+//! 2 for a `--secret` that is not a `whsec_` secret.
 
+mod listen;
 mod schemes;
 mod send;
 mod verify;
@@ -58,6 +63,10 @@ pub enum WebhookCommand {
     /// Sign an event body as the provider would and POST it to an Onramp server's
     /// `/webhooks/{provider}[/{tenant}]`; print the answer's status and body (exit 0 on 2xx).
     Send(SendArgs),
+    /// Follow the tenant's events live (`GET /v1/events`), printing one line per event
+    /// (`created_at  type  id  session_id`) and, with --forward-to, POSTing each one signed
+    /// as Onramp signs its webhooks (Standard Webhooks); Ctrl-C stops.
+    Listen(listen::ListenArgs),
 }
 
 /// A webhook sender.
@@ -304,6 +313,7 @@ pub async fn run(command: WebhookCommand) -> anyhow::Result<bool> {
     let outcome = match command {
         WebhookCommand::Verify(args) => verify::run(args),
         WebhookCommand::Send(args) => send::run(args).await,
+        WebhookCommand::Listen(args) => listen::run(args).await,
     };
     match outcome {
         Ok(passed) => Ok(passed),

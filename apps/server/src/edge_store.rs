@@ -27,13 +27,27 @@ pub struct EdgeStore {
     inner: Arc<dyn EventStore>,
     clock: Arc<dyn Clock>,
     wake: Arc<Notify>,
+    /// Wakes the webhook dispatcher after a commit that told the tenant something or queued
+    /// a message again.
+    deliveries: Arc<Notify>,
 }
 
 impl EdgeStore {
-    /// Wraps `inner`: records are stamped with `clock`, and `wake` is notified after each commit
-    /// that added jobs.
-    pub fn new(inner: Arc<dyn EventStore>, clock: Arc<dyn Clock>, wake: Arc<Notify>) -> Self {
-        Self { inner, clock, wake }
+    /// Wraps `inner`: records are stamped with `clock`, `wake` is notified after each commit
+    /// that added jobs, `deliveries` after each that wrote tenant-facing events or requeued
+    /// webhook messages.
+    pub fn new(
+        inner: Arc<dyn EventStore>,
+        clock: Arc<dyn Clock>,
+        wake: Arc<Notify>,
+        deliveries: Arc<Notify>,
+    ) -> Self {
+        Self {
+            inner,
+            clock,
+            wake,
+            deliveries,
+        }
     }
 }
 
@@ -42,9 +56,13 @@ impl EventStore for EdgeStore {
     async fn commit(&self, mut commit: Commit) -> Result<(), StoreError> {
         let attached = attach_record(&mut commit, self.clock.as_ref());
         let has_jobs = !commit.jobs.is_empty();
+        let tells = !commit.tenant_events.is_empty() || !commit.webhook_requeues.is_empty();
         let result = self.inner.commit(commit).await;
         if has_jobs && result.is_ok() {
             self.wake.notify_one();
+        }
+        if tells && result.is_ok() {
+            self.deliveries.notify_one();
         }
         if let Some(attached) = attached {
             attached.settle(&result);

@@ -23,6 +23,7 @@
 //! ```
 
 pub mod auth;
+pub mod dispatcher;
 pub mod edge_store;
 pub mod extract;
 pub mod flows;

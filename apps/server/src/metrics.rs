@@ -21,6 +21,9 @@
 //! | `onramp_jobs_oldest_due_seconds` | gauge | | how long the oldest waiting job has been due, seconds |
 //! | `onramp_store_connections` | gauge | `state` (`in_use`, `idle`) | the store's connections (PostgreSQL's pool; SQLite's read connections) |
 //! | `onramp_store_queued_writes` | gauge | | writes waiting for the SQLite writer or a PostgreSQL committer |
+//! | `onramp_breakers` | gauge | `provider`, `channel`, `state` | circuit breakers in `closed`, `open` or `half_open`, as last recorded: how many tenants', at the scrape |
+//! | `onramp_webhook_deliveries_total` | counter | `result` | outbound webhook delivery attempts: `delivered`, `retried` or `failed` (given up) |
+//! | `onramp_webhook_delivery_duration_seconds` | histogram | | an outbound delivery attempt's time, seconds |
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -108,6 +111,19 @@ fn describe() {
         "onramp_webhooks_received_total",
         "Provider webhooks received, by provider and result (stored, duplicate, unmatched, refused)"
     );
+    describe_gauge!(
+        "onramp_breakers",
+        "Circuit breakers by provider, channel and state (closed, open, half_open): how many tenants' are in it, at the scrape"
+    );
+    describe_counter!(
+        "onramp_webhook_deliveries_total",
+        "Outbound webhook delivery attempts, by result (delivered, retried, failed: given up)"
+    );
+    describe_histogram!(
+        "onramp_webhook_delivery_duration_seconds",
+        Unit::Seconds,
+        "Time of an outbound webhook delivery attempt, to the endpoint's answer or failure"
+    );
     describe_counter!(
         "onramp_provider_calls_total",
         "Provider API calls, by provider, operation (path with ids as {id}) and outcome"
@@ -182,6 +198,13 @@ pub fn job_ran(kind: &str, outcome: &'static str, took: Duration) {
         .increment(1);
 }
 
+/// Counts one outbound webhook delivery attempt with its `result` (`delivered`, `retried`,
+/// `failed`) that took `took`.
+pub fn webhook_delivered(result: &'static str, took: Duration) {
+    metrics::histogram!("onramp_webhook_delivery_duration_seconds").record(took.as_secs_f64());
+    metrics::counter!("onramp_webhook_deliveries_total", "result" => result).increment(1);
+}
+
 /// Counts one webhook of `provider` acknowledged or refused with `result`.
 pub fn webhook_received(provider: impl ToString, result: &'static str) {
     metrics::counter!(
@@ -225,5 +248,29 @@ async fn sample_store(state: &AppState) {
             metrics::gauge!("onramp_jobs_oldest_due_seconds").set(queue.oldest_due_seconds);
         }
         Err(e) => tracing::warn!(error = %e, "could not read the job queue for /metrics"),
+    }
+    match state.store.breaker_counts().await {
+        Ok(counts) => {
+            // Every state of every breaker seen, zero when no tenant's is in it: a gauge keeps
+            // its last value otherwise.
+            let mut keys: Vec<(&str, &str)> = counts
+                .iter()
+                .map(|c| (c.provider.as_str(), c.channel.as_str()))
+                .collect();
+            keys.sort_unstable();
+            keys.dedup();
+            for (provider, channel) in keys {
+                for s in ["closed", "open", "half_open"] {
+                    let n: u64 = counts
+                        .iter()
+                        .filter(|c| c.provider == provider && c.channel == channel && c.state == s)
+                        .map(|c| c.count)
+                        .sum();
+                    metrics::gauge!("onramp_breakers", "provider" => provider.to_owned(), "channel" => channel.to_owned(), "state" => s)
+                        .set(n as f64);
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "could not read the circuit breakers for /metrics"),
     }
 }

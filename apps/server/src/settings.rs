@@ -26,6 +26,8 @@
 //! | `ONRAMP_BREAKER_FAILURES` | `3` | consecutive provider failures that open its circuit breaker |
 //! | `ONRAMP_BREAKER_COOLDOWN_SECONDS` | `60` | how long an open breaker refuses calls before a probe |
 //! | `ONRAMP_ALLOW_TENANT_BASE_URLS` | `false` | accept a `base_url` in a tenant's integration credentials (off: a tenant could otherwise make the server call any host, an SSRF) |
+//! | `ONRAMP_ALLOW_PRIVATE_WEBHOOK_URLS` | `false` | accept webhook endpoints on loopback, private and link-local addresses (off: an endpoint could otherwise make the server call its own network, an SSRF) |
+//! | `ONRAMP_WEBHOOK_TIMEOUT_SECONDS` | `15` | how long a webhook delivery waits for the endpoint's answer |
 //! | `ONRAMP_SIGNUP_CODE_TTL_SECONDS` | `30` | how long Embedded Signup's code may be exchanged after it was received (P-WABA-2) |
 //! | `ONRAMP_WHATSAPP_CREDIT_CURRENCY` | `USD` | the currency of the credit line shared with clients' WABAs |
 //! | `ONRAMP_WHATSAPP_INBOUND_FLOW` | `conversational-profile` | the flow a person who writes first on WhatsApp starts |
@@ -120,6 +122,10 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// Accept `base_url` in tenants' integration credentials.
     pub allow_tenant_base_urls: bool,
+    /// Accept webhook endpoints on non-public addresses.
+    pub allow_private_webhook_urls: bool,
+    /// Seconds a webhook delivery waits for its answer.
+    pub webhook_timeout_seconds: u32,
     /// Done jobs are kept this many days.
     pub retention_jobs_days: u32,
     /// Stored provider webhooks are kept this many days.
@@ -164,6 +170,8 @@ impl Settings {
             .set_default("breaker_failures", 3)?
             .set_default("breaker_cooldown_seconds", 60)?
             .set_default("allow_tenant_base_urls", false)?
+            .set_default("allow_private_webhook_urls", false)?
+            .set_default("webhook_timeout_seconds", 15)?
             .set_default("signup_code_ttl_seconds", 30)?
             .set_default("whatsapp_credit_currency", "USD")?
             .set_default("whatsapp_inbound_flow", "conversational-profile")?
@@ -213,6 +221,8 @@ impl Settings {
             whatsapp_inbound_flow: "conversational-profile".into(),
             public_url: None,
             allow_tenant_base_urls: true,
+            allow_private_webhook_urls: true,
+            webhook_timeout_seconds: 15,
             retention_jobs_days: 7,
             retention_webhooks_days: 30,
             retention_events_days: 30,
@@ -292,8 +302,9 @@ impl Settings {
             || self.idempotency_ttl_hours == 0
             || self.retention_interval_seconds == 0
             || self.job_lease_seconds == 0
+            || self.webhook_timeout_seconds == 0
         {
-            return Err("ONRAMP_RETENTION_JOBS_DAYS, ONRAMP_RETENTION_WEBHOOKS_DAYS, ONRAMP_RETENTION_EVENTS_DAYS, ONRAMP_IDEMPOTENCY_TTL_HOURS, ONRAMP_RETENTION_INTERVAL_SECONDS and ONRAMP_JOB_LEASE_SECONDS must be > 0".into());
+            return Err("ONRAMP_RETENTION_JOBS_DAYS, ONRAMP_RETENTION_WEBHOOKS_DAYS, ONRAMP_RETENTION_EVENTS_DAYS, ONRAMP_IDEMPOTENCY_TTL_HOURS, ONRAMP_RETENTION_INTERVAL_SECONDS, ONRAMP_JOB_LEASE_SECONDS and ONRAMP_WEBHOOK_TIMEOUT_SECONDS must be > 0".into());
         }
         if self.otp_ttl_seconds == 0 || self.otp_max_checks == 0 || self.otp_sends_per_hour == 0 {
             return Err("ONRAMP_OTP_TTL_SECONDS, ONRAMP_OTP_MAX_CHECKS and ONRAMP_OTP_SENDS_PER_HOUR must be > 0".into());

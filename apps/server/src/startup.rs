@@ -5,10 +5,12 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use onramp_domain::app::{
-    Core, FlowCatalog, IntegrationService, MailService, PaymentService, Services,
-    VerificationService,
+    Core, FlowCatalog, IntegrationService, MailService, OutboundService, PaymentService, Services,
+    Standalone, VerificationService,
 };
-use onramp_domain::ports::{Clock, EventStore, JobQueue, SandboxObjects, Secrets, TenantStore};
+use onramp_domain::ports::{
+    Clock, EventStore, JobQueue, SandboxObjects, Secrets, TenantStore, WebhookQueue, WebhookSender,
+};
 use onramp_domain::verification::{Channel, QuotaPolicy, VerificationPolicy};
 use onramp_sandbox::{
     DEFAULT_APPROVE_BASE, SandboxCards, SandboxInbox, SandboxMailbox, SandboxOrders,
@@ -42,6 +44,7 @@ pub struct Application {
     wake: Arc<Notify>,
     sweeper: crate::retention::Sweeper,
     lease_seconds: u32,
+    dispatcher: crate::dispatcher::Dispatcher,
 }
 
 fn master_key(settings: &Settings) -> anyhow::Result<MasterKey> {
@@ -125,10 +128,12 @@ impl Application {
         let wake = Arc::new(Notify::new());
         // Commits made for a request under an Idempotency-Key carry its record, and commits
         // that enqueue jobs wake the worker (issue 11).
+        let deliveries = Arc::new(Notify::new());
         let event_store: Arc<dyn EventStore> = Arc::new(EdgeStore::new(
             Arc::new(store.clone()),
             clock.clone(),
             wake.clone(),
+            deliveries.clone(),
         ));
         let directory = Arc::new(
             crate::providers::ProviderDirectory::new(
@@ -164,19 +169,37 @@ impl Application {
                 window: time::Duration::hours(1),
             },
         };
+        let sender: Arc<dyn WebhookSender> = Arc::new(
+            onramp_webhook_sender::HttpWebhookSender::new(onramp_webhook_sender::SenderSettings {
+                timeout: std::time::Duration::from_secs(u64::from(
+                    settings.webhook_timeout_seconds,
+                )),
+                allow_private: settings.allow_private_webhook_urls,
+                ..onramp_webhook_sender::SenderSettings::default()
+            })
+            .context("the webhook sender")?,
+        );
         let services = Services::compose(
             verifications,
-            PaymentService {
-                core: core.clone(),
-                providers: directory.clone(),
-            },
-            MailService {
-                core: core.clone(),
-                mailer,
-            },
-            IntegrationService {
-                core,
-                secrets: secrets.clone(),
+            Standalone {
+                payments: PaymentService {
+                    core: core.clone(),
+                    providers: directory.clone(),
+                },
+                mail: MailService {
+                    core: core.clone(),
+                    mailer,
+                },
+                outbound: OutboundService {
+                    core: core.clone(),
+                    secrets: secrets.clone(),
+                    sender: sender.clone(),
+                    events: Arc::new(store.clone()),
+                },
+                integrations: IntegrationService {
+                    core,
+                    secrets: secrets.clone(),
+                },
             },
             directory.clone(),
             settings.whatsapp_policy(),
@@ -219,10 +242,20 @@ impl Application {
         let listener = TcpListener::bind(settings.bind)
             .await
             .with_context(|| format!("binding {}", settings.bind))?;
+        let dispatcher = crate::dispatcher::Dispatcher {
+            services: state.services.clone(),
+            queue: Arc::new(store.clone()) as Arc<dyn WebhookQueue>,
+            sender,
+            // Longer than a delivery may take, so no other worker takes a message in flight.
+            lease_seconds: settings.webhook_timeout_seconds.saturating_mul(2).max(10),
+            wake: deliveries,
+            limits: crate::dispatcher::Limits::default(),
+        };
         Ok(Self {
             listener,
             state,
             role: settings.role,
+            dispatcher,
             queue: Arc::new(store),
             wake,
             sweeper,
@@ -264,6 +297,7 @@ impl Application {
         let (tx, rx) = watch::channel(false);
         let worker = (self.role != Role::Web).then(|| {
             tokio::spawn(self.sweeper.clone().run(rx.clone()));
+            tokio::spawn(self.dispatcher.clone().run(rx.clone()));
             tokio::spawn(crate::worker::run(
                 self.state.services.clone(),
                 self.queue.clone(),

@@ -22,6 +22,7 @@ mod execute;
 pub mod integrations;
 pub mod jobs;
 mod mail;
+pub mod outbound;
 pub mod payments;
 mod persist;
 mod proofs;
@@ -36,14 +37,15 @@ use std::sync::Arc;
 
 pub use catalog::FlowCatalog;
 pub use error::{
-    CoreError, EndUserServiceError, IntegrationServiceError, JobError, PaymentServiceError,
-    SessionServiceError, VerificationServiceError, WebhookServiceError, WhatsAppServiceError,
+    CoreError, EndUserServiceError, IntegrationServiceError, JobError, OutboundServiceError,
+    PaymentServiceError, SessionServiceError, VerificationServiceError, WebhookServiceError,
+    WhatsAppServiceError,
 };
 
 use crate::failover::FailoverPolicy;
 use crate::ports::{
     Clock, CodeGenerator, EventStore, IdGen, Mailer, PaymentDirectory, Secrets, SenderDirectory,
-    WhatsAppDirectory,
+    TenantEventLog, WebhookSender, WhatsAppDirectory,
 };
 use crate::verification::{QuotaPolicy, VerificationPolicy};
 
@@ -157,6 +159,20 @@ pub struct MailService {
     pub mailer: Arc<dyn Mailer>,
 }
 
+/// Outbound webhooks: a tenant's endpoints and the delivery of its events to them
+/// ([`outbound`]).
+#[derive(Clone)]
+pub struct OutboundService {
+    /// Store, clock, ids, flows.
+    pub core: Core,
+    /// Encryption of the endpoints' signing secrets.
+    pub secrets: Arc<dyn Secrets>,
+    /// The HTTP sender (its URL check).
+    pub sender: Arc<dyn WebhookSender>,
+    /// The tenant-facing events (redelivery).
+    pub events: Arc<dyn TenantEventLog>,
+}
+
 /// Provider webhooks: stored once, routed to their tenant, processed by the area they report
 /// on, parked until their object is known ([`webhooks`]).
 #[derive(Clone)]
@@ -195,6 +211,8 @@ pub struct Services {
     pub mail: MailService,
     /// Provider webhooks.
     pub webhooks: WebhookService,
+    /// Outbound webhooks.
+    pub outbound: OutboundService,
 }
 
 execute::commit_path!(SessionService, SessionServiceError);
@@ -204,6 +222,7 @@ execute::commit_path!(WhatsAppService, WhatsAppServiceError);
 execute::commit_path!(EndUserService, EndUserServiceError);
 execute::commit_path!(IntegrationService, IntegrationServiceError);
 execute::commit_path!(WebhookService, WebhookServiceError, once);
+execute::commit_path!(OutboundService, OutboundServiceError);
 
 impl Services {
     /// The services of every area, composed from the ones that stand alone and the settings of
@@ -213,13 +232,17 @@ impl Services {
     #[must_use]
     pub fn compose(
         verifications: VerificationService,
-        payments: PaymentService,
-        mail: MailService,
-        integrations: IntegrationService,
+        standalone: Standalone,
         whatsapp_providers: Arc<dyn WhatsAppDirectory>,
         whatsapp_policy: whatsapp::WhatsAppPolicy,
         end_user_policy: end_users::EndUserPolicy,
     ) -> Self {
+        let Standalone {
+            payments,
+            mail,
+            integrations,
+            outbound,
+        } = standalone;
         let core = verifications.core.clone();
         let sessions = SessionService { core: core.clone() };
         let whatsapp = WhatsAppService {
@@ -254,8 +277,22 @@ impl Services {
             integrations,
             mail,
             webhooks,
+            outbound,
         }
     }
+}
+
+/// The area services that stand alone (on the core and their own ports), for
+/// [`Services::compose`].
+pub struct Standalone {
+    /// Trials, orders, customer accounts.
+    pub payments: PaymentService,
+    /// E-mail.
+    pub mail: MailService,
+    /// Integrations.
+    pub integrations: IntegrationService,
+    /// Outbound webhooks.
+    pub outbound: OutboundService,
 }
 
 #[cfg(test)]

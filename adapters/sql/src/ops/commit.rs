@@ -101,6 +101,7 @@ impl Prepared {
 pub(crate) async fn commit(conn: &mut Conn<'_>, prepared: Prepared) -> Result<(), StoreError> {
     let Prepared { commit, record } = prepared;
     let tenant = commit.tenant;
+    let outbound = commit.touches_outbound();
     // The request's record first: an attempt that lost the key to another stops before writing.
     if let Some(record) = record {
         super::idempotency::write(conn, tenant, record).await?;
@@ -120,6 +121,16 @@ pub(crate) async fn commit(conn: &mut Conn<'_>, prepared: Prepared) -> Result<()
     }
     for job in commit.jobs {
         insert_job(conn, tenant, job).await?;
+    }
+    if outbound {
+        super::outbound::write(
+            conn,
+            tenant,
+            commit.webhook_routes,
+            commit.webhook_attempts,
+            commit.webhook_requeues,
+        )
+        .await?;
     }
     if let Some(job) = commit.complete_job {
         // A job no longer pending (replaced, cancelled or already completed) is left alone: the

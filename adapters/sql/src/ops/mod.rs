@@ -15,6 +15,7 @@ mod commit_pg;
 mod idempotency;
 mod jobs;
 mod listing;
+mod outbound;
 mod reads;
 mod retention;
 mod sandbox;
@@ -33,6 +34,7 @@ use crate::db::Conn;
 pub(crate) use idempotency::entry as idempotency_entry;
 pub(crate) use jobs::{next_due, queue_stats};
 pub(crate) use listing::{list, stream_owner};
+pub(crate) use outbound::{attempts as webhook_attempts, messages as webhook_messages};
 pub(crate) use reads::{events, load};
 pub(crate) use sandbox::{get as sandbox_get, list as sandbox_list};
 pub(crate) use tenant_events::{get as tenant_event, list as tenant_events};
@@ -73,6 +75,12 @@ pub(crate) enum WriteOp {
         before: OffsetDateTime,
         limit: u32,
     },
+    ClaimDeliveries {
+        now: OffsetDateTime,
+        lease_seconds: u32,
+        limit: u32,
+        per_endpoint: u32,
+    },
     Reclaim,
     AdvanceTimers {
         tenant: TenantId,
@@ -98,6 +106,7 @@ pub(crate) enum WriteOp {
 pub(crate) enum WriteOutput {
     Done,
     Claimed(Vec<ClaimedJob>),
+    Deliveries(Vec<onramp_domain::ports::ClaimedDelivery>),
     Count(u64),
     Inserted(Inserted),
 }
@@ -119,6 +128,18 @@ impl WriteOutput {
             WriteOutput::Claimed(jobs) => Ok(jobs),
             other => Err(crate::error::unexpected(format!(
                 "expected claimed jobs, got {other:?}"
+            ))),
+        }
+    }
+
+    /// The output of a claim of webhook messages.
+    pub(crate) fn deliveries(
+        self,
+    ) -> Result<Vec<onramp_domain::ports::ClaimedDelivery>, StoreError> {
+        match self {
+            WriteOutput::Deliveries(claimed) => Ok(claimed),
+            other => Err(crate::error::unexpected(format!(
+                "expected claimed deliveries, got {other:?}"
             ))),
         }
     }
@@ -182,6 +203,14 @@ pub(crate) async fn execute(conn: &mut Conn<'_>, op: WriteOp) -> Result<WriteOut
                 .await
                 .map(WriteOutput::Count)
         }
+        WriteOp::ClaimDeliveries {
+            now,
+            lease_seconds,
+            limit,
+            per_endpoint,
+        } => outbound::claim(conn, now, lease_seconds, limit, per_endpoint)
+            .await
+            .map(WriteOutput::Deliveries),
         WriteOp::Reclaim => retention::reclaim(conn).await.map(|()| WriteOutput::Done),
         WriteOp::DeleteExpiredIdempotency { now, limit } => {
             idempotency::delete_expired(conn, now, limit)

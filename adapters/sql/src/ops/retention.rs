@@ -23,6 +23,14 @@ const DELETE_TENANT_EVENTS: &str = "\
 DELETE FROM tenant_events WHERE seq IN (
     SELECT seq FROM tenant_events WHERE created_at < $1 ORDER BY seq LIMIT $2)";
 
+/// Their webhook messages (created with their event, at its time) and attempts.
+const DELETE_WEBHOOK_MESSAGES: &str = "\
+DELETE FROM webhook_messages WHERE (endpoint_id, event_seq) IN (
+    SELECT endpoint_id, event_seq FROM webhook_messages WHERE created_at < $1 ORDER BY created_at LIMIT $2)";
+const DELETE_WEBHOOK_ATTEMPTS: &str = "\
+DELETE FROM webhook_attempts WHERE id IN (
+    SELECT id FROM webhook_attempts WHERE attempted_at < $1 ORDER BY id LIMIT $2)";
+
 /// Pages freed per vacuum step: about 4 MiB with SQLite's default 4 KiB pages.
 const VACUUM_PAGES: i64 = 1024;
 
@@ -56,17 +64,17 @@ pub(crate) async fn delete_webhooks(
     conn.execute(sqlx::AssertSqlSafe(rows), args()).await
 }
 
-/// Deletes at most `limit` tenant-facing events created before `before`, oldest first.
+/// Deletes at most `limit` tenant-facing events created before `before`, oldest first, and as
+/// many of the webhook messages and attempts of that age.
 pub(crate) async fn delete_tenant_events(
     conn: &mut Conn<'_>,
     before: OffsetDateTime,
     limit: u32,
 ) -> Result<u64, StoreError> {
-    conn.execute(
-        DELETE_TENANT_EVENTS,
-        vec![before.into(), i64::from(limit).into()],
-    )
-    .await
+    let args = || vec![before.into(), i64::from(limit).into()];
+    conn.execute(DELETE_WEBHOOK_MESSAGES, args()).await?;
+    conn.execute(DELETE_WEBHOOK_ATTEMPTS, args()).await?;
+    conn.execute(DELETE_TENANT_EVENTS, args()).await
 }
 
 /// SQLite: frees up to [`VACUUM_PAGES`] pages of the free list (a database created with

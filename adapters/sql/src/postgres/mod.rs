@@ -77,6 +77,14 @@ impl PgBackend {
     /// Runs `op` in a transaction of its own; a commit goes to the group committer
     /// ([`group`]), which commits it in one statement, with the commits queued beside it.
     pub(crate) async fn write(&self, op: WriteOp) -> Result<WriteOutput, StoreError> {
+        // A commit that changes the outbound webhook queue (an endpoint's route, an attempt, a
+        // requeue: rare next to a step) runs its statements in a transaction; every other goes
+        // to `onramp_commit` in one round trip.
+        if let WriteOp::Commit(prepared) = &op
+            && prepared.commit().touches_outbound()
+        {
+            return self.in_transaction(op).await;
+        }
         if let WriteOp::Commit(prepared) = op {
             let first_stream = prepared
                 .commit()
@@ -89,6 +97,10 @@ impl PgBackend {
             self.committer.commit(first_stream, document).await?;
             return Ok(WriteOutput::Done);
         }
+        self.in_transaction(op).await
+    }
+
+    async fn in_transaction(&self, op: WriteOp) -> Result<WriteOutput, StoreError> {
         let mut tx = self.pool.begin().await.map_err(classify)?;
         match ops::execute(&mut Conn::Postgres(&mut tx), op).await {
             Ok(output) => {

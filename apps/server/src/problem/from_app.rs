@@ -1,12 +1,13 @@
 //! The application's errors as API errors: one `match` per area's error enum
 //! ([`CoreError`], [`SessionServiceError`], [`VerificationServiceError`],
 //! [`PaymentServiceError`], [`WhatsAppServiceError`], [`EndUserServiceError`],
-//! [`IntegrationServiceError`], [`WebhookServiceError`]), with the deciders' refusals that
+//! [`IntegrationServiceError`], [`WebhookServiceError`], [`OutboundServiceError`]), with the deciders' refusals that
 //! several areas share (a session's, a verification's, a link code's) in their own functions.
 
 use onramp_domain::app::{
-    CoreError, EndUserServiceError, IntegrationServiceError, PaymentServiceError,
-    SessionServiceError, VerificationServiceError, WebhookServiceError, WhatsAppServiceError,
+    CoreError, EndUserServiceError, IntegrationServiceError, OutboundServiceError,
+    PaymentServiceError, SessionServiceError, VerificationServiceError, WebhookServiceError,
+    WhatsAppServiceError,
 };
 use onramp_domain::link::LinkError;
 use onramp_domain::ports::{ProviderError, StoreError};
@@ -134,6 +135,17 @@ impl From<EndUserServiceError> for ApiError {
             }
             EndUserServiceError::Validation(errors) => invalid(errors),
             EndUserServiceError::WhatsApp(w) => w.into(),
+        }
+    }
+}
+
+impl From<OutboundServiceError> for ApiError {
+    fn from(e: OutboundServiceError) -> Self {
+        match e {
+            OutboundServiceError::Core(c) => c.into(),
+            OutboundServiceError::EndpointNotFound => Self::WebhookEndpointNotFound,
+            OutboundServiceError::EventNotFound => Self::EventNotFound,
+            OutboundServiceError::InvalidEndpoint(detail) => Self::InvalidWebhookEndpoint(detail),
         }
     }
 }

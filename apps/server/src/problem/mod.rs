@@ -155,6 +155,13 @@ pub enum ApiError {
     /// 404 `EVENT_NOT_FOUND`, also for another tenant's event or one past its retention.
     #[error("no event with this id")]
     EventNotFound,
+    /// 404 `WEBHOOK_ENDPOINT_NOT_FOUND`, also for another tenant's or a deleted endpoint.
+    #[error("no webhook endpoint with this id")]
+    WebhookEndpointNotFound,
+    /// 422 `INVALID_WEBHOOK_ENDPOINT`: a refused URL (malformed, or a private destination), an
+    /// unknown event type, a zero rate limit.
+    #[error("{0}")]
+    InvalidWebhookEndpoint(String),
     /// 402 `CARD_DECLINED`: the card was declined; another card may be tried.
     #[error("{detail}")]
     CardDeclined {
@@ -284,6 +291,10 @@ impl ApiError {
             OrderNotFound => (StatusCode::NOT_FOUND, "ORDER_NOT_FOUND"),
             CustomerNotFound => (StatusCode::NOT_FOUND, "CUSTOMER_NOT_FOUND"),
             EventNotFound => (StatusCode::NOT_FOUND, "EVENT_NOT_FOUND"),
+            WebhookEndpointNotFound => (StatusCode::NOT_FOUND, "WEBHOOK_ENDPOINT_NOT_FOUND"),
+            InvalidWebhookEndpoint(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "INVALID_WEBHOOK_ENDPOINT")
+            }
             CardDeclined { .. } => (StatusCode::PAYMENT_REQUIRED, "CARD_DECLINED"),
             TrialAlreadyUsed => (StatusCode::CONFLICT, "TRIAL_ALREADY_USED"),
             OrderNotApproved(_) => (StatusCode::CONFLICT, "ORDER_NOT_APPROVED"),

@@ -18,6 +18,8 @@ pub mod session_audit;
 pub mod sessions;
 pub mod trials;
 pub mod verifications;
+pub mod webhook_deliveries;
+pub mod webhook_endpoints;
 pub mod webhooks;
 pub mod whatsapp;
 pub mod whatsapp_client;
@@ -64,6 +66,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
         (name = "whatsapp", description = "WhatsApp Business Accounts: Embedded Signup, BSP senders, clients' messages"),
         (name = "end users", description = "A person's own session, with a session token (Authorization: Bearer ort_..., X-Onramp-Platform)"),
         (name = "events", description = "What happened in the tenant's journeys: the events its webhooks receive (the catalogue is the document's `webhooks`)"),
+        (name = "webhooks", description = "Outbound webhooks: endpoints receiving the tenant's events, signed by the Standard Webhooks specification, with their attempts, dead letters, replays"),
         (name = "sandbox", description = "The sandbox providers' inbox, mailbox, test clock and PayPal approval"),
         (name = "admin", description = "Tenant administration")
     )
@@ -144,6 +147,17 @@ fn tenant_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(customers::list_customers))
         .routes(routes!(events::list_events))
         .routes(routes!(events::get_event))
+        .routes(routes!(webhook_deliveries::redeliver))
+        .routes(routes!(webhook_endpoints::create, webhook_endpoints::list))
+        .routes(routes!(
+            webhook_endpoints::get,
+            webhook_endpoints::update,
+            webhook_endpoints::delete
+        ))
+        .routes(routes!(webhook_endpoints::rotate_secret))
+        .routes(routes!(webhook_deliveries::attempts))
+        .routes(routes!(webhook_deliveries::messages))
+        .routes(routes!(webhook_deliveries::replay))
         .routes(routes!(sandbox_payments::advance_clock))
         .routes(routes!(sandbox_payments::mail))
         .routes(routes!(sandbox_payments::approve_order))

@@ -2,6 +2,7 @@
 //! events' stored names and times, and its projection row's queryable columns.
 
 pub(crate) mod end_users;
+pub(crate) mod endpoints;
 pub(crate) mod payments;
 mod sessions;
 mod verifications;

@@ -149,3 +149,23 @@ pub enum JobError {
     #[error(transparent)]
     Webhooks(#[from] WebhookServiceError),
 }
+
+/// Why an outbound webhook use case ([`OutboundService`](crate::app::OutboundService)) did not
+/// succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum OutboundServiceError {
+    /// The commit path failed.
+    #[error(transparent)]
+    Core(#[from] CoreError),
+    /// No such endpoint for this tenant (or it was deleted).
+    #[error("webhook endpoint not found")]
+    EndpointNotFound,
+    /// No such event for this tenant (or it is past its retention).
+    #[error("event not found")]
+    EventNotFound,
+    /// The endpoint's settings are refused: the reason (a private or malformed URL, an
+    /// unknown event type).
+    #[error("{0}")]
+    InvalidEndpoint(String),
+}
+area_error!(OutboundServiceError);

@@ -10,8 +10,8 @@ mod payments;
 mod whatsapp;
 
 pub use areas::{
-    EndUserServiceError, IntegrationServiceError, JobError, SessionServiceError,
-    VerificationServiceError, WebhookServiceError,
+    EndUserServiceError, IntegrationServiceError, JobError, OutboundServiceError,
+    SessionServiceError, VerificationServiceError, WebhookServiceError,
 };
 pub use payments::PaymentServiceError;
 pub use whatsapp::WhatsAppServiceError;

@@ -200,6 +200,11 @@ pub const CATALOGUE: &[EventType] = &[
         "integration",
         "A provider integration's health changed; `data.previous_status`.",
     ),
+    t(
+        "webhook_endpoint.disabled",
+        "webhook_endpoint",
+        "The server disabled one of the tenant's webhook endpoints: it answered 410 Gone, or failed every delivery for 5 days; `data.reason`.",
+    ),
 ];
 
 /// The catalogue's entry for `name`, `None` when there is none.

@@ -10,8 +10,8 @@ use time::OffsetDateTime;
 
 use crate::ids::{JobId, TenantId};
 use crate::ports::{
-    Commit, EventStore, IdGen, Loaded, NewEvent, NewJob, NewTenantEvent, Snapshot, StreamId,
-    StreamWrite,
+    Commit, EventStore, IdGen, Loaded, NewEvent, NewJob, NewTenantEvent, Requeue, Snapshot,
+    StreamId, StreamWrite, WebhookAttempt, WebhookRoute,
 };
 
 use super::super::CoreError;
@@ -54,9 +54,19 @@ pub(crate) struct Tx<'env> {
     touched: Vec<Touched>,
     jobs: Vec<NewJob>,
     tenant_events: Vec<NewTenantEvent>,
+    /// The outbound webhooks' routes, attempts and requeues.
+    outbound: Outbound,
     cancel_timers: Vec<String>,
     complete_job: Option<JobId>,
     answer: Option<Vec<u8>>,
+}
+
+/// What a [`Tx`] writes to the outbound webhook queue.
+#[derive(Default)]
+struct Outbound {
+    routes: Vec<WebhookRoute>,
+    attempts: Vec<WebhookAttempt>,
+    requeues: Vec<Requeue>,
 }
 
 impl Tx<'_> {
@@ -80,6 +90,7 @@ impl Tx<'_> {
             touched: Vec::new(),
             jobs: Vec::new(),
             tenant_events: Vec::new(),
+            outbound: Outbound::default(),
             cancel_timers: Vec::new(),
             complete_job: None,
             answer: None,
@@ -247,6 +258,21 @@ impl Tx<'_> {
             .push(notice.into_event(id, self.now, object));
     }
 
+    /// Writes an outbound webhook endpoint's route (its filter, whether it is enabled).
+    pub fn route(&mut self, route: WebhookRoute) {
+        self.outbound.routes.push(route);
+    }
+
+    /// Records a delivery attempt and its message's new state.
+    pub fn record_attempt(&mut self, attempt: WebhookAttempt) {
+        self.outbound.attempts.push(attempt);
+    }
+
+    /// Queues events for an endpoint again.
+    pub fn requeue(&mut self, requeue: Requeue) {
+        self.outbound.requeues.push(requeue);
+    }
+
     /// Enqueues a job (an effect to run after the commit, or a timer).
     pub fn enqueue(&mut self, job: NewJob) {
         self.jobs.push(job);
@@ -284,6 +310,9 @@ impl Tx<'_> {
         self.touched.iter().all(|t| t.events.is_empty())
             && self.jobs.is_empty()
             && self.tenant_events.is_empty()
+            && self.outbound.routes.is_empty()
+            && self.outbound.attempts.is_empty()
+            && self.outbound.requeues.is_empty()
             && self.cancel_timers.is_empty()
             && self.complete_job.is_none()
     }
@@ -307,6 +336,9 @@ impl Tx<'_> {
             .collect();
         commit.jobs = self.jobs;
         commit.tenant_events = self.tenant_events;
+        commit.webhook_routes = self.outbound.routes;
+        commit.webhook_attempts = self.outbound.attempts;
+        commit.webhook_requeues = self.outbound.requeues;
         commit.cancel_timers = self.cancel_timers;
         commit.complete_job = self.complete_job;
         commit.answer = self.answer;

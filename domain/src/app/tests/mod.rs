@@ -117,15 +117,23 @@ fn services(store: MockEventStore, sender: MockVerificationSender) -> Services {
     };
     Services::compose(
         verifications,
-        PaymentService {
-            core: core.clone(),
-            providers: Arc::new(crate::ports::MockPaymentDirectory::new()),
+        super::Standalone {
+            payments: PaymentService {
+                core: core.clone(),
+                providers: Arc::new(crate::ports::MockPaymentDirectory::new()),
+            },
+            mail: MailService {
+                core: core.clone(),
+                mailer: Arc::new(crate::ports::MockMailer::new()),
+            },
+            outbound: super::OutboundService {
+                core: core.clone(),
+                secrets: Arc::clone(&secrets),
+                sender: Arc::new(crate::ports::MockWebhookSender::new()),
+                events: Arc::new(crate::ports::MockTenantEventLog::new()),
+            },
+            integrations: IntegrationService { core, secrets },
         },
-        MailService {
-            core: core.clone(),
-            mailer: Arc::new(crate::ports::MockMailer::new()),
-        },
-        IntegrationService { core, secrets },
         Arc::new(crate::ports::MockWhatsAppDirectory::new()),
         super::whatsapp::WhatsAppPolicy::default(),
         super::end_users::EndUserPolicy::default(),

@@ -45,6 +45,8 @@ pub enum AggregateKind {
     ChannelLink,
     /// One end-user session token, keyed by token id (P-TOK-1).
     SessionToken,
+    /// A tenant's outbound webhook endpoint, keyed by endpoint id (issue 12, item 2).
+    WebhookEndpoint,
 }
 
 impl AggregateKind {
@@ -94,6 +96,7 @@ impl AggregateKind {
             Self::Conversation => "conversation",
             Self::ChannelLink => "channel_link",
             Self::SessionToken => "session_token",
+            Self::WebhookEndpoint => "webhook_endpoint",
         }
     }
 
@@ -118,6 +121,7 @@ impl AggregateKind {
             "conversation" => Some(Self::Conversation),
             "channel_link" => Some(Self::ChannelLink),
             "session_token" => Some(Self::SessionToken),
+            "webhook_endpoint" => Some(Self::WebhookEndpoint),
             _ => None,
         }
     }

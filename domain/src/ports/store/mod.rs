@@ -11,11 +11,13 @@
 
 mod jobs;
 mod kind;
+mod outbound;
 mod tenant_events;
 mod tenants;
 
 pub use jobs::*;
 pub use kind::*;
+pub use outbound::*;
 pub use tenant_events::*;
 pub use tenants::*;
 
@@ -130,6 +132,13 @@ pub struct Commit {
     /// Tenant-facing events reporting this commit's changes, written with them (issue 12,
     /// item 1), in order.
     pub tenant_events: Vec<NewTenantEvent>,
+    /// Webhook endpoints' routes to write (issue 12, item 2): created, changed or deleted by
+    /// this commit.
+    pub webhook_routes: Vec<WebhookRoute>,
+    /// Delivery attempts to record, each with its message's new state.
+    pub webhook_attempts: Vec<WebhookAttempt>,
+    /// Events to queue again for an endpoint (a redelivery, a replay).
+    pub webhook_requeues: Vec<Requeue>,
     /// Pending timers (by key) to delete.
     pub cancel_timers: Vec<String>,
     /// A claimed job whose work this commit records, marked done in the same transaction, so a
@@ -153,11 +162,22 @@ impl Commit {
             streams: Vec::new(),
             jobs: Vec::new(),
             tenant_events: Vec::new(),
+            webhook_routes: Vec::new(),
+            webhook_attempts: Vec::new(),
+            webhook_requeues: Vec::new(),
             cancel_timers: Vec::new(),
             complete_job: None,
             answer: None,
             idempotency: None,
         }
+    }
+
+    /// Whether it changes the outbound webhook queue: an endpoint's route, an attempt, a
+    /// requeue.
+    pub fn touches_outbound(&self) -> bool {
+        !(self.webhook_routes.is_empty()
+            && self.webhook_attempts.is_empty()
+            && self.webhook_requeues.is_empty())
     }
 
     /// Makes `view`, serialized as JSON, the answer of the request this commit completes, so
