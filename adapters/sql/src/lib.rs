@@ -77,6 +77,7 @@ mod postgres;
 mod sandbox;
 mod sqlite;
 mod stats;
+mod tenant_events;
 
 use std::sync::Arc;
 
@@ -84,7 +85,7 @@ use async_trait::async_trait;
 use onramp_domain::ids::{JobId, TenantId};
 use onramp_domain::ports::{
     AggregateKind, ClaimedJob, Commit, EventStore, JobQueue, ListQuery, Loaded, Page, StoreError,
-    StoredEvent, StreamId, Tenant, TenantEvent, TenantEventLog, TenantEventQuery, TenantStore,
+    StoredEvent, StreamId, Tenant, TenantStore,
 };
 use time::OffsetDateTime;
 
@@ -347,25 +348,6 @@ impl JobQueue for SqlStore {
         self.write(WriteOp::AdvanceTimers { tenant, seconds })
             .await?
             .count()
-    }
-}
-
-#[async_trait]
-impl TenantEventLog for SqlStore {
-    async fn tenant_events(
-        &self,
-        tenant: TenantId,
-        query: &TenantEventQuery,
-    ) -> Result<Vec<TenantEvent>, StoreError> {
-        ops::tenant_events(&mut self.reader().await?.conn(), tenant, query).await
-    }
-
-    async fn tenant_event(
-        &self,
-        tenant: TenantId,
-        id: uuid::Uuid,
-    ) -> Result<Option<TenantEvent>, StoreError> {
-        ops::tenant_event(&mut self.reader().await?.conn(), tenant, id).await
     }
 }
 
