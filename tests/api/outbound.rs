@@ -245,7 +245,7 @@ async fn an_endpoint_answering_410_is_disabled_its_message_is_a_dead_letter_and_
             &app,
             &receiver,
             "gone",
-            json!({ "event_types": ["session.started"] }),
+            json!({ "event_types": ["session.started"], "contact_email": "ops@acme.example.com" }),
         )
         .await;
         id_of(&app.post_session("platform-setup", None).await);
@@ -263,6 +263,23 @@ async fn an_endpoint_answering_410_is_disabled_its_message_is_a_dead_letter_and_
         let told = told.body["data"].as_array().unwrap().clone();
         assert_eq!(told.len(), 1, "{told:?}");
         assert_eq!(told[0]["data"]["object"]["id"], gone.as_str());
+        // The endpoint's contact is mailed (the sandbox mailbox).
+        let mut mails = Value::Null;
+        for _ in 0..400 {
+            mails = app
+                .get("/v1/sandbox/mail?to=ops@acme.example.com")
+                .await
+                .body;
+            if mails["data"].as_array().is_some_and(|m| !m.is_empty()) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        let subject = mails["data"][0]["subject"].as_str().unwrap_or_default();
+        assert!(
+            subject.starts_with("Webhook endpoint disabled"),
+            "{mails:?}"
+        );
         let dead_letters = app
             .get(&format!(
                 "/v1/webhook_endpoints/{gone}/messages?status=failed"

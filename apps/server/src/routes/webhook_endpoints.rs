@@ -47,6 +47,8 @@ pub struct CreateEndpointRequest {
     /// The most deliveries a second (none: no limit).
     #[schema(minimum = 1)]
     pub rate_limit_per_second: Option<u32>,
+    /// Who is mailed when the server disables the endpoint (410 Gone, 5 days of failures).
+    pub contact_email: Option<String>,
 }
 
 /// A change: each field given replaces the current one (`null` clears `description` and
@@ -72,6 +74,10 @@ pub struct UpdateEndpointRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<u32>)]
     pub rate_limit_per_second: Option<Option<u32>>,
+    /// Who is mailed when the server disables it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub contact_email: Option<Option<String>>,
 }
 
 /// A field given (even as `null`): `Some(value)`; absent: `None` (the default).
@@ -140,6 +146,7 @@ pub async fn create(
         include_pii: req.include_pii,
         ordered: req.ordered,
         rate_limit_per_second: req.rate_limit_per_second,
+        contact_email: req.contact_email,
     };
     let endpoint = state
         .services
@@ -200,6 +207,7 @@ pub async fn update(
         include_pii: req.include_pii,
         ordered: req.ordered,
         rate_limit_per_second: req.rate_limit_per_second,
+        contact_email: req.contact_email,
     };
     Ok(axum::Json(
         state

@@ -93,7 +93,7 @@ impl OutboundService {
     /// or disabled meanwhile, or once the retry schedule is spent; retried on its schedule
     /// otherwise. The endpoint starts failing at its first failure after a success, recovers at
     /// its next success, and is disabled when it has failed for 5 days straight (each disabling
-    /// tells the tenant `webhook_endpoint.disabled`).
+    /// tells the tenant `webhook_endpoint.disabled`, and mails the endpoint's contact).
     ///
     /// # Errors
     /// Store failures.
@@ -120,9 +120,21 @@ impl OutboundService {
                 };
                 if let Some(state) = state {
                     let events = health(&state, success, gone, result.at);
+                    let disabled = events.iter().find_map(|e| match e {
+                        EndpointEvent::Disabled { reason, .. } => Some(reason.clone()),
+                        _ => None,
+                    });
                     if !events.is_empty() {
                         let after = tx.apply(&Endpoints, claimed.endpoint, events)?;
                         tx.route(route_of(&after));
+                    }
+                    if let (Some(reason), Some(to)) = (disabled, &state.config.contact_email) {
+                        let subject = format!("Webhook endpoint disabled: {}", state.config.url);
+                        let body = format!(
+                            "Onramp stopped delivering events to {} ({}): {reason}.\n\nDeliveries resume when it is enabled again (PATCH /v1/webhook_endpoints/{} {{\"enabled\": true}}); events since can be sent again with POST /v1/webhook_endpoints/{}/replay.",
+                            state.config.url, claimed.endpoint, claimed.endpoint, claimed.endpoint
+                        );
+                        tx.enqueue(self.core.mail_job(to, subject, body)?);
                     }
                 }
                 tx.record_attempt(WebhookAttempt {

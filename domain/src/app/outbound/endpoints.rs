@@ -38,6 +38,8 @@ pub struct EndpointPatch {
     pub ordered: Option<bool>,
     /// Deliveries a second (`Some(None)` removes the limit).
     pub rate_limit_per_second: Option<Option<u32>>,
+    /// Who is mailed when the server disables it (`Some(None)`: nobody).
+    pub contact_email: Option<Option<String>>,
 }
 
 /// An endpoint as the API shows it: never its secret.
@@ -69,6 +71,8 @@ pub struct EndpointView {
     pub ordered: bool,
     /// The most deliveries a second.
     pub rate_limit_per_second: Option<u32>,
+    /// Who is mailed when the server disables it.
+    pub contact_email: Option<String>,
     /// When a rotated-out secret stops signing, during a rotation's overlap (RFC 3339).
     #[serde(with = "time::serde::rfc3339::option")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
@@ -97,6 +101,7 @@ impl EndpointView {
             include_pii: s.config.include_pii,
             ordered: s.config.ordered,
             rate_limit_per_second: s.config.rate_limit_per_second,
+            contact_email: s.config.contact_email.clone(),
             previous_secret_expires_at: s
                 .secrets
                 .iter()
@@ -131,6 +136,13 @@ fn check(config: &EndpointConfig) -> Result<(), OutboundServiceError> {
         return Err(OutboundServiceError::InvalidEndpoint(format!(
             "unknown event type {unknown:?}: see the OpenAPI document's webhooks"
         )));
+    }
+    if let Some(email) = &config.contact_email
+        && (email.len() > 254 || !email.contains('@') || email.chars().any(char::is_whitespace))
+    {
+        return Err(OutboundServiceError::InvalidEndpoint(
+            "contact_email must be an e-mail address".into(),
+        ));
     }
     if config.rate_limit_per_second == Some(0) {
         return Err(OutboundServiceError::InvalidEndpoint(
@@ -273,6 +285,7 @@ impl OutboundService {
                 include_pii,
                 ordered,
                 rate_limit_per_second,
+                contact_email,
             } = patch.clone();
             config.url = url.unwrap_or(config.url);
             config.description = description.unwrap_or(config.description);
@@ -282,6 +295,7 @@ impl OutboundService {
             config.ordered = ordered.unwrap_or(config.ordered);
             config.rate_limit_per_second =
                 rate_limit_per_second.unwrap_or(config.rate_limit_per_second);
+            config.contact_email = contact_email.unwrap_or(config.contact_email);
             check(&config)?;
             Ok(vec![EndpointEvent::Updated { config, at }])
         })

@@ -29,6 +29,9 @@ pub struct EndpointConfig {
     pub ordered: bool,
     /// The most deliveries a second it is sent (none: no limit).
     pub rate_limit_per_second: Option<u32>,
+    /// Who is mailed when the server disables it (the tenant's contact for this endpoint).
+    #[serde(default)]
+    pub contact_email: Option<String>,
 }
 
 /// A signing secret, AES-256-GCM sealed (hex), and until when it signs (`None`: the current).
