@@ -82,23 +82,18 @@ impl TestApp {
 
     /// `PUT path` with `body` as the tenant.
     pub async fn put(&self, path: &str, body: &Value) -> Reply {
-        read(
-            self.client
-                .put(self.url(path))
-                .bearer_auth(&self.api_key)
-                .json(body)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await
+        self.send_json(reqwest::Method::PUT, path, body).await
     }
 
     /// `PATCH path` with `body` as the tenant.
     pub async fn patch(&self, path: &str, body: &Value) -> Reply {
+        self.send_json(reqwest::Method::PATCH, path, body).await
+    }
+
+    async fn send_json(&self, method: reqwest::Method, path: &str, body: &Value) -> Reply {
+        let request = self.client.request(method, self.url(path));
         read(
-            self.client
-                .patch(self.url(path))
+            request
                 .bearer_auth(&self.api_key)
                 .json(body)
                 .send()

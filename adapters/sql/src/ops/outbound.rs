@@ -166,19 +166,26 @@ async fn requeue(
     tenant: TenantId,
     requeue: Requeue,
 ) -> Result<(), StoreError> {
-    let now = OffsetDateTime::now_utc();
     match requeue {
-        Requeue::Event { endpoint, sequence } => {
+        Requeue::Event {
+            endpoint,
+            sequence,
+            at,
+        } => {
             let sql = format!("{REQUEUE_EVENT}{REQUEUE_CONFLICT}");
             let args = vec![
                 tenant.into(),
                 Arg::Uuid(endpoint),
                 to_i64(sequence, "sequence")?.into(),
-                now.into(),
+                at.into(),
             ];
             conn.execute(AssertSqlSafe(sql), args).await?;
         }
-        Requeue::Since { endpoint, since } => {
+        Requeue::Since {
+            endpoint,
+            since,
+            at,
+        } => {
             let takes = match conn.backend() {
                 Backend::Sqlite => "instr(w.event_types, ',' || e.event_type || ',') > 0",
                 Backend::Postgres => "strpos(w.event_types, ',' || e.event_type || ',') > 0",
@@ -191,7 +198,7 @@ async fn requeue(
                 WHERE e.tenant_id = $1 AND e.created_at >= $4 AND (w.event_types IS NULL OR {takes})
                 {REQUEUE_CONFLICT}"
             );
-            let args = vec![tenant.into(), Arg::Uuid(endpoint), now.into(), since.into()];
+            let args = vec![tenant.into(), Arg::Uuid(endpoint), at.into(), since.into()];
             conn.execute(AssertSqlSafe(sql), args).await?;
         }
     }
@@ -232,20 +239,16 @@ pub(crate) async fn claim(
         i64::from(per_endpoint.max(1)).into(),
     ];
     let rows: Vec<ClaimedRow> = conn.fetch_all(CLAIM, args).await?;
+    let sequences: Vec<i64> = rows.iter().map(|r| r.event_seq).collect();
+    // One event may be claimed for several endpoints at once.
+    let events = super::tenant_events::by_sequences(conn, &sequences).await?;
     let mut claimed = Vec::with_capacity(rows.len());
     for row in rows {
         let tenant = row.tenant_id.tenant();
         let sequence = to_u64(row.event_seq, "sequence")?;
-        let query = onramp_domain::ports::TenantEventQuery {
-            cursor: sequence.checked_sub(1),
-            ascending: true,
-            limit: 1,
-            ..Default::default()
-        };
-        let event = super::tenant_events::list(conn, tenant, &query)
-            .await?
-            .into_iter()
-            .find(|e| e.sequence == sequence)
+        let event = events
+            .get(&sequence)
+            .cloned()
             .ok_or_else(|| StoreError::Corrupt(format!("message of a missing event {sequence}")))?;
         claimed.push(ClaimedDelivery {
             tenant,

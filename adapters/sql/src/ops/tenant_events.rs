@@ -1,6 +1,8 @@
 //! Reads of the tenant-facing event log (issue 12, item 1), always filtered on the tenant
 //! (P-TEN-1). The log is written by the commit ([`super::commit`], `onramp_commit`).
 
+use std::collections::HashMap;
+
 use onramp_domain::ids::TenantId;
 use onramp_domain::ports::{StoreError, TenantEvent, TenantEventQuery};
 use serde_json::Value;
@@ -94,6 +96,27 @@ pub(crate) async fn list(
     );
     let rows: Vec<TenantEventRow> = conn.fetch_all(AssertSqlSafe(sql), args).await?;
     rows.into_iter().map(TenantEventRow::into_event).collect()
+}
+
+/// The events of `sequences`, by sequence, whichever their tenant: the dispatcher's claim,
+/// which serves every tenant (each message carries its own), in one query.
+///
+/// # Errors
+/// Store failures; [`StoreError::Corrupt`] for a row that does not read back.
+pub(crate) async fn by_sequences(
+    conn: &mut Conn<'_>,
+    sequences: &[i64],
+) -> Result<HashMap<u64, TenantEvent>, StoreError> {
+    if sequences.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let marks: Vec<String> = (1..=sequences.len()).map(|i| format!("${i}")).collect();
+    let sql = format!("{COLUMNS} WHERE seq IN ({})", marks.join(", "));
+    let args = sequences.iter().map(|&s| s.into()).collect();
+    let rows: Vec<TenantEventRow> = conn.fetch_all(AssertSqlSafe(sql), args).await?;
+    rows.into_iter()
+        .map(|row| row.into_event().map(|e| (e.sequence, e)))
+        .collect()
 }
 
 /// The event `id` of `tenant`.

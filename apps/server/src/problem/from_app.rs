@@ -23,9 +23,7 @@ impl From<CoreError> for ApiError {
             CoreError::TemplateNotFound(id) => Self::TemplateNotFound(id),
             CoreError::Contention => Self::Contention,
             CoreError::Store(StoreError::Unavailable(source)) => Self::Unavailable(source),
-            CoreError::Store(StoreError::InvalidCursor) => {
-                Self::Malformed("invalid cursor: pass the next_cursor of a previous page".into())
-            }
+            CoreError::Store(StoreError::InvalidCursor) => Self::invalid_cursor(),
             CoreError::FlowVersionUnavailable { .. }
             | CoreError::Store(_)
             | CoreError::Corrupt(_) => Self::Internal(Box::new(e)),

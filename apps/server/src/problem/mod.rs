@@ -239,6 +239,11 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// 400 `MALFORMED_REQUEST` for a listing cursor that no page handed out.
+    pub fn invalid_cursor() -> Self {
+        Self::Malformed("invalid cursor: pass the next_cursor of a previous page".into())
+    }
+
     /// The status and stable code of each variant.
     pub fn status_and_code(&self) -> (StatusCode, &'static str) {
         use ApiError::*;

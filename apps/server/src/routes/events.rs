@@ -156,7 +156,5 @@ fn instant(text: &str) -> Result<OffsetDateTime, ApiError> {
 }
 
 fn cursor(text: &str) -> Result<u64, ApiError> {
-    text.parse().map_err(|_| {
-        ApiError::Malformed("invalid cursor: pass the next_cursor of a previous page".into())
-    })
+    text.parse().map_err(|_| ApiError::invalid_cursor())
 }

@@ -129,9 +129,7 @@ fn page(p: &PageParams) -> Result<(u32, Option<u64>), ApiError> {
         .as_deref()
         .map(str::parse)
         .transpose()
-        .map_err(|_| {
-            ApiError::Malformed("invalid cursor: pass the next_cursor of a previous page".into())
-        })?;
+        .map_err(|_| ApiError::invalid_cursor())?;
     Ok((limit, cursor))
 }
 

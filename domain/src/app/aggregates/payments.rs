@@ -8,16 +8,10 @@ use crate::order::{OrderClaim, OrderEvent, OrderState};
 use crate::ports::AggregateKind;
 use crate::trial::{TrialClaim, TrialEvent, TrialState, TrialStatus};
 
-use super::super::events::Notice;
+use super::super::events::{Notice, rfc3339};
 use super::super::execute::{Aggregate, Evolve};
 use super::super::payments::PaymentTarget;
 use super::super::persist::Columns;
-
-/// `at` in RFC 3339.
-fn time_text(at: OffsetDateTime) -> String {
-    at.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
 
 /// Columns of a stream that only names something (a reference, a claim).
 fn claim_columns(status: &str, at: OffsetDateTime) -> Columns {
@@ -47,7 +41,7 @@ impl Aggregate for TrialState {
         let session = after.session_id.map(|s| s.to_string());
         Some(match event {
             TrialEvent::Started { ends_at, .. } => {
-                Notice::new("trial.started", session).with("ends_at", time_text(*ends_at))
+                Notice::new("trial.started", session).with("ends_at", rfc3339(*ends_at))
             }
             TrialEvent::CardDeclined { decline, .. } => Notice::new("trial.card_declined", session)
                 .with("code", &decline.code)

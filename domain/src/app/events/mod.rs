@@ -118,7 +118,7 @@ pub(crate) fn object_of_columns(kind: AggregateKind, key: &str, columns: Columns
 }
 
 /// `at` in RFC 3339, to the microsecond as the store keeps times.
-fn rfc3339(at: OffsetDateTime) -> String {
+pub(crate) fn rfc3339(at: OffsetDateTime) -> String {
     let micros = at.nanosecond() / 1_000 * 1_000;
     at.replace_nanosecond(micros)
         .unwrap_or(at)

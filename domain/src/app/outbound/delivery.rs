@@ -189,12 +189,14 @@ impl OutboundService {
         };
         let targets = &targets;
         let sequence = event.sequence;
+        let at = self.core.clock.now();
         self.execute(tenant, |tx| {
             Box::pin(async move {
                 for endpoint in targets {
                     tx.requeue(Requeue::Event {
                         endpoint: *endpoint,
                         sequence,
+                        at,
                     });
                 }
                 Ok(targets.clone())
@@ -215,9 +217,14 @@ impl OutboundService {
         since: OffsetDateTime,
     ) -> Result<(), OutboundServiceError> {
         self.load(tenant, endpoint).await?;
+        let at = self.core.clock.now();
         self.execute(tenant, |tx| {
             Box::pin(async move {
-                tx.requeue(Requeue::Since { endpoint, since });
+                tx.requeue(Requeue::Since {
+                    endpoint,
+                    since,
+                    at,
+                });
                 Ok(())
             })
         })
@@ -252,5 +259,48 @@ fn health(
             at,
         }],
         Some(_) => vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+
+    fn failing_since(at: Option<OffsetDateTime>) -> EndpointState {
+        EndpointState {
+            failing_since: at,
+            ..EndpointState::default()
+        }
+    }
+
+    #[test]
+    fn an_endpoint_fails_from_its_first_failure_recovers_at_a_success_and_is_disabled_after_5_days()
+    {
+        let t0 = datetime!(2026-01-01 00:00 UTC);
+        // The first failure starts the count; the next ones within 5 days change nothing.
+        assert_eq!(
+            health(&failing_since(None), false, false, t0),
+            [EndpointEvent::FailingSince { at: t0 }]
+        );
+        let almost = t0 + DISABLE_AFTER_FAILING - time::Duration::SECOND;
+        assert_eq!(health(&failing_since(Some(t0)), false, false, almost), []);
+        // Five days of failures in a row disable it.
+        let five_days = t0 + DISABLE_AFTER_FAILING;
+        assert!(matches!(
+            health(&failing_since(Some(t0)), false, false, five_days)[..],
+            [EndpointEvent::Disabled { .. }]
+        ));
+        // A success ends the count; `410 Gone` disables at once.
+        assert_eq!(
+            health(&failing_since(Some(t0)), true, false, almost),
+            [EndpointEvent::Recovered { at: almost }]
+        );
+        assert_eq!(health(&failing_since(None), true, false, t0), []);
+        assert!(matches!(
+            health(&failing_since(None), false, true, t0)[..],
+            [EndpointEvent::Disabled { .. }]
+        ));
     }
 }

@@ -71,6 +71,8 @@ pub enum Requeue {
         endpoint: Uuid,
         /// The event.
         sequence: u64,
+        /// When it is due again (now, by the caller's clock).
+        at: OffsetDateTime,
     },
     /// Every event created at or after `since` that the endpoint's route takes.
     Since {
@@ -78,6 +80,8 @@ pub enum Requeue {
         endpoint: Uuid,
         /// From when.
         since: OffsetDateTime,
+        /// When they are due again (now, by the caller's clock).
+        at: OffsetDateTime,
     },
 }
 
